@@ -1,0 +1,52 @@
+/**
+ * The service, as a table of contents: external plugins, then the application's own, then routes.
+ * Tests build it with `buildApp()` and call `app.inject()`; `main.ts` adds the process around it.
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import helmet from '@fastify/helmet';
+import type { Client } from '@elastic/elasticsearch';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ServiceConfig } from './config.js';
+import { indexNames } from './elasticsearch/index-names.js';
+import { apiKeyAuth } from './http/auth/api-key-auth.js';
+import { elasticsearch } from './http/plugins/elasticsearch.js';
+import { errorHandler } from './http/plugins/error-handler.js';
+import { openapi } from './http/plugins/openapi.js';
+import { eventRoutes } from './http/routes/events.js';
+import { healthRoutes } from './http/routes/health.js';
+import { redactedLogOptions } from './logging.js';
+
+export interface AppDependencies {
+  config: ServiceConfig;
+  es: Client;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp({ config, es, logger }: AppDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger ?? redactedLogOptions(config.logLevel),
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // external plugins
+  await app.register(helmet, { contentSecurityPolicy: false });
+  await app.register(openapi);
+
+  // the application's own plugins
+  await app.register(errorHandler, { bodyLimitBytes: config.bodyLimitBytes });
+  await app.register(apiKeyAuth, { apiKeys: config.apiKeys, disabled: config.authDisabled });
+  await app.register(elasticsearch, {
+    client: es,
+    indices: indexNames(config.indexPrefix),
+    eventsShards: config.eventsShards,
+    ...(config.eventsRetention ? { eventsRetention: config.eventsRetention } : {}),
+  });
+
+  // routes
+  await app.register(healthRoutes);
+  await app.register(eventRoutes, { bodyLimitBytes: config.bodyLimitBytes, bulkChunkSize: config.bulkChunkSize });
+
+  return app;
+}

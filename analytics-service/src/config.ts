@@ -1,0 +1,126 @@
+/**
+ * Service configuration from environment variables, validated at start with errors that name the variable.
+ */
+import { ROLES, type Role } from './http/auth/roles.js';
+
+export interface ElasticsearchConfig {
+  url: string;
+  apiKey?: string;
+  username?: string;
+  password?: string;
+  caFile?: string;
+  requestTimeoutMs: number;
+  maxRetries: number;
+}
+
+export interface ApiKey {
+  role: Role;
+  key: string;
+}
+
+export interface ServiceConfig {
+  host: string;
+  port: number;
+  logLevel: string;
+  elasticsearch: ElasticsearchConfig;
+  indexPrefix: string;
+  apiKeys: ApiKey[];
+  /** local demo only: every request is treated as admin */
+  authDisabled: boolean;
+  bodyLimitBytes: number;
+  /** events per Elasticsearch _bulk request */
+  bulkChunkSize: number;
+  /** data stream lifecycle retention of events, e.g. "90d"; unset keeps events forever */
+  eventsRetention?: string;
+  eventsShards: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'false' || raw === '0' || raw === 'no') return false;
+  if (raw === 'true' || raw === '1' || raw === 'yes') return true;
+  throw new ConfigError(`${name} must be true or false (got "${env[name]}")`);
+}
+
+/** `AISEC_API_KEYS=ingest:k1,read:k2,admin:k3` */
+export function parseApiKeys(raw: string | undefined): ApiKey[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((entry, i) => {
+    const separator = entry.indexOf(':');
+    const role = entry.slice(0, separator).trim();
+    const key = entry.slice(separator + 1).trim();
+    if (separator < 0 || !(ROLES as readonly string[]).includes(role)) {
+      throw new ConfigError(`AISEC_API_KEYS entry ${i + 1} must look like role:key with role one of ${ROLES.join(', ')}`);
+    }
+    if (key.length < 16) {
+      throw new ConfigError(`AISEC_API_KEYS entry ${i + 1} (${role}) has a key shorter than 16 characters`);
+    }
+    return { role: role as Role, key };
+  });
+}
+
+export function loadConfig(env: Env = process.env): ServiceConfig {
+  const url = env.ES_URL?.trim();
+  if (!url) throw new ConfigError('ES_URL is not set: point it at Elasticsearch, or start with `npm start`, which runs an embedded node');
+  try {
+    new URL(url);
+  } catch {
+    throw new ConfigError(`ES_URL is not a URL (got "${url}")`);
+  }
+  const prefix = env.AISEC_INDEX_PREFIX?.trim() || 'aisec';
+  if (!/^[a-z0-9][a-z0-9_.-]{0,60}$/.test(prefix)) {
+    throw new ConfigError(`AISEC_INDEX_PREFIX must be lower-case letters, digits, "-", "_" or "." (got "${prefix}")`);
+  }
+  const retention = env.AISEC_EVENTS_RETENTION?.trim() || undefined;
+  if (retention !== undefined && !/^\d+[dhm]$/.test(retention)) {
+    throw new ConfigError(`AISEC_EVENTS_RETENTION must look like 90d, 720h or 30m (got "${retention}")`);
+  }
+  const apiKeys = parseApiKeys(env.AISEC_API_KEYS);
+  const authDisabled = flag(env, 'AISEC_AUTH_DISABLED');
+  if (!authDisabled && apiKeys.length === 0) {
+    throw new ConfigError(
+      'AISEC_API_KEYS is empty: set role:key pairs (roles ingest, read, admin), or AISEC_AUTH_DISABLED=true for a local demo',
+    );
+  }
+  const config: ServiceConfig = {
+    host: env.HOST?.trim() || '127.0.0.1',
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    logLevel: env.LOG_LEVEL?.trim() || 'info',
+    elasticsearch: {
+      url,
+      requestTimeoutMs: integer(env, 'ES_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+      maxRetries: integer(env, 'ES_MAX_RETRIES', 2, 0, 10),
+    },
+    indexPrefix: prefix,
+    apiKeys,
+    authDisabled,
+    bodyLimitBytes: integer(env, 'AISEC_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    bulkChunkSize: integer(env, 'AISEC_BULK_CHUNK', 5000, 1, 100_000),
+    eventsShards: integer(env, 'AISEC_EVENTS_SHARDS', 1, 1, 64),
+  };
+  if (retention) config.eventsRetention = retention;
+  if (env.ES_API_KEY) config.elasticsearch.apiKey = env.ES_API_KEY;
+  if (env.ES_USERNAME) config.elasticsearch.username = env.ES_USERNAME;
+  if (env.ES_PASSWORD) config.elasticsearch.password = env.ES_PASSWORD;
+  if (env.ES_CA_FILE) config.elasticsearch.caFile = env.ES_CA_FILE;
+  return config;
+}

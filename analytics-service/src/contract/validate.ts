@@ -1,0 +1,117 @@
+/**
+ * Validation of normalized events against the contract, with errors a producer can act on:
+ * which field, what was wrong, what was received.
+ */
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import { Ajv, type ErrorObject } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { AiSecurityEventSchema, type AiSecurityEvent } from './event-schema.js';
+import { isPlainObject, normalizeAliases, type RawObject } from './aliases.js';
+
+// ajv-formats is CommonJS; its default export is the plugin function
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+/** How far in the future an event timestamp may lie (producer clock skew) before it is refused. */
+export const MAX_FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
+
+export interface FieldError {
+  field?: string;
+  message: string;
+}
+
+export type ValidationResult = { ok: true; event: AiSecurityEvent } | { ok: false; errors: FieldError[] };
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats(ajv);
+ajv.addFormat('ip', { type: 'string', validate: (value: string) => isIP(value) !== 0 });
+const validateSchema = ajv.compile<AiSecurityEvent>(AiSecurityEventSchema);
+
+function preview(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+}
+
+function valueAt(event: RawObject, path: string[]): unknown {
+  let node: unknown = event;
+  for (const segment of path) node = isPlainObject(node) || Array.isArray(node) ? (node as RawObject)[segment] : undefined;
+  return node;
+}
+
+function toFieldError(error: ErrorObject, event: RawObject): FieldError {
+  const path = error.instancePath.split('/').slice(1);
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'required') {
+    const field = String(params.missingProperty);
+    return { field, message: `${field} is required` };
+  }
+  if (error.keyword === 'additionalProperties') {
+    const field = [...path, String(params.additionalProperty)].join('.');
+    return { field, message: `${field} is not a known field` };
+  }
+  const field = path.join('.');
+  const got = preview(valueAt(event, path));
+  if (error.keyword === 'enum') {
+    const allowed = (params.allowedValues as unknown[]).join(', ');
+    return { field, message: `${field} must be one of: ${allowed} (got ${got})` };
+  }
+  if (error.keyword === 'format' && params.format === 'date-time') {
+    return { field, message: `${field} must be an ISO 8601 date-time with a timezone, e.g. 2026-02-11T14:30:00Z (got ${got})` };
+  }
+  if (error.keyword === 'format' && params.format === 'ip') {
+    return { field, message: `${field} must be an IPv4 or IPv6 address (got ${got})` };
+  }
+  if (error.keyword === 'maxLength') {
+    return { field, message: `${field} is longer than the ${String(params.limit)} characters allowed` };
+  }
+  return { field, message: `${field} ${error.message ?? 'is invalid'} (got ${got})` };
+}
+
+/** Normalizes aliases, then validates. `now` is injectable for tests of the future-skew check. */
+export function validateEvent(input: unknown, now: number = Date.now()): ValidationResult {
+  if (!isPlainObject(input)) {
+    return { ok: false, errors: [{ message: `an event must be a JSON object (got ${Array.isArray(input) ? 'an array' : preview(input)})` }] };
+  }
+  const event = normalizeAliases(input);
+  if (!validateSchema(event)) {
+    const errors = (validateSchema.errors ?? []).map((e) => toFieldError(e, event));
+    return { ok: false, errors: dedupe(errors) };
+  }
+  const at = Date.parse(event.timestamp);
+  if (at > now + MAX_FUTURE_SKEW_MS) {
+    return {
+      ok: false,
+      errors: [{ field: 'timestamp', message: `timestamp ${event.timestamp} is more than 24h in the future; check the producer's clock` }],
+    };
+  }
+  event.event_id ??= contentEventId(event);
+  return { ok: true, event };
+}
+
+function dedupe(errors: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const key = `${e.field}\u0000${e.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Stable JSON: object keys sorted, so the same event always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isPlainObject(value)) {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * The id of an event sent without `event_id`: a hash of its normalized content. Replaying the same event
+ * yields the same id, so replays are recognized as duplicates instead of being stored twice.
+ */
+export function contentEventId(event: Omit<AiSecurityEvent, 'event_id'>): string {
+  return `sha256:${createHash('sha256').update(canonicalJson(event)).digest('hex').slice(0, 40)}`;
+}

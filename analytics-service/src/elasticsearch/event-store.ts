@@ -1,0 +1,125 @@
+/**
+ * Reads and writes of events. The only place that knows how an event is laid out in Elasticsearch.
+ * User input reaches Elasticsearch only as term and range values, never as query syntax.
+ */
+import type { Client, estypes } from '@elastic/elasticsearch';
+import type { AiSecurityEvent } from '../contract/event-schema.js';
+import { withAvailability } from './errors.js';
+
+export type StoredEventDocument = Omit<AiSecurityEvent, 'timestamp'> & {
+  '@timestamp': string;
+  event: { ingested: string };
+};
+
+export type WriteOutcome =
+  | { status: 'created' }
+  | { status: 'duplicate' }
+  | { status: 'rejected'; message: string }
+  | { status: 'retryable'; message: string };
+
+export type Refresh = boolean | 'wait_for';
+
+export function toDocument(event: AiSecurityEvent, ingestedAt: string): StoredEventDocument {
+  const { timestamp, ...rest } = event;
+  return { '@timestamp': timestamp, ...rest, event: { ingested: ingestedAt } };
+}
+
+/** The canonical contract shape of a stored event. */
+export function fromDocument(doc: StoredEventDocument): AiSecurityEvent {
+  const { '@timestamp': timestamp, event: _event, ...rest } = doc;
+  return { timestamp, ...rest } as AiSecurityEvent;
+}
+
+export interface EventFilters {
+  from?: Date;
+  to?: Date;
+  terms: Partial<Record<TermFilterField, string>>;
+}
+
+export const TERM_FILTER_FIELDS = [
+  'user_id',
+  'category',
+  'decision',
+  'severity',
+  'model',
+  'endpoint',
+  'session_id',
+  'request_id',
+  'agent_id',
+  'src_ip',
+] as const;
+export type TermFilterField = (typeof TERM_FILTER_FIELDS)[number];
+
+/** Sort position of an event: its timestamp and id. Used as the paging cursor. */
+export type EventCursor = [number, string];
+
+export interface EventPage {
+  events: AiSecurityEvent[];
+  total: number;
+  next?: EventCursor;
+}
+
+export function eventFilterQuery(filters: EventFilters): estypes.QueryDslQueryContainer {
+  const filter: estypes.QueryDslQueryContainer[] = [];
+  if (filters.from || filters.to) {
+    const range: estypes.QueryDslDateRangeQuery = { format: 'strict_date_optional_time' };
+    if (filters.from) range.gte = filters.from.toISOString();
+    if (filters.to) range.lt = filters.to.toISOString();
+    filter.push({ range: { '@timestamp': range } });
+  }
+  for (const [field, value] of Object.entries(filters.terms)) {
+    if (value !== undefined) filter.push({ term: { [field]: value } });
+  }
+  return { bool: { filter } };
+}
+
+export class EventStore {
+  constructor(
+    private readonly es: Client,
+    private readonly index: string,
+  ) {}
+
+  /**
+   * Writes events with the `create` op and `_id = event_id`: a replayed event is reported as a duplicate,
+   * never overwritten or stored twice. Outcomes are returned in input order.
+   */
+  async createMany(events: AiSecurityEvent[], refresh: Refresh = false): Promise<WriteOutcome[]> {
+    if (events.length === 0) return [];
+    const ingestedAt = new Date().toISOString();
+    const operations: unknown[] = [];
+    for (const event of events) {
+      operations.push({ create: { _index: this.index, _id: event.event_id } }, toDocument(event, ingestedAt));
+    }
+    const response = await withAvailability('bulk write', () =>
+      this.es.bulk({ operations, refresh, filter_path: 'errors,items.*.status,items.*.error.type,items.*.error.reason' }),
+    );
+    return response.items.map((item): WriteOutcome => {
+      const result = item.create!;
+      if (result.status === 201) return { status: 'created' };
+      if (result.status === 409) return { status: 'duplicate' };
+      const message = `${result.error?.type ?? 'error'}: ${result.error?.reason ?? 'unknown'}`;
+      if (result.status === 429 || result.status >= 500) return { status: 'retryable', message };
+      return { status: 'rejected', message };
+    });
+  }
+
+  async search(filters: EventFilters, limit: number, after?: EventCursor): Promise<EventPage> {
+    const request: estypes.SearchRequest = {
+      index: this.index,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      size: limit,
+      track_total_hits: true,
+      query: eventFilterQuery(filters),
+      sort: [{ '@timestamp': { order: 'desc' } }, { event_id: { order: 'desc' } }],
+    };
+    if (after) request.search_after = after;
+    const response = await withAvailability('event search', () => this.es.search<StoredEventDocument>(request));
+    const hits = response.hits.hits;
+    const total = typeof response.hits.total === 'number' ? response.hits.total : (response.hits.total?.value ?? 0);
+    const page: EventPage = { events: hits.map((h) => fromDocument(h._source!)), total };
+    const last = hits.at(-1);
+    if (hits.length === limit && last?.sort) page.next = last.sort as EventCursor;
+    return page;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Bearer API-key authentication. Every route declares the role it needs in `config.role`;
+ * routes without one (health, readiness, docs) are open.
+ * Keys are compared in constant time over their SHA-256 digests, and every key is checked,
+ * so neither the match position nor the key length leaks through timing.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiKey } from '../../config.js';
+import { roleAllows, type Role } from './roles.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** role a caller's key must hold; absent = open route */
+    role?: Role;
+  }
+  interface FastifyRequest {
+    /** role of the authenticated caller, when the route required one */
+    callerRole?: Role;
+  }
+}
+
+export interface AuthOptions {
+  apiKeys: ApiKey[];
+  disabled: boolean;
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+export function findRole(keys: Array<{ role: Role; digest: Buffer }>, presented: string): Role | undefined {
+  const candidate = digest(presented);
+  let found: Role | undefined;
+  for (const key of keys) if (timingSafeEqual(key.digest, candidate) && found === undefined) found = key.role;
+  return found;
+}
+
+export const apiKeyAuth = fp<AuthOptions>(
+  async (app, options) => {
+    const keys = options.apiKeys.map((k) => ({ role: k.role, digest: digest(k.key) }));
+    app.decorateRequest('callerRole', undefined);
+
+    app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      const required = request.routeOptions.config?.role;
+      if (!required) return;
+      if (options.disabled) {
+        request.callerRole = 'admin';
+        return;
+      }
+      const header = request.headers.authorization ?? '';
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      if (!match) {
+        return reply
+          .code(401)
+          .header('WWW-Authenticate', 'Bearer realm="aisec"')
+          .send({ statusCode: 401, error: 'Unauthorized', message: 'missing API key: send Authorization: Bearer <key>' });
+      }
+      const role = findRole(keys, match[1]!);
+      if (!role) {
+        return reply
+          .code(401)
+          .header('WWW-Authenticate', 'Bearer realm="aisec", error="invalid_token"')
+          .send({ statusCode: 401, error: 'Unauthorized', message: 'unknown API key' });
+      }
+      if (!roleAllows(role, required)) {
+        return reply.code(403).send({
+          statusCode: 403,
+          error: 'Forbidden',
+          message: `this route needs a key with role "${required}" (or admin); the key presented has role "${role}"`,
+        });
+      }
+      request.callerRole = role;
+    });
+  },
+  { name: 'api-key-auth' },
+);

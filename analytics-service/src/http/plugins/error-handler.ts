@@ -1,0 +1,62 @@
+/**
+ * One error handler: 4xx messages go back to the caller as they are, 5xx are logged with the request
+ * and answered with a generic message. Elasticsearch outages become 503 with Retry-After.
+ */
+import fp from 'fastify-plugin';
+import type { FastifyError } from 'fastify';
+import { ElasticsearchUnavailableError } from '../../elasticsearch/errors.js';
+import { BodyError } from '../../ingest/parse-body.js';
+import { IngestUnavailableError } from '../../ingest/ingest-events.js';
+
+export const errorHandler = fp<{ bodyLimitBytes: number }>(
+  async (app, options) => {
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error instanceof IngestUnavailableError) {
+        request.log.warn({ err: error }, 'ingest refused: Elasticsearch unavailable');
+        return reply
+          .code(503)
+          .header('Retry-After', String(error.retryAfterSeconds))
+          .send({
+            statusCode: 503,
+            error: 'Service Unavailable',
+            message: `${error.message}. Retry the whole batch after ${error.retryAfterSeconds}s: events already stored will be reported as duplicates, never stored twice.`,
+            ...error.partial,
+          });
+      }
+      if (error instanceof ElasticsearchUnavailableError) {
+        request.log.warn({ err: error }, 'Elasticsearch unavailable');
+        return reply
+          .code(503)
+          .header('Retry-After', String(error.retryAfterSeconds))
+          .send({ statusCode: 503, error: 'Service Unavailable', message: error.message });
+      }
+      if (error instanceof BodyError) {
+        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: error.message });
+      }
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        return reply.code(413).send({
+          statusCode: 413,
+          error: 'Payload Too Large',
+          message: `request body is larger than the ${options.bodyLimitBytes} bytes allowed (AISEC_BODY_LIMIT_BYTES); split the batch`,
+        });
+      }
+      if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        return reply.code(415).send({
+          statusCode: 415,
+          error: 'Unsupported Media Type',
+          message: `unsupported Content-Type "${request.headers['content-type'] ?? ''}": send application/json or application/x-ndjson`,
+        });
+      }
+      const status = error.statusCode ?? 500;
+      if (status >= 400 && status < 500) {
+        return reply.code(status).send({ statusCode: status, error: error.name === 'Error' ? 'Bad Request' : error.name, message: error.message });
+      }
+      request.log.error({ err: error }, 'unhandled error');
+      return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error; see the service log for this request id' });
+    });
+    app.setNotFoundHandler((request, reply) =>
+      reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+    );
+  },
+  { name: 'error-handler' },
+);

@@ -1,0 +1,41 @@
+/** Liveness and readiness probes; open, no key needed. */
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+
+export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/health',
+    { schema: { tags: ['operations'], summary: 'Liveness: the process answers', security: [], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/ready',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness: Elasticsearch reachable and indices bootstrapped',
+        security: [],
+        response: {
+          200: Type.Object({ status: Type.Literal('ready'), elasticsearch: Type.Unknown(), bootstrap: Type.Unknown() }),
+          503: Type.Object({ status: Type.Literal('not_ready'), reason: Type.String() }),
+        },
+      },
+    },
+    async (_request, reply) => {
+      if (!app.readiness.bootstrap) {
+        return reply.code(503).send({ status: 'not_ready', reason: app.readiness.lastError ?? 'index bootstrap in progress' });
+      }
+      try {
+        const health = await app.es.cluster.health({ timeout: '2s' }, { requestTimeout: 3000, maxRetries: 0 });
+        if (health.status === 'red') return reply.code(503).send({ status: 'not_ready', reason: 'Elasticsearch cluster health is red' });
+        return {
+          status: 'ready' as const,
+          elasticsearch: { cluster: health.cluster_name, status: health.status, nodes: health.number_of_nodes },
+          bootstrap: app.readiness.bootstrap,
+        };
+      } catch (error) {
+        return reply.code(503).send({ status: 'not_ready', reason: `Elasticsearch unreachable: ${(error as Error).message}` });
+      }
+    },
+  );
+};
