@@ -59,7 +59,7 @@ const exampleBatch = [
 
 export const eventRoutes: FastifyPluginAsyncTypebox<{ bodyLimitBytes: number; bulkChunkSize: number }> = async (app, options) => {
   // bodies are parsed here rather than by Fastify so that one bad NDJSON line fails alone
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(['application/json', ...NDJSON_TYPES], { parseAs: 'string', bodyLimit: options.bodyLimitBytes }, (_req, body, done) =>
     done(null, body),
   );
@@ -85,7 +85,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ bodyLimitBytes: number; bu
           ),
         }),
         body: Type.Unknown({ examples: [exampleBatch] }),
-        response: { 200: IngestResponse, 400: IngestResponse, 413: ErrorResponse, 503: ErrorResponse },
+        response: { 200: IngestResponse, 400: Type.Union([IngestResponse, ErrorResponse]), 413: ErrorResponse, 415: ErrorResponse, 503: ErrorResponse },
       },
     },
     async (request, reply) => {
