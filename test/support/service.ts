@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
-import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../analytics-service/src/app.js';
 import { loadConfig, type ServiceConfig } from '../../analytics-service/src/config.js';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
@@ -21,7 +21,7 @@ export interface TestService {
   es: Client;
   config: ServiceConfig;
   prefix: string;
-  request(role: keyof typeof KEYS | null, options: InjectOptions): ReturnType<FastifyInstance['inject']>;
+  request(role: keyof typeof KEYS | null, options: InjectOptions): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
