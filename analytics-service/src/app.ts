@@ -14,6 +14,7 @@ import { errorHandler } from './http/plugins/error-handler.js';
 import { openapi } from './http/plugins/openapi.js';
 import { eventRoutes } from './http/routes/events.js';
 import { healthRoutes } from './http/routes/health.js';
+import { queryRoutes } from './http/routes/query.js';
 import { redactedLogOptions } from './logging.js';
 
 export interface AppDependencies {
@@ -47,6 +48,7 @@ export async function buildApp({ config, es, logger }: AppDependencies): Promise
   // routes
   await app.register(healthRoutes);
   await app.register(eventRoutes, { bodyLimitBytes: config.bodyLimitBytes, bulkChunkSize: config.bulkChunkSize });
+  await app.register(queryRoutes);
 
   return app;
 }

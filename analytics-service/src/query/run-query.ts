@@ -1,0 +1,105 @@
+/**
+ * Answers a batch of query targets. Every target is validated and computed on its own: a bad or failing target
+ * is an error in its own result, never in the batch. Knows nothing of HTTP.
+ */
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { Value } from '@sinclair/typebox/value';
+import type { Client } from '@elastic/elasticsearch';
+import type { IndexNames } from '../elasticsearch/index-names.js';
+import { isTransient } from '../elasticsearch/errors.js';
+import { alertSummary, alerts, annotations, topUsers } from './alert-kinds.js';
+import { DEFAULT_MAX_DATA_POINTS, type QueryContext } from './context.js';
+import { distinctValues, entityBaseline } from './entity-kinds.js';
+import { eventVolume, guardrailEffectiveness, riskMatrix } from './event-kinds.js';
+import { judgeDrift, judgeScoreDistribution } from './judge-kinds.js';
+import { QUERY_KINDS, QUERY_SCHEMAS, type FrameJson, type QueryKind, type QueryRequest, type QueryResponse, type QueryTarget, type QueryTargetOf, type TargetResult } from './kinds.js';
+
+type Handler<K extends QueryKind> = (ctx: QueryContext, target: QueryTargetOf<K>) => Promise<FrameJson[]>;
+
+const HANDLERS: { [K in QueryKind]: Handler<K> } = {
+  event_volume: eventVolume,
+  top_users: topUsers,
+  risk_matrix: riskMatrix,
+  judge_score_distribution: judgeScoreDistribution,
+  judge_drift: judgeDrift,
+  guardrail_effectiveness: guardrailEffectiveness,
+  alerts,
+  alert_summary: alertSummary,
+  entity_baseline: entityBaseline,
+  values: distinctValues,
+  annotations,
+};
+
+const CHECKS = Object.fromEntries(QUERY_KINDS.map((k) => [k, TypeCompiler.Compile(QUERY_SCHEMAS[k])])) as { [K in QueryKind]: TypeCheck<(typeof QUERY_SCHEMAS)[K]> };
+
+export class TargetError extends Error {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = 'TargetError';
+  }
+}
+
+const isKind = (kind: unknown): kind is QueryKind => typeof kind === 'string' && (QUERY_KINDS as string[]).includes(kind);
+
+/** The target with defaults applied, or a TargetError naming the first wrong property and why. */
+export function parseTarget(raw: Record<string, unknown>): QueryTarget {
+  const kind = raw.kind;
+  if (!isKind(kind)) throw new TargetError(`unknown kind "${String(kind)}": use one of ${QUERY_KINDS.join(', ')}`);
+  const check = CHECKS[kind];
+  const target = Value.Default(QUERY_SCHEMAS[kind], structuredClone(raw));
+  const first = check.Errors(target).First();
+  if (first) {
+    const where = first.path ? first.path.slice(1).replace(/\//g, '.') : 'target';
+    const extra = first.schema && (first.value === undefined || first.path === '') ? '' : ` (got ${JSON.stringify(first.value)})`;
+    throw new TargetError(`${kind} target: ${where}: ${first.message}${extra}`);
+  }
+  return target as QueryTarget;
+}
+
+function run(ctx: QueryContext, target: QueryTarget): Promise<FrameJson[]> {
+  return (HANDLERS[target.kind] as Handler<typeof target.kind>)(ctx, target as never);
+}
+
+export interface QueryDependencies {
+  es: Client;
+  indices: IndexNames;
+  /** logs an unexpected failure of one target; the caller sees only a generic message */
+  onError?: (refId: string, error: unknown) => void;
+}
+
+/** refIds that appear more than once: answers are keyed by refId, so a batch must not repeat one. */
+export function duplicateRefIds(targets: Array<{ refId: string }>): string[] {
+  const seen = new Set<string>();
+  const duplicates = new Set<string>();
+  for (const { refId } of targets) (seen.has(refId) ? duplicates : seen).add(refId);
+  return [...duplicates];
+}
+
+export async function runQuery(deps: QueryDependencies, request: QueryRequest): Promise<QueryResponse> {
+  const from = new Date(request.range.from);
+  const to = new Date(request.range.to);
+  const results: Record<string, TargetResult> = {};
+  const jobs = request.targets.map(async (raw) => {
+    const refId = raw.refId;
+    try {
+      if (!(from < to)) throw new TargetError('range.from must be before range.to');
+      const target = parseTarget(raw as Record<string, unknown>);
+      const ctx: QueryContext = { es: deps.es, indices: deps.indices, from, to, maxDataPoints: request.maxDataPoints ?? DEFAULT_MAX_DATA_POINTS };
+      if (request.intervalMs !== undefined) ctx.intervalMs = request.intervalMs;
+      const frames = await run(ctx, target);
+      results[refId] = { status: 200, frames: frames.map((f) => ({ ...f, refId })) };
+    } catch (error) {
+      if (error instanceof TargetError) results[refId] = { status: error.status, frames: [], error: error.message };
+      else if (isTransient(error)) results[refId] = { status: 503, frames: [], error: `Elasticsearch is unavailable: ${(error as Error).message}; retry shortly` };
+      else {
+        deps.onError?.(refId, error);
+        results[refId] = { status: 500, frames: [], error: 'internal error computing this target; see the service log' };
+      }
+    }
+  });
+  await Promise.all(jobs);
+  return { results };
+}
