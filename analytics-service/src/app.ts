@@ -12,8 +12,11 @@ import { apiKeyAuth } from './http/auth/api-key-auth.js';
 import { elasticsearch } from './http/plugins/elasticsearch.js';
 import { errorHandler } from './http/plugins/error-handler.js';
 import { openapi } from './http/plugins/openapi.js';
+import { ueba } from './http/plugins/ueba.js';
+import { baselineRoutes } from './http/routes/baselines.js';
 import { eventRoutes } from './http/routes/events.js';
 import { healthRoutes } from './http/routes/health.js';
+import { metricRoutes } from './http/routes/metrics.js';
 import { queryRoutes } from './http/routes/query.js';
 import { redactedLogOptions } from './logging.js';
 
@@ -44,10 +47,13 @@ export async function buildApp({ config, es, logger }: AppDependencies): Promise
     eventsShards: config.eventsShards,
     ...(config.eventsRetention ? { eventsRetention: config.eventsRetention } : {}),
   });
+  await app.register(ueba, { config: config.ueba });
 
   // routes
   await app.register(healthRoutes);
   await app.register(eventRoutes, { bodyLimitBytes: config.bodyLimitBytes, bulkChunkSize: config.bulkChunkSize });
+  await app.register(baselineRoutes);
+  await app.register(metricRoutes);
   await app.register(queryRoutes);
 
   return app;

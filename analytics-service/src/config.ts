@@ -2,6 +2,7 @@
  * Service configuration from environment variables, validated at start with errors that name the variable.
  */
 import { ROLES, type Role } from './http/auth/roles.js';
+import { loadUebaConfig, type UebaConfig } from './ueba/config.js';
 
 export interface ElasticsearchConfig {
   url: string;
@@ -33,6 +34,8 @@ export interface ServiceConfig {
   /** data stream lifecycle retention of events, e.g. "90d"; unset keeps events forever */
   eventsRetention?: string;
   eventsShards: number;
+  /** UEBA baselines, risk and assurance metrics (ueba/config.ts) */
+  ueba: UebaConfig;
 }
 
 export class ConfigError extends Error {
@@ -116,6 +119,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     bodyLimitBytes: integer(env, 'AISEC_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     bulkChunkSize: integer(env, 'AISEC_BULK_CHUNK', 5000, 1, 100_000),
     eventsShards: integer(env, 'AISEC_EVENTS_SHARDS', 1, 1, 64),
+    ueba: loadUebaConfig(env),
   };
   if (retention) config.eventsRetention = retention;
   if (env.ES_API_KEY) config.elasticsearch.apiKey = env.ES_API_KEY;

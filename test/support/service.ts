@@ -39,6 +39,8 @@ export async function startTestService(name: string, env: Record<string, string>
       .join(','),
     ES_MAX_RETRIES: '0',
     ES_REQUEST_TIMEOUT_MS: '10000',
+    // scheduled UEBA maintenance stays off in tests unless a test enables it
+    AISEC_UEBA_REFRESH_INTERVAL: 'off',
     ...env,
   });
   const es = createElasticsearchClient(config.elasticsearch);

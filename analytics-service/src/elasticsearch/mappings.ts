@@ -4,7 +4,7 @@
  */
 import type { estypes } from '@elastic/elasticsearch';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 3;
 
 const keyword: estypes.MappingProperty = { type: 'keyword', ignore_above: 1024 };
 const date: estypes.MappingProperty = { type: 'date' };
@@ -30,6 +30,13 @@ export const alertMapping: estypes.MappingTypeMapping = {
     judge_model: keyword,
     model: keyword,
     tool_name: keyword,
+    policy_violated: keyword,
+    direction: keyword,
+    user_department: keyword,
+    signal: keyword,
+    entity_key: keyword,
+    entity_fields: keyword,
+    escalation_triggers: { type: 'text' },
     observed: double,
     threshold: double,
     event_count: { type: 'long' },
@@ -48,20 +55,58 @@ export const alertMapping: estypes.MappingTypeMapping = {
   },
 };
 
+const long: estypes.MappingProperty = { type: 'long' };
+
+/** A Distribution (ueba/baseline-document.ts) with every statistic indexed, e.g. `tokens_out.p95`. */
+const distribution: estypes.MappingProperty = {
+  type: 'object',
+  properties: { count: long, mean: double, sd: double, min: double, max: double, median: double, mad: double, p95: double, p99: double },
+};
+
+/** UEBA baselines, one document per entity (`<kind>:<entity>`); shape in ueba/baseline-document.ts, described in docs/ueba.md. */
 export const baselineMapping: estypes.MappingTypeMapping = {
   dynamic: false,
   properties: {
     '@timestamp': date,
     entity_kind: keyword,
     entity_id: keyword,
-    risk_score: double,
+    window_start: date,
+    window_end: date,
+    time_zone: keyword,
     first_seen: date,
     last_seen: date,
-    event_count: { type: 'long' },
+    history_days: double,
+    event_count: long,
+    request_count: long,
+    active_hours: long,
+    active_days: long,
+    session_count: long,
+    department: keyword,
+    peer_group: keyword,
+    countries: keyword,
+    models: keyword,
+    endpoints: keyword,
+    tools: keyword,
+    requests_per_active_hour: distribution,
+    hourly_cost_usd: distribution,
+    hourly_tokens_out: distribution,
+    tokens_in: distribution,
+    tokens_out: distribution,
+    cost_usd: distribution,
+    session_cost_usd: distribution,
+    volume_dispersion: double,
+    risk_score: double,
+    risk_level: keyword,
+    risk_alert_count: long,
+    risk_updated_at: date,
     profile: { type: 'object', enabled: false },
   },
 };
 
+/**
+ * Daily judge-assurance and guardrail-effectiveness metrics (assurance/*), ids `judge_daily:<model>:<day>`,
+ * `guardrail_daily:<day>`, `guardrail_policy_daily:<policy>:<day>`; described in docs/ueba.md.
+ */
 export const metricMapping: estypes.MappingTypeMapping = {
   dynamic: false,
   properties: {
@@ -71,6 +116,25 @@ export const metricMapping: estypes.MappingTypeMapping = {
     policy: keyword,
     value: double,
     flagged: { type: 'boolean' },
+    flags: keyword,
+    computed_at: date,
+    // judge_daily
+    count: long,
+    mean_score: double,
+    trailing_mean: double,
+    trailing_days: long,
+    abs_diff: double,
+    psi: double,
+    psi_level: keyword,
+    reviewed: long,
+    agreed: long,
+    agreement: double,
+    // guardrail_daily, guardrail_policy_daily
+    guardrail_caught: long,
+    judge_caught: long,
+    total: long,
+    guardrail_pct: double,
+    judge_pct: double,
     values: { type: 'object', enabled: false },
   },
 };

@@ -1,0 +1,40 @@
+/**
+ * Decorates the app with the UEBA and assurance service (`app.ueba`) and runs its scheduled maintenance
+ * once the index bootstrap has completed (AISEC_UEBA_REFRESH_INTERVAL; "off" disables it).
+ */
+import fp from 'fastify-plugin';
+import type { UebaConfig } from '../../ueba/config.js';
+import { UebaScheduler } from '../../ueba/scheduler.js';
+import { UebaService } from '../../ueba/ueba-service.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ueba: UebaService;
+    /** scheduled maintenance; tests call `runOnce()` directly */
+    uebaScheduler: UebaScheduler;
+  }
+}
+
+export const ueba = fp<{ config: UebaConfig }>(
+  async (app, options) => {
+    const service = new UebaService(app.es, app.indices, options.config);
+    app.decorate('ueba', service);
+    const scheduler = new UebaScheduler(service, app.es, app.indices.state, app.log);
+    app.decorate('uebaScheduler', scheduler);
+    let startTimer: NodeJS.Timeout | undefined;
+    app.addHook('onReady', async () => {
+      if (options.config.refreshIntervalMs <= 0) return;
+      // the scheduler needs the indices: wait for the bootstrap, which retries in the background while ES is down
+      const startWhenReady = () => {
+        if (app.readiness.bootstrap) void scheduler.start().catch((error: unknown) => app.log.warn({ err: error }, 'UEBA scheduler did not start'));
+        else startTimer = setTimeout(startWhenReady, 5000).unref();
+      };
+      startWhenReady();
+    });
+    app.addHook('onClose', async () => {
+      if (startTimer) clearTimeout(startTimer);
+      await scheduler.stop();
+    });
+  },
+  { name: 'ueba', dependencies: ['elasticsearch'] },
+);

@@ -1,0 +1,217 @@
+/**
+ * Assurance metrics.
+ * GET  /v1/metrics/judge-drift                — daily judge score series with drift flags (role: read)
+ * GET  /v1/metrics/guardrail-effectiveness    — guardrail-caught vs judge-caught-after-pass (role: read)
+ * POST /v1/metrics/rebuild                    — rewrite the daily metrics documents for a range (role: admin)
+ */
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { intervalMs, measureGuardrailEffectiveness } from '../../assurance/guardrail-effectiveness.js';
+import { DAY_MS, judgeDrift } from '../../assurance/judge-drift.js';
+import { ErrorResponse, ExactValue, IsoDate, Since } from '../schemas/common.js';
+import { RangeError400, resolveRange } from '../time-range.js';
+
+const RangeQuery = {
+  since: Type.Optional(Since),
+  from: Type.Optional(IsoDate),
+  to: Type.Optional(IsoDate),
+};
+
+const JudgeDaySchema = Type.Object({
+  date: Type.String({ description: 'UTC day' }),
+  timestamp: Type.String(),
+  judge_model: Type.String(),
+  count: Type.Integer({ description: 'judge_flag events with a judge_score that day' }),
+  mean_score: Type.Number(),
+  trailing_mean: Type.Number({ description: 'mean of the daily means of the 7 days ending with this one (seed 001 §6)' }),
+  trailing_days: Type.Integer({ description: 'days with scores in the trailing mean' }),
+  abs_diff: Type.Number({ description: '|mean_score − trailing_mean|; > 0.15 flags mean_shift' }),
+  psi: Type.Optional(Type.Number({ description: 'PSI of the day against the 7 days before; absent with too few scores' })),
+  psi_level: Type.Optional(Type.String({ description: 'stable < 0.1 ≤ moderate ≤ 0.25 < significant' })),
+  reference_count: Type.Integer({ description: 'scores in the PSI reference window' }),
+  reviewed: Type.Integer({ description: 'events with a human_verdict' }),
+  agreed: Type.Integer({ description: 'reviews that agreed with the judge' }),
+  agreement: Type.Optional(Type.Number({ description: 'agreed / reviewed' })),
+  bins: Type.Array(Type.Integer(), { description: 'scores per bin [0,0.1) … [0.9,1.0]' }),
+  flags: Type.Array(Type.String(), { description: 'mean_shift, psi_moderate, psi_significant, low_agreement' }),
+  flagged: Type.Boolean({ description: 'mean_shift, psi_significant or low_agreement' }),
+});
+
+const JudgeDriftResponse = Type.Object(
+  {
+    from: Type.String(),
+    to: Type.String(),
+    threshold: Type.Number(),
+    series: Type.Array(JudgeDaySchema),
+  },
+  {
+    examples: [
+      {
+        from: '2026-01-26T00:00:00.000Z',
+        to: '2026-02-02T00:00:00.000Z',
+        threshold: 0.15,
+        series: [
+          {
+            date: '2026-02-01',
+            timestamp: '2026-02-01T00:00:00.000Z',
+            judge_model: 'gpt-4o',
+            count: 312,
+            mean_score: 0.64,
+            trailing_mean: 0.82,
+            trailing_days: 7,
+            abs_diff: 0.18,
+            psi: 0.61,
+            psi_level: 'significant',
+            reference_count: 2190,
+            reviewed: 25,
+            agreed: 16,
+            agreement: 0.64,
+            bins: [0, 0, 2, 10, 31, 60, 101, 70, 30, 8],
+            flags: ['mean_shift', 'psi_significant', 'low_agreement'],
+            flagged: true,
+          },
+        ],
+      },
+    ],
+  },
+);
+
+const Counts = {
+  guardrail_caught: Type.Integer({ description: 'guardrail_block events' }),
+  judge_caught: Type.Integer({ description: 'judge_flag events the guardrail had passed (guardrail gaps)' }),
+  total: Type.Integer(),
+  guardrail_pct: Type.Optional(Type.Number({ description: 'round(guardrail_caught / total × 100, 1); absent when total is 0' })),
+  judge_pct: Type.Optional(Type.Number()),
+};
+
+const GuardrailResponse = Type.Object(
+  {
+    from: Type.String(),
+    to: Type.String(),
+    interval: Type.String(),
+    overall: Type.Object(Counts),
+    by_policy: Type.Array(Type.Object({ policy: Type.String({ description: 'policy_violated, or "(unspecified)"' }), ...Counts })),
+    series: Type.Array(Type.Object({ timestamp: Type.String(), ...Counts })),
+  },
+  {
+    examples: [
+      {
+        from: '2026-01-26T00:00:00.000Z',
+        to: '2026-02-02T00:00:00.000Z',
+        interval: '1d',
+        overall: { guardrail_caught: 412, judge_caught: 38, total: 450, guardrail_pct: 91.6, judge_pct: 8.4 },
+        by_policy: [{ policy: 'pii', guardrail_caught: 300, judge_caught: 5, total: 305, guardrail_pct: 98.4, judge_pct: 1.6 }],
+        series: [{ timestamp: '2026-01-26T00:00:00.000Z', guardrail_caught: 60, judge_caught: 4, total: 64, guardrail_pct: 93.8, judge_pct: 6.3 }],
+      },
+    ],
+  },
+);
+
+const MAX_BUCKETS = 10_000;
+
+function rangeOrDefault(query: { since?: string; from?: string; to?: string }, defaultDays: number): { from: Date; to: Date } {
+  const range = resolveRange(query);
+  const to = range.to ?? new Date();
+  const from = range.from ?? new Date(to.getTime() - defaultDays * DAY_MS);
+  if (from >= to) throw new RangeError400('from must be before to');
+  return { from, to };
+}
+
+export const metricRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/v1/metrics/judge-drift',
+    {
+      config: { role: 'read' },
+      schema: {
+        tags: ['metrics'],
+        summary: 'Daily judge score series with drift flags (role: read)',
+        description:
+          'Per judge model and UTC day: mean judge_score of judge_flag events, trailing 7-day mean, |difference| (> threshold, ' +
+          'default 0.15, flags mean_shift), PSI against the 7 days before on fixed 0.1 bins, agreement with human_verdict. ' +
+          'Default range: the last 30 days.',
+        querystring: Type.Object(
+          {
+            ...RangeQuery,
+            judge_model: Type.Optional(ExactValue('only this judge model')),
+            threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'mean-shift threshold (default 0.15)' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: JudgeDriftResponse, 400: ErrorResponse },
+      },
+    },
+    async (request) => {
+      app.assertReady();
+      const { from, to } = rangeOrDefault(request.query, 30);
+      if (to.getTime() - from.getTime() > 731 * DAY_MS) throw new RangeError400('the range may span at most two years');
+      const settings = { ...app.ueba.judgeDrift, ...(request.query.threshold !== undefined ? { meanShiftThreshold: request.query.threshold } : {}) };
+      const series = await judgeDrift(app.es, app.indices.events, { from, to, ...(request.query.judge_model ? { judgeModel: request.query.judge_model } : {}) }, settings);
+      return { from: from.toISOString(), to: to.toISOString(), threshold: settings.meanShiftThreshold, series };
+    },
+  );
+
+  app.get(
+    '/v1/metrics/guardrail-effectiveness',
+    {
+      config: { role: 'read' },
+      schema: {
+        tags: ['metrics'],
+        summary: 'Guardrail-caught vs judge-caught-after-pass, overall, per policy and over time (role: read)',
+        description:
+          'Counts guardrail_block events (caught inline) and judge_flag events with guardrail_result=pass (caught by the judge after the ' +
+          'guardrail passed them), with percentages. `interval`: 15m, 1h, 1d (fixed) or 1w, 1M (calendar). Default range: the last 7 days.',
+        querystring: Type.Object(
+          {
+            ...RangeQuery,
+            interval: Type.String({ pattern: '^([1-9][0-9]{0,3}[mhd]|1w|1M)$', default: '1d', description: 'bucket size of the series' }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: GuardrailResponse, 400: ErrorResponse },
+      },
+    },
+    async (request) => {
+      app.assertReady();
+      const { from, to } = rangeOrDefault(request.query, 7);
+      const interval = request.query.interval;
+      if ((to.getTime() - from.getTime()) / intervalMs(interval) > MAX_BUCKETS) {
+        throw new RangeError400(`range / interval gives more than ${MAX_BUCKETS} buckets: use a larger interval`);
+      }
+      const { detailed_series: _detail, ...answer } = await measureGuardrailEffectiveness(app.es, app.indices.events, { from, to, interval });
+      return answer;
+    },
+  );
+
+  app.post(
+    '/v1/metrics/rebuild',
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags: ['metrics'],
+        summary: 'Rewrite the daily metrics documents for a range (role: admin)',
+        description:
+          'Recomputes judge_daily, guardrail_daily and guardrail_policy_daily documents of the UTC days in [from, to) and writes them to ' +
+          'the metrics index (stable ids: a day is overwritten). The scheduler does this for recent days on its own.',
+        body: Type.Object({ from: IsoDate, to: Type.Optional(IsoDate) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            from: Type.String(),
+            to: Type.String(),
+            judge_days: Type.Integer(),
+            guardrail_days: Type.Integer(),
+            guardrail_policy_days: Type.Integer(),
+            es_took_ms: Type.Integer(),
+          }),
+          400: ErrorResponse,
+        },
+      },
+    },
+    async (request) => {
+      app.assertReady();
+      const from = new Date(request.body.from);
+      const to = request.body.to ? new Date(request.body.to) : new Date();
+      if (from >= to) throw new RangeError400('from must be before to');
+      if (to.getTime() - from.getTime() > 731 * DAY_MS) throw new RangeError400('the range may span at most two years');
+      return app.ueba.writeMetrics({ from, to }, true);
+    },
+  );
+};

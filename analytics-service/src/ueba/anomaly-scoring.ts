@@ -1,0 +1,331 @@
+/**
+ * UEBA anomaly scoring: pure functions from a baseline and an observation to an explainable candidate.
+ *
+ * Every score is 10 × −log10(tail probability), capped at 100 (tail-probabilities.ts). Counts use a negative
+ * binomial tail around a seasonal (hour-of-week) median; continuous features use a normal tail around a
+ * median with a MAD-based spread; first-seen values use a Good–Turing estimate of how often this entity meets
+ * something new. Guards (minimum history, minimum ratio, minimum excess) keep new, sparse and noisy entities
+ * from flooding the SOC; a statistically significant but tiny change is never an alert.
+ */
+import type { AnomalyCandidate, UebaParams, UebaRuleId } from './anomaly.js';
+import type { BaselineDocument, Distribution, SeenValue } from './baseline-document.js';
+import { MAD_TO_SD } from './baseline-builder.js';
+import { ENTITY_FIELD, type EntityKind } from './entities.js';
+import { slotLabel } from './hour-of-week.js';
+import { logNegativeBinomialUpperTail, logNormalUpperTail, scoreFromLogProbability } from './tail-probabilities.js';
+
+/** The entity and local hour being scored. */
+export interface ScoredHour {
+  kind: EntityKind;
+  id: string;
+  start: number;
+  end: number;
+  /** hour-of-week slot of `start` in the baseline's time zone */
+  slot: number;
+}
+
+const LOG10 = Math.LN10;
+/** Standard error of a sample median is ≈ 1.2533·σ/√n for normal data. */
+const MEDIAN_SE_FACTOR = 1.2533;
+
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const abs = Math.abs(value);
+  if (abs >= 100) return value.toFixed(0);
+  if (abs >= 1) return value.toFixed(2).replace(/\.?0+$/, '');
+  return value.toPrecision(3).replace(/\.?0+$/, '');
+}
+
+function oneIn(logProbability: number): string {
+  const orders = -logProbability / LOG10;
+  if (orders < 3) return `1 in ${formatNumber(Math.exp(-logProbability))}`;
+  return `about 1 in 10^${Math.floor(orders)}`;
+}
+
+function hasHistory(baseline: BaselineDocument, params: UebaParams): boolean {
+  return baseline.history_days >= params.min_history_days && baseline.active_hours >= params.min_active_hours;
+}
+
+function candidate(
+  rule: UebaRuleId,
+  hour: ScoredHour,
+  baseline: BaselineDocument | undefined,
+  fields: Omit<AnomalyCandidate, 'rule_id' | 'entity_kind' | 'entity_id' | 'window_start' | 'window_end' | 'baseline_window' | 'fields' | 'timestamp' | 'dedup_key'> & {
+    timestamp?: string;
+    dedup_suffix?: string;
+    extra_fields?: Record<string, string>;
+  },
+): AnomalyCandidate {
+  const { dedup_suffix, extra_fields, timestamp, ...rest } = fields;
+  const start = new Date(hour.start).toISOString();
+  return {
+    rule_id: rule,
+    entity_kind: hour.kind,
+    entity_id: hour.id,
+    timestamp: timestamp ?? start,
+    window_start: start,
+    window_end: new Date(hour.end).toISOString(),
+    baseline_window: { start: baseline?.window_start ?? '', end: baseline?.window_end ?? '' },
+    dedup_key: `${rule}:${hour.kind}:${hour.id}:${dedup_suffix ?? start}`,
+    fields: { [ENTITY_FIELD[hour.kind]]: hour.id, ...extra_fields },
+    ...rest,
+  };
+}
+
+/**
+ * ueba_volume_spike: requests in one hour against the seasonal expectation for that hour of the week.
+ * Expected μ = max(median of this slot over past weeks, median requests per active hour): a busy Monday is
+ * measured against earlier Mondays, and a quiet Sunday slot is not a trap (a Sunday with a normal weekday's
+ * volume is not a spike). The tail is negative binomial with the entity's robust dispersion.
+ */
+export function scoreVolumeSpike(baseline: BaselineDocument, hour: ScoredHour, observed: number, params: UebaParams): AnomalyCandidate | undefined {
+  if (!hasHistory(baseline, params)) return undefined;
+  const seasonal = baseline.profile.hour_of_week.median[hour.slot] ?? 0;
+  const typical = baseline.requests_per_active_hour.median ?? 0;
+  const expected = Math.max(seasonal, typical, 1);
+  if (observed < params.min_ratio * expected || observed - expected < params.min_excess) return undefined;
+  const alpha = baseline.volume_dispersion;
+  const logP = logNegativeBinomialUpperTail(observed, expected, alpha);
+  const score = scoreFromLogProbability(logP);
+  if (score < params.min_score) return undefined;
+  const spread = Math.sqrt(expected + alpha * expected * expected);
+  const weeks = baseline.profile.hour_of_week.occurrences[hour.slot] ?? 0;
+  return candidate('ueba_volume_spike', hour, baseline, {
+    feature: 'requests_per_hour',
+    observed,
+    expected,
+    spread,
+    score,
+    log10_probability: logP / LOG10,
+    event_count: observed,
+    explanation:
+      `${observed} requests in the hour from ${slotLabel(hour.slot)} (${baseline.time_zone}), ` +
+      `${formatNumber(observed / expected)}× the expected ${formatNumber(expected)} ± ${formatNumber(spread)} ` +
+      `(median of this hour over ${weeks} past week(s): ${formatNumber(seasonal)}; median active hour: ${formatNumber(typical)}); ` +
+      `chance under the baseline ${oneIn(logP)}.`,
+  });
+}
+
+export interface TokenObservation {
+  requests: number;
+  tokens_in_median?: number;
+  tokens_out_median?: number;
+}
+
+/**
+ * ueba_token_shift: the median tokens per request in one hour against the entity's baseline median. The
+ * spread is the standard error of a median of n requests, σ̂ = 1.4826·MAD, so a one-off long answer does not
+ * count but a sustained shift does — well before it reaches the endpoint-level exfiltration rule's 5×.
+ */
+export function scoreTokenShift(baseline: BaselineDocument, hour: ScoredHour, observation: TokenObservation, params: UebaParams): AnomalyCandidate | undefined {
+  if (baseline.history_days < params.min_history_days || observation.requests < params.min_requests) return undefined;
+  let best: AnomalyCandidate | undefined;
+  for (const feature of ['tokens_out', 'tokens_in'] as const) {
+    const observed = observation[`${feature}_median`];
+    const distribution: Distribution = baseline[feature];
+    if (observed === undefined || distribution.count < params.min_baseline_requests || distribution.median === undefined) continue;
+    const expected = distribution.median;
+    if (observed < params.min_ratio * expected) continue;
+    const sigma = Math.max(MAD_TO_SD * (distribution.mad ?? 0), 0.05 * expected, 1);
+    const spread = (MEDIAN_SE_FACTOR * sigma) / Math.sqrt(observation.requests);
+    const z = (observed - expected) / spread;
+    const logP = logNormalUpperTail(z);
+    const score = scoreFromLogProbability(logP);
+    if (score < params.min_score || (best && best.score >= score)) continue;
+    best = candidate('ueba_token_shift', hour, baseline, {
+      feature: `${feature}_median`,
+      observed,
+      expected,
+      spread,
+      score,
+      log10_probability: logP / LOG10,
+      event_count: observation.requests,
+      dedup_suffix: `${new Date(hour.start).toISOString()}:${feature}`,
+      explanation:
+        `median ${feature} per request was ${formatNumber(observed)} over ${observation.requests} requests in the hour from ` +
+        `${slotLabel(hour.slot)} (${baseline.time_zone}), ${formatNumber(observed / expected)}× the baseline median ` +
+        `${formatNumber(expected)} (MAD ${formatNumber(distribution.mad ?? 0)}, p95 ${formatNumber(distribution.p95 ?? 0)}; ` +
+        `standard error of this hour's median ${formatNumber(spread)}, z = ${formatNumber(z)}); chance ${oneIn(logP)}.`,
+    });
+  }
+  return best;
+}
+
+/** ueba_cost_spike: spend in one hour against the entity's spend per active hour (median, MAD, p99). */
+export function scoreCostSpike(baseline: BaselineDocument, hour: ScoredHour, observedCost: number, requests: number, params: UebaParams): AnomalyCandidate | undefined {
+  const hourly = baseline.hourly_cost_usd;
+  if (!hasHistory(baseline, params) || hourly.count < params.min_active_hours || hourly.median === undefined) return undefined;
+  const expected = hourly.median;
+  if (observedCost < params.min_ratio * expected || observedCost <= (hourly.p99 ?? 0) || observedCost <= 0) return undefined;
+  const spread = Math.max(MAD_TO_SD * (hourly.mad ?? 0), 0.1 * expected, 1e-4);
+  const z = (observedCost - expected) / spread;
+  const logP = logNormalUpperTail(z);
+  const score = scoreFromLogProbability(logP);
+  if (score < params.min_score) return undefined;
+  return candidate('ueba_cost_spike', hour, baseline, {
+    feature: 'cost_usd_per_hour',
+    observed: observedCost,
+    expected,
+    spread,
+    score,
+    log10_probability: logP / LOG10,
+    event_count: requests,
+    explanation:
+      `spent $${formatNumber(observedCost)} in the hour from ${slotLabel(hour.slot)} (${baseline.time_zone}) over ${requests} requests, ` +
+      `${formatNumber(observedCost / expected)}× the median active hour $${formatNumber(expected)} ± ${formatNumber(spread)} ` +
+      `(p99 $${formatNumber(hourly.p99 ?? 0)}); chance ${oneIn(logP)}.`,
+  });
+}
+
+/** What the entity did before the scored window, for first-seen rules. */
+export interface ValueHistory {
+  events: number;
+  first_seen: number;
+  values: SeenValue[];
+  distinct: number;
+}
+
+/**
+ * ueba_new_country / ueba_new_model_for_user: a value never seen for this entity in the look-back. The score
+ * is the Good–Turing surprise of meeting any new value: (values seen exactly once + 1) / (events + 1) — an
+ * entity that always used one country has a rare, high-scoring first; one that roams scores low.
+ */
+export function scoreFirstSeen(
+  rule: 'ueba_new_country' | 'ueba_new_model_for_user',
+  feature: string,
+  hour: ScoredHour,
+  value: string,
+  firstAt: number,
+  eventsWithValue: number,
+  history: ValueHistory | undefined,
+  params: UebaParams,
+): AnomalyCandidate | undefined {
+  if (!history || history.events < params.min_history_events) return undefined;
+  const historyDays = (hour.start - history.first_seen) / 86_400_000;
+  if (historyDays < params.min_history_days) return undefined;
+  if (history.values.some((v) => v.value === value)) return undefined;
+  const singletons = history.values.filter((v) => v.count === 1).length;
+  const pNew = (singletons + 1) / (history.events + 1);
+  const logP = Math.log(pNew);
+  const score = scoreFromLogProbability(logP);
+  if (score < params.min_score) return undefined;
+  const known = history.values.map((v) => v.value);
+  const listed = history.values.slice(0, 5).map((v) => `${v.value} (${v.count})`).join(', ');
+  const lookbackStart = new Date(hour.start - params.lookback_days * 86_400_000).toISOString();
+  const found = candidate(rule, hour, undefined, {
+    timestamp: new Date(firstAt).toISOString(),
+    feature,
+    observed: eventsWithValue,
+    expected: 0,
+    spread: 0,
+    score,
+    log10_probability: logP / LOG10,
+    observed_value: value,
+    expected_values: known,
+    event_count: eventsWithValue,
+    dedup_suffix: value,
+    extra_fields: { [feature]: value },
+    explanation:
+      `first ${feature} "${value}" for this ${hour.kind} in ${params.lookback_days} days (${eventsWithValue} event(s) from ` +
+      `${new Date(firstAt).toISOString()}); before it, ${history.events} events over ${formatNumber(historyDays)} days used ` +
+      `${history.distinct} value(s): ${listed}. Chance of any new value on an event ≈ ${formatNumber(pNew)} (Good–Turing).`,
+  });
+  found.baseline_window = { start: lookbackStart, end: new Date(hour.start).toISOString() };
+  return found;
+}
+
+/**
+ * ueba_off_profile_hours: activity at an hour of day where the entity is (almost) never active. The share of
+ * past active hours at this hour of day is smoothed over ±1 hour and Laplace-corrected, so working late by an
+ * hour is not an alert and weekends in normal hours never are.
+ */
+export function scoreOffProfileHours(baseline: BaselineDocument, hour: ScoredHour, observed: number, params: UebaParams): AnomalyCandidate | undefined {
+  if (!hasHistory(baseline, params) || observed < params.min_requests) return undefined;
+  const byHour = baseline.profile.hour_of_day_active_hours;
+  const h = hour.slot % 24;
+  const at = (i: number) => byHour[(i + 24) % 24] ?? 0;
+  const smoothed = 0.5 * at(h) + 0.25 * (at(h - 1) + at(h + 1));
+  const share = (smoothed + 0.5) / (baseline.active_hours + 12);
+  if (share > params.max_hour_share) return undefined;
+  const logP = Math.log(share);
+  const score = scoreFromLogProbability(logP);
+  if (score < params.min_score) return undefined;
+  const usual = byHour
+    .map((count, i) => ({ count, i }))
+    .filter((x) => x.count > 0)
+    .sort((a, b) => b.count - a.count)
+    .slice(0, 3)
+    .map((x) => `${String(x.i).padStart(2, '0')}:00`);
+  return candidate('ueba_off_profile_hours', hour, baseline, {
+    feature: 'active_hour_share',
+    observed,
+    expected: share,
+    spread: 0,
+    score,
+    log10_probability: logP / LOG10,
+    event_count: observed,
+    explanation:
+      `${observed} requests in the hour from ${slotLabel(hour.slot)} (${baseline.time_zone}); ${at(h)} of ${baseline.active_hours} past active hours ` +
+      `were at ${String(h).padStart(2, '0')}:00 (smoothed share ${formatNumber(share)}); busiest hours ${usual.join(', ')}.`,
+  });
+}
+
+export interface PeerValue {
+  id: string;
+  value: number;
+  requests: number;
+  /** the member's own typical value per active hour, when it has a baseline with enough history */
+  ownTypical?: number;
+}
+
+/**
+ * ueba_peer_outlier: one user against the active members of their peer group (department) in the same hour —
+ * population analysis that needs no history of the user, so it covers new users too. Peers share the hour, so
+ * Monday rushes and quiet weekends cancel out. A user whose own baseline is just as high is not an outlier.
+ */
+export function scorePeerOutliers(
+  group: string,
+  feature: 'requests' | 'tokens_out',
+  hour: Omit<ScoredHour, 'id' | 'kind'>,
+  members: PeerValue[],
+  params: UebaParams,
+): AnomalyCandidate[] {
+  if (members.length < params.min_peers) return [];
+  const values = members.map((m) => m.value).sort((a, b) => a - b);
+  const middle = (sorted: number[]) => {
+    const n = sorted.length;
+    return n % 2 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+  };
+  const peerMedian = middle(values);
+  const mad = middle(values.map((v) => Math.abs(v - peerMedian)).sort((a, b) => a - b));
+  const spread = Math.max(MAD_TO_SD * mad, 0.1 * peerMedian, 1);
+  const out: AnomalyCandidate[] = [];
+  for (const member of members) {
+    if (member.value < params.min_ratio * Math.max(peerMedian, 1)) continue;
+    if (member.ownTypical !== undefined && member.ownTypical >= params.min_ratio * Math.max(peerMedian, 1)) continue;
+    const z = (member.value - peerMedian) / spread;
+    const logP = logNormalUpperTail(z);
+    const score = scoreFromLogProbability(logP);
+    if (score < params.min_score) continue;
+    const scored: ScoredHour = { ...hour, kind: 'user', id: member.id };
+    const found = candidate('ueba_peer_outlier', scored, undefined, {
+      feature: `${feature}_per_hour`,
+      observed: member.value,
+      expected: peerMedian,
+      spread,
+      score,
+      log10_probability: logP / LOG10,
+      event_count: member.requests,
+      dedup_suffix: `${new Date(hour.start).toISOString()}:${feature}`,
+      extra_fields: { user_department: group },
+      explanation:
+        `${formatNumber(member.value)} ${feature === 'requests' ? 'requests' : 'output tokens'} in the hour from ${slotLabel(hour.slot)}, ` +
+        `${formatNumber(member.value / Math.max(peerMedian, 1))}× the median ${formatNumber(peerMedian)} ± ${formatNumber(spread)} of the ` +
+        `${members.length} active members of department "${group}" in that hour; chance ${oneIn(logP)}.`,
+    });
+    // the population of the same hour is the baseline
+    found.baseline_window = { start: found.window_start, end: found.window_end };
+    out.push(found);
+  }
+  return out;
+}

@@ -1,0 +1,66 @@
+/**
+ * UEBA and assurance settings from environment variables (see docs/ueba.md), validated with errors that
+ * name the variable. Part of ServiceConfig as `config.ueba`.
+ */
+// config.ts imports this module too; ConfigError is only used when loadUebaConfig runs, after both have loaded
+import { ConfigError } from '../config.js';
+
+export interface UebaConfig {
+  /** how often baselines, risk scores and daily metrics are refreshed; 0 = never (tests, or rebuild on demand only) */
+  refreshIntervalMs: number;
+  /** sliding baseline window of the scheduled refresh, in days */
+  windowDays: number;
+  /** IANA time zone of hour-of-week slots */
+  timeZone: string;
+  /** entities computed per round of aggregations */
+  entityPageSize: number;
+  /** buckets per composite aggregation page */
+  compositePageSize: number;
+  riskHalfLifeDays: number;
+  riskLookbackDays: number;
+  /** days of daily metrics each scheduled run recomputes (today included) */
+  metricsDays: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+function interval(env: Env, name: string, fallback: string): number {
+  const raw = (env[name] ?? '').trim() || fallback;
+  if (['off', '0', 'false', 'never'].includes(raw.toLowerCase())) return 0;
+  const match = /^([1-9][0-9]{0,5})([smhd])$/.exec(raw);
+  if (!match) throw new ConfigError(`${name} must look like 15m, 1h or 1d, or be "off" (got "${raw}")`);
+  const ms = Number(match[1]) * UNIT_MS[match[2]!]!;
+  if (ms < 60_000) throw new ConfigError(`${name} must be at least 1m (got "${raw}")`);
+  return ms;
+}
+
+function number(env: Env, name: string, fallback: number, min: number, max: number, integer = true): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    throw new ConfigError(`${name} must be a ${integer ? 'whole ' : ''}number from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+export function loadUebaConfig(env: Env): UebaConfig {
+  const timeZone = env.AISEC_UEBA_TIMEZONE?.trim() || 'UTC';
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+  } catch {
+    throw new ConfigError(`AISEC_UEBA_TIMEZONE must be an IANA time zone such as UTC or Europe/Berlin (got "${timeZone}")`);
+  }
+  return {
+    refreshIntervalMs: interval(env, 'AISEC_UEBA_REFRESH_INTERVAL', '1h'),
+    windowDays: number(env, 'AISEC_UEBA_WINDOW_DAYS', 28, 1, 400),
+    timeZone,
+    entityPageSize: number(env, 'AISEC_UEBA_ENTITY_PAGE', 250, 1, 2000),
+    compositePageSize: number(env, 'AISEC_UEBA_COMPOSITE_PAGE', 5000, 10, 20_000),
+    riskHalfLifeDays: number(env, 'AISEC_RISK_HALF_LIFE_DAYS', 7, 0.1, 365, false),
+    riskLookbackDays: number(env, 'AISEC_RISK_LOOKBACK_DAYS', 30, 1, 365),
+    metricsDays: number(env, 'AISEC_METRICS_REFRESH_DAYS', 8, 1, 90),
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * Scheduled UEBA maintenance: every interval, recompute the baselines of entities with new events, refresh
+ * risk scores and rewrite the recent days of daily metrics. Several service replicas may run: a lease document
+ * in the state index lets one of them work per interval, and a checkpoint there says where the last run stopped.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@elastic/elasticsearch';
+import { errors } from '@elastic/elasticsearch';
+import type { FastifyBaseLogger } from 'fastify';
+import { DAY_MS } from '../assurance/judge-drift.js';
+import type { UebaService } from './ueba-service.js';
+
+const LEASE_ID = 'ueba:maintenance-lease';
+const CHECKPOINT_ID = 'ueba:baseline-checkpoint';
+/** events written while a run was starting may not have been searchable yet; the next run looks back this far */
+const CHECKPOINT_MARGIN_MS = 5 * 60_000;
+
+interface StateDocument {
+  kind: string;
+  updated_at: string;
+  owner?: string;
+  expires_at?: string;
+  value?: { since?: string };
+}
+
+export interface MaintenanceReport {
+  skipped?: 'lease held by another replica';
+  since?: string;
+  baselines?: number;
+  risk_entities?: number;
+  metric_days?: number;
+  wall_ms: number;
+}
+
+export class UebaScheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private stopped = false;
+  readonly owner = `service-${randomUUID()}`;
+
+  constructor(
+    private readonly service: UebaService,
+    private readonly es: Client,
+    private readonly stateIndex: string,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  get intervalMs(): number {
+    return this.service.config.refreshIntervalMs;
+  }
+
+  /** Schedules the first run soon when the last one is older than an interval, else one interval after it. */
+  async start(): Promise<void> {
+    if (this.intervalMs <= 0) return;
+    const checkpoint = await this.readState(CHECKPOINT_ID).catch(() => undefined);
+    const last = checkpoint?.updated_at ? Date.parse(checkpoint.updated_at) : 0;
+    const due = Math.max(60_000, last + this.intervalMs - Date.now());
+    this.schedule(due);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.runOnce()
+        .then((report) => this.log.info({ ueba: report }, 'UEBA maintenance finished'))
+        .catch((error: unknown) => this.log.warn({ err: error }, 'UEBA maintenance failed; retrying next interval'))
+        .finally(() => this.schedule(this.intervalMs));
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  async runOnce(now = new Date()): Promise<MaintenanceReport> {
+    const started = Date.now();
+    if (!(await this.acquireLease(now))) return { skipped: 'lease held by another replica', wall_ms: Date.now() - started };
+    try {
+      const checkpoint = await this.readState(CHECKPOINT_ID);
+      const since = checkpoint?.value?.since ? new Date(checkpoint.value.since) : this.service.slidingWindow(now).from;
+      const baselines = await this.service.refreshChanged(since, now);
+      await this.writeState(CHECKPOINT_ID, { kind: 'ueba_checkpoint', updated_at: now.toISOString(), value: { since: new Date(now.getTime() - CHECKPOINT_MARGIN_MS).toISOString() } });
+      const risk = await this.service.refreshRisk(now);
+      const metrics = await this.service.writeMetrics({ from: new Date(now.getTime() - (this.service.config.metricsDays - 1) * DAY_MS), to: now });
+      return {
+        since: since.toISOString(),
+        baselines: Object.values(baselines.entities).reduce((s, n) => s + n, 0),
+        risk_entities: Object.values(risk.entities).reduce((s, n) => s + n, 0),
+        metric_days: metrics.judge_days + metrics.guardrail_days,
+        wall_ms: Date.now() - started,
+      };
+    } finally {
+      await this.releaseLease().catch(() => undefined);
+    }
+  }
+
+  private async readState(id: string): Promise<StateDocument | undefined> {
+    const found = await this.es.get<StateDocument>({ index: this.stateIndex, id }, { ignore: [404] });
+    return found.found ? found._source : undefined;
+  }
+
+  private async writeState(id: string, doc: StateDocument): Promise<void> {
+    await this.es.index({ index: this.stateIndex, id, document: doc, refresh: 'wait_for' });
+  }
+
+  private async acquireLease(now: Date): Promise<boolean> {
+    const lease: StateDocument = {
+      kind: 'ueba_lease',
+      owner: this.owner,
+      updated_at: now.toISOString(),
+      expires_at: new Date(Date.now() + Math.max(this.intervalMs, 10 * 60_000)).toISOString(),
+    };
+    const found = await this.es.get<StateDocument>({ index: this.stateIndex, id: LEASE_ID }, { ignore: [404] });
+    try {
+      if (!found.found) {
+        await this.es.index({ index: this.stateIndex, id: LEASE_ID, document: lease, op_type: 'create', refresh: 'wait_for' });
+        return true;
+      }
+      const held = found._source;
+      if (held?.owner !== this.owner && held?.expires_at && Date.parse(held.expires_at) > Date.now()) return false;
+      await this.es.index({
+        index: this.stateIndex,
+        id: LEASE_ID,
+        document: lease,
+        if_seq_no: found._seq_no!,
+        if_primary_term: found._primary_term!,
+        refresh: 'wait_for',
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof errors.ResponseError && error.statusCode === 409) return false; // another replica won the race
+      throw error;
+    }
+  }
+
+  private async releaseLease(): Promise<void> {
+    const found = await this.es.get<StateDocument>({ index: this.stateIndex, id: LEASE_ID }, { ignore: [404] });
+    if (found.found && found._source?.owner === this.owner) {
+      await this.es.delete({ index: this.stateIndex, id: LEASE_ID, if_seq_no: found._seq_no!, if_primary_term: found._primary_term! }, { ignore: [404, 409] });
+    }
+  }
+}
