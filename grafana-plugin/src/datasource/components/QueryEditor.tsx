@@ -1,0 +1,248 @@
+import React from 'react';
+import type { QueryEditorProps, SelectableValue } from '@grafana/data';
+import { InlineField, InlineFieldRow, InlineSwitch, Input, MultiSelect, RadioButtonGroup, Select, TagsInput } from '@grafana/ui';
+import type { DataSource } from '../datasource';
+import { CATEGORY_VALUES, KIND_ORDER, KINDS, SEVERITY_VALUES, type FilterKey } from '../query/kinds';
+import type { AisecDataSourceOptions, AisecQuery, AisecQueryOf, EntityKind, EventGroupField, QueryKind, ValueField } from '../types';
+
+type Props = QueryEditorProps<DataSource, AisecQuery, AisecDataSourceOptions>;
+
+const options = <T extends string>(values: readonly T[], label: (v: T) => string = (v) => v): Array<SelectableValue<T>> =>
+  values.map((value) => ({ value, label: label(value) }));
+
+const KIND_OPTIONS = KIND_ORDER.map((kind) => ({ value: kind, label: KINDS[kind].label, description: KINDS[kind].description }));
+const GROUP_OPTIONS = options<EventGroupField>(['category', 'severity', 'decision', 'model', 'endpoint', 'user_id', 'risk_tier']);
+const FIELD_OPTIONS = options<ValueField>(['user_id', 'model', 'endpoint', 'category', 'judge_model', 'policy_violated', 'rule_id']);
+const ENTITY_OPTIONS = options<EntityKind>(['user', 'model', 'endpoint', 'agent']);
+const SEVERITY_OPTIONS = options(SEVERITY_VALUES);
+const CATEGORY_OPTIONS = options(CATEGORY_VALUES);
+const STATUS_OPTIONS = [
+  { value: 'open' as const, label: 'Open' },
+  { value: 'all' as const, label: 'All' },
+];
+const FILTER_LABELS: Record<FilterKey, string> = { user_id: 'User', endpoint: 'Endpoint', model: 'Model', category: 'Category', severity: 'Severity' };
+const LABEL_WIDTH = 14;
+
+/** Edits one query: its kind, the kind's options, and the filters that apply to it. Only edits; never fetches. */
+export function QueryEditor({ query, onChange, onRunQuery }: Props) {
+  const kind: QueryKind = query.kind ?? 'event_volume';
+  const info = KINDS[kind];
+  const update = (patch: Partial<AisecQuery>, run = true) => {
+    onChange({ ...query, ...patch } as AisecQuery);
+    if (run) onRunQuery();
+  };
+  const onKindChange = (next: QueryKind) => {
+    // keep the filters that still apply; take the new kind's defaults for everything else
+    const kept = Object.fromEntries(KINDS[next].filters.filter((f) => query[f as keyof AisecQuery] !== undefined).map((f) => [f, query[f as keyof AisecQuery]]));
+    onChange({ refId: query.refId, datasource: query.datasource, hide: query.hide, ...kept, ...KINDS[next].defaults } as AisecQuery);
+    onRunQuery();
+  };
+
+  return (
+    <div data-testid="aisec-query-editor">
+      <InlineFieldRow>
+        <InlineField label="Query" labelWidth={LABEL_WIDTH} tooltip={info.description}>
+          <Select aria-label="Query kind" options={KIND_OPTIONS} value={kind} width={32} onChange={(v) => v.value && onKindChange(v.value)} />
+        </InlineField>
+      </InlineFieldRow>
+      <KindOptions query={query} update={update} />
+      <InlineFieldRow>
+        {info.filters.map((filter) => (
+          <InlineField key={filter} label={FILTER_LABELS[filter]} labelWidth={LABEL_WIDTH} tooltip="Exact values or template variables ($user); several values are OR-ed">
+            {filter === 'category' || filter === 'severity' ? (
+              <MultiSelect
+                aria-label={`${FILTER_LABELS[filter]} filter`}
+                options={filter === 'category' ? CATEGORY_OPTIONS : SEVERITY_OPTIONS}
+                value={(query[filter] as string[] | undefined) ?? []}
+                allowCustomValue
+                width={40}
+                placeholder="any"
+                onChange={(values) => update({ [filter]: values.map((v) => v.value!).filter(Boolean) } as Partial<AisecQuery>)}
+              />
+            ) : (
+              <TagsInput
+                aria-label={`${FILTER_LABELS[filter]} filter`}
+                tags={(query[filter] as string[] | undefined) ?? []}
+                placeholder="any (Enter to add)"
+                width={40}
+                onChange={(tags) => update({ [filter]: tags } as Partial<AisecQuery>)}
+              />
+            )}
+          </InlineField>
+        ))}
+      </InlineFieldRow>
+    </div>
+  );
+}
+
+interface KindOptionsProps {
+  query: AisecQuery;
+  update: (patch: Partial<AisecQuery>, run?: boolean) => void;
+}
+
+function NumberInput({ label, value, min, max, step, onCommit }: { label: string; value: number | undefined; min: number; max: number; step?: number; onCommit: (v: number | undefined) => void }) {
+  return (
+    <InlineField label={label} labelWidth={LABEL_WIDTH}>
+      <Input
+        aria-label={label}
+        type="number"
+        width={12}
+        min={min}
+        max={max}
+        step={step ?? 1}
+        defaultValue={value ?? ''}
+        onBlur={(e) => {
+          const raw = e.currentTarget.value.trim();
+          const n = Number(raw);
+          onCommit(raw === '' || !Number.isFinite(n) ? undefined : Math.min(max, Math.max(min, n)));
+        }}
+      />
+    </InlineField>
+  );
+}
+
+function KindOptions({ query, update }: KindOptionsProps) {
+  switch (query.kind) {
+    case 'event_volume': {
+      const q = query as AisecQueryOf<'event_volume'>;
+      return (
+        <InlineFieldRow>
+          <InlineField label="Group by" labelWidth={LABEL_WIDTH}>
+            <Select aria-label="Group by" options={GROUP_OPTIONS} value={q.groupBy ?? 'category'} width={20} onChange={(v) => update({ groupBy: v.value })} />
+          </InlineField>
+          <NumberInput label="Series limit" value={q.limit} min={1} max={100} onCommit={(limit) => update({ limit })} />
+        </InlineFieldRow>
+      );
+    }
+    case 'top_users': {
+      const q = query as AisecQueryOf<'top_users'>;
+      return (
+        <InlineFieldRow>
+          <InlineField label="Count" labelWidth={LABEL_WIDTH} tooltip="alerts: the detection engine's alerts; events: high/critical events (seed 001 panel 2)">
+            <RadioButtonGroup
+              options={[
+                { value: 'alerts' as const, label: 'Alerts' },
+                { value: 'events' as const, label: 'High/critical events' },
+              ]}
+              value={q.source ?? 'alerts'}
+              onChange={(source) => update({ source })}
+            />
+          </InlineField>
+          <NumberInput label="Users" value={q.limit} min={1} max={500} onCommit={(limit) => update({ limit })} />
+        </InlineFieldRow>
+      );
+    }
+    case 'risk_matrix': {
+      const q = query as AisecQueryOf<'risk_matrix'>;
+      return (
+        <InlineFieldRow>
+          <InlineField label="Include requests" labelWidth={LABEL_WIDTH + 4} tooltip="Count ordinary `request` traffic too">
+            <InlineSwitch aria-label="Include requests" value={q.includeRequests ?? false} onChange={(e) => update({ includeRequests: e.currentTarget.checked })} />
+          </InlineField>
+        </InlineFieldRow>
+      );
+    }
+    case 'judge_score_distribution': {
+      const q = query as AisecQueryOf<'judge_score_distribution'>;
+      return (
+        <InlineFieldRow>
+          <NumberInput label="Bucket size" value={q.bucketSize} min={0.01} max={1} step={0.05} onCommit={(bucketSize) => update({ bucketSize })} />
+          <InlineField label="Per judge model" labelWidth={LABEL_WIDTH + 2}>
+            <InlineSwitch aria-label="Per judge model" value={q.byJudgeModel ?? false} onChange={(e) => update({ byJudgeModel: e.currentTarget.checked })} />
+          </InlineField>
+        </InlineFieldRow>
+      );
+    }
+    case 'judge_drift': {
+      const q = query as AisecQueryOf<'judge_drift'>;
+      return (
+        <InlineFieldRow>
+          <NumberInput label="Threshold" value={q.threshold} min={0.01} max={1} step={0.01} onCommit={(threshold) => update({ threshold })} />
+          <NumberInput label="Trailing days" value={q.trailingDays} min={1} max={90} onCommit={(trailingDays) => update({ trailingDays })} />
+          <InlineField label="Judge model" labelWidth={LABEL_WIDTH}>
+            <TagsInput aria-label="Judge model filter" tags={q.judge_model ?? []} width={30} placeholder="any" onChange={(judge_model) => update({ judge_model })} />
+          </InlineField>
+        </InlineFieldRow>
+      );
+    }
+    case 'guardrail_effectiveness': {
+      const q = query as AisecQueryOf<'guardrail_effectiveness'>;
+      return (
+        <InlineFieldRow>
+          <InlineField label="Format" labelWidth={LABEL_WIDTH}>
+            <RadioButtonGroup
+              options={[
+                { value: 'timeseries' as const, label: 'Time series' },
+                { value: 'total' as const, label: 'Totals' },
+              ]}
+              value={q.format ?? 'timeseries'}
+              onChange={(format) => update({ format })}
+            />
+          </InlineField>
+          {q.format === 'total' && (
+            <InlineField label="Per policy" labelWidth={LABEL_WIDTH}>
+              <InlineSwitch aria-label="Per policy" value={q.byPolicy ?? false} onChange={(e) => update({ byPolicy: e.currentTarget.checked })} />
+            </InlineField>
+          )}
+        </InlineFieldRow>
+      );
+    }
+    case 'alerts':
+    case 'alert_summary':
+    case 'annotations': {
+      const q = query as AisecQueryOf<'alerts'> | AisecQueryOf<'alert_summary'> | AisecQueryOf<'annotations'>;
+      return (
+        <InlineFieldRow>
+          {q.kind === 'alert_summary' && (
+            <InlineField label="Group by" labelWidth={LABEL_WIDTH}>
+              <Select
+                aria-label="Group alerts by"
+                options={options(['severity', 'rule_id', 'user_id'] as const)}
+                value={q.groupBy ?? 'severity'}
+                width={16}
+                onChange={(v) => update({ groupBy: v.value })}
+              />
+            </InlineField>
+          )}
+          {q.kind === 'annotations' ? (
+            <InlineField label="Min severity" labelWidth={LABEL_WIDTH}>
+              <Select aria-label="Minimum severity" options={SEVERITY_OPTIONS} value={q.minSeverity ?? 'high'} width={16} onChange={(v) => update({ minSeverity: v.value })} />
+            </InlineField>
+          ) : (
+            <InlineField label="Status" labelWidth={LABEL_WIDTH}>
+              <RadioButtonGroup options={STATUS_OPTIONS} value={q.status ?? (q.kind === 'alerts' ? 'all' : 'open')} onChange={(status) => update({ status })} />
+            </InlineField>
+          )}
+          <InlineField label="Rule" labelWidth={LABEL_WIDTH}>
+            <TagsInput aria-label="Rule filter" tags={q.rule_id ?? []} width={30} placeholder="any" onChange={(rule_id) => update({ rule_id })} />
+          </InlineField>
+        </InlineFieldRow>
+      );
+    }
+    case 'entity_baseline': {
+      const q = query as AisecQueryOf<'entity_baseline'>;
+      return (
+        <InlineFieldRow>
+          <InlineField label="Entity" labelWidth={LABEL_WIDTH}>
+            <Select aria-label="Entity kind" options={ENTITY_OPTIONS} value={q.entityKind ?? 'user'} width={14} onChange={(v) => update({ entityKind: v.value })} />
+          </InlineField>
+          <InlineField label="Id" labelWidth={6} tooltip="An id or a variable, e.g. $user">
+            <Input aria-label="Entity id" width={30} defaultValue={q.entityId ?? ''} placeholder="$user" onBlur={(e) => update({ entityId: e.currentTarget.value.trim() })} />
+          </InlineField>
+        </InlineFieldRow>
+      );
+    }
+    case 'values': {
+      const q = query as AisecQueryOf<'values'>;
+      return (
+        <InlineFieldRow>
+          <InlineField label="Field" labelWidth={LABEL_WIDTH}>
+            <Select aria-label="Field" options={FIELD_OPTIONS} value={q.field ?? 'user_id'} width={20} onChange={(v) => update({ field: v.value })} />
+          </InlineField>
+        </InlineFieldRow>
+      );
+    }
+    default:
+      return null;
+  }
+}
