@@ -10,14 +10,19 @@ import type { ServiceConfig } from './config.js';
 import { indexNames } from './elasticsearch/index-names.js';
 import { apiKeyAuth } from './http/auth/api-key-auth.js';
 import { elasticsearch } from './http/plugins/elasticsearch.js';
+import { detection } from './http/plugins/detection.js';
 import { errorHandler } from './http/plugins/error-handler.js';
 import { openapi } from './http/plugins/openapi.js';
 import { ueba } from './http/plugins/ueba.js';
 import { baselineRoutes } from './http/routes/baselines.js';
+import { alertRoutes } from './http/routes/alerts.js';
+import { contentPackRoutes } from './http/routes/content-pack.js';
+import { detectionRoutes } from './http/routes/detections.js';
 import { eventRoutes } from './http/routes/events.js';
 import { healthRoutes } from './http/routes/health.js';
 import { metricRoutes } from './http/routes/metrics.js';
 import { queryRoutes } from './http/routes/query.js';
+import { ruleRoutes } from './http/routes/rules.js';
 import { redactedLogOptions } from './logging.js';
 
 export interface AppDependencies {
@@ -48,6 +53,7 @@ export async function buildApp({ config, es, logger }: AppDependencies): Promise
     ...(config.eventsRetention ? { eventsRetention: config.eventsRetention } : {}),
   });
   await app.register(ueba, { config: config.ueba });
+  await app.register(detection, { client: es, indices: indexNames(config.indexPrefix), settings: config.detection });
 
   // routes
   await app.register(healthRoutes);
@@ -55,6 +61,10 @@ export async function buildApp({ config, es, logger }: AppDependencies): Promise
   await app.register(baselineRoutes);
   await app.register(metricRoutes);
   await app.register(queryRoutes);
+  await app.register(alertRoutes);
+  await app.register(ruleRoutes);
+  await app.register(detectionRoutes);
+  await app.register(contentPackRoutes);
 
   return app;
 }

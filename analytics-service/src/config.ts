@@ -2,6 +2,7 @@
  * Service configuration from environment variables, validated at start with errors that name the variable.
  */
 import { ROLES, type Role } from './http/auth/roles.js';
+import { loadDetectionSettings, type DetectionSettings } from './detection/settings.js';
 import { loadUebaConfig, type UebaConfig } from './ueba/config.js';
 
 export interface ElasticsearchConfig {
@@ -36,6 +37,8 @@ export interface ServiceConfig {
   eventsShards: number;
   /** UEBA baselines, risk and assurance metrics (ueba/config.ts) */
   ueba: UebaConfig;
+  /** detection engine: streaming, detection config file, webhooks (detection/settings.ts) */
+  detection: DetectionSettings;
 }
 
 export class ConfigError extends Error {
@@ -81,6 +84,14 @@ export function parseApiKeys(raw: string | undefined): ApiKey[] {
   });
 }
 
+function detectionSettings(env: Env): DetectionSettings {
+  try {
+    return loadDetectionSettings(env);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+}
+
 export function loadConfig(env: Env = process.env): ServiceConfig {
   const url = env.ES_URL?.trim();
   if (!url) throw new ConfigError('ES_URL is not set: point it at Elasticsearch, or start with `npm start`, which runs an embedded node');
@@ -120,6 +131,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     bulkChunkSize: integer(env, 'AISEC_BULK_CHUNK', 5000, 1, 100_000),
     eventsShards: integer(env, 'AISEC_EVENTS_SHARDS', 1, 1, 64),
     ueba: loadUebaConfig(env),
+    detection: detectionSettings(env),
   };
   if (retention) config.eventsRetention = retention;
   if (env.ES_API_KEY) config.elasticsearch.apiKey = env.ES_API_KEY;

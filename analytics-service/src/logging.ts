@@ -8,6 +8,7 @@ export const REDACTED_PATHS = [
   'config.apiKeys',
   'config.elasticsearch.apiKey',
   'config.elasticsearch.password',
+  'config.detection.webhooks.secret',
 ];
 
 export function redactedLogOptions(level: string): FastifyServerOptions['logger'] {

@@ -1,0 +1,127 @@
+/**
+ * One engine for both modes. Retro-hunt evaluates rules over an event-time span; streaming evaluates only the
+ * rules, entities and spans that a batch of newly ingested events can affect. Both write through the same
+ * AlertWriter, so they agree on every alert.
+ */
+import { SEVERITIES } from '../contract/event-schema.js';
+import type { AlertStore } from '../elasticsearch/alert-store.js';
+import type { DetectionStore } from '../elasticsearch/detection-store.js';
+import { AlertWriter, type AlertNotification, type WriteOutcome } from './alert-writer.js';
+import type { Catalogue } from './catalogue.js';
+import { batches, entityOf, keyString, ms, predicateContext, type EvaluationContext, type EvaluationScope, type EvaluationUnit } from './evaluation.js';
+import { compilePredicate, TEXT_FIELDS, type EventDoc } from './predicate.js';
+import type { Rule } from './rule-schema.js';
+import { evaluatorFor } from './rule-types.js';
+
+export interface RuleTally {
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+export type Tally = RuleTally & { by_rule: Record<string, RuleTally> };
+
+export const emptyTally = (): Tally => ({ created: 0, updated: 0, unchanged: 0, by_rule: {} });
+
+export function count(tally: Tally, ruleId: string, outcome: WriteOutcome): void {
+  tally[outcome]++;
+  const rule = (tally.by_rule[ruleId] ??= { created: 0, updated: 0, unchanged: 0 });
+  rule[outcome]++;
+}
+
+export interface EngineOptions {
+  catalogue: Catalogue;
+  store: DetectionStore;
+  alerts: AlertStore;
+  notify?: (notification: AlertNotification) => void;
+  now?: () => number;
+}
+
+const DAY_MS = 86_400_000;
+const KEYS_PER_SCOPE = 500;
+
+export class DetectionEngine {
+  readonly catalogue: Catalogue;
+  readonly writer: AlertWriter;
+  readonly ctx: EvaluationContext;
+
+  constructor(options: EngineOptions) {
+    this.catalogue = options.catalogue;
+    this.writer = new AlertWriter(options.alerts, options.notify);
+    this.ctx = { store: options.store, config: options.catalogue.config, cache: new Map(), now: options.now ?? Date.now };
+  }
+
+  enabledRules(ids?: readonly string[]): Rule[] {
+    if (!ids || ids.length === 0) return this.catalogue.rules.filter((r) => r.enabled);
+    return ids.map((id) => {
+      const rule = this.catalogue.byId.get(id);
+      if (!rule) throw new UnknownRuleError(id, this.catalogue.rules.map((r) => r.id));
+      return rule;
+    });
+  }
+
+  /** Retro-hunt step: every unit of one rule over fire points in [from, to). */
+  async evaluateSpan(rule: Rule, from: number, to: number, tally: Tally): Promise<void> {
+    const evaluator = evaluatorFor(rule);
+    for (const unit of evaluator.units(rule, this.ctx)) await this.run(rule, unit, { from, to }, tally);
+  }
+
+  /** Streaming step: the rules, entities and spans these newly ingested events can affect. */
+  async evaluateNewEvents(events: EventDoc[], tally: Tally = emptyTally()): Promise<Tally> {
+    const context = { ...predicateContext(this.catalogue.config), missingFields: TEXT_FIELDS };
+    for (const rule of this.enabledRules()) {
+      const evaluator = evaluatorFor(rule);
+      for (const unit of evaluator.units(rule, this.ctx)) {
+        const trigger = compilePredicate(unit.trigger, context);
+        const affected = new Map<string, { key: string[]; min: number; max: number }>();
+        for (const event of events) {
+          if (trigger(event) === false) continue;
+          const key = entityOf(event, unit.keyFields);
+          if (!key) continue;
+          const t = ms(event);
+          const k = keyString(key);
+          const seen = affected.get(k);
+          if (seen) {
+            seen.min = Math.min(seen.min, t);
+            seen.max = Math.max(seen.max, t);
+          } else affected.set(k, { key, min: t, max: t });
+        }
+        if (affected.size === 0) continue;
+        for (const scope of scopesFor([...affected.values()], unit)) await this.run(rule, unit, scope, tally);
+      }
+    }
+    return tally;
+  }
+
+  private async run(rule: Rule, unit: EvaluationUnit, scope: EvaluationScope, tally: Tally): Promise<void> {
+    const evaluator = evaluatorFor(rule);
+    const writes: Array<Promise<void>> = [];
+    for await (const finding of evaluator.evaluate(rule, unit, scope, this.ctx)) {
+      writes.push(this.writer.write(finding, evaluator, unit, this.ctx).then((outcome) => count(tally, rule.id, outcome)));
+      if (writes.length >= 8) await Promise.all(writes.splice(0));
+    }
+    await Promise.all(writes);
+  }
+}
+
+/** Entities with recent activity share one scope; stragglers (late events) get their own. */
+function scopesFor(affected: Array<{ key: string[]; min: number; max: number }>, unit: EvaluationUnit): EvaluationScope[] {
+  const scopes: EvaluationScope[] = [];
+  const latest = Math.max(...affected.map((a) => a.max));
+  const recent = affected.filter((a) => latest - a.min <= DAY_MS);
+  const late = affected.filter((a) => latest - a.min > DAY_MS);
+  for (const batch of batches(recent, KEYS_PER_SCOPE)) {
+    scopes.push({ from: Math.min(...batch.map((a) => a.min)), to: Math.max(...batch.map((a) => a.max)) + unit.lookaheadMs, keys: batch.map((a) => a.key) });
+  }
+  for (const a of late) scopes.push({ from: a.min, to: a.max + unit.lookaheadMs, keys: [a.key] });
+  return scopes;
+}
+
+export class UnknownRuleError extends Error {
+  readonly statusCode = 400;
+  constructor(id: string, known: string[]) {
+    super(`unknown rule "${id}"; known rules: ${known.join(', ')}`);
+  }
+}
+
+export const SEVERITY_NAMES = SEVERITIES;

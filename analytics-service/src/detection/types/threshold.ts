@@ -1,0 +1,190 @@
+/**
+ * threshold: count (or distinct count of a field) of matching events per entity in a sliding window.
+ *
+ * Fires at every matching event e whose window (t_e − W, t_e] holds more than (or at least) the threshold.
+ * Phase 1 finds candidate entities with a paged composite aggregation: any window of length W lies within two
+ * consecutive W-aligned histogram buckets, so an entity whose best pair of neighbouring buckets stays under the
+ * threshold cannot fire. Phase 2 scans only the candidates' events, in time order, and slides the window exactly.
+ * Overlapping firing windows form one episode.
+ */
+import { durationMs } from '../duration.js';
+import {
+  MAX_EVIDENCE_IDS,
+  batches,
+  byKey,
+  compiled,
+  entityRecord,
+  eventFilter,
+  ms,
+  sourceFields,
+  type EvaluationContext,
+  type EvaluationScope,
+  type EvaluationUnit,
+  type Evidence,
+  type Finding,
+  type RuleEvaluator,
+} from '../evaluation.js';
+import { fieldValue, type EventDoc } from '../predicate.js';
+import type { EntityField, ThresholdRule, ThresholdSignal } from '../rule-schema.js';
+
+const CANDIDATE_BATCH = 100;
+
+function signalOf(rule: ThresholdRule, unit: EvaluationUnit): ThresholdSignal {
+  return rule.signals.find((s) => s.name === unit.signal)!;
+}
+
+export const windowOf = (rule: ThresholdRule, signal: ThresholdSignal) => durationMs(signal.window ?? rule.window);
+
+const passes = (signal: ThresholdSignal, value: number) => (signal.operator === 'gt' ? value > signal.threshold : value >= signal.threshold);
+
+interface HistogramBucket {
+  key: number;
+  doc_count: number;
+  distinct?: { value: number };
+}
+
+export const thresholdEvaluator: RuleEvaluator<ThresholdRule> = {
+  units(rule) {
+    return rule.signals.map((signal) => ({
+      signal: signal.name,
+      trigger: signal.where,
+      keyFields: signal.group_by as EntityField[],
+      lookaheadMs: windowOf(rule, signal),
+    }));
+  },
+
+  async *evaluate(rule, unit, scope, ctx) {
+    const signal = signalOf(rule, unit);
+    const windowMs = windowOf(rule, signal);
+    const from = scope.from - windowMs;
+    const filter = eventFilter(signal.where, ctx.config, from, scope.to, unit.keyFields, scope.keys);
+
+    // phase 1: candidate entities
+    const candidates: string[][] = [];
+    const histogram = {
+      date_histogram: { field: '@timestamp', fixed_interval: `${windowMs}ms`, min_doc_count: 1 },
+      ...(signal.distinct ? { aggs: { distinct: { cardinality: { field: signal.distinct } } } } : {}),
+    };
+    for await (const bucket of ctx.store.composite(filter.query, sourcesOf(unit.keyFields), { hist: histogram })) {
+      const buckets = ((bucket.aggs.hist as { buckets?: HistogramBucket[] })?.buckets ?? []).slice().sort((a, b) => a.key - b.key);
+      const value = (b: HistogramBucket) => (signal.distinct ? (b.distinct?.value ?? 0) : b.doc_count);
+      let possible = false;
+      for (let i = 0; i < buckets.length && !possible; i++) {
+        const next = buckets[i + 1];
+        const pair = value(buckets[i]!) + (next && next.key === buckets[i]!.key + windowMs ? value(next) : 0);
+        if (passes(signal, pair)) possible = true;
+      }
+      if (possible) candidates.push(unit.keyFields.map((f) => String(bucket.key[f])));
+    }
+
+    // phase 2: exact sliding windows over the candidates' events
+    const check = compiled(signal.where, ctx.config);
+    const source = sourceFields([signal.where], [...unit.keyFields, ...(signal.distinct ? [signal.distinct] : [])]);
+    for (const batch of batches(candidates, CANDIDATE_BATCH)) {
+      const batchFilter = eventFilter(signal.where, ctx.config, from, scope.to, unit.keyFields, batch);
+      const events = ctx.store.scan(batchFilter.query, { source, sortFirst: unit.keyFields });
+      for await (const { key, events: keyEvents } of byKey(events, unit.keyFields)) {
+        yield* slide(rule, signal, unit, key, keyEvents.filter((e) => check(e) === true), scope, windowMs);
+      }
+    }
+  },
+
+  async evidence(rule, unit, entity, windowStart, windowEnd, ctx) {
+    const signal = signalOf(rule, unit);
+    const key = unit.keyFields.map((f) => entity[f]!);
+    const filter = eventFilter(signal.where, ctx.config, windowStart, windowEnd, unit.keyFields, [key], true);
+    if (filter.exact) {
+      const { ids, total } = await ctx.store.firstIds(filter.query, MAX_EVIDENCE_IDS);
+      return { count: total, ids };
+    }
+    return scanEvidence(ctx, filter.query, [signal.where], unit.keyFields, compiled(signal.where, ctx.config));
+  },
+};
+
+export function sourcesOf(fields: readonly string[]) {
+  return fields.map((field) => ({ [field]: { terms: { field } } }));
+}
+
+export async function scanEvidence(
+  ctx: EvaluationContext,
+  query: Parameters<EvaluationContext['store']['scan']>[0],
+  predicates: Parameters<typeof sourceFields>[0],
+  keyFields: readonly string[],
+  check: (e: EventDoc) => boolean | null,
+): Promise<Evidence> {
+  const ids: string[] = [];
+  let count = 0;
+  for await (const event of ctx.store.scan(query, { source: sourceFields(predicates, keyFields) })) {
+    if (check(event) !== true) continue;
+    count++;
+    if (ids.length < MAX_EVIDENCE_IDS) ids.push(event.event_id);
+  }
+  return { count, ids };
+}
+
+/** The sliding window over one entity's matching events (time-ordered). */
+function* slide(rule: ThresholdRule, signal: ThresholdSignal, unit: EvaluationUnit, key: string[], events: EventDoc[], scope: EvaluationScope, windowMs: number): Generator<Finding> {
+  const window: Array<{ t: number; id: string; value?: string }> = [];
+  const distinct = new Map<string, number>();
+  let episode: Finding | undefined;
+  let pending: string[] = [];
+  let pendingCount = 0;
+
+  for (const event of events) {
+    const t = ms(event);
+    const value = signal.distinct ? fieldValue(event, signal.distinct) : undefined;
+    const entry = { t, id: event.event_id, ...(value !== undefined && value !== null ? { value: String(value) } : {}) };
+    window.push(entry);
+    if (entry.value !== undefined) distinct.set(entry.value, (distinct.get(entry.value) ?? 0) + 1);
+    while (window.length > 0 && window[0]!.t <= t - windowMs) {
+      const dropped = window.shift()!;
+      if (dropped.value !== undefined) {
+        const n = distinct.get(dropped.value)! - 1;
+        if (n === 0) distinct.delete(dropped.value);
+        else distinct.set(dropped.value, n);
+      }
+    }
+    if (episode) {
+      pending.push(event.event_id);
+      pendingCount++;
+    }
+    const observed = signal.distinct ? distinct.size : window.length;
+    const fires = t >= scope.from && t < scope.to && passes(signal, observed);
+    if (!fires) {
+      if (episode && window.length > 0 && window[0]!.t > episode.windowEnd) {
+        yield episode;
+        episode = undefined;
+        pending = [];
+        pendingCount = 0;
+      }
+      continue;
+    }
+    const windowStart = window[0]!.t;
+    if (episode && windowStart <= episode.windowEnd) {
+      episode.windowEnd = t;
+      episode.observed = Math.max(episode.observed, observed);
+      episode.eventCount += pendingCount;
+      for (const id of pending) if (episode.eventIds.length < MAX_EVIDENCE_IDS) episode.eventIds.push(id);
+    } else {
+      if (episode) yield episode;
+      episode = {
+        rule,
+        signal: signal.name,
+        entity: entityRecord(unit.keyFields, key),
+        keyFields: unit.keyFields,
+        windowStart,
+        windowEnd: t,
+        firedAt: t,
+        observed,
+        threshold: signal.threshold,
+        eventCount: window.length,
+        eventIds: window.slice(0, MAX_EVIDENCE_IDS).map((w) => w.id),
+        explanation: { signal: signal.name, aggregate: signal.distinct ? `distinct ${signal.distinct}` : 'count', operator: signal.operator, window: signal.window ?? rule.window },
+        mergeGapMs: 0,
+      };
+    }
+    pending = [];
+    pendingCount = 0;
+  }
+  if (episode) yield episode;
+}

@@ -1,0 +1,182 @@
+/**
+ * The detection engine's reads of events, and its checkpoint: paged composite aggregations, sorted scans
+ * with search_after, counts. Memory stays bounded by the page size whatever the data volume.
+ */
+import type { Client, estypes } from '@elastic/elasticsearch';
+import type { EventDoc } from '../detection/predicate.js';
+import { withAvailability } from './errors.js';
+import type { IndexNames } from './index-names.js';
+
+type Query = estypes.QueryDslQueryContainer;
+
+export interface CompositeBucket {
+  key: Record<string, string | number>;
+  doc_count: number;
+  aggs: Record<string, unknown>;
+}
+
+export interface ScanOptions {
+  /** fields to fetch from _source; `true` fetches everything */
+  source: string[] | true;
+  /** sort fields before @timestamp and event_id (e.g. the entity key fields) */
+  sortFirst?: string[];
+  pageSize?: number;
+}
+
+export interface Checkpoint {
+  /** event.ingested of the newest event processed */
+  ingested: string;
+  updated_at: string;
+}
+
+export class DetectionStore {
+  constructor(
+    private readonly es: Client,
+    readonly indices: IndexNames,
+  ) {}
+
+  /** Paged composite aggregation over events; yields one bucket at a time. */
+  async *composite(query: Query, sources: Array<Record<string, estypes.AggregationsCompositeAggregationSource>>, aggs: Record<string, estypes.AggregationsAggregationContainer> = {}, pageSize = 1000): AsyncGenerator<CompositeBucket> {
+    let after: Record<string, string | number | null> | undefined;
+    for (;;) {
+      const response = await withAvailability('detection aggregation', () =>
+        this.es.search({
+          index: this.indices.events,
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          size: 0,
+          track_total_hits: false,
+          query,
+          aggs: { keys: { composite: { size: pageSize, sources, ...(after ? { after } : {}) }, aggs } },
+        }),
+      );
+      const agg = response.aggregations?.keys as estypes.AggregationsCompositeAggregate | undefined;
+      const buckets = (agg?.buckets ?? []) as estypes.AggregationsCompositeBucket[];
+      for (const bucket of buckets) {
+        const { key, doc_count, ...rest } = bucket as unknown as { key: Record<string, string | number>; doc_count: number } & Record<string, unknown>;
+        yield { key, doc_count, aggs: rest };
+      }
+      if (buckets.length < pageSize || !agg?.after_key) return;
+      after = agg.after_key as Record<string, string | number | null>;
+    }
+  }
+
+  /** Composite sources that group by plain fields, in the given order. */
+  static termsSources(fields: readonly string[]): Array<Record<string, estypes.AggregationsCompositeAggregationSource>> {
+    return fields.map((field) => ({ [field]: { terms: { field } } }));
+  }
+
+  /** Events matching the query, sorted by `sortFirst`, then @timestamp and event_id, page by page. */
+  async *scan(query: Query, options: ScanOptions): AsyncGenerator<EventDoc> {
+    const pageSize = options.pageSize ?? 1000;
+    const sort: estypes.SortCombinations[] = [
+      ...(options.sortFirst ?? []).map((field) => ({ [field]: { order: 'asc' as const } })),
+      { '@timestamp': { order: 'asc' } },
+      { event_id: { order: 'asc' } },
+    ];
+    const source = options.source === true ? true : [...new Set(['@timestamp', 'event_id', ...options.source])];
+    let after: estypes.SortResults | undefined;
+    for (;;) {
+      const response = await withAvailability('detection scan', () =>
+        this.es.search<EventDoc>({
+          index: this.indices.events,
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          size: pageSize,
+          track_total_hits: false,
+          query,
+          sort,
+          _source: source,
+          ...(after ? { search_after: after } : {}),
+        }),
+      );
+      const hits = response.hits.hits;
+      for (const hit of hits) yield hit._source!;
+      if (hits.length < pageSize) return;
+      after = hits.at(-1)!.sort;
+    }
+  }
+
+  async count(query: Query): Promise<number> {
+    const response = await withAvailability('detection count', () =>
+      this.es.count({ index: this.indices.events, ignore_unavailable: true, allow_no_indices: true, query }),
+    );
+    return response.count;
+  }
+
+  /** The first `size` event ids (by time) matching the query, and how many match in all. */
+  async firstIds(query: Query, size: number): Promise<{ ids: string[]; total: number }> {
+    const response = await withAvailability('detection evidence', () =>
+      this.es.search<{ event_id: string }>({
+        index: this.indices.events,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        size,
+        track_total_hits: true,
+        query,
+        sort: [{ '@timestamp': { order: 'asc' } }, { event_id: { order: 'asc' } }],
+        _source: ['event_id'],
+      }),
+    );
+    const total = typeof response.hits.total === 'number' ? response.hits.total : (response.hits.total?.value ?? 0);
+    return { ids: response.hits.hits.map((h) => h._source!.event_id), total };
+  }
+
+  async aggregate(query: Query, aggs: Record<string, estypes.AggregationsAggregationContainer>): Promise<Record<string, unknown>> {
+    const response = await withAvailability('detection aggregation', () =>
+      this.es.search({ index: this.indices.events, ignore_unavailable: true, allow_no_indices: true, size: 0, track_total_hits: false, query, aggs }),
+    );
+    return (response.aggregations ?? {}) as Record<string, unknown>;
+  }
+
+  /** Ids and ingest times of events with event.ingested > after, oldest first (no documents: cheap to repeat). */
+  async ingestedSince(after: number, size: number, searchAfter?: estypes.SortResults): Promise<{ items: Array<{ id: string; ingested: number }>; last?: estypes.SortResults }> {
+    const response = await withAvailability('detection tail', () =>
+      this.es.search({
+        index: this.indices.events,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        size,
+        track_total_hits: false,
+        query: { range: { 'event.ingested': { gt: new Date(after).toISOString(), format: 'strict_date_optional_time' } } },
+        sort: [{ 'event.ingested': { order: 'asc' } }, { event_id: { order: 'asc' } }],
+        _source: false,
+        ...(searchAfter ? { search_after: searchAfter } : {}),
+      }),
+    );
+    const hits = response.hits.hits;
+    const last = hits.at(-1)?.sort;
+    return { items: hits.map((h) => ({ ingested: Number(h.sort![0]), id: String(h.sort![1]) })), ...(last ? { last } : {}) };
+  }
+
+  /** The events with these ids, without prompt/response text. */
+  async eventsByIds(ids: string[], withText = false): Promise<EventDoc[]> {
+    if (ids.length === 0) return [];
+    const response = await withAvailability('detection read', () =>
+      this.es.search<EventDoc>({
+        index: this.indices.events,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        size: ids.length,
+        track_total_hits: false,
+        query: { terms: { event_id: ids } },
+        sort: [{ '@timestamp': { order: 'asc' } }, { event_id: { order: 'asc' } }],
+        ...(withText ? {} : { _source: { excludes: ['input_text', 'output_text', 'extra'] } }),
+      }),
+    );
+    return response.hits.hits.map((h) => h._source!);
+  }
+
+  async readCheckpoint(id: string): Promise<Checkpoint | undefined> {
+    const response = await withAvailability('checkpoint read', () =>
+      this.es.get<{ value?: Checkpoint }>({ index: this.indices.state, id }, { ignore: [404] }),
+    );
+    return response.found ? response._source?.value : undefined;
+  }
+
+  async writeCheckpoint(id: string, checkpoint: Checkpoint): Promise<void> {
+    await withAvailability('checkpoint write', () =>
+      this.es.index({ index: this.indices.state, id, document: { kind: 'detection_checkpoint', updated_at: checkpoint.updated_at, value: checkpoint } }),
+    );
+  }
+}

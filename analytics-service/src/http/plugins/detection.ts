@@ -1,0 +1,72 @@
+/**
+ * Wires the detection engine into the app: loads the rule catalogue and detection config (a bad rule or
+ * config stops the start with a clear message), decorates `app.detection`, starts streaming detection once
+ * the app is ready and stops it, and the webhook dispatcher, on close.
+ */
+import fp from 'fastify-plugin';
+import type { Client } from '@elastic/elasticsearch';
+import { AlertStore } from '../../elasticsearch/alert-store.js';
+import { DetectionStore } from '../../elasticsearch/detection-store.js';
+import type { IndexNames } from '../../elasticsearch/index-names.js';
+import { loadCatalogue, type Catalogue } from '../../detection/catalogue.js';
+import { loadDetectionConfig } from '../../detection/config-schema.js';
+import { DetectionEngine } from '../../detection/engine.js';
+import { RetroHunts } from '../../detection/retro-hunt.js';
+import type { DetectionSettings } from '../../detection/settings.js';
+import { StreamingDetector } from '../../detection/streaming.js';
+import { WebhookDispatcher } from '../../detection/webhooks.js';
+
+export interface Detection {
+  catalogue: Catalogue;
+  engine: DetectionEngine;
+  alerts: AlertStore;
+  store: DetectionStore;
+  retroHunts: RetroHunts;
+  streaming: StreamingDetector;
+  webhooks: WebhookDispatcher;
+  settings: DetectionSettings;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    detection: Detection;
+  }
+}
+
+export interface DetectionPluginOptions {
+  client: Client;
+  indices: IndexNames;
+  settings: DetectionSettings;
+  /** overrides for tests: rule directory */
+  rulesDir?: string;
+}
+
+export const detection = fp<DetectionPluginOptions>(
+  async (app, options) => {
+    const catalogue = loadCatalogue(loadDetectionConfig(options.settings.configPath), options.rulesDir);
+    const store = new DetectionStore(options.client, options.indices);
+    const alerts = new AlertStore(options.client, options.indices.alerts);
+    const webhooks = new WebhookDispatcher(options.settings.webhooks, app.log);
+    const engine = new DetectionEngine({ catalogue, store, alerts, notify: (n) => webhooks.notify(n) });
+    const streaming = new StreamingDetector(engine, store, {
+      ...options.settings.streaming,
+      checkpointId: 'detection-checkpoint',
+      isReady: () => app.readiness.bootstrap !== undefined,
+      log: app.log,
+    });
+    app.decorate('detection', { catalogue, engine, alerts, store, retroHunts: new RetroHunts(engine), streaming, webhooks, settings: options.settings });
+
+    app.addHook('onReady', async () => {
+      if (options.settings.streaming.enabled) streaming.start();
+      app.log.info(
+        { rules: catalogue.rules.filter((r) => r.enabled).length, streaming: options.settings.streaming.enabled, webhooks: options.settings.webhooks.urls.length },
+        'detection engine ready',
+      );
+    });
+    app.addHook('onClose', async () => {
+      await streaming.stop();
+      webhooks.close();
+    });
+  },
+  { name: 'detection', dependencies: ['elasticsearch'] },
+);

@@ -1,0 +1,139 @@
+/**
+ * POST /v1/detections/run        — retro-hunt: evaluate rules over an event-time range
+ * GET  /v1/detections/runs/{id}  — progress or result of a run
+ * GET  /v1/detections/status     — streaming detection and webhook state
+ */
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ErrorResponse, IsoDate } from '../schemas/common.js';
+
+const Tally = Type.Object({ created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer() });
+
+const RunSchema = Type.Object(
+  {
+    id: Type.String(),
+    status: Type.Union([Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed')]),
+    from: Type.String(),
+    to: Type.String(),
+    rules: Type.Array(Type.String()),
+    created: Type.Integer({ description: 'alerts created' }),
+    updated: Type.Integer({ description: 'existing alerts grown (window, count or severity)' }),
+    unchanged: Type.Integer({ description: 'findings already fully recorded' }),
+    by_rule: Type.Record(Type.String(), Tally),
+    chunks_total: Type.Integer({ description: 'UTC-day chunks in the range' }),
+    chunks_done: Type.Integer(),
+    current_chunk: Type.Optional(Type.String()),
+    started_at: Type.String(),
+    finished_at: Type.Optional(Type.String()),
+    duration_ms: Type.Optional(Type.Integer()),
+    error: Type.Optional(Type.String()),
+  },
+  { $id: 'DetectionRun' },
+);
+
+const MAX_RANGE_MS = 400 * 86_400_000;
+
+export const detectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/v1/detections/run',
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags: ['detections'],
+        summary: 'Retro-hunt: run rules over an event-time range (role: admin)',
+        description:
+          'Evaluates the enabled rules (or `rules`) over events with from <= timestamp < to, one UTC day at a time. ' +
+          'Re-running never duplicates alerts: findings grow or leave existing alerts. By default the call answers when the run ' +
+          'is done (200); with `wait: false` it answers 202 at once and GET /v1/detections/runs/{id} reports progress.',
+        body: Type.Object(
+          {
+            from: IsoDate,
+            to: IsoDate,
+            rules: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, uniqueItems: true })),
+            wait: Type.Boolean({ default: true }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: RunSchema, 202: RunSchema, 400: ErrorResponse, 500: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      app.assertReady();
+      const from = new Date(request.body.from);
+      const to = new Date(request.body.to);
+      if (!(from < to)) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'from must be before to' });
+      if (to.getTime() - from.getTime() > MAX_RANGE_MS) {
+        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'the range may span at most 400 days; split it into several runs' });
+      }
+      const { state, done } = app.detection.retroHunts.start(from, to, request.body.rules);
+      if (!request.body.wait) return reply.code(202).send(state);
+      const result = await done;
+      if (result.status === 'failed') {
+        request.log.error({ run: result.id, error: result.error }, 'retro-hunt failed');
+        return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: `retro-hunt ${result.id} failed: ${result.error}` });
+      }
+      return result;
+    },
+  );
+
+  app.get(
+    '/v1/detections/runs/:id',
+    {
+      config: { role: 'read' },
+      schema: {
+        tags: ['detections'],
+        summary: 'Progress or result of a retro-hunt (role: read)',
+        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        response: { 200: RunSchema, 404: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const run = app.detection.retroHunts.get(request.params.id);
+      if (!run) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no run ${request.params.id} in this process (runs are kept in memory, the last 100)` });
+      return run;
+    },
+  );
+
+  app.get(
+    '/v1/detections/status',
+    {
+      config: { role: 'read' },
+      schema: {
+        tags: ['detections'],
+        summary: 'Streaming detection and webhook state (role: read)',
+        response: {
+          200: Type.Object({
+            streaming: Type.Object({
+              enabled: Type.Boolean(),
+              running: Type.Boolean(),
+              checkpoint: Type.Optional(Type.String({ description: 'newest event.ingested processed' })),
+              polls: Type.Integer(),
+              events_processed: Type.Integer(),
+              last_poll_at: Type.Optional(Type.String()),
+              last_error: Type.Optional(Type.String()),
+              errors: Type.Integer(),
+              alerts: Type.Object({ created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer() }),
+            }),
+            webhooks: Type.Object({
+              targets: Type.Integer(),
+              min_severity: Type.String(),
+              signed: Type.Boolean(),
+              queued: Type.Integer(),
+              delivered: Type.Integer(),
+              failed: Type.Integer(),
+              retried: Type.Integer(),
+              dropped: Type.Integer(),
+            }),
+          }),
+        },
+      },
+    },
+    async () => {
+      const { streaming, webhooks, settings } = app.detection;
+      const { by_rule: _byRule, ...alerts } = streaming.stats.alerts;
+      return {
+        streaming: { ...streaming.stats, enabled: settings.streaming.enabled, alerts },
+        webhooks: { targets: settings.webhooks.urls.length, min_severity: settings.webhooks.minSeverity, signed: settings.webhooks.secret !== undefined, ...webhooks.stats },
+      };
+    },
+  );
+};
