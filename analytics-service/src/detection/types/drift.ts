@@ -61,7 +61,8 @@ export const driftEvaluator: RuleEvaluator<DriftRule> = {
         const trailing = [...stats].filter(([d, s]) => d < day && d >= day - rule.trailing_days * DAY_MS - DAY_MS / 2 && s.n >= rule.min_events_per_day);
         if (trailing.length < rule.min_trailing_days) continue;
         const trailingMean = trailing.reduce((sum, [, s]) => sum + s.mean, 0) / trailing.length;
-        const diff = Math.abs(stat.mean - trailingMean);
+        // compared at 1e-9 so that a difference of exactly the threshold (0.8 − 0.65) does not fire on float noise
+        const diff = Math.round(Math.abs(stat.mean - trailingMean) * 1e9) / 1e9;
         if (!(diff > rule.max_abs_diff)) continue;
         yield finding(rule, unit, entity, day, localDayStart(day + DAY_MS + DAY_MS / 2, tz), stat, trailingMean, trailing.length, diff);
       }
