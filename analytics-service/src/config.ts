@@ -128,7 +128,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     apiKeys,
     authDisabled,
     bodyLimitBytes: integer(env, 'AISEC_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
-    bulkChunkSize: integer(env, 'AISEC_BULK_CHUNK', 5000, 1, 100_000),
+    bulkChunkSize: integer(env, 'AISEC_BULK_CHUNK', 1000, 1, 100_000),
     eventsShards: integer(env, 'AISEC_EVENTS_SHARDS', 1, 1, 64),
     ueba: loadUebaConfig(env),
     detection: detectionSettings(env),

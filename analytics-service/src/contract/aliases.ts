@@ -9,7 +9,7 @@
  * Fields the contract does not know are kept under `extra` (nothing the producer sent is dropped),
  * except `event_type: "ai_security"`, the seeds' constant discriminator.
  */
-import { CATEGORIES, EVENT_FIELDS, type Category } from './event-schema.js';
+import { CATEGORIES, DECISIONS, DIRECTIONS, EVENT_FIELDS, GUARDRAIL_RESULTS, SEVERITIES, type Category } from './event-schema.js';
 
 /** Producer field name → contract field. Dotted names also match nested objects. */
 export const FIELD_ALIASES: Readonly<Record<string, string>> = {
@@ -82,6 +82,8 @@ const ENUM_ALIASES: Readonly<Record<string, Readonly<Record<string, string>>>> =
 };
 
 const CONTRACT_FIELDS = new Set<string>(EVENT_FIELDS);
+/** Values already in canonical form skip the alias lookup (the common case on the ingest hot path). */
+const ENUM_VALUES = new Set<string>([...SEVERITIES, ...DECISIONS, ...GUARDRAIL_RESULTS, ...DIRECTIONS]);
 const CATEGORY_SET = new Set<string>(CATEGORIES);
 /** Object keys whose children are looked up as dotted aliases rather than kept whole. */
 const ALIAS_PREFIXES = new Set(
@@ -96,9 +98,10 @@ export function isPlainObject(value: unknown): value is RawObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Sets an own property even for keys such as `__proto__`, which plain assignment would not store. */
+/** Sets an own property; `__proto__` needs defineProperty, which plain assignment would treat as the prototype. */
 function define(target: RawObject, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 function canonicalToken(value: string): string {
@@ -116,8 +119,8 @@ export function normalizeAliases(raw: RawObject): RawObject {
 
   const visit = (key: string, value: unknown): void => {
     if (CONTRACT_FIELDS.has(key) && key !== 'extra') {
-      define(out, key, value);
-    } else if (key in FIELD_ALIASES && Object.hasOwn(FIELD_ALIASES, key)) {
+      out[key] = value;
+    } else if (Object.hasOwn(FIELD_ALIASES, key)) {
       aliased.push([FIELD_ALIASES[key]!, value]);
     } else if (isPlainObject(value) && (ALIAS_PREFIXES.has(key.split('.')[0]!) || key === 'context')) {
       for (const [child, childValue] of Object.entries(value)) visit(`${key}.${child}`, childValue);
@@ -129,12 +132,12 @@ export function normalizeAliases(raw: RawObject): RawObject {
       define(extra, key, value);
     }
   };
-  for (const [key, value] of Object.entries(raw)) visit(key, value);
+  for (const key in raw) if (Object.hasOwn(raw, key)) visit(key, raw[key]);
 
   // an explicit contract field wins over an alias of it
   for (const [field, value] of aliased) if (!Object.hasOwn(out, field)) define(out, field, value);
 
-  if (typeof out.category === 'string') {
+  if (typeof out.category === 'string' && !CATEGORY_SET.has(out.category)) {
     const token = canonicalToken(out.category);
     const category = CATEGORY_SET.has(token) ? token : CATEGORY_ALIASES[token];
     if (category !== undefined) {
@@ -142,9 +145,10 @@ export function normalizeAliases(raw: RawObject): RawObject {
       out.category = category;
     }
   }
-  for (const [field, aliases] of Object.entries(ENUM_ALIASES)) {
+  for (const field in ENUM_ALIASES) {
+    const aliases = ENUM_ALIASES[field]!;
     const value = out[field];
-    if (typeof value === 'string') {
+    if (typeof value === 'string' && !ENUM_VALUES.has(value)) {
       const token = canonicalToken(value);
       out[field] = aliases[token] ?? token;
     }

@@ -22,10 +22,16 @@ export interface FieldError {
 
 export type ValidationResult = { ok: true; event: AiSecurityEvent } | { ok: false; errors: FieldError[] };
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats(ajv);
-ajv.addFormat('ip', { type: 'string', validate: (value: string) => isIP(value) !== 0 });
-const validateSchema = ajv.compile<AiSecurityEvent>(AiSecurityEventSchema);
+function compile(allErrors: boolean) {
+  const ajv = new Ajv({ allErrors, strict: false });
+  addFormats(ajv);
+  ajv.addFormat('ip', { type: 'string', validate: (value: string) => isIP(value) !== 0 });
+  return ajv.compile<AiSecurityEvent>(AiSecurityEventSchema);
+}
+/** Stops at the first error: the fast path for the (common) valid event. */
+const isValidEvent = compile(false);
+/** Collects every error, run only for an event already known to be invalid. */
+const explainInvalidEvent = compile(true);
 
 function preview(value: unknown): string {
   const json = JSON.stringify(value) ?? String(value);
@@ -73,8 +79,9 @@ export function validateEvent(input: unknown, now: number = Date.now()): Validat
     return { ok: false, errors: [{ message: `an event must be a JSON object (got ${Array.isArray(input) ? 'an array' : preview(input)})` }] };
   }
   const event = normalizeAliases(input);
-  if (!validateSchema(event)) {
-    const errors = (validateSchema.errors ?? []).map((e) => toFieldError(e, event));
+  if (!isValidEvent(event)) {
+    explainInvalidEvent(event);
+    const errors = (explainInvalidEvent.errors ?? []).map((e) => toFieldError(e, event));
     return { ok: false, errors: dedupe(errors) };
   }
   const at = Date.parse(event.timestamp);

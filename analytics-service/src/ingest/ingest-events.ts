@@ -33,7 +33,10 @@ function report(result: IngestResult, error: IngestError): void {
 }
 
 export interface IngestOptions {
+  /** events per Elasticsearch _bulk request */
   chunkSize: number;
+  /** bulk requests in flight at once for one ingest call */
+  maxInFlight?: number;
   refresh?: Refresh;
   /** attempts for items Elasticsearch refused with 429/5xx before the whole request is answered 503 */
   itemRetries?: number;
@@ -53,10 +56,32 @@ export class IngestUnavailableError extends ElasticsearchUnavailableError {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+type Valid = { index: number; event: AiSecurityEvent };
+
+/**
+ * Validation of the next chunk overlaps with the bulk write of the previous one (at most `maxInFlight`
+ * writes at once), so the service's CPU work and Elasticsearch's indexing run side by side.
+ */
 export async function ingestEvents(store: EventStore, items: BodyItem[], options: IngestOptions): Promise<IngestResult> {
   const result: IngestResult = { accepted: 0, rejected: 0, duplicates: 0, errors: [] };
-  const valid: Array<{ index: number; event: AiSecurityEvent }> = [];
+  const maxInFlight = options.maxInFlight ?? 2;
+  const inFlight: Array<Promise<void>> = [];
+  let failure: unknown;
+  let chunk: Valid[] = [];
+
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    inFlight.push(
+      writeChunk(store, chunk, result, options).catch((error: unknown) => {
+        failure ??= error;
+      }),
+    );
+    chunk = [];
+    if (inFlight.length >= maxInFlight) await inFlight.shift();
+  };
+
   for (const item of items) {
+    if (failure !== undefined) break;
     if ('error' in item) {
       result.rejected++;
       report(result, { index: item.index, message: item.error });
@@ -64,7 +89,8 @@ export async function ingestEvents(store: EventStore, items: BodyItem[], options
     }
     const validation = validateEvent(item.value);
     if (validation.ok) {
-      valid.push({ index: item.index, event: validation.event });
+      chunk.push({ index: item.index, event: validation.event });
+      if (chunk.length >= options.chunkSize) await flush();
     } else {
       result.rejected++;
       const eventId = (item.value as { event_id?: unknown } | null)?.event_id;
@@ -78,35 +104,40 @@ export async function ingestEvents(store: EventStore, items: BodyItem[], options
       }
     }
   }
-
-  for (let start = 0; start < valid.length; start += options.chunkSize) {
-    let pending = valid.slice(start, start + options.chunkSize);
-    const retries = options.itemRetries ?? 2;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      let outcomes: WriteOutcome[];
-      try {
-        outcomes = await store.createMany(pending.map((p) => p.event), options.refresh ?? false);
-      } catch (error) {
-        if (error instanceof ElasticsearchUnavailableError) throw new IngestUnavailableError(error.message, result);
-        throw error;
-      }
-      const retry: typeof pending = [];
-      outcomes.forEach((outcome, i) => {
-        const { index, event } = pending[i]!;
-        if (outcome.status === 'created') result.accepted++;
-        else if (outcome.status === 'duplicate') result.duplicates++;
-        else if (outcome.status === 'retryable') retry.push(pending[i]!);
-        else {
-          result.rejected++;
-          report(result, { index, event_id: event.event_id!, message: `Elasticsearch refused the event: ${outcome.message}` });
-        }
-      });
-      if (retry.length > 0 && attempt >= retries) {
-        throw new IngestUnavailableError(`Elasticsearch could not take ${retry.length} events after ${retries + 1} attempts`, result);
-      }
-      pending = retry;
-      if (pending.length > 0) await sleep((options.retryDelayMs ?? 250) * 2 ** attempt);
-    }
+  if (failure === undefined) await flush();
+  await Promise.all(inFlight);
+  if (failure !== undefined) {
+    if (failure instanceof ElasticsearchUnavailableError) throw new IngestUnavailableError(failure.message, result);
+    throw failure;
   }
+  result.errors.sort((a, b) => a.index - b.index);
   return result;
+}
+
+/** Writes one chunk, retrying items Elasticsearch refused with 429/5xx; counts outcomes into `result`. */
+async function writeChunk(store: EventStore, chunk: Valid[], result: IngestResult, options: IngestOptions): Promise<void> {
+  const retries = options.itemRetries ?? 2;
+  let pending = chunk;
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    const outcomes: WriteOutcome[] = await store.createMany(
+      pending.map((p) => p.event),
+      options.refresh ?? false,
+    );
+    const retry: Valid[] = [];
+    outcomes.forEach((outcome, i) => {
+      const { index, event } = pending[i]!;
+      if (outcome.status === 'created') result.accepted++;
+      else if (outcome.status === 'duplicate') result.duplicates++;
+      else if (outcome.status === 'retryable') retry.push(pending[i]!);
+      else {
+        result.rejected++;
+        report(result, { index, event_id: event.event_id!, message: `Elasticsearch refused the event: ${outcome.message}` });
+      }
+    });
+    if (retry.length > 0 && attempt >= retries) {
+      throw new ElasticsearchUnavailableError(`Elasticsearch could not take ${retry.length} events after ${retries + 1} attempts`);
+    }
+    pending = retry;
+    if (pending.length > 0) await sleep((options.retryDelayMs ?? 250) * 2 ** attempt);
+  }
 }

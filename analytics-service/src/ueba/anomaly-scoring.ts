@@ -39,7 +39,8 @@ export function formatNumber(value: number): string {
 function oneIn(logProbability: number): string {
   const orders = -logProbability / LOG10;
   if (orders < 3) return `1 in ${formatNumber(Math.exp(-logProbability))}`;
-  return `about 1 in 10^${Math.floor(orders)}`;
+  // beyond 10^15 the model's own tails, not the data, decide the digits: say only that it is beyond
+  return orders > 15 ? 'below 1 in 10^15' : `about 1 in 10^${Math.floor(orders)}`;
 }
 
 function hasHistory(baseline: BaselineDocument, params: UebaParams): boolean {

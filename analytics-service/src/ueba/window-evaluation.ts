@@ -1,0 +1,268 @@
+/**
+ * Scores a time range against UEBA baselines: asks Elasticsearch for the per-(entity, local hour) features of
+ * the hours that overlap the range, and for first-seen values with their history, then calls the pure scoring
+ * functions. Streaming windows and retro-hunts call the same code; the unit of scoring is always a whole hour
+ * (or a whole first occurrence), so evaluating an hour twice finds the same anomaly with the same dedup key.
+ */
+import type { Client, estypes } from '@elastic/elasticsearch';
+import type { BaselineStore } from '../elasticsearch/baseline-store.js';
+import { compositePages, EsTiming } from '../elasticsearch/composite-pager.js';
+import { withAvailability } from '../elasticsearch/errors.js';
+import type { AnomalyCandidate, UebaParams, UebaRuleId } from './anomaly.js';
+import {
+  scoreCostSpike,
+  scoreFirstSeen,
+  scoreOffProfileHours,
+  scorePeerOutliers,
+  scoreTokenShift,
+  scoreVolumeSpike,
+  type PeerValue,
+  type ScoredHour,
+  type ValueHistory,
+} from './anomaly-scoring.js';
+import type { BaselineDocument } from './baseline-document.js';
+import { ENTITY_FIELD, type EntityKind } from './entities.js';
+import { HOUR_MS, HourOfWeekCalendar } from './hour-of-week.js';
+
+export interface UebaEvaluationContext {
+  es: Client;
+  eventsIndex: string;
+  baselines: BaselineStore;
+  timeZone: string;
+  /** buckets per composite page */
+  pageSize?: number;
+  timing?: EsTiming;
+}
+
+export interface UebaRuleRun {
+  rule_id: UebaRuleId;
+  params: UebaParams;
+}
+
+const HOURLY_RULES: UebaRuleId[] = ['ueba_volume_spike', 'ueba_token_shift', 'ueba_cost_spike', 'ueba_off_profile_hours'];
+const FIRST_SEEN_FIELD: Partial<Record<UebaRuleId, 'src_country' | 'model'>> = { ueba_new_country: 'src_country', ueba_new_model_for_user: 'model' };
+
+const range = (from: number, to: number): estypes.QueryDslQueryContainer => ({
+  range: { '@timestamp': { gte: new Date(from).toISOString(), lt: new Date(to).toISOString() } },
+});
+const REQUEST: estypes.QueryDslQueryContainer = { term: { category: 'request' } };
+
+/** The local hours that overlap [from, to). */
+export function hoursCovering(calendar: HourOfWeekCalendar, from: number, to: number): { from: number; to: number } {
+  return { from: calendar.floorToHour(from), to: calendar.floorToHour(to - 1) + HOUR_MS };
+}
+
+interface HourlyBucket {
+  key: { entity: string; hour: number };
+  doc_count: number;
+  tokens_out: { values: Array<{ key: number; value: number | null }> };
+  tokens_in: { values: Array<{ key: number; value: number | null }> };
+  cost: { value: number | null };
+}
+
+const median = (agg: HourlyBucket['tokens_out']) => agg.values.find((v) => v.key === 50)?.value ?? undefined;
+
+async function* hourlyCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, kind: EntityKind, hours: { from: number; to: number }, rules: UebaRuleRun[], timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
+  const field = ENTITY_FIELD[kind];
+  const pages = compositePages<HourlyBucket>(
+    ctx.es,
+    {
+      index: ctx.eventsIndex,
+      query: { bool: { filter: [range(hours.from, hours.to), REQUEST, { exists: { field } }] } },
+      sources: [{ entity: { terms: { field } } }, { hour: { date_histogram: { field: '@timestamp', fixed_interval: '1h', time_zone: ctx.timeZone } } }],
+      aggs: {
+        tokens_out: { percentiles: { field: 'tokens_out', percents: [50], keyed: false } },
+        tokens_in: { percentiles: { field: 'tokens_in', percents: [50], keyed: false } },
+        cost: { sum: { field: 'cost_usd' } },
+      },
+      pageSize: ctx.pageSize ?? 2000,
+    },
+    timing,
+    'ueba hourly features',
+  );
+  for await (const page of pages) {
+    const baselines = await ctx.baselines.getMany(kind, [...new Set(page.map((b) => b.key.entity))], timing);
+    for (const bucket of page) {
+      const baseline = baselines.get(bucket.key.entity);
+      if (!baseline) continue; // no baseline yet: a new entity is nobody's anomaly (the peer rule covers new users)
+      const hour: ScoredHour = { kind, id: bucket.key.entity, start: bucket.key.hour, end: bucket.key.hour + HOUR_MS, slot: calendar.slotOf(bucket.key.hour) };
+      for (const { rule_id, params } of rules) {
+        let found: AnomalyCandidate | undefined;
+        if (rule_id === 'ueba_volume_spike') found = scoreVolumeSpike(baseline, hour, bucket.doc_count, params);
+        else if (rule_id === 'ueba_off_profile_hours') found = scoreOffProfileHours(baseline, hour, bucket.doc_count, params);
+        else if (rule_id === 'ueba_cost_spike') found = scoreCostSpike(baseline, hour, bucket.cost.value ?? 0, bucket.doc_count, params);
+        else if (rule_id === 'ueba_token_shift') {
+          const observation = { requests: bucket.doc_count } as { requests: number; tokens_in_median?: number; tokens_out_median?: number };
+          const out = median(bucket.tokens_out);
+          const inn = median(bucket.tokens_in);
+          if (out !== undefined) observation.tokens_out_median = out;
+          if (inn !== undefined) observation.tokens_in_median = inn;
+          found = scoreTokenShift(baseline, hour, observation, params);
+        }
+        if (found) yield found;
+      }
+    }
+  }
+}
+
+interface FirstBucket {
+  key: { entity: string; value: string };
+  doc_count: number;
+  first: { value: number | null };
+}
+
+interface HistoryBucket {
+  key: string;
+  doc_count: number;
+  first: { value: number | null };
+  values: { buckets: Array<{ key: string; doc_count: number }> };
+  distinct: { value: number | null };
+}
+
+async function* firstSeenCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, kind: EntityKind, scope: { from: number; to: number }, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
+  const field = ENTITY_FIELD[kind];
+  const valueField = FIRST_SEEN_FIELD[rule.rule_id]!;
+  const pages = compositePages<FirstBucket>(
+    ctx.es,
+    {
+      index: ctx.eventsIndex,
+      query: { bool: { filter: [range(scope.from, scope.to), { exists: { field } }, { exists: { field: valueField } }] } },
+      sources: [{ entity: { terms: { field } } }, { value: { terms: { field: valueField } } }],
+      aggs: { first: { min: { field: '@timestamp' } } },
+      pageSize: ctx.pageSize ?? 2000,
+    },
+    timing,
+    'ueba first-seen values',
+  );
+  const lookbackMs = rule.params.lookback_days * 86_400_000;
+  for await (const page of pages) {
+    const ids = [...new Set(page.map((b) => b.key.entity))];
+    const response = await withAvailability('ueba first-seen history', () =>
+      ctx.es.search({
+        index: ctx.eventsIndex,
+        size: 0,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        query: { bool: { filter: [range(scope.from - lookbackMs, scope.from), { terms: { [field]: ids } }] } },
+        aggs: {
+          entities: {
+            terms: { field, size: ids.length },
+            aggs: {
+              first: { min: { field: '@timestamp' } },
+              values: { terms: { field: valueField, size: 500 } },
+              distinct: { cardinality: { field: valueField } },
+            },
+          },
+        },
+      }),
+    );
+    timing.add(response);
+    const histories = new Map<string, ValueHistory>();
+    for (const b of (response.aggregations?.entities as unknown as { buckets: HistoryBucket[] } | undefined)?.buckets ?? []) {
+      histories.set(String(b.key), {
+        events: b.doc_count,
+        first_seen: b.first.value ?? scope.from,
+        values: b.values.buckets.map((v) => ({ value: String(v.key), count: v.doc_count })),
+        distinct: b.distinct.value ?? b.values.buckets.length,
+      });
+    }
+    for (const bucket of page) {
+      const firstAt = bucket.first.value ?? scope.from;
+      const hourStart = calendar.floorToHour(firstAt);
+      const hour: ScoredHour = { kind, id: bucket.key.entity, start: hourStart, end: hourStart + HOUR_MS, slot: calendar.slotOf(hourStart) };
+      const feature = valueField;
+      const found = scoreFirstSeen(
+        rule.rule_id as 'ueba_new_country' | 'ueba_new_model_for_user',
+        feature,
+        hour,
+        bucket.key.value,
+        firstAt,
+        bucket.doc_count,
+        histories.get(bucket.key.entity),
+        rule.params,
+      );
+      if (found) yield found;
+    }
+  }
+}
+
+interface PeerBucket {
+  key: { hour: number; group: string; entity: string };
+  doc_count: number;
+  tokens_out: { value: number | null };
+}
+
+async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, hours: { from: number; to: number }, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
+  const pages = compositePages<PeerBucket>(
+    ctx.es,
+    {
+      index: ctx.eventsIndex,
+      query: { bool: { filter: [range(hours.from, hours.to), REQUEST, { exists: { field: 'user_id' } }, { exists: { field: 'user_department' } }] } },
+      // hour first, then group: each (hour, department) arrives contiguously and is scored as soon as it is complete
+      sources: [
+        { hour: { date_histogram: { field: '@timestamp', fixed_interval: '1h', time_zone: ctx.timeZone } } },
+        { group: { terms: { field: 'user_department' } } },
+        { entity: { terms: { field: 'user_id' } } },
+      ],
+      aggs: { tokens_out: { sum: { field: 'tokens_out' } } },
+      pageSize: ctx.pageSize ?? 2000,
+    },
+    timing,
+    'ueba peer groups',
+  );
+  let group: PeerBucket[] = [];
+  let baselines = new Map<string, BaselineDocument>();
+  const typical = (baseline: BaselineDocument | undefined, feature: 'requests' | 'tokens_out') => {
+    if (!baseline || baseline.history_days < rule.params.min_history_days || baseline.active_hours < rule.params.min_active_hours) return undefined;
+    return feature === 'requests' ? baseline.requests_per_active_hour.median : baseline.hourly_tokens_out.median;
+  };
+  const score = function* (members: PeerBucket[]): Generator<AnomalyCandidate> {
+    const first = members[0];
+    if (!first) return;
+    const hour = { start: first.key.hour, end: first.key.hour + HOUR_MS, slot: calendar.slotOf(first.key.hour) };
+    const best = new Map<string, AnomalyCandidate>();
+    for (const feature of ['requests', 'tokens_out'] as const) {
+      const values: PeerValue[] = members.map((m) => {
+        const own = typical(baselines.get(m.key.entity), feature);
+        return { id: m.key.entity, value: feature === 'requests' ? m.doc_count : (m.tokens_out.value ?? 0), requests: m.doc_count, ...(own !== undefined ? { ownTypical: own } : {}) };
+      });
+      for (const found of scorePeerOutliers(first.key.group, feature, hour, values, rule.params)) {
+        const previous = best.get(found.entity_id);
+        if (!previous || previous.score < found.score) best.set(found.entity_id, found);
+      }
+    }
+    yield* best.values();
+  };
+  for await (const page of pages) {
+    baselines = new Map([...baselines].filter(([id]) => group.some((m) => m.key.entity === id)));
+    const missing = [...new Set(page.map((b) => b.key.entity))].filter((id) => !baselines.has(id));
+    for (const [id, doc] of await ctx.baselines.getMany('user', missing, timing)) baselines.set(id, doc);
+    for (const bucket of page) {
+      const head = group[0];
+      if (head && (head.key.hour !== bucket.key.hour || head.key.group !== bucket.key.group)) {
+        yield* score(group);
+        group = [];
+      }
+      group.push(bucket);
+    }
+  }
+  yield* score(group);
+}
+
+/** Every anomaly the given UEBA rules find in [from, to). Memory: one composite page and its baselines. */
+export async function* evaluateUebaRules(ctx: UebaEvaluationContext, scope: { from: number; to: number }, rules: UebaRuleRun[]): AsyncGenerator<AnomalyCandidate> {
+  const timing = ctx.timing ?? new EsTiming();
+  const calendar = new HourOfWeekCalendar(ctx.timeZone);
+  const hours = hoursCovering(calendar, scope.from, scope.to);
+
+  const hourly = rules.filter((r) => HOURLY_RULES.includes(r.rule_id));
+  const kinds = new Set(hourly.flatMap((r) => r.params.entity_kinds));
+  for (const kind of kinds) {
+    const forKind = hourly.filter((r) => r.params.entity_kinds.includes(kind));
+    yield* hourlyCandidates(ctx, calendar, kind, hours, forKind, timing);
+  }
+  for (const rule of rules.filter((r) => FIRST_SEEN_FIELD[r.rule_id])) {
+    for (const kind of rule.params.entity_kinds) yield* firstSeenCandidates(ctx, calendar, kind, scope, rule, timing);
+  }
+  for (const rule of rules.filter((r) => r.rule_id === 'ueba_peer_outlier')) yield* peerCandidates(ctx, calendar, hours, rule, timing);
+}
