@@ -1,0 +1,172 @@
+/**
+ * The pure UEBA scoring functions on hand-made baselines: what alerts, what does not, and what the
+ * explanation says. Guards against new and sparse entities; weekly rhythm; robust spreads.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { paramsFor } from '../src/ueba/anomaly.js';
+import {
+  scoreCostSpike,
+  scoreFirstSeen,
+  scoreOffProfileHours,
+  scorePeerOutliers,
+  scoreTokenShift,
+  scoreVolumeSpike,
+  type ScoredHour,
+} from '../src/ueba/anomaly-scoring.js';
+import type { BaselineDocument } from '../src/ueba/baseline-document.js';
+import { reviewerAgrees } from '../src/assurance/judge-drift.js';
+
+const MONDAY_10 = 10;
+const SUNDAY_11 = 6 * 24 + 11;
+
+/** A baseline of a 9-to-6 worker: 14 requests per Monday hour, 7 on other weekdays, 1 on weekend late mornings. */
+function baseline(overrides: Partial<BaselineDocument> = {}): BaselineDocument {
+  const slots = Array.from({ length: 168 }, (_, s) => {
+    const day = Math.floor(s / 24);
+    const hour = s % 24;
+    if (day >= 5) return hour >= 10 && hour < 13 ? 1 : 0;
+    if (hour < 9 || hour >= 18) return 0;
+    return day === 0 ? 14 : 7;
+  });
+  const hourOfDay = Array.from({ length: 24 }, (_, h) => (h >= 9 && h < 18 ? 20 : h >= 10 && h < 13 ? 22 : 0));
+  return {
+    '@timestamp': '2026-02-02T00:00:00.000Z',
+    entity_kind: 'user',
+    entity_id: 'alice',
+    window_start: '2026-01-05T00:00:00.000Z',
+    window_end: '2026-02-02T00:00:00.000Z',
+    time_zone: 'UTC',
+    first_seen: '2026-01-05T09:00:00.000Z',
+    last_seen: '2026-02-01T12:00:00.000Z',
+    history_days: 27.6,
+    event_count: 1600,
+    request_count: 1600,
+    active_hours: 200,
+    active_days: 28,
+    session_count: 80,
+    countries: ['GB'],
+    models: ['gpt-4o'],
+    endpoints: ['/api/v1/chat'],
+    tools: [],
+    requests_per_active_hour: { count: 200, mean: 8, median: 7, mad: 2, p95: 16, p99: 20 },
+    hourly_cost_usd: { count: 200, mean: 0.05, median: 0.045, mad: 0.015, p95: 0.11, p99: 0.14 },
+    hourly_tokens_out: { count: 200, median: 2500, mad: 800 },
+    tokens_in: { count: 1600, median: 400, mad: 65 },
+    tokens_out: { count: 1600, median: 350, mad: 57, p95: 520 },
+    cost_usd: { count: 1600, median: 0.0065, mad: 0.0009 },
+    session_cost_usd: { count: 80, median: 0.14, mad: 0.04 },
+    volume_dispersion: 0.03,
+    profile: {
+      hour_of_week: { total: slots.map((v) => v * 4), occurrences: Array(168).fill(4), mean: slots, median: slots },
+      hour_of_day_active_hours: hourOfDay,
+      categories: [],
+      countries: [{ value: 'GB', count: 1600 }],
+      models: [{ value: 'gpt-4o', count: 1600 }],
+      endpoints: [],
+      tools: [],
+      departments: [],
+      users: [],
+      distinct: { countries: 1, models: 1, endpoints: 1, tools: 0, users: 1 },
+    },
+    ...overrides,
+  };
+}
+
+const hour = (slot: number): ScoredHour => ({ kind: 'user', id: 'alice', start: Date.parse('2026-02-02T00:00:00Z') + slot * 3_600_000, end: 0, slot });
+
+test('volume: a busy Monday is measured against earlier Mondays and does not alert; 20× does', () => {
+  const params = paramsFor('ueba_volume_spike');
+  assert.equal(scoreVolumeSpike(baseline(), hour(MONDAY_10), 22, params), undefined, 'a busy Monday');
+  assert.equal(scoreVolumeSpike(baseline(), hour(SUNDAY_11), 0, params), undefined, 'a quiet Sunday');
+  assert.equal(scoreVolumeSpike(baseline(), hour(SUNDAY_11), 9, params), undefined, 'a Sunday at a weekday level is no spike');
+  const spike = scoreVolumeSpike(baseline(), hour(24 + 11), 140, params)!;
+  assert.ok(spike);
+  assert.equal(spike.expected, 7);
+  assert.equal(spike.score, 100);
+  assert.match(spike.explanation, /^140 requests in the hour from Tue 11:00 \(UTC\), 20× the expected 7 ± /);
+  assert.equal(spike.dedup_key, `ueba_volume_spike:user:alice:${new Date(hour(24 + 11).start).toISOString()}`);
+  assert.deepEqual(spike.fields, { user_id: 'alice' });
+});
+
+test('volume: statistical significance alone is not enough — ratio and excess guards', () => {
+  const big = baseline({ requests_per_active_hour: { count: 500, median: 2000, mad: 10 }, volume_dispersion: 0 });
+  big.profile.hour_of_week.median = Array(168).fill(2000);
+  assert.equal(scoreVolumeSpike(big, hour(MONDAY_10), 2400, paramsFor('ueba_volume_spike')), undefined, '+20% is significant but not 3×');
+  const tiny = baseline({ requests_per_active_hour: { count: 200, median: 1, mad: 0 } });
+  tiny.profile.hour_of_week.median = Array(168).fill(0);
+  assert.equal(scoreVolumeSpike(tiny, hour(MONDAY_10), 8, paramsFor('ueba_volume_spike')), undefined, '8 requests is under the minimum excess of 10');
+});
+
+test('new and sparse entities do not alert on history-based rules', () => {
+  const young = baseline({ history_days: 3 });
+  const sparse = baseline({ active_hours: 5 });
+  for (const b of [young, sparse]) {
+    assert.equal(scoreVolumeSpike(b, hour(24 + 11), 500, paramsFor('ueba_volume_spike')), undefined);
+    assert.equal(scoreCostSpike(b, hour(24 + 11), 10, 500, paramsFor('ueba_cost_spike')), undefined);
+    assert.equal(scoreOffProfileHours(b, hour(3), 50, paramsFor('ueba_off_profile_hours')), undefined);
+  }
+  assert.equal(scoreTokenShift(young, hour(24 + 11), { requests: 20, tokens_out_median: 3000 }, paramsFor('ueba_token_shift')), undefined);
+});
+
+test('token shift: the median of an hour against the baseline median, with the standard error of a median', () => {
+  const params = paramsFor('ueba_token_shift');
+  assert.equal(scoreTokenShift(baseline(), hour(24 + 11), { requests: 8, tokens_out_median: 420 }, params), undefined, '1.2× is within the ratio guard');
+  assert.equal(scoreTokenShift(baseline(), hour(24 + 11), { requests: 2, tokens_out_median: 2000 }, params), undefined, 'two requests are too few');
+  const shift = scoreTokenShift(baseline(), hour(24 + 11), { requests: 8, tokens_out_median: 900, tokens_in_median: 410 }, params)!;
+  assert.equal(shift.feature, 'tokens_out_median');
+  assert.equal(shift.expected, 350);
+  const se = (1.2533 * 1.4826 * 57) / Math.sqrt(8);
+  assert.ok(Math.abs(shift.spread - se) < 1e-9);
+  assert.match(shift.explanation, /z = /);
+});
+
+test('cost spike needs 5× the median active hour and more than its p99', () => {
+  const params = paramsFor('ueba_cost_spike');
+  assert.equal(scoreCostSpike(baseline(), hour(24 + 11), 0.13, 20, params), undefined);
+  assert.ok(scoreCostSpike(baseline(), hour(24 + 11), 0.9, 140, params));
+});
+
+test('first seen: a new value after enough history, scored by Good–Turing', () => {
+  const params = paramsFor('ueba_new_country');
+  const history = { events: 999, first_seen: Date.parse('2026-01-01T00:00:00Z'), values: [{ value: 'GB', count: 999 }], distinct: 1 };
+  const h = hour(24 + 14);
+  const found = scoreFirstSeen('ueba_new_country', 'src_country', h, 'BR', h.start + 60_000, 3, history, params)!;
+  assert.equal(found.observed_value, 'BR');
+  assert.equal(found.score, 30, '(0 singletons + 1) / (999 + 1) = 1e-3');
+  assert.equal(found.dedup_key, 'ueba_new_country:user:alice:BR');
+  assert.equal(scoreFirstSeen('ueba_new_country', 'src_country', h, 'GB', h.start, 3, history, params), undefined, 'known');
+  assert.equal(scoreFirstSeen('ueba_new_country', 'src_country', h, 'BR', h.start, 3, { ...history, events: 20 }, params), undefined, 'too little history');
+  assert.equal(scoreFirstSeen('ueba_new_country', 'src_country', h, 'BR', h.start, 3, undefined, params), undefined, 'no history at all');
+  const roamer = { ...history, values: [...'ABCDEFGHIJ'].map((c) => ({ value: c, count: 1 })), events: 10 + 989 };
+  assert.ok(scoreFirstSeen('ueba_new_country', 'src_country', h, 'BR', h.start, 3, roamer, params)!.score < found.score, 'a roamer scores lower');
+});
+
+test('off-profile hours: never-active hours alert, the hour after work does not', () => {
+  const params = paramsFor('ueba_off_profile_hours');
+  assert.ok(scoreOffProfileHours(baseline(), hour(24 + 3), 8, params));
+  assert.equal(scoreOffProfileHours(baseline(), hour(24 + 18), 8, params), undefined, 'next to working hours: smoothed share is high');
+  assert.equal(scoreOffProfileHours(baseline(), hour(24 + 3), 2, params), undefined, 'a stray request or two');
+  assert.equal(scoreOffProfileHours(baseline(), hour(SUNDAY_11), 8, params), undefined, 'weekend in normal hours');
+});
+
+test('peer outliers: far above the peers of the hour, unless that is the member’s own normal', () => {
+  const params = paramsFor('ueba_peer_outlier');
+  const h = { start: Date.parse('2026-02-03T11:00:00Z'), end: Date.parse('2026-02-03T12:00:00Z'), slot: 24 + 11 };
+  const members = ['a', 'b', 'c', 'd', 'e'].map((id, i) => ({ id, value: 6 + i, requests: 6 + i }));
+  assert.deepEqual(scorePeerOutliers('finance', 'requests', h, members, params), []);
+  const withOutlier = [...members, { id: 'x', value: 150, requests: 150 }];
+  const [found, ...rest] = scorePeerOutliers('finance', 'requests', h, withOutlier, params);
+  assert.equal(rest.length, 0);
+  assert.equal(found!.entity_id, 'x');
+  assert.equal(found!.fields.user_department, 'finance');
+  assert.deepEqual(scorePeerOutliers('finance', 'requests', h, [...members, { id: 'x', value: 150, requests: 150, ownTypical: 140 }], params), [], 'a heavy user as usual');
+  assert.deepEqual(scorePeerOutliers('finance', 'requests', h, withOutlier.slice(2), params), [], 'too few peers');
+});
+
+test('reviewer agreement reads verdict labels and confirmations', () => {
+  assert.equal(reviewerAgrees('policy_violation', 'Policy Violation'), true);
+  assert.equal(reviewerAgrees('policy_violation', 'true_positive'), true);
+  assert.equal(reviewerAgrees('policy_violation', 'false_positive'), false);
+  assert.equal(reviewerAgrees('policy_violation', 'hallucination'), false);
+});

@@ -1,0 +1,116 @@
+/**
+ * The hand-written statistics of UEBA and judge assurance, checked against hand-computed values:
+ * PSI, tail probabilities, the score scale, entity risk, hour-of-week slots, robust dispersion.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { populationStabilityIndex, psiLevel } from '../src/assurance/psi.js';
+import { distributionOf, robustDispersion } from '../src/ueba/baseline-builder.js';
+import { HourOfWeekCalendar, WindowHours, slotLabel } from '../src/ueba/hour-of-week.js';
+import { riskLevel, riskScore } from '../src/ueba/risk-score.js';
+import {
+  logNegativeBinomialUpperTail,
+  logNormalUpperTail,
+  logPoissonUpperTail,
+  scoreFromLogProbability,
+} from '../src/ueba/tail-probabilities.js';
+
+const near = (actual: number, expected: number, tolerance: number, what = '') =>
+  assert.ok(Math.abs(actual - expected) <= tolerance, `${what} ${actual} vs ${expected}`);
+
+test('PSI equals a hand-computed example', () => {
+  // expected shares .1 .2 .3 .4, actual .2 .2 .3 .3:
+  // (.2−.1)·ln(.2/.1) + 0 + 0 + (.3−.4)·ln(.3/.4) = 0.1·0.693147 + 0.1·0.287682 = 0.098083
+  const result = populationStabilityIndex([20, 20, 30, 30], [10, 20, 30, 40]);
+  near(result.psi, 0.0980829253, 1e-9, 'psi');
+  assert.equal(result.level, 'stable');
+  near(result.bins[0]!.term, 0.1 * Math.LN2, 1e-12);
+});
+
+test('an empty bin counts with ε = 0.0001 and a large shift is significant', () => {
+  // (0.0001 − .25)·ln(0.0001/.25) + (.5 − .25)·ln 2 + 0 = 1.955229 + 0.173287 = 2.128516
+  const result = populationStabilityIndex([0, 50, 50], [25, 25, 50]);
+  near(result.psi, 2.1285158933, 1e-9);
+  assert.equal(result.level, 'significant');
+  assert.equal(psiLevel(0.0999), 'stable');
+  assert.equal(psiLevel(0.1), 'moderate');
+  assert.equal(psiLevel(0.25), 'moderate');
+  assert.equal(psiLevel(0.2501), 'significant');
+  assert.throws(() => populationStabilityIndex([1, 2], [1, 2, 3]), /same bins/);
+  assert.throws(() => populationStabilityIndex([0, 0], [1, 2]), /at least one value/);
+});
+
+test('tail probabilities match reference values, far into the tail', () => {
+  near(Math.exp(logNormalUpperTail(1.96)), 0.0249979, 1e-6, 'normal 1.96');
+  near(Math.exp(logNormalUpperTail(5)), 2.8665e-7, 1e-10, 'normal 5');
+  near(logNormalUpperTail(40) / Math.LN10, -349.437, 0.01, 'normal 40 (would underflow without logs)');
+  near(Math.exp(logNormalUpperTail(-2)), 0.97725, 1e-5, 'normal −2');
+  near(Math.exp(logPoissonUpperTail(10, 5)), 0.0318281, 1e-6, 'Poisson(5) ≥ 10');
+  near(Math.exp(logPoissonUpperTail(3, 5)), 0.8753480, 1e-6, 'Poisson(5) ≥ 3');
+  // negative binomial, mean 5, α = 0.5 (r = 2, p = 2/7): P(X ≥ 10) = 0.1333477 by summing the pmf
+  near(Math.exp(logNegativeBinomialUpperTail(10, 5, 0.5)), 0.1333477, 1e-6, 'NB ≥ 10');
+  near(Math.exp(logNegativeBinomialUpperTail(3, 5, 0.5)), 0.6768013, 1e-6, 'NB ≥ 3');
+  assert.equal(logNegativeBinomialUpperTail(10, 5, 0), logPoissonUpperTail(10, 5), 'α = 0 is the Poisson');
+  assert.ok(logNegativeBinomialUpperTail(10, 5, 0.5) > logPoissonUpperTail(10, 5), 'over-dispersion widens the tail');
+  assert.ok(Number.isFinite(logPoissonUpperTail(2000, 5)), 'a 400× spike still has a finite log probability');
+});
+
+test('the score is ten points per decimal order of magnitude, capped at 100', () => {
+  assert.equal(scoreFromLogProbability(Math.log(1e-3)), 30);
+  assert.equal(scoreFromLogProbability(Math.log(1e-6)), 60);
+  assert.equal(scoreFromLogProbability(-1000), 100);
+  assert.equal(scoreFromLogProbability(0), 0);
+});
+
+test('entity risk: decayed, sorted, zeta-weighted and normalized (hand-computed)', () => {
+  const now = new Date('2026-02-15T00:00:00Z');
+  const at = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
+  // decayed: 99, 73·½ = 36.5, 47·¼ = 11.75 → 99 + 36.5/2^1.5 + 11.75/3^1.5 = 114.165987 → / ζ(1.5) = 43.70
+  const result = riskScore(
+    [
+      { id: 'b', timestamp: at(7), risk: 73 },
+      { id: 'a', timestamp: at(0), risk: 99 },
+      { id: 'c', timestamp: at(14), risk: 47 },
+    ],
+    now,
+    { halfLifeDays: 7 },
+  );
+  assert.equal(result.score, 43.7);
+  assert.equal(result.level, 'Moderate');
+  assert.deepEqual(result.contributions.map((c) => c.id), ['a', 'b', 'c']);
+  assert.equal(riskScore([], now, { halfLifeDays: 7 }).score, 0);
+  const flood = Array.from({ length: 5000 }, (_, i) => ({ id: String(i), timestamp: at(0), risk: 100 }));
+  assert.ok(riskScore(flood, now, { halfLifeDays: 7 }).score > 95, 'endless maximal alerts approach 100');
+  assert.deepEqual([0, 19.9, 20, 40, 70, 90, 100].map(riskLevel), ['Unknown', 'Unknown', 'Low', 'Moderate', 'High', 'Critical', 'Critical']);
+});
+
+test('hour-of-week slots start on Monday and follow the configured time zone', () => {
+  const utc = new HourOfWeekCalendar('UTC');
+  assert.equal(slotLabel(utc.slotOf(Date.parse('2026-01-05T10:20:00Z'))), 'Mon 10:00');
+  assert.equal(utc.slotOf(Date.parse('2026-01-11T23:59:59Z')), 167);
+  const berlin = new HourOfWeekCalendar('Europe/Berlin');
+  assert.equal(slotLabel(berlin.slotOf(Date.parse('2026-01-05T10:20:00Z'))), 'Mon 11:00', 'CET');
+  assert.equal(slotLabel(berlin.slotOf(Date.parse('2026-07-06T10:20:00Z'))), 'Mon 12:00', 'CEST');
+  const kolkata = new HourOfWeekCalendar('Asia/Kolkata');
+  assert.equal(new Date(kolkata.floorToHour(Date.parse('2026-01-05T10:20:00Z'))).toISOString(), '2026-01-05T09:30:00.000Z', 'half-hour zone');
+
+  const window = new WindowHours(utc, Date.parse('2026-01-05T00:00:00Z'), Date.parse('2026-02-02T00:00:00Z'));
+  assert.equal(window.starts.length, 28 * 24);
+  const occurrences = window.occurrencesSince(Date.parse('2026-01-12T05:30:00Z'));
+  assert.equal(occurrences[0], 2, 'Monday 00:00 after the second Monday 05:30: two more Mondays');
+  assert.equal(occurrences[5], 3, 'the hour containing the start counts');
+  assert.equal(occurrences[167], 3);
+});
+
+test('summaries of per-hour values, and the dispersion read from median and MAD', () => {
+  const d = distributionOf([1, 2, 3, 4, 100]);
+  assert.equal(d.count, 5);
+  assert.equal(d.median, 3);
+  assert.equal(d.mad, 1);
+  assert.equal(d.max, 100);
+  assert.deepEqual(distributionOf([]), { count: 0 });
+  // Poisson-like counts (Var ≈ mean) have no extra dispersion; a spread twice the Poisson one has some
+  assert.equal(robustDispersion({ count: 100, median: 9, mad: 2 }), 0);
+  near(robustDispersion({ count: 100, median: 10, mad: 6 }), ((1.4826 * 6) ** 2 - 10) / 100, 1e-12);
+  assert.equal(robustDispersion({ count: 0 }), 0);
+});

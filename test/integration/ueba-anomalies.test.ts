@@ -1,0 +1,162 @@
+/**
+ * UEBA anomaly scoring against real Elasticsearch and generated traffic: four weeks of baseline, then a fifth
+ * week in which a steady user (busy Mondays, quiet weekends) must raise nothing while a 20× volume spike, a token
+ * shift below the endpoint-level exfiltration rule, a new country, a new model and night-time activity are each
+ * caught with an explanation. New users do not trip history-based rules.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { paramsFor, UEBA_RULE_IDS, type AnomalyCandidate } from '../../analytics-service/src/ueba/anomaly.js';
+import { evaluateUebaRules } from '../../analytics-service/src/ueba/window-evaluation.js';
+// the app's decorations (app.ueba, app.indices), for the type checker
+import type {} from '../../analytics-service/src/http/plugins/elasticsearch.js';
+import type {} from '../../analytics-service/src/http/plugins/ueba.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { BASE_USER, burst, DAY, HOUR, ingest, userTraffic, WEEK, type TrafficEvent, type UserRhythm } from '../support/ueba-traffic.js';
+
+const START = Date.parse('2026-06-01T00:00:00Z'); // a Monday
+const BASELINE_END = START + 4 * WEEK;
+const WEEK5_END = START + 5 * WEEK;
+
+const user = (id: string, overrides: Partial<UserRhythm> = {}): UserRhythm => ({ ...BASE_USER, id, ...overrides });
+const steady = user('steady');
+const spiky = user('spiky');
+const shifter = user('shifter');
+const traveller = user('traveller');
+const explorer = user('explorer');
+const nightowl = user('nightowl');
+const newbie = user('newbie');
+
+const SPIKE_HOUR = BASELINE_END + 1 * DAY + 11 * HOUR; // Tuesday 11:00 of week 5
+const SHIFT_HOURS = [10, 11, 12].map((h) => BASELINE_END + 2 * DAY + h * HOUR); // Wednesday 10:00–13:00
+const TRAVEL_HOUR = BASELINE_END + 3 * DAY + 14 * HOUR; // Thursday 14:00
+const NEW_MODEL_HOUR = BASELINE_END + 4 * DAY + 15 * HOUR; // Friday 15:00
+const NIGHT_HOUR = BASELINE_END + 2 * DAY + 3 * HOUR; // Wednesday 03:00
+const NEWBIE_START = BASELINE_END + 1 * DAY; // first seen on Tuesday of week 5
+
+let service: TestService;
+let events: TrafficEvent[];
+let found: AnomalyCandidate[];
+
+before(async () => {
+  service = await startTestService('ueba-anomalies');
+  events = [];
+  [steady, spiky, shifter, traveller, explorer, nightowl].forEach((u, i) => events.push(...userTraffic(u, START, WEEK5_END, 100 + i)));
+  // the anomalies
+  events.push(...burst(spiky, SPIKE_HOUR, 20 * spiky.rate.weekday, 1, 'spike'));
+  // during the shift, the shifter's ordinary requests answer 2.5× longer: replace them
+  events = events.filter((e) => !(e.user_id === 'shifter' && SHIFT_HOURS.some((h) => Date.parse(e.timestamp) >= h && Date.parse(e.timestamp) < h + HOUR)));
+  SHIFT_HOURS.forEach((h, i) => events.push(...burst(shifter, h, 8, 10 + i, 'shift', { tokensOutFactor: 2.5 })));
+  events.push(...burst(traveller, TRAVEL_HOUR, 5, 2, 'travel', { country: 'BR' }));
+  events.push(...burst(explorer, NEW_MODEL_HOUR, 4, 3, 'model', { model: 'mistral-large' }));
+  events.push(...burst(nightowl, NIGHT_HOUR, 8, 4, 'night'));
+  // a new user: three days of ordinary traffic, then the same burst as the spike
+  events.push(...userTraffic(newbie, NEWBIE_START, WEEK5_END, 200));
+  events.push(...burst(newbie, NEWBIE_START + 2 * DAY + 11 * HOUR, 140, 5, 'newbie'));
+  await ingest(service, events);
+
+  const rebuild = await service.request('admin', {
+    method: 'POST',
+    url: '/v1/baselines/rebuild',
+    payload: { from: new Date(START).toISOString(), to: new Date(BASELINE_END).toISOString() },
+  });
+  assert.equal(rebuild.statusCode, 200, rebuild.body);
+
+  found = [];
+  const rules = UEBA_RULE_IDS.map((rule_id) => ({ rule_id, params: paramsFor(rule_id) }));
+  const ctx = { es: service.es, eventsIndex: service.app.indices.events, baselines: service.app.ueba.baselines, timeZone: 'UTC' };
+  for await (const candidate of evaluateUebaRules(ctx, { from: BASELINE_END, to: WEEK5_END }, rules)) found.push(candidate);
+});
+after(async () => service?.close());
+
+const of = (entity: string, rule?: string) => found.filter((c) => c.entity_id === entity && (!rule || c.rule_id === rule));
+
+function assertExplained(candidate: AnomalyCandidate): void {
+  assert.ok(candidate.feature.length > 0, 'names the feature');
+  assert.ok(Number.isFinite(candidate.observed) && Number.isFinite(candidate.expected) && Number.isFinite(candidate.spread));
+  assert.ok(candidate.score > 0 && candidate.score <= 100, `score in (0, 100]: ${candidate.score}`);
+  assert.ok(candidate.baseline_window.start && candidate.baseline_window.end, 'names its baseline window');
+  assert.ok(candidate.explanation.length > 40, candidate.explanation);
+}
+
+describe('UEBA anomalies over a fifth week', () => {
+  test('a user with a stable weekly rhythm (busy Mondays, quiet weekends) raises nothing', () => {
+    assert.deepEqual(of('steady'), []);
+    assert.deepEqual(of('traveller').filter((c) => c.rule_id !== 'ueba_new_country'), [], 'nor does the traveller apart from the country');
+  });
+
+  test('a 20× volume spike is caught against the seasonal expectation, with an explanation', () => {
+    const spikes = of('spiky', 'ueba_volume_spike');
+    assert.equal(spikes.length, 1, JSON.stringify(of('spiky'), null, 1));
+    const spike = spikes[0]!;
+    assert.equal(spike.window_start, new Date(SPIKE_HOUR).toISOString());
+    assert.equal(spike.feature, 'requests_per_hour');
+    assert.ok(spike.observed >= 140);
+    assert.ok(spike.expected >= 4 && spike.expected <= 12, `expected ${spike.expected}`);
+    assert.ok(spike.score >= 90);
+    assert.equal(spike.baseline_window.start, new Date(START).toISOString());
+    assert.equal(spike.baseline_window.end, new Date(BASELINE_END).toISOString());
+    assert.match(spike.explanation, /Tue 11:00/);
+    assertExplained(spike);
+    assert.equal(of('spiky', 'ueba_cost_spike').length, 1, 'the spike also costs 20× an ordinary hour');
+  });
+
+  test('a token shift that stays under the endpoint-level exfiltration rule is caught', () => {
+    // seed 001 §3: tokens_out > 5× the endpoint mean, or tokens_out/tokens_in > 20
+    const endpointMean = events.filter((e) => Date.parse(e.timestamp) < BASELINE_END).reduce((s, e) => s + (e.tokens_out as number), 0) /
+      events.filter((e) => Date.parse(e.timestamp) < BASELINE_END).length;
+    const shifted = events.filter((e) => String(e.event_id).startsWith('shifter-shift'));
+    for (const e of shifted) {
+      assert.ok((e.tokens_out as number) < 5 * endpointMean && (e.tokens_out as number) / (e.tokens_in as number) < 20, 'under the exfil rule');
+    }
+    const shifts = of('shifter', 'ueba_token_shift');
+    assert.ok(shifts.length >= 2, JSON.stringify(of('shifter'), null, 1));
+    for (const shift of shifts) {
+      assert.equal(shift.feature, 'tokens_out_median');
+      assert.ok(shift.observed > 2 * shift.expected);
+      assertExplained(shift);
+    }
+    assert.deepEqual(of('shifter').filter((c) => c.rule_id !== 'ueba_token_shift'), []);
+  });
+
+  test('a new country and a new model are first-seen anomalies naming the value and what was known', () => {
+    const [country, ...more] = of('traveller', 'ueba_new_country');
+    assert.ok(country && more.length === 0);
+    assert.equal(country.observed_value, 'BR');
+    assert.deepEqual(country.expected_values, ['GB']);
+    assert.equal(country.observed, 5);
+    assert.equal(country.fields.src_country, 'BR');
+    assertExplained(country);
+
+    const [model, ...others] = of('explorer', 'ueba_new_model_for_user');
+    assert.ok(model && others.length === 0);
+    assert.equal(model.observed_value, 'mistral-large');
+    assert.deepEqual([...model.expected_values!].sort(), ['claude-sonnet-4-5', 'gpt-4o']);
+    assertExplained(model);
+  });
+
+  test('activity at an hour the user never works is off-profile', () => {
+    const [night] = of('nightowl', 'ueba_off_profile_hours');
+    assert.ok(night, JSON.stringify(of('nightowl')));
+    assert.equal(night.window_start, new Date(NIGHT_HOUR).toISOString());
+    assert.ok(night.expected < 0.01);
+  });
+
+  test('a new user does not trip history-based rules; its peers still see an outlier', () => {
+    assert.deepEqual(of('newbie').map((c) => c.rule_id).filter((r) => r !== 'ueba_peer_outlier'), []);
+    const peers = of('newbie', 'ueba_peer_outlier');
+    assert.equal(peers.length, 1);
+    assert.equal(peers[0]!.fields.user_department, 'finance');
+    assertExplained(peers[0]!);
+  });
+
+  test('evaluating the same range again finds the same anomalies with the same dedup keys', async () => {
+    const again: string[] = [];
+    const rules = UEBA_RULE_IDS.map((rule_id) => ({ rule_id, params: paramsFor(rule_id) }));
+    const ctx = { es: service.es, eventsIndex: service.app.indices.events, baselines: service.app.ueba.baselines, timeZone: 'UTC' };
+    // a streaming-sized window inside the spike hour still scores the whole hour
+    for await (const c of evaluateUebaRules(ctx, { from: SPIKE_HOUR + 20 * 60_000, to: SPIKE_HOUR + 25 * 60_000 }, rules)) again.push(c.dedup_key);
+    const original = found.filter((c) => c.window_start === new Date(SPIKE_HOUR).toISOString() && c.rule_id !== 'ueba_new_country' && c.rule_id !== 'ueba_new_model_for_user');
+    assert.deepEqual(again.sort(), original.map((c) => c.dedup_key).sort());
+  });
+});
