@@ -125,7 +125,7 @@ export function splQueries(rule: Rule, config: DetectionConfig): GeneratedQuery[
             `| where ${spl(rule.where, config)}`,
             `| where ${rule.fields.flatMap((f) => rule.detectors.map((d) => splDetector(d, f))).join(' OR ')}`,
             `| stats count AS matches, min(_time) AS first_seen, max(_time) AS last_seen BY ${rule.group_by.join(', ')}`,
-            ...(rule.detectors.some((d) => d.kind === 'luhn_card') ? ['`comment("card numbers: verify the Luhn checksum of matches before acting")`'] : []),
+            ...(rule.detectors.some((d) => d.kind === 'luhn_card') ? ['``` card numbers: verify the Luhn checksum of matches before acting ```'] : []),
           ].join('\n'),
         },
       ];
