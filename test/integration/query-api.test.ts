@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import type { AiSecurityEvent } from '../../analytics-service/src/contract/event-schema.js';
 import type { FieldJson, FrameJson, QueryResponse } from '../../analytics-service/src/query/kinds.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { DAY, DRIFT_DAY, END, START, makeAlerts, seedQueryFixtures } from './query-fixtures.js';
+import { DAY, DRIFT_DAY, END, FIXTURE_SERVICE_ENV, START, makeAlerts, seedQueryFixtures } from './query-fixtures.js';
 
 let service: TestService;
 let events: AiSecurityEvent[];
 before(async () => {
-  service = await startTestService('query');
+  service = await startTestService('query', FIXTURE_SERVICE_ENV);
   ({ events } = await seedQueryFixtures(service));
 });
 after(async () => service.close());

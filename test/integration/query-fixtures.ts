@@ -8,6 +8,12 @@
 import type { AiSecurityEvent, Category, Severity } from '../../analytics-service/src/contract/event-schema.js';
 import { postEvents, type TestService } from '../support/service.js';
 
+/**
+ * The fixtures stand in for the detection engine's and the UEBA job's output, so those components' background
+ * work is switched off in services that serve them: the indices then hold exactly the fixtures.
+ */
+export const FIXTURE_SERVICE_ENV = { AISEC_DETECTION_STREAMING: 'false', AISEC_UEBA_REFRESH_INTERVAL: 'off' };
+
 export const END = Date.parse('2026-02-11T00:00:00Z');
 export const DAY = 86_400_000;
 export const START = END - 30 * DAY;

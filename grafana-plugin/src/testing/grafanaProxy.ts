@@ -21,8 +21,8 @@ export interface ProxySettings {
   proxyBase: string;
   /** jsonData.url */
   serviceUrl: string;
-  /** secureJsonData.apiKey, known only to the server side */
-  apiKey: string;
+  /** secureJsonData.apiKey, known only to the server side; absent when a real server in front adds it */
+  apiKey?: string;
   transport: Transport;
 }
 
@@ -35,7 +35,8 @@ export function proxyBackendSrv(settings: ProxySettings): BackendSrv {
         return;
       }
       const target = `${settings.serviceUrl.replace(/\/+$/, '')}/${options.url.slice(prefix.length)}`;
-      const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${settings.apiKey}` };
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (settings.apiKey !== undefined) headers.authorization = `Bearer ${settings.apiKey}`;
       let body: string | undefined;
       if (options.data !== undefined) {
         headers['content-type'] = 'application/json';

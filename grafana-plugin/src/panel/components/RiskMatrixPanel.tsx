@@ -42,10 +42,12 @@ export function RiskMatrixPanel({ data, options, width, height, replaceVariables
   };
   const columnHeadings = matrix.columns.map((c) => columnLabel(c, options.columnPrefix, options.columnField));
   const gridTemplateColumns = `minmax(96px, max-content) repeat(${matrix.columns.length}, minmax(44px, 1fr)) minmax(52px, max-content)`;
+  // headings take their own height; the rows share the rest of the panel
+  const gridTemplateRows = `auto repeat(${matrix.rows.length}, minmax(20px, 1fr))`;
 
   return (
     <div className={styles.wrapper} style={{ width, height }} data-testid="aisec-matrix">
-      <div className={styles.grid} style={{ gridTemplateColumns }} role="table" aria-label="SOC matrix">
+      <div className={styles.grid} style={{ gridTemplateColumns, gridTemplateRows }} role="table" aria-label="SOC matrix">
         <div className={styles.corner} role="columnheader" />
         {columnHeadings.map((heading) => (
           <div key={heading} className={styles.columnHeading} role="columnheader">
@@ -62,7 +64,8 @@ export function RiskMatrixPanel({ data, options, width, height, replaceVariables
             </div>
             {matrix.columns.map((column, i) => {
               const cell = matrix.cells.get(cellKey(row, column));
-              if (!cell) return <div key={column} className={styles.emptyCell} aria-hidden="true" />;
+              // no events: an outlined gap, so zeros recede and the counts that matter stand out
+              if (!cell || cell.value === 0) return <div key={column} className={styles.emptyCell} aria-hidden="true" />;
               const description = describeCell(cell, columnHeadings[i]!);
               const href = drilldownHref(options.drilldownUrl, cell, replaceVariables);
               const content = (
@@ -115,7 +118,7 @@ function formatCount(n: number): string {
 
 const getStyles = (theme: GrafanaTheme2) => ({
   wrapper: css({ display: 'flex', flexDirection: 'column', overflow: 'auto', gap: theme.spacing(1) }),
-  grid: css({ display: 'grid', gap: 3, alignItems: 'stretch', flex: '1 1 auto', gridAutoRows: 'minmax(26px, 1fr)' }),
+  grid: css({ display: 'grid', gap: 3, alignItems: 'stretch', flex: '1 1 0', minHeight: 0, maxHeight: 720 }),
   corner: css({}),
   columnHeading: css({
     fontSize: theme.typography.bodySmall.fontSize,
@@ -146,7 +149,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     border: '1px solid transparent',
     textDecoration: 'none',
     lineHeight: 1.1,
-    minHeight: 26,
+    minHeight: 20,
     transition: 'transform 80ms ease-out',
     '&:hover': { transform: 'scale(1.04)', boxShadow: theme.shadows.z2, textDecoration: 'none' },
   }),
@@ -162,7 +165,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     fontVariantNumeric: 'tabular-nums',
   }),
   legend: css({ display: 'flex', flexWrap: 'wrap', gap: theme.spacing(2), fontSize: theme.typography.bodySmall.fontSize, color: theme.colors.text.secondary, flex: '0 0 auto' }),
-  legendItem: css({ display: 'inline-flex', alignItems: 'center', gap: theme.spacing(0.5), textTransform: 'capitalize' }),
+  legendItem: css({ display: 'inline-flex', alignItems: 'center', gap: theme.spacing(0.5) }),
   legendTotal: css({ marginLeft: 'auto' }),
   swatch: css({ width: 12, height: 12, borderRadius: 2, display: 'inline-block' }),
   gradient: css({ width: 64, height: 10, borderRadius: 2, display: 'inline-block' }),
