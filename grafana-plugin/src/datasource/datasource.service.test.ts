@@ -73,15 +73,16 @@ describe('datasource against the real analytics service', () => {
     const volume = byRef('volume');
     expect(volume.map((f) => f.name)).toEqual(expect.arrayContaining(['request', 'judge_flag', 'prompt_attack', 'guardrail_block']));
     for (const frame of volume) {
-      expect(frame.fields[0].type).toBe(FieldType.time);
-      expect(frame.fields[1].type).toBe(FieldType.number);
-      expect(frame.fields[1].labels).toEqual({ category: frame.name });
+      const [time, events] = frame.fields;
+      expect(time?.type).toBe(FieldType.time);
+      expect(events?.type).toBe(FieldType.number);
+      expect(events?.labels).toEqual({ category: frame.name });
       expect(frame.length).toBe(720); // 30 days of hourly buckets: intervalMs 1h, maxDataPoints 1000
     }
     const [matrix] = byRef('matrix');
-    expect(matrix.fields.map((f) => f.name)).toEqual(['risk_tier', 'category', 'events', 'max_severity', 'users', 'top_user']);
+    expect(matrix!.fields.map((f) => f.name)).toEqual(['risk_tier', 'category', 'events', 'max_severity', 'users', 'top_user']);
     const [scores] = byRef('scores');
-    expect(fieldNamed(scores, 'xMin').values).toHaveLength(10);
+    expect(fieldNamed(scores!, 'xMin').values).toHaveLength(10);
     expect(byRef('hidden')).toHaveLength(0);
   });
 
@@ -114,7 +115,7 @@ describe('datasource against the real analytics service', () => {
 
   it('turns alerts into annotations frames and lists variable values', async () => {
     const ds = datasource();
-    const annotations = await run(ds, [{ refId: 'Anno', ...(ds.annotations!.getDefaultQuery!() as AisecQuery) }]);
+    const annotations = await run(ds, [{ ...(ds.annotations!.getDefaultQuery!() as AisecQuery), refId: 'Anno' }]);
     const frame = annotations.data[0] as DataFrame;
     expect(frame.fields.map((f) => f.name)).toEqual(['time', 'timeEnd', 'title', 'text', 'tags', 'id']);
     expect(fieldNamed(frame, 'title').values.every((t: string) => /^\[(high|critical)\]/.test(t))).toBe(true);

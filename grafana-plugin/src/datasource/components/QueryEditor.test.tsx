@@ -40,8 +40,8 @@ describe('QueryEditor', () => {
 
   it('adds a user filter value with Enter', async () => {
     const { onChange } = setup({ refId: 'A', kind: 'risk_matrix' });
-    const input = screen.getAllByPlaceholderText('any (Enter to add)')[0];
-    await userEvent.type(input, 'mallory{enter}');
+    const [input] = screen.getAllByPlaceholderText('any (Enter to add)');
+    await userEvent.type(input!, 'mallory{enter}');
     expect(onChange).toHaveBeenLastCalledWith(expect.objectContaining({ kind: 'risk_matrix', user_id: ['mallory'] }));
   });
 
