@@ -104,7 +104,7 @@ describe('GET /v1/alerts/{id}', () => {
 describe('PATCH /v1/alerts/{id}', () => {
   test('triage is recorded in history and survives the episode growing', async () => {
     const [alert] = (await get('/v1/alerts?user_id=alice')).json().alerts;
-    const patch = (body: unknown, role: 'read' | 'admin' = 'admin') => service.request(role, { method: 'PATCH', url: `/v1/alerts/${alert.id}`, payload: body });
+    const patch = (body: Record<string, unknown>, role: 'read' | 'admin' = 'admin') => service.request(role, { method: 'PATCH', url: `/v1/alerts/${alert.id}`, payload: body });
     assert.equal((await patch({ status: 'acknowledged' }, 'read')).statusCode, 403, 'triage needs an admin key');
     assert.equal((await patch({ status: 'resolved' })).statusCode, 400);
     assert.equal((await patch({})).statusCode, 400);
@@ -159,7 +159,7 @@ describe('retro-hunt jobs and the catalogue', () => {
   });
 
   test('bad runs are refused clearly', async () => {
-    const post = (payload: unknown, role: 'admin' | 'read' = 'admin') => service.request(role, { method: 'POST', url: '/v1/detections/run', payload });
+    const post = (payload: Record<string, unknown>, role: 'admin' | 'read' = 'admin') => service.request(role, { method: 'POST', url: '/v1/detections/run', payload });
     assert.equal((await post({ from: '2026-03-02T00:00:00Z', to: '2026-03-01T00:00:00Z' })).statusCode, 400);
     const unknown = await post({ from: '2026-03-01T00:00:00Z', to: '2026-03-02T00:00:00Z', rules: ['nope'] });
     assert.equal(unknown.statusCode, 400);

@@ -6,7 +6,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@elastic/elasticsearch';
-import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../analytics-service/src/app.js';
 import { loadConfig } from '../../analytics-service/src/config.js';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
@@ -16,7 +16,7 @@ import { testElasticsearchUrl } from '../support/elasticsearch.js';
 interface Instance {
   app: FastifyInstance;
   es: Client;
-  request(role: keyof typeof KEYS, options: InjectOptions): ReturnType<FastifyInstance['inject']>;
+  request(role: keyof typeof KEYS, options: InjectOptions): Promise<LightMyRequestResponse>;
   stop(): Promise<void>;
 }
 

@@ -129,6 +129,9 @@ export function splQueries(rule: Rule, config: DetectionConfig): GeneratedQuery[
           ].join('\n'),
         },
       ];
+    default:
+      // a rule type without a SIEM translation (e.g. one added later) is left out of the pack
+      return [];
   }
 }
 
@@ -252,5 +255,7 @@ export function kqlQueries(rule: Rule, config: DetectionConfig): GeneratedQuery[
           ].join('\n'),
         },
       ];
+    default:
+      return [];
   }
 }
