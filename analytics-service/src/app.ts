@@ -2,16 +2,17 @@
  * The service, as a table of contents: external plugins, then the application's own, then routes.
  * Tests build it with `buildApp()` and call `app.inject()`; `main.ts` adds the process around it.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import helmet from '@fastify/helmet';
 import type { Client } from '@elastic/elasticsearch';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServiceConfig } from './config.js';
 import { indexNames } from './elasticsearch/index-names.js';
-import { apiKeyAuth } from './http/auth/api-key-auth.js';
+import { apiKeyAuth, findRole, keyDigests } from './http/auth/api-key-auth.js';
 import { elasticsearch } from './http/plugins/elasticsearch.js';
 import { detection } from './http/plugins/detection.js';
 import { errorHandler } from './http/plugins/error-handler.js';
+import { loadProtection } from './http/plugins/load-protection.js';
 import { openapi } from './http/plugins/openapi.js';
 import { ueba } from './http/plugins/ueba.js';
 import { baselineRoutes } from './http/routes/baselines.js';
@@ -28,12 +29,16 @@ import { redactedLogOptions } from './logging.js';
 export interface AppDependencies {
   config: ServiceConfig;
   es: Client;
-  logger?: FastifyServerOptions['logger'];
+  /** logger options, `false` for none, or a ready pino instance (tests capture output with one) */
+  logger?: FastifyServerOptions['logger'] | FastifyBaseLogger;
 }
+
+const isLoggerInstance = (logger: AppDependencies['logger']): logger is FastifyBaseLogger =>
+  typeof logger === 'object' && logger !== null && typeof (logger as FastifyBaseLogger).info === 'function';
 
 export async function buildApp({ config, es, logger }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: logger ?? redactedLogOptions(config.logLevel),
+    ...(isLoggerInstance(logger) ? { loggerInstance: logger } : { logger: logger ?? redactedLogOptions(config.logLevel) }),
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
@@ -45,6 +50,13 @@ export async function buildApp({ config, es, logger }: AppDependencies): Promise
 
   // the application's own plugins
   await app.register(errorHandler, { bodyLimitBytes: config.bodyLimitBytes });
+  // before auth, so that guessing keys is rate-limited too
+  const keys = keyDigests(config.apiKeys);
+  await app.register(loadProtection, {
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    maxEventLoopDelayMs: config.maxEventLoopDelayMs,
+    isKnownKey: (token) => findRole(keys, token) !== undefined,
+  });
   await app.register(apiKeyAuth, { apiKeys: config.apiKeys, disabled: config.authDisabled });
   await app.register(elasticsearch, {
     client: es,

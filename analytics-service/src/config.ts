@@ -35,6 +35,10 @@ export interface ServiceConfig {
   /** data stream lifecycle retention of events, e.g. "90d"; unset keeps events forever */
   eventsRetention?: string;
   eventsShards: number;
+  /** requests per minute per API key (per client IP without a key); 0 disables */
+  rateLimitPerMinute: number;
+  /** event-loop delay (ms) above which requests are shed with 503 + Retry-After; 0 disables */
+  maxEventLoopDelayMs: number;
   /** UEBA baselines, risk and assurance metrics (ueba/config.ts) */
   ueba: UebaConfig;
   /** detection engine: streaming, detection config file, webhooks (detection/settings.ts) */
@@ -130,6 +134,8 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     bodyLimitBytes: integer(env, 'AISEC_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     bulkChunkSize: integer(env, 'AISEC_BULK_CHUNK', 1000, 1, 100_000),
     eventsShards: integer(env, 'AISEC_EVENTS_SHARDS', 1, 1, 64),
+    rateLimitPerMinute: integer(env, 'AISEC_RATE_LIMIT_PER_MIN', 1200, 0, 10_000_000),
+    maxEventLoopDelayMs: integer(env, 'AISEC_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
     ueba: loadUebaConfig(env),
     detection: detectionSettings(env),
   };

@@ -73,10 +73,28 @@ function toFieldError(error: ErrorObject, event: RawObject): FieldError {
   return { field, message: `${field} ${error.message ?? 'is invalid'} (got ${got})` };
 }
 
+/** Deepest nesting accepted inside an event; Elasticsearch's `flattened` fields refuse deeper objects too. */
+export const MAX_NESTING_DEPTH = 20;
+
+/** Whether a JSON value nests deeper than `max` levels. Iterative, so hostile input cannot exhaust the stack. */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(node)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Normalizes aliases, then validates. `now` is injectable for tests of the future-skew check. */
 export function validateEvent(input: unknown, now: number = Date.now()): ValidationResult {
   if (!isPlainObject(input)) {
     return { ok: false, errors: [{ message: `an event must be a JSON object (got ${Array.isArray(input) ? 'an array' : preview(input)})` }] };
+  }
+  if (nestsDeeperThan(input, MAX_NESTING_DEPTH + 1)) {
+    return { ok: false, errors: [{ message: `the event nests objects or arrays deeper than ${MAX_NESTING_DEPTH} levels` }] };
   }
   const event = normalizeAliases(input);
   if (!isValidEvent(event)) {

@@ -28,7 +28,13 @@ export interface AuthOptions {
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
-export function findRole(keys: Array<{ role: Role; digest: Buffer }>, presented: string): Role | undefined {
+export type KeyDigests = Array<{ role: Role; digest: Buffer }>;
+
+export function keyDigests(apiKeys: ApiKey[]): KeyDigests {
+  return apiKeys.map((k) => ({ role: k.role, digest: digest(k.key) }));
+}
+
+export function findRole(keys: KeyDigests, presented: string): Role | undefined {
   const candidate = digest(presented);
   let found: Role | undefined;
   for (const key of keys) if (timingSafeEqual(key.digest, candidate) && found === undefined) found = key.role;
@@ -37,15 +43,16 @@ export function findRole(keys: Array<{ role: Role; digest: Buffer }>, presented:
 
 export const apiKeyAuth = fp<AuthOptions>(
   async (app, options) => {
-    const keys = options.apiKeys.map((k) => ({ role: k.role, digest: digest(k.key) }));
+    const keys = keyDigests(options.apiKeys);
     app.decorateRequest('callerRole', undefined);
 
-    app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    // preParsing: after the route-level rate limiter (so failed guesses count), before any body is parsed
+    app.addHook('preParsing', async (request: FastifyRequest, reply: FastifyReply, payload) => {
       const required = request.routeOptions.config?.role;
-      if (!required) return;
+      if (!required) return payload;
       if (options.disabled) {
         request.callerRole = 'admin';
-        return;
+        return payload;
       }
       const header = request.headers.authorization ?? '';
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -70,6 +77,7 @@ export const apiKeyAuth = fp<AuthOptions>(
         });
       }
       request.callerRole = role;
+      return payload;
     });
   },
   { name: 'api-key-auth' },
