@@ -125,12 +125,14 @@ export interface BenignDayOptions {
   idPrefix?: string;
   /** keep prompt and response text (off makes events smaller for benchmarks) */
   withText?: boolean;
+  /** seed of the user population: keep it fixed across days so that the same people come back */
+  populationSeed?: number;
 }
 
 /** One benign day of traffic for `users` users, sorted by time. */
 export function benignDay(options: BenignDayOptions): TrafficEvent[] {
   const random = Random.seeded(options.seed);
-  const users = userProfiles(Random.seeded(options.seed ^ 0x5eed), options.users);
+  const users = userProfiles(Random.seeded(options.populationSeed ?? 0x5eed), options.users);
   const events: TrafficEvent[] = [];
   const dayStart = options.day.getTime();
   const prefix = options.idPrefix ?? `benign-${options.seed}-${options.day.toISOString().slice(0, 10)}`;
@@ -152,7 +154,8 @@ export function benignDay(options: BenignDayOptions): TrafficEvent[] {
       let sessionCost = 0;
       for (let turn = 1; turn <= turns; turn++) {
         const tokensIn = Math.round(random.logNormal(400, 0.5));
-        const tokensOut = Math.min(4000, Math.round(tokensIn * random.logNormal(1.5, 0.4)));
+        // capped well under 5× the endpoints' mean output, so that benign answers never look like exfiltration
+        const tokensOut = Math.min(2000, Math.round(tokensIn * random.logNormal(1.5, 0.4)));
         const cost = Math.round((tokensIn * 0.000003 + tokensOut * 0.000015) * 1e6) / 1e6;
         sessionCost += cost;
         const request: Record<string, unknown> = {

@@ -1,0 +1,95 @@
+/**
+ * Shared by the detection benchmarks: Elasticsearch (ES_URL or the embedded node), the service as a child
+ * process (so its memory is measured alone), machine facts, percentiles and Markdown tables.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureDistribution, freePort, startEmbeddedElasticsearch } from '../test/elasticsearch/embedded.js';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const ADMIN_KEY = 'bench-admin-key-0000000000001';
+export const INGEST_KEY = 'bench-ingest-key-000000000001';
+
+export async function elasticsearch(heap = '2g'): Promise<{ url: string; stop: () => Promise<void>; embedded: boolean }> {
+  if (process.env.ES_URL) return { url: process.env.ES_URL.replace(/\/+$/, ''), stop: async () => undefined, embedded: false };
+  const node = await startEmbeddedElasticsearch({ distHome: await ensureDistribution(), heap });
+  return { url: node.url, stop: () => node.stop(), embedded: true };
+}
+
+export interface ServiceProcess {
+  url: string;
+  child: ChildProcess;
+  /** peak resident set size of the service process so far (Linux VmHWM), in MiB */
+  peakRssMb(): number | undefined;
+  rssMb(): number | undefined;
+  stop(): Promise<void>;
+}
+
+function statusField(pid: number, field: string): number | undefined {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+    return line ? Number(line.split(/\s+/)[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts the service from source (tsx) with the given environment and waits until /ready. */
+export async function startService(esUrl: string, env: Record<string, string>): Promise<ServiceProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'analytics-service', 'src', 'main.ts')], {
+    cwd: root,
+    env: { ...process.env, ES_URL: esUrl, PORT: String(port), AISEC_API_KEYS: `ingest:${INGEST_KEY},admin:${ADMIN_KEY}`, LOG_LEVEL: 'warn', AISEC_UEBA_REFRESH_INTERVAL: 'off', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 480; i++) {
+    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
+    if (await fetch(`${url}/ready`).then((r) => r.ok, () => false)) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    url,
+    child,
+    peakRssMb: () => statusField(child.pid!, 'VmHWM'),
+    rssMb: () => statusField(child.pid!, 'VmRSS'),
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+export function machine(): Record<string, string> {
+  const cpu = cpus();
+  return {
+    cores: String(cpu.length),
+    cpu: cpu[0]?.model.trim() ?? 'unknown',
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    node: process.version,
+  };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+export function table(rows: Array<[string, string | number]>): string {
+  return ['| measure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
+}
+
+export async function esVersion(url: string): Promise<string> {
+  try {
+    const response = await fetch(`${url}/_nodes/_local?filter_path=nodes.*.version`);
+    const body = (await response.json()) as { nodes?: Record<string, { version: string }> };
+    return Object.values(body.nodes ?? {})[0]?.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
