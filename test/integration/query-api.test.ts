@@ -199,6 +199,8 @@ describe('POST /v1/query', () => {
     const atOne = (fieldOf(hours, 'hour').values as number[]).map((h, i) => (h === 1 ? (fieldOf(hours, 'events').values[i] as number) : 0));
     assert.equal(sum(atOne), nightAttacks);
     assert.deepEqual(await one({ kind: 'entity_baseline', entityKind: 'user', entityId: 'nobody' }), []);
+    const only = await one({ kind: 'entity_baseline', entityKind: 'user', entityId: 'mallory', section: 'hour_of_week' });
+    assert.deepEqual(only.map((f) => f.name), ['hour_of_week']);
   });
 
   test('values: distinct users from events and rule ids from alerts, for template variables', async () => {

@@ -139,7 +139,8 @@ export async function entityBaseline(ctx: QueryContext, target: QueryTargetOf<'e
     ],
     { custom: { timeZone, hasBaseline: expected !== null } },
   );
-  return [summary, profile, hourOfWeek];
+  const section = target.section ?? 'all';
+  return section === 'all' ? [summary, profile, hourOfWeek] : [{ summary, profile, hour_of_week: hourOfWeek }[section]];
 }
 
 /** Distinct values, most frequent first (template variables). `rule_id` comes from alerts, the rest from events. */

@@ -96,6 +96,12 @@ export const AlertSummaryQuery = target('alert_summary', 'Alert counts per sever
 export const EntityBaselineQuery = target('entity_baseline', 'One entity’s profile: stored baseline, usage over the range, and an hour-of-week heatmap.', {
   entityKind: Type.Union(ENTITY_KINDS.map((k) => Type.Literal(k)), { default: 'user' }),
   entityId: Type.String({ minLength: 1, maxLength: 1024 }),
+  section: Type.Optional(
+    Type.Union([Type.Literal('all'), Type.Literal('summary'), Type.Literal('profile'), Type.Literal('hour_of_week')], {
+      default: 'all',
+      description: 'one frame only, for a panel that shows one of them',
+    }),
+  ),
 });
 
 export const ValuesQuery = target('values', 'Distinct values of a field, most frequent first: template variables.', {

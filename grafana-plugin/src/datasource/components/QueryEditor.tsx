@@ -229,6 +229,20 @@ function KindOptions({ query, update }: KindOptionsProps) {
           <InlineField label="Id" labelWidth={6} tooltip="An id or a variable, e.g. $user">
             <Input aria-label="Entity id" width={30} defaultValue={q.entityId ?? ''} placeholder="$user" onBlur={(e) => update({ entityId: e.currentTarget.value.trim() })} />
           </InlineField>
+          <InlineField label="Show" labelWidth={8}>
+            <Select
+              aria-label="Baseline section"
+              options={[
+                { value: 'all' as const, label: 'Everything' },
+                { value: 'summary' as const, label: 'Summary' },
+                { value: 'profile' as const, label: 'Baseline features' },
+                { value: 'hour_of_week' as const, label: 'Hour of week' },
+              ]}
+              value={q.section ?? 'all'}
+              width={20}
+              onChange={(v) => update({ section: v.value })}
+            />
+          </InlineField>
         </InlineFieldRow>
       );
     }
