@@ -76,7 +76,7 @@ function baseline(overrides: Partial<BaselineDocument> = {}): BaselineDocument {
 const hour = (slot: number): ScoredHour => ({ kind: 'user', id: 'alice', start: Date.parse('2026-02-02T00:00:00Z') + slot * 3_600_000, end: 0, slot });
 
 test('volume: a busy Monday is measured against earlier Mondays and does not alert; 20× does', () => {
-  const params = paramsFor('ueba_volume_spike');
+  const params = paramsFor('volume_spike');
   assert.equal(scoreVolumeSpike(baseline(), hour(MONDAY_10), 22, params), undefined, 'a busy Monday');
   assert.equal(scoreVolumeSpike(baseline(), hour(SUNDAY_11), 0, params), undefined, 'a quiet Sunday');
   assert.equal(scoreVolumeSpike(baseline(), hour(SUNDAY_11), 9, params), undefined, 'a Sunday at a weekday level is no spike');
@@ -92,25 +92,25 @@ test('volume: a busy Monday is measured against earlier Mondays and does not ale
 test('volume: statistical significance alone is not enough — ratio and excess guards', () => {
   const big = baseline({ requests_per_active_hour: { count: 500, median: 2000, mad: 10 }, volume_dispersion: 0 });
   big.profile.hour_of_week.median = Array(168).fill(2000);
-  assert.equal(scoreVolumeSpike(big, hour(MONDAY_10), 2400, paramsFor('ueba_volume_spike')), undefined, '+20% is significant but not 3×');
+  assert.equal(scoreVolumeSpike(big, hour(MONDAY_10), 2400, paramsFor('volume_spike')), undefined, '+20% is significant but not 3×');
   const tiny = baseline({ requests_per_active_hour: { count: 200, median: 1, mad: 0 } });
   tiny.profile.hour_of_week.median = Array(168).fill(0);
-  assert.equal(scoreVolumeSpike(tiny, hour(MONDAY_10), 8, paramsFor('ueba_volume_spike')), undefined, '8 requests is under the minimum excess of 10');
+  assert.equal(scoreVolumeSpike(tiny, hour(MONDAY_10), 8, paramsFor('volume_spike')), undefined, '8 requests is under the minimum excess of 10');
 });
 
 test('new and sparse entities do not alert on history-based rules', () => {
   const young = baseline({ history_days: 3 });
   const sparse = baseline({ active_hours: 5 });
   for (const b of [young, sparse]) {
-    assert.equal(scoreVolumeSpike(b, hour(24 + 11), 500, paramsFor('ueba_volume_spike')), undefined);
-    assert.equal(scoreCostSpike(b, hour(24 + 11), 10, 500, paramsFor('ueba_cost_spike')), undefined);
-    assert.equal(scoreOffProfileHours(b, hour(3), 50, paramsFor('ueba_off_profile_hours')), undefined);
+    assert.equal(scoreVolumeSpike(b, hour(24 + 11), 500, paramsFor('volume_spike')), undefined);
+    assert.equal(scoreCostSpike(b, hour(24 + 11), 10, 500, paramsFor('cost_spike')), undefined);
+    assert.equal(scoreOffProfileHours(b, hour(3), 50, paramsFor('off_profile_hours')), undefined);
   }
-  assert.equal(scoreTokenShift(young, hour(24 + 11), { requests: 20, tokens_out_median: 3000 }, paramsFor('ueba_token_shift')), undefined);
+  assert.equal(scoreTokenShift(young, hour(24 + 11), { requests: 20, tokens_out_median: 3000 }, paramsFor('token_shift')), undefined);
 });
 
 test('token shift: the median of an hour against the baseline median, with the standard error of a median', () => {
-  const params = paramsFor('ueba_token_shift');
+  const params = paramsFor('token_shift');
   assert.equal(scoreTokenShift(baseline(), hour(24 + 11), { requests: 8, tokens_out_median: 420 }, params), undefined, '1.2× is within the ratio guard');
   assert.equal(scoreTokenShift(baseline(), hour(24 + 11), { requests: 2, tokens_out_median: 2000 }, params), undefined, 'two requests are too few');
   const shift = scoreTokenShift(baseline(), hour(24 + 11), { requests: 8, tokens_out_median: 900, tokens_in_median: 410 }, params)!;
@@ -122,28 +122,28 @@ test('token shift: the median of an hour against the baseline median, with the s
 });
 
 test('cost spike needs 5× the median active hour and more than its p99', () => {
-  const params = paramsFor('ueba_cost_spike');
+  const params = paramsFor('cost_spike');
   assert.equal(scoreCostSpike(baseline(), hour(24 + 11), 0.13, 20, params), undefined);
   assert.ok(scoreCostSpike(baseline(), hour(24 + 11), 0.9, 140, params));
 });
 
 test('first seen: a new value after enough history, scored by Good–Turing', () => {
-  const params = paramsFor('ueba_new_country');
+  const params = paramsFor('new_country');
   const history = { events: 999, first_seen: Date.parse('2026-01-01T00:00:00Z'), values: [{ value: 'GB', count: 999 }], distinct: 1 };
   const h = hour(24 + 14);
-  const found = scoreFirstSeen('ueba_new_country', 'src_country', h, 'BR', h.start + 60_000, 3, history, params)!;
+  const found = scoreFirstSeen('new_country', 'src_country', h, 'BR', h.start + 60_000, 3, history, params)!;
   assert.equal(found.observed_value, 'BR');
   assert.equal(found.score, 30, '(0 singletons + 1) / (999 + 1) = 1e-3');
   assert.equal(found.dedup_key, 'ueba_new_country:user:alice:BR');
-  assert.equal(scoreFirstSeen('ueba_new_country', 'src_country', h, 'GB', h.start, 3, history, params), undefined, 'known');
-  assert.equal(scoreFirstSeen('ueba_new_country', 'src_country', h, 'BR', h.start, 3, { ...history, events: 20 }, params), undefined, 'too little history');
-  assert.equal(scoreFirstSeen('ueba_new_country', 'src_country', h, 'BR', h.start, 3, undefined, params), undefined, 'no history at all');
+  assert.equal(scoreFirstSeen('new_country', 'src_country', h, 'GB', h.start, 3, history, params), undefined, 'known');
+  assert.equal(scoreFirstSeen('new_country', 'src_country', h, 'BR', h.start, 3, { ...history, events: 20 }, params), undefined, 'too little history');
+  assert.equal(scoreFirstSeen('new_country', 'src_country', h, 'BR', h.start, 3, undefined, params), undefined, 'no history at all');
   const roamer = { ...history, values: [...'ABCDEFGHIJ'].map((c) => ({ value: c, count: 1 })), events: 10 + 989 };
-  assert.ok(scoreFirstSeen('ueba_new_country', 'src_country', h, 'BR', h.start, 3, roamer, params)!.score < found.score, 'a roamer scores lower');
+  assert.ok(scoreFirstSeen('new_country', 'src_country', h, 'BR', h.start, 3, roamer, params)!.score < found.score, 'a roamer scores lower');
 });
 
 test('off-profile hours: never-active hours alert, the hour after work does not', () => {
-  const params = paramsFor('ueba_off_profile_hours');
+  const params = paramsFor('off_profile_hours');
   assert.ok(scoreOffProfileHours(baseline(), hour(24 + 3), 8, params));
   assert.equal(scoreOffProfileHours(baseline(), hour(24 + 18), 8, params), undefined, 'next to working hours: smoothed share is high');
   assert.equal(scoreOffProfileHours(baseline(), hour(24 + 3), 2, params), undefined, 'a stray request or two');
@@ -151,7 +151,7 @@ test('off-profile hours: never-active hours alert, the hour after work does not'
 });
 
 test('peer outliers: far above the peers of the hour, unless that is the member’s own normal', () => {
-  const params = paramsFor('ueba_peer_outlier');
+  const params = paramsFor('peer_outlier');
   const h = { start: Date.parse('2026-02-03T11:00:00Z'), end: Date.parse('2026-02-03T12:00:00Z'), slot: 24 + 11 };
   const members = ['a', 'b', 'c', 'd', 'e'].map((id, i) => ({ id, value: 6 + i, requests: 6 + i }));
   assert.deepEqual(scorePeerOutliers('finance', 'requests', h, members, params), []);

@@ -169,7 +169,7 @@ describe('retro-hunt jobs and the catalogue', () => {
 
   test('GET /v1/rules lists the catalogue with the configuration in force', async () => {
     const body = (await get('/v1/rules')).json();
-    assert.equal(body.rules.length, 24);
+    assert.equal(body.rules.length, 24 + 7, 'the DESIGN.md catalogue plus the seven ueba_* rules');
     const rule = body.rules.find((r: { id: string }) => r.id === 'prompt_injection_repeated');
     assert.deepEqual(rule.config, { window: '15m', threshold: 3, high_above: 5, critical_above: 10 });
     assert.equal(rule.signals[0].threshold, 3);

@@ -92,6 +92,8 @@ describe('rule cases', () => {
 test('every rule of the catalogue has positive, negative and boundary cases', () => {
   const catalogue = loadCatalogue(loadDetectionConfig());
   for (const rule of catalogue.rules) {
+    // ueba rules score against stored baselines (a rebuild first): test/integration/ueba-*.test.ts covers them
+    if (rule.type === 'ueba') continue;
     for (const kind of ['positive', 'negative', 'boundary'] as const) {
       assert.ok(RULE_CASES.some((c) => c.rule === rule.id && c.kind === kind), `${rule.id} has no ${kind} case`);
     }

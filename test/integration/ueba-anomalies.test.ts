@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { paramsFor, UEBA_RULE_IDS, type AnomalyCandidate } from '../../analytics-service/src/ueba/anomaly.js';
+import { paramsFor, UEBA_ANOMALIES, UEBA_RULE_IDS, type AnomalyCandidate } from '../../analytics-service/src/ueba/anomaly.js';
 import { evaluateUebaRules } from '../../analytics-service/src/ueba/window-evaluation.js';
 // the app's decorations (app.ueba, app.indices), for the type checker
 import type {} from '../../analytics-service/src/http/plugins/elasticsearch.js';
@@ -39,7 +39,7 @@ let events: TrafficEvent[];
 let found: AnomalyCandidate[];
 
 before(async () => {
-  service = await startTestService('ueba-anomalies');
+  service = await startTestService('ueba-anomalies', { AISEC_DETECTION_STREAMING: 'false' });
   events = [];
   [steady, spiky, shifter, traveller, explorer, nightowl].forEach((u, i) => events.push(...userTraffic(u, START, WEEK5_END, 100 + i)));
   // the anomalies
@@ -63,7 +63,7 @@ before(async () => {
   assert.equal(rebuild.statusCode, 200, rebuild.body);
 
   found = [];
-  const rules = UEBA_RULE_IDS.map((rule_id) => ({ rule_id, params: paramsFor(rule_id) }));
+  const rules = UEBA_ANOMALIES.map((anomaly) => ({ rule_id: `ueba_${anomaly}`, anomaly, params: paramsFor(anomaly) }));
   const ctx = { es: service.es, eventsIndex: service.app.indices.events, baselines: service.app.ueba.baselines, timeZone: 'UTC' };
   for await (const candidate of evaluateUebaRules(ctx, { from: BASELINE_END, to: WEEK5_END }, rules)) found.push(candidate);
 });
@@ -152,11 +152,74 @@ describe('UEBA anomalies over a fifth week', () => {
 
   test('evaluating the same range again finds the same anomalies with the same dedup keys', async () => {
     const again: string[] = [];
-    const rules = UEBA_RULE_IDS.map((rule_id) => ({ rule_id, params: paramsFor(rule_id) }));
+    const rules = UEBA_ANOMALIES.map((anomaly) => ({ rule_id: `ueba_${anomaly}`, anomaly, params: paramsFor(anomaly) }));
     const ctx = { es: service.es, eventsIndex: service.app.indices.events, baselines: service.app.ueba.baselines, timeZone: 'UTC' };
     // a streaming-sized window inside the spike hour still scores the whole hour
     for await (const c of evaluateUebaRules(ctx, { from: SPIKE_HOUR + 20 * 60_000, to: SPIKE_HOUR + 25 * 60_000 }, rules)) again.push(c.dedup_key);
     const original = found.filter((c) => c.window_start === new Date(SPIKE_HOUR).toISOString() && c.rule_id !== 'ueba_new_country' && c.rule_id !== 'ueba_new_model_for_user');
     assert.deepEqual(again.sort(), original.map((c) => c.dedup_key).sort());
+  });
+});
+
+describe('ueba_* rules in the detection engine', () => {
+  const hunt = () =>
+    service.request('admin', {
+      method: 'POST',
+      url: '/v1/detections/run',
+      payload: { from: new Date(BASELINE_END).toISOString(), to: new Date(WEEK5_END).toISOString(), rules: UEBA_RULE_IDS },
+    });
+  type Alert = { id: string; rule_id: string; rule_type: string; observed: number; threshold: number; window_start: string; window_end: string; event_ids: string[]; event_count: number; explanation: Record<string, unknown> } & Record<string, unknown>;
+
+  test('a retro-hunt writes each anomaly as an alert that explains itself; re-running changes nothing', async () => {
+    const run = await hunt();
+    assert.equal(run.statusCode, 200, run.body);
+    assert.equal(run.json().status, 'succeeded', run.body);
+    const listed = await service.request('read', { method: 'GET', url: `/v1/alerts?limit=1000&from=${new Date(BASELINE_END).toISOString()}&to=${new Date(WEEK5_END).toISOString()}` });
+    const alerts = (listed.json().alerts as Alert[]).filter((a) => a.rule_id.startsWith('ueba_'));
+    assert.equal(run.json().created, alerts.length);
+
+    // the same (rule, entity) pairs as the scoring found; the shifter's three consecutive hours are one episode
+    const pairs = (list: Array<{ rule_id: string; entity: string }>) => [...new Set(list.map((x) => `${x.rule_id} ${x.entity}`))].sort();
+    const entityOf = (a: Alert) => String(a.user_id ?? a.agent_id ?? a.model ?? a.endpoint);
+    assert.deepEqual(pairs(alerts.map((a) => ({ rule_id: a.rule_id, entity: entityOf(a) }))), pairs(found.map((c) => ({ rule_id: c.rule_id, entity: c.entity_id }))));
+    const shift = alerts.filter((a) => a.rule_id === 'ueba_token_shift');
+    assert.equal(shift.length, 1);
+    assert.equal(shift[0]!.window_start, new Date(SHIFT_HOURS[0]!).toISOString());
+    assert.equal(shift[0]!.window_end, new Date(SHIFT_HOURS[2]! + HOUR - 1).toISOString());
+
+    const spike = alerts.find((a) => a.rule_id === 'ueba_volume_spike' && a.user_id === 'spiky')!;
+    assert.equal(spike.rule_type, 'ueba');
+    assert.equal(spike.observed, 100, 'observed is the anomaly score');
+    assert.equal(spike.threshold, 60, 'threshold is the minimum score');
+    assert.equal(spike.explanation.feature, 'requests_per_hour');
+    assert.ok((spike.explanation.expected as number) > 0 && (spike.explanation.spread as number) > 0);
+    assert.deepEqual(spike.explanation.baseline_window, { start: new Date(START).toISOString(), end: new Date(BASELINE_END).toISOString() });
+    assert.match(String(spike.explanation.text), /Tue 11:00/);
+    assert.ok(spike.event_count >= 140 && spike.event_ids.length === 50, 'evidence: the events of the hour');
+
+    const country = alerts.find((a) => a.rule_id === 'ueba_new_country')!;
+    assert.equal(country.user_id, 'traveller');
+    assert.equal(country.explanation.observed_value, 'BR');
+    assert.equal(country.event_ids.length, 1, 'evidence: the first event from the new country');
+    const model = alerts.find((a) => a.rule_id === 'ueba_new_model_for_user')!;
+    assert.equal(model.model, 'mistral-large');
+
+    assert.equal(alerts.filter((a) => a.user_id === 'steady').length, 0);
+
+    const again = await hunt();
+    assert.equal(again.json().created, 0);
+    assert.equal(again.json().updated, 0);
+  });
+
+  test("the entity's anomalies show in its baseline profile, and its alerts raise its stored risk", async () => {
+    const profile = (await service.request('read', { method: 'GET', url: '/v1/baselines/users/spiky' })).json();
+    assert.ok(profile.recent_anomalies.some((a: { rule_id: string }) => a.rule_id === 'ueba_volume_spike'));
+    // the generated weeks lie in the past: score risk as of the end of week 5 (live risk, as of today, has decayed away)
+    const report = await service.app.ueba.refreshRisk(new Date(WEEK5_END));
+    assert.ok(report.entities.user! >= 5, JSON.stringify(report));
+    const ranked = (await service.request('read', { method: 'GET', url: '/v1/baselines/users?sort=risk&limit=3' })).json().baselines;
+    assert.equal(ranked[0].entity_id, 'spiky', 'volume, cost and peer alerts: the riskiest user');
+    // three medium alerts (47 each) five and a half days old: 47·0.5^(5.5/7) ≈ 27.3 → (1 + 2^-1.5 + 3^-1.5)·27.3 / ζ(1.5) ≈ 16
+    assert.ok(ranked[0].risk_score > 10 && ranked[0].risk_level === 'Unknown', JSON.stringify(ranked[0]));
   });
 });

@@ -18,7 +18,7 @@ let service: TestService;
 let events: TrafficEvent[];
 
 before(async () => {
-  service = await startTestService('ueba-assurance');
+  service = await startTestService('ueba-assurance', { AISEC_DETECTION_STREAMING: 'false' });
   events = [
     ...judgeTraffic({ model: 'judge-stable', start: START, days: DAYS, perDay: 300, mean: 0.82, seed: 1, reviewed: (_d, i) => (i % 10 === 0 ? (i % 50 === 0 ? 'false_positive' : 'true_positive') : undefined) }),
     ...judgeTraffic({

@@ -26,7 +26,7 @@ let events: TrafficEvent[];
 const inWindow = (e: TrafficEvent) => Date.parse(e.timestamp) >= START && Date.parse(e.timestamp) < END;
 
 before(async () => {
-  service = await startTestService('ueba-baselines');
+  service = await startTestService('ueba-baselines', { AISEC_DETECTION_STREAMING: 'false' });
   events = [
     ...userTraffic(alice, START - 3 * DAY, END + DAY, 1), // some before and after the window
     ...userTraffic(bob, START, END, 2),

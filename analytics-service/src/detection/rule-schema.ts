@@ -9,6 +9,7 @@
 import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import { SEVERITIES } from '../contract/event-schema.js';
 import { DURATION_PATTERN } from './duration.js';
+import { UebaAnomalySchema, UebaEntityKindsSchema, UebaParamsSchema } from '../ueba/rule-params.js';
 
 const Duration = Type.String({ pattern: DURATION_PATTERN, description: 'e.g. 30s, 15m, 1h, 7d' });
 const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
@@ -256,6 +257,12 @@ export const ContentMatchRuleSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** UEBA: per-entity deviations from baselines, scored by ueba/anomaly-scoring.ts (docs/ueba.md). */
+export const UebaRuleSchema = Type.Object(
+  { ...common, type: Type.Literal('ueba'), anomaly: UebaAnomalySchema, where: PredicateSchema, entity_kinds: UebaEntityKindsSchema, params: UebaParamsSchema },
+  { additionalProperties: false },
+);
+
 /** Every rule type. A new type (e.g. the UEBA `baseline_deviation` variants) adds a schema here and an evaluator. */
 export const RuleSchema = Type.Union([
   ThresholdRuleSchema,
@@ -264,6 +271,7 @@ export const RuleSchema = Type.Union([
   BaselineDeviationRuleSchema,
   DriftRuleSchema,
   ContentMatchRuleSchema,
+  UebaRuleSchema,
 ]);
 
 export type ThresholdRule = Static<typeof ThresholdRuleSchema>;
@@ -273,9 +281,10 @@ export type NewTermsRule = Static<typeof NewTermsRuleSchema>;
 export type BaselineDeviationRule = Static<typeof BaselineDeviationRuleSchema>;
 export type DriftRule = Static<typeof DriftRuleSchema>;
 export type ContentMatchRule = Static<typeof ContentMatchRuleSchema>;
+export type UebaRule = Static<typeof UebaRuleSchema>;
 export type Rule = Static<typeof RuleSchema>;
 export type RuleType = Rule['type'];
-export const RULE_TYPES: RuleType[] = ['threshold', 'sequence', 'new_terms', 'baseline_deviation', 'drift', 'content_match'];
+export const RULE_TYPES: RuleType[] = ['threshold', 'sequence', 'new_terms', 'baseline_deviation', 'drift', 'content_match', 'ueba'];
 
 export function schemaOfType(type: string): TSchema | undefined {
   return {
@@ -285,5 +294,6 @@ export function schemaOfType(type: string): TSchema | undefined {
     baseline_deviation: BaselineDeviationRuleSchema,
     drift: DriftRuleSchema,
     content_match: ContentMatchRuleSchema,
+    ueba: UebaRuleSchema,
   }[type];
 }

@@ -11,6 +11,7 @@ import { driftEvaluator } from './types/drift.js';
 import { newTermsEvaluator } from './types/new-terms.js';
 import { sequenceEvaluator } from './types/sequence.js';
 import { thresholdEvaluator } from './types/threshold.js';
+import { uebaEvaluator } from '../ueba/rule-type.js';
 
 const EVALUATORS: { [T in RuleType]: RuleEvaluator<Extract<Rule, { type: T }>> } = {
   threshold: thresholdEvaluator,
@@ -19,6 +20,7 @@ const EVALUATORS: { [T in RuleType]: RuleEvaluator<Extract<Rule, { type: T }>> }
   baseline_deviation: baselineDeviationEvaluator,
   drift: driftEvaluator,
   content_match: contentMatchEvaluator,
+  ueba: uebaEvaluator,
 };
 
 export function evaluatorFor(rule: Rule): RuleEvaluator {

@@ -7,7 +7,7 @@
  * something new. Guards (minimum history, minimum ratio, minimum excess) keep new, sparse and noisy entities
  * from flooding the SOC; a statistically significant but tiny change is never an alert.
  */
-import type { AnomalyCandidate, UebaParams, UebaRuleId } from './anomaly.js';
+import type { AnomalyCandidate, UebaAnomaly, UebaParams } from './anomaly.js';
 import type { BaselineDocument, Distribution, SeenValue } from './baseline-document.js';
 import { MAD_TO_SD } from './baseline-builder.js';
 import { ENTITY_FIELD, type EntityKind } from './entities.js';
@@ -48,26 +48,33 @@ function hasHistory(baseline: BaselineDocument, params: UebaParams): boolean {
 }
 
 function candidate(
-  rule: UebaRuleId,
+  anomaly: UebaAnomaly,
   hour: ScoredHour,
   baseline: BaselineDocument | undefined,
-  fields: Omit<AnomalyCandidate, 'rule_id' | 'entity_kind' | 'entity_id' | 'window_start' | 'window_end' | 'baseline_window' | 'fields' | 'timestamp' | 'dedup_key'> & {
+  fields: Omit<
+    AnomalyCandidate,
+    'rule_id' | 'anomaly' | 'entity_kind' | 'entity_id' | 'window_start' | 'window_end' | 'baseline_window' | 'fields' | 'timestamp' | 'episode' | 'dedup_key'
+  > & {
     timestamp?: string;
-    dedup_suffix?: string;
+    episode?: string;
     extra_fields?: Record<string, string>;
   },
 ): AnomalyCandidate {
-  const { dedup_suffix, extra_fields, timestamp, ...rest } = fields;
+  const { episode, extra_fields, timestamp, ...rest } = fields;
   const start = new Date(hour.start).toISOString();
+  const ruleId = `ueba_${anomaly}`;
+  const distinct = episode ?? start;
   return {
-    rule_id: rule,
+    rule_id: ruleId,
+    anomaly,
     entity_kind: hour.kind,
     entity_id: hour.id,
     timestamp: timestamp ?? start,
     window_start: start,
     window_end: new Date(hour.end).toISOString(),
     baseline_window: { start: baseline?.window_start ?? '', end: baseline?.window_end ?? '' },
-    dedup_key: `${rule}:${hour.kind}:${hour.id}:${dedup_suffix ?? start}`,
+    episode: distinct,
+    dedup_key: `${ruleId}:${hour.kind}:${hour.id}:${distinct}`,
     fields: { [ENTITY_FIELD[hour.kind]]: hour.id, ...extra_fields },
     ...rest,
   };
@@ -91,7 +98,7 @@ export function scoreVolumeSpike(baseline: BaselineDocument, hour: ScoredHour, o
   if (score < params.min_score) return undefined;
   const spread = Math.sqrt(expected + alpha * expected * expected);
   const weeks = baseline.profile.hour_of_week.occurrences[hour.slot] ?? 0;
-  return candidate('ueba_volume_spike', hour, baseline, {
+  return candidate('volume_spike', hour, baseline, {
     feature: 'requests_per_hour',
     observed,
     expected,
@@ -133,7 +140,7 @@ export function scoreTokenShift(baseline: BaselineDocument, hour: ScoredHour, ob
     const logP = logNormalUpperTail(z);
     const score = scoreFromLogProbability(logP);
     if (score < params.min_score || (best && best.score >= score)) continue;
-    best = candidate('ueba_token_shift', hour, baseline, {
+    best = candidate('token_shift', hour, baseline, {
       feature: `${feature}_median`,
       observed,
       expected,
@@ -141,7 +148,7 @@ export function scoreTokenShift(baseline: BaselineDocument, hour: ScoredHour, ob
       score,
       log10_probability: logP / LOG10,
       event_count: observation.requests,
-      dedup_suffix: `${new Date(hour.start).toISOString()}:${feature}`,
+      episode: `${new Date(hour.start).toISOString()}:${feature}`,
       explanation:
         `median ${feature} per request was ${formatNumber(observed)} over ${observation.requests} requests in the hour from ` +
         `${slotLabel(hour.slot)} (${baseline.time_zone}), ${formatNumber(observed / expected)}× the baseline median ` +
@@ -163,7 +170,7 @@ export function scoreCostSpike(baseline: BaselineDocument, hour: ScoredHour, obs
   const logP = logNormalUpperTail(z);
   const score = scoreFromLogProbability(logP);
   if (score < params.min_score) return undefined;
-  return candidate('ueba_cost_spike', hour, baseline, {
+  return candidate('cost_spike', hour, baseline, {
     feature: 'cost_usd_per_hour',
     observed: observedCost,
     expected,
@@ -192,7 +199,7 @@ export interface ValueHistory {
  * entity that always used one country has a rare, high-scoring first; one that roams scores low.
  */
 export function scoreFirstSeen(
-  rule: 'ueba_new_country' | 'ueba_new_model_for_user',
+  anomaly: 'new_country' | 'new_model_for_user',
   feature: string,
   hour: ScoredHour,
   value: string,
@@ -213,7 +220,7 @@ export function scoreFirstSeen(
   const known = history.values.map((v) => v.value);
   const listed = history.values.slice(0, 5).map((v) => `${v.value} (${v.count})`).join(', ');
   const lookbackStart = new Date(hour.start - params.lookback_days * 86_400_000).toISOString();
-  const found = candidate(rule, hour, undefined, {
+  const found = candidate(anomaly, hour, undefined, {
     timestamp: new Date(firstAt).toISOString(),
     feature,
     observed: eventsWithValue,
@@ -224,7 +231,7 @@ export function scoreFirstSeen(
     observed_value: value,
     expected_values: known,
     event_count: eventsWithValue,
-    dedup_suffix: value,
+    episode: value,
     extra_fields: { [feature]: value },
     explanation:
       `first ${feature} "${value}" for this ${hour.kind} in ${params.lookback_days} days (${eventsWithValue} event(s) from ` +
@@ -257,7 +264,7 @@ export function scoreOffProfileHours(baseline: BaselineDocument, hour: ScoredHou
     .sort((a, b) => b.count - a.count)
     .slice(0, 3)
     .map((x) => `${String(x.i).padStart(2, '0')}:00`);
-  return candidate('ueba_off_profile_hours', hour, baseline, {
+  return candidate('off_profile_hours', hour, baseline, {
     feature: 'active_hour_share',
     observed,
     expected: share,
@@ -309,7 +316,7 @@ export function scorePeerOutliers(
     const score = scoreFromLogProbability(logP);
     if (score < params.min_score) continue;
     const scored: ScoredHour = { ...hour, kind: 'user', id: member.id };
-    const found = candidate('ueba_peer_outlier', scored, undefined, {
+    const found = candidate('peer_outlier', scored, undefined, {
       feature: `${feature}_per_hour`,
       observed: member.value,
       expected: peerMedian,
@@ -317,7 +324,7 @@ export function scorePeerOutliers(
       score,
       log10_probability: logP / LOG10,
       event_count: member.requests,
-      dedup_suffix: `${new Date(hour.start).toISOString()}:${feature}`,
+      episode: `${new Date(hour.start).toISOString()}:${feature}`,
       extra_fields: { user_department: group },
       explanation:
         `${formatNumber(member.value)} ${feature === 'requests' ? 'requests' : 'output tokens'} in the hour from ${slotLabel(hour.slot)}, ` +

@@ -4,19 +4,25 @@
  */
 import type { EntityKind } from './entities.js';
 
-export const UEBA_RULE_IDS = [
-  'ueba_volume_spike',
-  'ueba_token_shift',
-  'ueba_cost_spike',
-  'ueba_new_country',
-  'ueba_new_model_for_user',
-  'ueba_off_profile_hours',
-  'ueba_peer_outlier',
+/** The kinds of anomaly UEBA scores; the catalogue has one rule per kind, `ueba_<anomaly>`. */
+export const UEBA_ANOMALIES = [
+  'volume_spike',
+  'token_shift',
+  'cost_spike',
+  'new_country',
+  'new_model_for_user',
+  'off_profile_hours',
+  'peer_outlier',
 ] as const;
+export type UebaAnomaly = (typeof UEBA_ANOMALIES)[number];
+
+export const UEBA_RULE_IDS = UEBA_ANOMALIES.map((a) => `ueba_${a}` as const);
 export type UebaRuleId = (typeof UEBA_RULE_IDS)[number];
 
 export interface AnomalyCandidate {
-  rule_id: UebaRuleId;
+  /** the rule that found it (`ueba_<anomaly>` unless a rule file defines another) */
+  rule_id: string;
+  anomaly: UebaAnomaly;
   entity_kind: EntityKind;
   entity_id: string;
   /** when the anomalous behaviour happened: the start of the scored hour, or the first event with a new value */
@@ -40,7 +46,9 @@ export interface AnomalyCandidate {
   expected_values?: string[];
   baseline_window: { start: string; end: string };
   explanation: string;
-  /** deterministic: the same anomaly found again (streaming, then a retro-hunt) has the same key */
+  /** what makes this anomaly distinct for its entity: the scored hour (and feature), or the new value */
+  episode: string;
+  /** deterministic `<rule>:<kind>:<entity>:<episode>`: the same anomaly found again has the same key */
   dedup_key: string;
   /** event fields that identify the entity and context, copied onto the alert (user_id, model, …) */
   fields: Record<string, string>;
@@ -75,7 +83,7 @@ export interface UebaParams {
   entity_kinds: EntityKind[];
 }
 
-export const DEFAULT_PARAMS: Record<UebaRuleId, UebaParams> = (() => {
+export const DEFAULT_PARAMS: Record<UebaAnomaly, UebaParams> = (() => {
   const base: UebaParams = {
     min_history_days: 14,
     min_active_hours: 20,
@@ -91,16 +99,22 @@ export const DEFAULT_PARAMS: Record<UebaRuleId, UebaParams> = (() => {
     entity_kinds: ['user'],
   };
   return {
-    ueba_volume_spike: { ...base, entity_kinds: ['user', 'agent', 'model', 'endpoint'] },
-    ueba_token_shift: { ...base, min_history_days: 7, min_ratio: 1.5, entity_kinds: ['user', 'agent'] },
-    ueba_cost_spike: { ...base, min_ratio: 5, entity_kinds: ['user', 'agent'] },
-    ueba_new_country: { ...base, min_history_days: 7, min_score: 0 },
-    ueba_new_model_for_user: { ...base, min_history_days: 7, min_score: 0 },
-    ueba_off_profile_hours: { ...base, min_active_hours: 40, min_score: 0 },
-    ueba_peer_outlier: { ...base, min_ratio: 5 },
+    volume_spike: { ...base, entity_kinds: ['user', 'agent', 'model', 'endpoint'] },
+    token_shift: { ...base, min_history_days: 7, min_ratio: 1.5, entity_kinds: ['user', 'agent'] },
+    cost_spike: { ...base, min_ratio: 5, entity_kinds: ['user', 'agent'] },
+    new_country: { ...base, min_history_days: 7, min_score: 0 },
+    new_model_for_user: { ...base, min_history_days: 7, min_score: 0 },
+    off_profile_hours: { ...base, min_active_hours: 40, min_score: 0 },
+    peer_outlier: { ...base, min_ratio: 5 },
   };
 })();
 
-export function paramsFor(rule: UebaRuleId, overrides: Partial<UebaParams> = {}): UebaParams {
-  return { ...DEFAULT_PARAMS[rule], ...overrides };
+export function paramsFor(anomaly: UebaAnomaly, overrides: Partial<UebaParams> = {}): UebaParams {
+  return { ...DEFAULT_PARAMS[anomaly], ...overrides };
+}
+
+/** The candidate as found by another rule id (a rule file may score an anomaly kind under its own id). */
+export function asRule(candidate: AnomalyCandidate, ruleId: string): AnomalyCandidate {
+  if (candidate.rule_id === ruleId) return candidate;
+  return { ...candidate, rule_id: ruleId, dedup_key: `${ruleId}:${candidate.entity_kind}:${candidate.entity_id}:${candidate.episode}` };
 }

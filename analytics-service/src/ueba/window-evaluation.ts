@@ -8,7 +8,7 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import type { BaselineStore } from '../elasticsearch/baseline-store.js';
 import { compositePages, EsTiming } from '../elasticsearch/composite-pager.js';
 import { withAvailability } from '../elasticsearch/errors.js';
-import type { AnomalyCandidate, UebaParams, UebaRuleId } from './anomaly.js';
+import { asRule, type AnomalyCandidate, type UebaAnomaly, type UebaParams } from './anomaly.js';
 import {
   scoreCostSpike,
   scoreFirstSeen,
@@ -35,12 +35,31 @@ export interface UebaEvaluationContext {
 }
 
 export interface UebaRuleRun {
-  rule_id: UebaRuleId;
+  rule_id: string;
+  anomaly: UebaAnomaly;
   params: UebaParams;
 }
 
-const HOURLY_RULES: UebaRuleId[] = ['ueba_volume_spike', 'ueba_token_shift', 'ueba_cost_spike', 'ueba_off_profile_hours'];
-const FIRST_SEEN_FIELD: Partial<Record<UebaRuleId, 'src_country' | 'model'>> = { ueba_new_country: 'src_country', ueba_new_model_for_user: 'model' };
+/** What to score: event time [from, to), optionally only some entities and only events matching a filter. */
+export interface UebaScope {
+  from: number;
+  to: number;
+  /** entity ids to score (streaming passes the entities of new events); all when absent */
+  entities?: string[];
+  /** further condition on the scored events (a rule's `where`) */
+  filter?: estypes.QueryDslQueryContainer;
+}
+
+const HOURLY: UebaAnomaly[] = ['volume_spike', 'token_shift', 'cost_spike', 'off_profile_hours'];
+const FIRST_SEEN_FIELD: Partial<Record<UebaAnomaly, 'src_country' | 'model'>> = { new_country: 'src_country', new_model_for_user: 'model' };
+
+/** Filters shared by every query of a scope: the entity field present (and in the list), the rule's condition. */
+function scopeFilters(field: string, scope: UebaScope): estypes.QueryDslQueryContainer[] {
+  const filters: estypes.QueryDslQueryContainer[] = [{ exists: { field } }];
+  if (scope.entities) filters.push({ terms: { [field]: scope.entities } });
+  if (scope.filter) filters.push(scope.filter);
+  return filters;
+}
 
 const range = (from: number, to: number): estypes.QueryDslQueryContainer => ({
   range: { '@timestamp': { gte: new Date(from).toISOString(), lt: new Date(to).toISOString() } },
@@ -62,13 +81,13 @@ interface HourlyBucket {
 
 const median = (agg: HourlyBucket['tokens_out']) => agg.values.find((v) => v.key === 50)?.value ?? undefined;
 
-async function* hourlyCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, kind: EntityKind, hours: { from: number; to: number }, rules: UebaRuleRun[], timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
+async function* hourlyCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, kind: EntityKind, hours: { from: number; to: number }, scope: UebaScope, rules: UebaRuleRun[], timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
   const field = ENTITY_FIELD[kind];
   const pages = compositePages<HourlyBucket>(
     ctx.es,
     {
       index: ctx.eventsIndex,
-      query: { bool: { filter: [range(hours.from, hours.to), REQUEST, { exists: { field } }] } },
+      query: { bool: { filter: [range(hours.from, hours.to), REQUEST, ...scopeFilters(field, scope)] } },
       sources: [{ entity: { terms: { field } } }, { hour: { date_histogram: { field: '@timestamp', fixed_interval: '1h', time_zone: ctx.timeZone } } }],
       aggs: {
         tokens_out: { percentiles: { field: 'tokens_out', percents: [50], keyed: false } },
@@ -86,12 +105,12 @@ async function* hourlyCandidates(ctx: UebaEvaluationContext, calendar: HourOfWee
       const baseline = baselines.get(bucket.key.entity);
       if (!baseline) continue; // no baseline yet: a new entity is nobody's anomaly (the peer rule covers new users)
       const hour: ScoredHour = { kind, id: bucket.key.entity, start: bucket.key.hour, end: bucket.key.hour + HOUR_MS, slot: calendar.slotOf(bucket.key.hour) };
-      for (const { rule_id, params } of rules) {
+      for (const { rule_id, anomaly, params } of rules) {
         let found: AnomalyCandidate | undefined;
-        if (rule_id === 'ueba_volume_spike') found = scoreVolumeSpike(baseline, hour, bucket.doc_count, params);
-        else if (rule_id === 'ueba_off_profile_hours') found = scoreOffProfileHours(baseline, hour, bucket.doc_count, params);
-        else if (rule_id === 'ueba_cost_spike') found = scoreCostSpike(baseline, hour, bucket.cost.value ?? 0, bucket.doc_count, params);
-        else if (rule_id === 'ueba_token_shift') {
+        if (anomaly === 'volume_spike') found = scoreVolumeSpike(baseline, hour, bucket.doc_count, params);
+        else if (anomaly === 'off_profile_hours') found = scoreOffProfileHours(baseline, hour, bucket.doc_count, params);
+        else if (anomaly === 'cost_spike') found = scoreCostSpike(baseline, hour, bucket.cost.value ?? 0, bucket.doc_count, params);
+        else if (anomaly === 'token_shift') {
           const observation = { requests: bucket.doc_count } as { requests: number; tokens_in_median?: number; tokens_out_median?: number };
           const out = median(bucket.tokens_out);
           const inn = median(bucket.tokens_in);
@@ -99,7 +118,7 @@ async function* hourlyCandidates(ctx: UebaEvaluationContext, calendar: HourOfWee
           if (inn !== undefined) observation.tokens_in_median = inn;
           found = scoreTokenShift(baseline, hour, observation, params);
         }
-        if (found) yield found;
+        if (found) yield asRule(found, rule_id);
       }
     }
   }
@@ -119,14 +138,14 @@ interface HistoryBucket {
   distinct: { value: number | null };
 }
 
-async function* firstSeenCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, kind: EntityKind, scope: { from: number; to: number }, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
+async function* firstSeenCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, kind: EntityKind, scope: UebaScope, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
   const field = ENTITY_FIELD[kind];
-  const valueField = FIRST_SEEN_FIELD[rule.rule_id]!;
+  const valueField = FIRST_SEEN_FIELD[rule.anomaly]!;
   const pages = compositePages<FirstBucket>(
     ctx.es,
     {
       index: ctx.eventsIndex,
-      query: { bool: { filter: [range(scope.from, scope.to), { exists: { field } }, { exists: { field: valueField } }] } },
+      query: { bool: { filter: [range(scope.from, scope.to), ...scopeFilters(field, scope), { exists: { field: valueField } }] } },
       sources: [{ entity: { terms: { field } } }, { value: { terms: { field: valueField } } }],
       aggs: { first: { min: { field: '@timestamp' } } },
       pageSize: ctx.pageSize ?? 2000,
@@ -172,7 +191,7 @@ async function* firstSeenCandidates(ctx: UebaEvaluationContext, calendar: HourOf
       const hour: ScoredHour = { kind, id: bucket.key.entity, start: hourStart, end: hourStart + HOUR_MS, slot: calendar.slotOf(hourStart) };
       const feature = valueField;
       const found = scoreFirstSeen(
-        rule.rule_id as 'ueba_new_country' | 'ueba_new_model_for_user',
+        rule.anomaly as 'new_country' | 'new_model_for_user',
         feature,
         hour,
         bucket.key.value,
@@ -181,7 +200,7 @@ async function* firstSeenCandidates(ctx: UebaEvaluationContext, calendar: HourOf
         histories.get(bucket.key.entity),
         rule.params,
       );
-      if (found) yield found;
+      if (found) yield asRule(found, rule.rule_id);
     }
   }
 }
@@ -192,12 +211,32 @@ interface PeerBucket {
   tokens_out: { value: number | null };
 }
 
-async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, hours: { from: number; to: number }, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
+async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, hours: { from: number; to: number }, scope: UebaScope, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
+  const filter: estypes.QueryDslQueryContainer[] = [range(hours.from, hours.to), REQUEST, { exists: { field: 'user_id' } }, { exists: { field: 'user_department' } }];
+  if (scope.filter) filter.push(scope.filter);
+  const only = scope.entities ? new Set(scope.entities) : undefined;
+  if (scope.entities) {
+    // only the departments of the entities to score, but all their members: the peers are the baseline
+    const aggregations = await withAvailability('ueba peer groups', () =>
+      ctx.es.search({
+        index: ctx.eventsIndex,
+        size: 0,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        query: { bool: { filter: [...filter, { terms: { user_id: scope.entities! } }] } },
+        aggs: { groups: { terms: { field: 'user_department', size: 10_000 } } },
+      }),
+    );
+    timing.add(aggregations);
+    const groups = (aggregations.aggregations?.groups as unknown as { buckets: Array<{ key: string }> } | undefined)?.buckets.map((b) => String(b.key)) ?? [];
+    if (groups.length === 0) return;
+    filter.push({ terms: { user_department: groups } });
+  }
   const pages = compositePages<PeerBucket>(
     ctx.es,
     {
       index: ctx.eventsIndex,
-      query: { bool: { filter: [range(hours.from, hours.to), REQUEST, { exists: { field: 'user_id' } }, { exists: { field: 'user_department' } }] } },
+      query: { bool: { filter } },
       // hour first, then group: each (hour, department) arrives contiguously and is scored as soon as it is complete
       sources: [
         { hour: { date_histogram: { field: '@timestamp', fixed_interval: '1h', time_zone: ctx.timeZone } } },
@@ -227,11 +266,12 @@ async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekC
         return { id: m.key.entity, value: feature === 'requests' ? m.doc_count : (m.tokens_out.value ?? 0), requests: m.doc_count, ...(own !== undefined ? { ownTypical: own } : {}) };
       });
       for (const found of scorePeerOutliers(first.key.group, feature, hour, values, rule.params)) {
+        if (only && !only.has(found.entity_id)) continue;
         const previous = best.get(found.entity_id);
         if (!previous || previous.score < found.score) best.set(found.entity_id, found);
       }
     }
-    yield* best.values();
+    for (const found of best.values()) yield asRule(found, rule.rule_id);
   };
   for await (const page of pages) {
     baselines = new Map([...baselines].filter(([id]) => group.some((m) => m.key.entity === id)));
@@ -250,19 +290,19 @@ async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekC
 }
 
 /** Every anomaly the given UEBA rules find in [from, to). Memory: one composite page and its baselines. */
-export async function* evaluateUebaRules(ctx: UebaEvaluationContext, scope: { from: number; to: number }, rules: UebaRuleRun[]): AsyncGenerator<AnomalyCandidate> {
+export async function* evaluateUebaRules(ctx: UebaEvaluationContext, scope: UebaScope, rules: UebaRuleRun[]): AsyncGenerator<AnomalyCandidate> {
   const timing = ctx.timing ?? new EsTiming();
   const calendar = new HourOfWeekCalendar(ctx.timeZone);
   const hours = hoursCovering(calendar, scope.from, scope.to);
 
-  const hourly = rules.filter((r) => HOURLY_RULES.includes(r.rule_id));
+  const hourly = rules.filter((r) => HOURLY.includes(r.anomaly));
   const kinds = new Set(hourly.flatMap((r) => r.params.entity_kinds));
   for (const kind of kinds) {
     const forKind = hourly.filter((r) => r.params.entity_kinds.includes(kind));
-    yield* hourlyCandidates(ctx, calendar, kind, hours, forKind, timing);
+    yield* hourlyCandidates(ctx, calendar, kind, hours, scope, forKind, timing);
   }
-  for (const rule of rules.filter((r) => FIRST_SEEN_FIELD[r.rule_id])) {
+  for (const rule of rules.filter((r) => FIRST_SEEN_FIELD[r.anomaly])) {
     for (const kind of rule.params.entity_kinds) yield* firstSeenCandidates(ctx, calendar, kind, scope, rule, timing);
   }
-  for (const rule of rules.filter((r) => r.rule_id === 'ueba_peer_outlier')) yield* peerCandidates(ctx, calendar, hours, rule, timing);
+  for (const rule of rules.filter((r) => r.anomaly === 'peer_outlier')) yield* peerCandidates(ctx, calendar, hours, scope, rule, timing);
 }

@@ -7,6 +7,7 @@ import type { DetectionConfig } from '../config-schema.js';
 import { durationMs, formatDuration } from '../duration.js';
 import type { Rule } from '../rule-schema.js';
 import { kql, kqlColumn, kqlDetector, spl, splDetector } from './expressions.js';
+import { uebaKqlQueries, uebaSplQueries } from '../../ueba/content-pack.js';
 
 export interface GeneratedQuery {
   rule_id: string;
@@ -116,6 +117,8 @@ export function splQueries(rule: Rule, config: DetectionConfig): GeneratedQuery[
           ].join('\n'),
         },
       ];
+    case 'ueba':
+      return uebaSplQueries(rule, config);
     case 'content_match':
       return [
         {
@@ -243,6 +246,8 @@ export function kqlQueries(rule: Rule, config: DetectionConfig): GeneratedQuery[
         },
       ];
     }
+    case 'ueba':
+      return uebaKqlQueries(rule, config);
     case 'content_match':
       return [
         {

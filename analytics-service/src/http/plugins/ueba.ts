@@ -1,11 +1,14 @@
 /**
- * Decorates the app with the UEBA and assurance service (`app.ueba`) and runs its scheduled maintenance
- * once the index bootstrap has completed (AISEC_UEBA_REFRESH_INTERVAL; "off" disables it).
+ * Decorates the app with the UEBA and assurance service (`app.ueba`), binds UEBA scoring to the detection
+ * engine (for `ueba_*` rules), and runs scheduled maintenance once the index bootstrap has completed
+ * (AISEC_UEBA_REFRESH_INTERVAL; "off" disables it).
  */
 import fp from 'fastify-plugin';
 import type { UebaConfig } from '../../ueba/config.js';
+import { bindUebaScoring } from '../../ueba/rule-type.js';
 import { UebaScheduler } from '../../ueba/scheduler.js';
 import { UebaService } from '../../ueba/ueba-service.js';
+import type {} from './detection.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -23,6 +26,10 @@ export const ueba = fp<{ config: UebaConfig }>(
     app.decorate('uebaScheduler', scheduler);
     let startTimer: NodeJS.Timeout | undefined;
     app.addHook('onReady', async () => {
+      // ueba_* detection rules score against the stored baselines: hand them to the detection engine, if present
+      if (app.hasDecorator('detection')) {
+        bindUebaScoring(app.detection.store, { es: app.es, eventsIndex: app.indices.events, baselines: service.baselines, timeZone: options.config.timeZone });
+      }
       if (options.config.refreshIntervalMs <= 0) return;
       // the scheduler needs the indices: wait for the bootstrap, which retries in the background while ES is down
       const startWhenReady = () => {

@@ -1,0 +1,99 @@
+/**
+ * The `ueba` rule type: lets the detection engine run UEBA scoring like any other rule — streaming and
+ * retro-hunts, the same alert writer, the same deterministic ids and merge rules. One evaluation unit per entity
+ * kind of the rule; each anomaly candidate becomes a finding whose `observed` is the anomaly score (so a rule's
+ * severity ladder reads scores) and whose explanation carries feature, observed, expected ± spread and the
+ * baseline window.
+ *
+ * Scoring reads stored baselines, which the detection engine's context does not carry: the UEBA plugin binds
+ * them to the engine's event store at start (bindUebaScoring).
+ */
+import type { DetectionStore } from '../elasticsearch/detection-store.js';
+import { MAX_EVIDENCE_IDS, esPredicate, eventFilter, type EvaluationUnit, type Finding, type RuleEvaluator } from '../detection/evaluation.js';
+import { ENTITY_FIELDS, type EntityField, type UebaRule } from '../detection/rule-schema.js';
+import { DEFAULT_PARAMS, type AnomalyCandidate, type UebaParams } from './anomaly.js';
+import { ENTITY_FIELD, ENTITY_KINDS, type EntityKind } from './entities.js';
+import { evaluateUebaRules, type UebaEvaluationContext } from './window-evaluation.js';
+
+const bound = new WeakMap<DetectionStore, UebaEvaluationContext>();
+
+/** Gives the engine reading `store` access to the baselines UEBA rules score against. */
+export function bindUebaScoring(store: DetectionStore, context: UebaEvaluationContext): void {
+  bound.set(store, context);
+}
+
+const KIND_OF_FIELD = new Map<string, EntityKind>(ENTITY_KINDS.map((k) => [ENTITY_FIELD[k], k]));
+const FIRST_SEEN = new Set(['new_country', 'new_model_for_user']);
+
+export function uebaParams(rule: UebaRule, kind: EntityKind): UebaParams {
+  return { ...DEFAULT_PARAMS[rule.anomaly], ...rule.params, entity_kinds: [kind] };
+}
+
+function toFinding(rule: UebaRule, unit: EvaluationUnit, candidate: AnomalyCandidate, params: UebaParams): Finding {
+  const firstSeen = FIRST_SEEN.has(candidate.anomaly);
+  // a first-seen anomaly is an instant (its first event); the others are the scored hour
+  const windowStart = firstSeen ? Date.parse(candidate.timestamp) : Date.parse(candidate.window_start);
+  const windowEnd = firstSeen ? windowStart : Date.parse(candidate.window_end) - 1;
+  const entity: Partial<Record<EntityField, string>> = {};
+  for (const [field, value] of Object.entries(candidate.fields)) {
+    if ((ENTITY_FIELDS as readonly string[]).includes(field)) entity[field as EntityField] = value;
+  }
+  const signal = firstSeen ? candidate.observed_value : candidate.anomaly === 'token_shift' ? candidate.feature : undefined;
+  return {
+    rule,
+    ...(signal !== undefined ? { signal } : {}),
+    entity,
+    keyFields: unit.keyFields,
+    windowStart,
+    windowEnd,
+    firedAt: Date.parse(candidate.timestamp),
+    observed: candidate.score,
+    threshold: params.min_score,
+    eventCount: candidate.event_count,
+    eventIds: [],
+    explanation: {
+      anomaly: candidate.anomaly,
+      entity_kind: candidate.entity_kind,
+      feature: candidate.feature,
+      observed: candidate.observed,
+      expected: candidate.expected,
+      spread: candidate.spread,
+      score: candidate.score,
+      log10_probability: candidate.log10_probability,
+      baseline_window: candidate.baseline_window,
+      ...(candidate.observed_value !== undefined ? { observed_value: candidate.observed_value } : {}),
+      ...(candidate.expected_values !== undefined ? { expected_values: candidate.expected_values.slice(0, 25) } : {}),
+      text: candidate.explanation,
+    },
+    // consecutive anomalous hours of an entity are one episode
+    mergeGapMs: firstSeen ? 0 : 1,
+  };
+}
+
+export const uebaEvaluator: RuleEvaluator<UebaRule> = {
+  units(rule) {
+    const kinds = rule.anomaly === 'peer_outlier' ? (['user'] as const) : rule.entity_kinds;
+    return kinds.map((kind) => ({ trigger: rule.where, keyFields: [ENTITY_FIELD[kind] as EntityField], lookaheadMs: 1 }));
+  },
+
+  async *evaluate(rule, unit, scope, ctx) {
+    const context = bound.get(ctx.store);
+    if (!context) throw new Error(`rule ${rule.id} is a ueba rule, but UEBA scoring is not bound to this detection engine (the ueba plugin binds it at start)`);
+    const kind = KIND_OF_FIELD.get(unit.keyFields[0]!)!;
+    const params = uebaParams(rule, kind);
+    const where = esPredicate(rule.where, ctx.config, scope.from, scope.to);
+    const candidates = evaluateUebaRules(
+      context,
+      { from: scope.from, to: scope.to, filter: where.query, ...(scope.keys ? { entities: scope.keys.map((k) => k[0]!) } : {}) },
+      [{ rule_id: rule.id, anomaly: rule.anomaly, params }],
+    );
+    for await (const candidate of candidates) yield toFinding(rule, unit, candidate, params);
+  },
+
+  async evidence(rule, _unit, entity, windowStart, windowEnd, ctx) {
+    const fields = Object.keys(entity) as EntityField[];
+    const filter = eventFilter(rule.where, ctx.config, windowStart, windowEnd, fields, [fields.map((f) => entity[f]!)], true);
+    const { ids, total } = await ctx.store.firstIds(filter.query, MAX_EVIDENCE_IDS);
+    return { count: total, ids };
+  },
+};
