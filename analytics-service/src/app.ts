@@ -25,6 +25,7 @@ import { metricRoutes } from './http/routes/metrics.js';
 import { queryRoutes } from './http/routes/query.js';
 import { ruleRoutes } from './http/routes/rules.js';
 import { redactedLogOptions } from './logging.js';
+import { createContentTransform } from './ingest/content-mode.js';
 
 export interface AppDependencies {
   config: ServiceConfig;
@@ -69,7 +70,13 @@ export async function buildApp({ config, es, logger }: AppDependencies): Promise
 
   // routes
   await app.register(healthRoutes);
-  await app.register(eventRoutes, { bodyLimitBytes: config.bodyLimitBytes, bulkChunkSize: config.bulkChunkSize });
+  // redaction uses the same secret patterns the content rules look for
+  const detectors = app.detection.catalogue.rules.flatMap((rule) => (rule.type === 'content_match' ? rule.detectors : []));
+  await app.register(eventRoutes, {
+    bodyLimitBytes: config.bodyLimitBytes,
+    bulkChunkSize: config.bulkChunkSize,
+    contentTransform: createContentTransform(config.contentMode, detectors),
+  });
   await app.register(baselineRoutes);
   await app.register(metricRoutes);
   await app.register(queryRoutes);

@@ -2,6 +2,7 @@
  * Service configuration from environment variables, validated at start with errors that name the variable.
  */
 import { ROLES, type Role } from './http/auth/roles.js';
+import { CONTENT_MODES, type ContentMode } from './ingest/content-mode.js';
 import { loadDetectionSettings, type DetectionSettings } from './detection/settings.js';
 import { loadUebaConfig, type UebaConfig } from './ueba/config.js';
 
@@ -35,6 +36,8 @@ export interface ServiceConfig {
   /** data stream lifecycle retention of events, e.g. "90d"; unset keeps events forever */
   eventsRetention?: string;
   eventsShards: number;
+  /** what happens to input_text/output_text before storage (ingest/content-mode.ts) */
+  contentMode: ContentMode;
   /** requests per minute per API key (per client IP without a key); 0 disables */
   rateLimitPerMinute: number;
   /** event-loop delay (ms) above which requests are shed with 503 + Retry-After; 0 disables */
@@ -62,6 +65,13 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
   }
   return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')} (got "${raw}")`);
+  return raw as T;
 }
 
 function flag(env: Env, name: string): boolean {
@@ -134,6 +144,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     bodyLimitBytes: integer(env, 'AISEC_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     bulkChunkSize: integer(env, 'AISEC_BULK_CHUNK', 1000, 1, 100_000),
     eventsShards: integer(env, 'AISEC_EVENTS_SHARDS', 1, 1, 64),
+    contentMode: oneOf(env, 'AISEC_CONTENT_MODE', CONTENT_MODES, 'store'),
     rateLimitPerMinute: integer(env, 'AISEC_RATE_LIMIT_PER_MIN', 1200, 0, 10_000_000),
     maxEventLoopDelayMs: integer(env, 'AISEC_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
     ueba: loadUebaConfig(env),

@@ -37,6 +37,8 @@ export interface IngestOptions {
   chunkSize: number;
   /** bulk requests in flight at once for one ingest call */
   maxInFlight?: number;
+  /** applied to each valid event before storage (content mode) */
+  transform?: (event: AiSecurityEvent) => AiSecurityEvent;
   refresh?: Refresh;
   /** attempts for items Elasticsearch refused with 429/5xx before the whole request is answered 503 */
   itemRetries?: number;
@@ -89,7 +91,7 @@ export async function ingestEvents(store: EventStore, items: BodyItem[], options
     }
     const validation = validateEvent(item.value);
     if (validation.ok) {
-      chunk.push({ index: item.index, event: validation.event });
+      chunk.push({ index: item.index, event: options.transform ? options.transform(validation.event) : validation.event });
       if (chunk.length >= options.chunkSize) await flush();
     } else {
       result.rejected++;

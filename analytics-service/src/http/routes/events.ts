@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AiSecurityEventSchema } from '../../contract/event-schema.js';
 import { TERM_FILTER_FIELDS, type EventCursor, type EventFilters } from '../../elasticsearch/event-store.js';
+import type { ContentTransform } from '../../ingest/content-mode.js';
 import { ingestEvents } from '../../ingest/ingest-events.js';
 import { BodyError, parseJsonBody, parseNdjsonBody } from '../../ingest/parse-body.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
@@ -57,7 +58,10 @@ const exampleBatch = [
   },
 ];
 
-export const eventRoutes: FastifyPluginAsyncTypebox<{ bodyLimitBytes: number; bulkChunkSize: number }> = async (app, options) => {
+export const eventRoutes: FastifyPluginAsyncTypebox<{ bodyLimitBytes: number; bulkChunkSize: number; contentTransform: ContentTransform }> = async (
+  app,
+  options,
+) => {
   // bodies are parsed here rather than by Fastify so that one bad NDJSON line fails alone
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(['application/json', ...NDJSON_TYPES], { parseAs: 'string', bodyLimit: options.bodyLimitBytes }, (_req, body, done) =>
@@ -96,7 +100,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ bodyLimitBytes: number; bu
       const items = NDJSON_TYPES.includes(contentType) ? parseNdjsonBody(body) : parseJsonBody(body);
       if (items.length === 0) throw new BodyError('body holds no events');
       const refresh = request.query.refresh === 'true' ? true : request.query.refresh === 'wait_for' ? 'wait_for' : false;
-      const result = await ingestEvents(app.events, items, { chunkSize: options.bulkChunkSize, refresh });
+      const result = await ingestEvents(app.events, items, { chunkSize: options.bulkChunkSize, refresh, transform: options.contentTransform });
       const stored = result.accepted + result.duplicates;
       return reply.code(stored === 0 && result.rejected > 0 ? 400 : 200).send(result);
     },
