@@ -75,6 +75,7 @@ export async function buildApp({ config, es, logger }: AppDependencies): Promise
   await app.register(eventRoutes, {
     bodyLimitBytes: config.bodyLimitBytes,
     bulkChunkSize: config.bulkChunkSize,
+    maxConcurrentIngest: config.maxConcurrentIngest,
     contentTransform: createContentTransform(config.contentMode, detectors),
   });
   await app.register(baselineRoutes);

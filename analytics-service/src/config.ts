@@ -5,6 +5,7 @@ import { ROLES, type Role } from './http/auth/roles.js';
 import { CONTENT_MODES, type ContentMode } from './ingest/content-mode.js';
 import { loadDetectionSettings, type DetectionSettings } from './detection/settings.js';
 import { loadUebaConfig, type UebaConfig } from './ueba/config.js';
+import { loadExportSettings, type ExportSettings } from './export/settings.js';
 
 export interface ElasticsearchConfig {
   url: string;
@@ -38,6 +39,8 @@ export interface ServiceConfig {
   eventsShards: number;
   /** what happens to input_text/output_text before storage (ingest/content-mode.ts) */
   contentMode: ContentMode;
+  /** ingest requests processed at once; more are refused with 503 before their body is read (bounds memory) */
+  maxConcurrentIngest: number;
   /** requests per minute per API key (per client IP without a key); 0 disables */
   rateLimitPerMinute: number;
   /** event-loop delay (ms) above which requests are shed with 503 + Retry-After; 0 disables */
@@ -46,6 +49,8 @@ export interface ServiceConfig {
   ueba: UebaConfig;
   /** detection engine: streaming, detection config file, webhooks (detection/settings.ts) */
   detection: DetectionSettings;
+  /** forensic exports: directory, sync/async cut-off, file size (export/settings.ts) */
+  exports: ExportSettings;
 }
 
 export class ConfigError extends Error {
@@ -106,6 +111,14 @@ function detectionSettings(env: Env): DetectionSettings {
   }
 }
 
+function exportSettings(env: Env): ExportSettings {
+  try {
+    return loadExportSettings(env);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+}
+
 export function loadConfig(env: Env = process.env): ServiceConfig {
   const url = env.ES_URL?.trim();
   if (!url) throw new ConfigError('ES_URL is not set: point it at Elasticsearch, or start with `npm start`, which runs an embedded node');
@@ -145,10 +158,12 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     bulkChunkSize: integer(env, 'AISEC_BULK_CHUNK', 1000, 1, 100_000),
     eventsShards: integer(env, 'AISEC_EVENTS_SHARDS', 1, 1, 64),
     contentMode: oneOf(env, 'AISEC_CONTENT_MODE', CONTENT_MODES, 'store'),
+    maxConcurrentIngest: integer(env, 'AISEC_MAX_CONCURRENT_INGEST', 16, 1, 10_000),
     rateLimitPerMinute: integer(env, 'AISEC_RATE_LIMIT_PER_MIN', 1200, 0, 10_000_000),
     maxEventLoopDelayMs: integer(env, 'AISEC_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
     ueba: loadUebaConfig(env),
     detection: detectionSettings(env),
+    exports: exportSettings(env),
   };
   if (retention) config.eventsRetention = retention;
   if (env.ES_API_KEY) config.elasticsearch.apiKey = env.ES_API_KEY;

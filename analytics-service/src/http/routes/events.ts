@@ -58,7 +58,12 @@ const exampleBatch = [
   },
 ];
 
-export const eventRoutes: FastifyPluginAsyncTypebox<{ bodyLimitBytes: number; bulkChunkSize: number; contentTransform: ContentTransform }> = async (
+export const eventRoutes: FastifyPluginAsyncTypebox<{
+  bodyLimitBytes: number;
+  bulkChunkSize: number;
+  maxConcurrentIngest: number;
+  contentTransform: ContentTransform;
+}> = async (
   app,
   options,
 ) => {
@@ -68,10 +73,31 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ bodyLimitBytes: number; bu
     done(null, body),
   );
 
+  // Backpressure: at most maxConcurrentIngest bodies are held at once (memory ≤ that × the body limit); the rest
+  // are refused before their body is read. When Elasticsearch slows down, requests pile up here, not in memory.
+  let ingesting = 0;
+  const admitted = new WeakSet<object>();
+
   app.post(
     '/v1/events',
     {
       config: { role: 'ingest' },
+      onRequest: async (request, reply) => {
+        if (ingesting >= options.maxConcurrentIngest) {
+          return reply
+            .code(503)
+            .header('Retry-After', '2')
+            .send({ statusCode: 503, error: 'Service Unavailable', message: `${ingesting} ingest requests are in progress (AISEC_MAX_CONCURRENT_INGEST); retry after 2s` });
+        }
+        ingesting++;
+        admitted.add(request);
+      },
+      onResponse: async (request) => {
+        if (admitted.delete(request)) ingesting--;
+      },
+      onRequestAbort: async (request) => {
+        if (admitted.delete(request)) ingesting--;
+      },
       bodyLimit: options.bodyLimitBytes,
       schema: {
         tags: ['events'],

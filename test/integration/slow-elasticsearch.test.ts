@@ -1,0 +1,72 @@
+/**
+ * A slow Elasticsearch (real node behind a TCP proxy that delays requests): timeouts become clear 503s with
+ * Retry-After, excess ingest requests are refused before their bodies are read, and the service recovers.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { postEvents, startTestService, type TestService } from '../support/service.js';
+import { testElasticsearchUrl } from '../support/elasticsearch.js';
+
+let delayMs = 0;
+let proxy: net.Server;
+let service: TestService;
+
+before(async () => {
+  const upstream = new URL(testElasticsearchUrl());
+  proxy = net.createServer((client) => {
+    const server = net.connect(Number(upstream.port), upstream.hostname);
+    client.on('data', (chunk) => (delayMs > 0 ? setTimeout(() => server.writable && server.write(chunk), delayMs) : server.write(chunk)));
+    server.pipe(client);
+    const close = () => {
+      client.destroy();
+      server.destroy();
+    };
+    client.on('error', close).on('close', close);
+    server.on('error', close).on('close', close);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const { port } = proxy.address() as net.AddressInfo;
+  service = await startTestService('slow', {
+    ES_URL: `http://127.0.0.1:${port}`,
+    ES_REQUEST_TIMEOUT_MS: '500',
+    AISEC_MAX_CONCURRENT_INGEST: '4',
+    AISEC_DETECTION_STREAMING: 'false',
+  });
+});
+
+after(async () => {
+  delayMs = 0;
+  await service.close();
+  await new Promise((resolve) => proxy.close(resolve));
+});
+
+const batch = (name: string, n: number) =>
+  Array.from({ length: n }, (_, i) => ({ timestamp: '2026-05-01T00:00:00Z', category: 'request', event_id: `${name}-${i}`, input_text: 'x'.repeat(500) }));
+
+test('a timed-out write is a 503 with Retry-After that claims nothing', async () => {
+  delayMs = 2000;
+  const response = await postEvents(service, batch('slow', 10));
+  assert.equal(response.statusCode, 503);
+  assert.ok(Number(response.headers['retry-after']) > 0);
+  assert.equal(response.json().accepted, 0);
+  assert.match(response.json().message, /Elasticsearch/);
+});
+
+test('under a pile-up, requests beyond the concurrency limit are refused at once instead of buffered', async () => {
+  delayMs = 2000;
+  const started = Date.now();
+  const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => postEvents(service, batch(`pile-${i}`, 50))));
+  assert.ok(responses.every((r) => r.statusCode === 503), 'nothing is accepted while Elasticsearch cannot answer');
+  const refusedAtAdmission = responses.filter((r) => /ingest requests are in progress/.test(r.json().message));
+  assert.ok(refusedAtAdmission.length >= 16, `only 4 requests may be in progress; ${refusedAtAdmission.length} were refused at admission`);
+  assert.ok(refusedAtAdmission.every((r) => r.headers['retry-after'] === '2'));
+  assert.ok(Date.now() - started < 15_000);
+});
+
+test('when Elasticsearch is fast again, the same batches are stored', async () => {
+  delayMs = 0;
+  const response = await postEvents(service, batch('slow', 10));
+  assert.equal(response.statusCode, 200, response.body);
+  assert.equal(response.json().accepted + response.json().duplicates, 10);
+});
