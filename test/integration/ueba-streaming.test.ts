@@ -1,0 +1,66 @@
+/**
+ * ueba_* rules in streaming detection: with baselines in place, a burst ingested now becomes a volume-spike
+ * alert within seconds, and more of the same burst is the same episode: no second alert.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type {} from '../../analytics-service/src/http/plugins/detection.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { BASE_USER, HOUR, WEEK, burst, ingest, userTraffic, type UserRhythm } from '../support/ueba-traffic.js';
+
+const NOW = Date.now();
+const HOUR_START = Math.floor(NOW / HOUR) * HOUR;
+const HISTORY_START = HOUR_START - 4 * WEEK;
+
+const spiky: UserRhythm = { ...BASE_USER, id: 'stream-spiky' };
+let service: TestService;
+
+before(async () => {
+  service = await startTestService('ueba-streaming', { AISEC_DETECTION_POLL_MS: '100' });
+  await ingest(service, userTraffic(spiky, HISTORY_START, HOUR_START - HOUR, 5));
+  const rebuild = await service.request('admin', {
+    method: 'POST',
+    url: '/v1/baselines/rebuild',
+    payload: { from: new Date(HISTORY_START).toISOString(), to: new Date(HOUR_START).toISOString() },
+  });
+  assert.equal(rebuild.statusCode, 200, rebuild.body);
+});
+after(async () => service?.close());
+
+/** The burst's events, all inside the current hour and none in the future. */
+function burstNow(count: number, tag: string) {
+  return burst(spiky, HOUR_START, count, 7, tag).map((e, i) => ({ ...e, timestamp: new Date(Math.max(HOUR_START, NOW - i * 50)).toISOString() }));
+}
+
+async function spikeAlerts(): Promise<Array<{ id: string; event_count: number; observed: number }>> {
+  const response = await service.request('read', { method: 'GET', url: `/v1/alerts?rule_id=ueba_volume_spike&user_id=${spiky.id}` });
+  return response.json().alerts;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+test('a burst ingested now becomes one volume-spike alert; more of the burst adds no second alert', async () => {
+  await ingest(service, burstNow(140, 'live'));
+  const [first] = await waitFor('the volume-spike alert', async () => {
+    const alerts = await spikeAlerts();
+    return alerts.length > 0 ? alerts : undefined;
+  });
+  assert.ok(first!.event_count >= 140);
+  assert.equal(first!.observed, 100, 'the anomaly score');
+
+  const stats = service.app.detection.streaming.stats;
+  const processed = stats.events_processed;
+  await ingest(service, burstNow(60, 'more').map((e) => ({ ...e, event_id: `${e.event_id}-more` })));
+  await waitFor('streaming to process the rest of the burst', async () => (stats.events_processed >= processed + 60 ? true : undefined));
+  const after = await spikeAlerts();
+  assert.equal(after.length, 1, 'the same hour is the same episode');
+  assert.equal(after[0]!.id, first!.id);
+});
