@@ -25,6 +25,11 @@ import { metricRoutes } from './http/routes/metrics.js';
 import { queryRoutes } from './http/routes/query.js';
 import { ruleRoutes } from './http/routes/rules.js';
 import { redactedLogOptions } from './logging.js';
+import { observability } from './observability/plugin.js';
+import { generateRequestId } from './observability/request-id.js';
+import { exportRoutes } from './http/routes/exports.js';
+import { serviceMetricsRoutes } from './http/routes/service-metrics.js';
+import { streamRoutes } from './http/routes/stream.js';
 import { createContentTransform } from './ingest/content-mode.js';
 
 export interface AppDependencies {
@@ -42,6 +47,7 @@ export async function buildApp({ config, es, logger }: AppDependencies): Promise
     ...(isLoggerInstance(logger) ? { loggerInstance: logger } : { logger: logger ?? redactedLogOptions(config.logLevel) }),
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
+    genReqId: generateRequestId,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -50,6 +56,7 @@ export async function buildApp({ config, es, logger }: AppDependencies): Promise
   await app.register(openapi);
 
   // the application's own plugins
+  await app.register(observability, { es });
   await app.register(errorHandler, { bodyLimitBytes: config.bodyLimitBytes });
   // before auth, so that guessing keys is rate-limited too
   const keys = keyDigests(config.apiKeys);
@@ -85,6 +92,9 @@ export async function buildApp({ config, es, logger }: AppDependencies): Promise
   await app.register(ruleRoutes);
   await app.register(detectionRoutes);
   await app.register(contentPackRoutes);
+  await app.register(streamRoutes);
+  await app.register(exportRoutes, { settings: config.exports });
+  await app.register(serviceMetricsRoutes);
 
   return app;
 }

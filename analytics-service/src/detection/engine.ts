@@ -3,6 +3,7 @@
  * rules, entities and spans that a batch of newly ingested events can affect. Both write through the same
  * AlertWriter, so they agree on every alert.
  */
+import { timeRuleEvaluation } from '../observability/metrics.js';
 import { SEVERITIES } from '../contract/event-schema.js';
 import type { AlertStore } from '../elasticsearch/alert-store.js';
 import type { DetectionStore } from '../elasticsearch/detection-store.js';
@@ -95,12 +96,14 @@ export class DetectionEngine {
 
   private async run(rule: Rule, unit: EvaluationUnit, scope: EvaluationScope, tally: Tally): Promise<void> {
     const evaluator = evaluatorFor(rule);
+    const timed = timeRuleEvaluation(rule.id);
     const writes: Array<Promise<void>> = [];
     for await (const finding of evaluator.evaluate(rule, unit, scope, this.ctx)) {
       writes.push(this.writer.write(finding, evaluator, unit, this.ctx).then((outcome) => count(tally, rule.id, outcome)));
       if (writes.length >= 8) await Promise.all(writes.splice(0));
     }
     await Promise.all(writes);
+    timed();
   }
 }
 

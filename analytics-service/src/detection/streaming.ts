@@ -8,6 +8,7 @@
  * batch's alerts are written, so a restart re-reads at most the overlap and never skips an event; the alert
  * writer makes the re-read harmless.
  */
+import { recordDetectionLag } from '../observability/metrics.js';
 import type { DetectionStore } from '../elasticsearch/detection-store.js';
 import { emptyTally, type DetectionEngine, type Tally } from './engine.js';
 
@@ -114,6 +115,7 @@ export class StreamingDetector {
         const slice = fresh.slice(i, i + this.options.batchSize);
         const events = await this.store.eventsByIds(slice.map((f) => f.id));
         await this.engine.evaluateNewEvents(events, this.stats.alerts);
+        recordDetectionLag(slice.map((f) => f.ingested));
         for (const f of slice) this.seen.set(f.id, f.ingested);
         this.stats.events_processed += slice.length;
       }

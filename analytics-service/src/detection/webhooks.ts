@@ -7,6 +7,7 @@
  * `X-Aisec-Timestamp` in Unix seconds (receivers should refuse stale timestamps) and `X-Aisec-Delivery` a
  * unique id per notification (the same across retries, for de-duplication).
  */
+import { metrics } from '../observability/metrics.js';
 import { createHmac, randomUUID } from 'node:crypto';
 import { severityRank, type Severity } from '../contract/event-schema.js';
 import type { AlertNotification } from './alert-writer.js';
@@ -108,6 +109,7 @@ export class WebhookDispatcher {
       delivery.attempt++;
       if (delivery.attempt >= this.settings.maxAttempts || this.closed) {
         this.stats.failed++;
+        metrics.webhookFailures.inc();
         this.log.warn({ url: redactUrl(delivery.url), err: (error as Error).message, attempts: delivery.attempt }, 'alert webhook delivery failed; giving up');
         return;
       }

@@ -4,7 +4,7 @@
  */
 import type { estypes } from '@elastic/elasticsearch';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const keyword: estypes.MappingProperty = { type: 'keyword', ignore_above: 1024 };
 const date: estypes.MappingProperty = { type: 'date' };
@@ -144,7 +144,25 @@ export const stateMapping: estypes.MappingTypeMapping = {
   properties: { kind: keyword, updated_at: date, owner: keyword, expires_at: date, value: { type: 'object', enabled: false } },
 };
 
+/** Forensic export manifests (export/manifest.ts), one document per export; the whole manifest is in _source. */
 export const exportMapping: estypes.MappingTypeMapping = {
   dynamic: false,
-  properties: { '@timestamp': date, id: keyword, status: keyword, description: { type: 'text' }, created_by: keyword },
+  properties: {
+    '@timestamp': date,
+    id: keyword,
+    status: keyword,
+    description: { type: 'text' },
+    created_by: keyword,
+    requested_by: keyword,
+    created_at: date,
+    completed_at: date,
+    format: keyword,
+    compression: keyword,
+    event_count: long,
+    sha256: keyword,
+    query: { type: 'object', enabled: false },
+    files: { type: 'object', enabled: false },
+    progress: { type: 'object', enabled: false },
+    error: { type: 'text' },
+  },
 };

@@ -7,6 +7,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { AiSecurityEventSchema } from '../../contract/event-schema.js';
 import { TERM_FILTER_FIELDS, type EventCursor, type EventFilters } from '../../elasticsearch/event-store.js';
 import type { ContentTransform } from '../../ingest/content-mode.js';
+import { recordIngest } from '../../observability/metrics.js';
 import { ingestEvents } from '../../ingest/ingest-events.js';
 import { BodyError, parseJsonBody, parseNdjsonBody } from '../../ingest/parse-body.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
@@ -127,6 +128,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
       if (items.length === 0) throw new BodyError('body holds no events');
       const refresh = request.query.refresh === 'true' ? true : request.query.refresh === 'wait_for' ? 'wait_for' : false;
       const result = await ingestEvents(app.events, items, { chunkSize: options.bulkChunkSize, refresh, transform: options.contentTransform });
+      recordIngest(result, reply.elapsedTime / 1000);
       const stored = result.accepted + result.duplicates;
       return reply.code(stored === 0 && result.rejected > 0 ? 400 : 200).send(result);
     },

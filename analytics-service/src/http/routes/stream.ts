@@ -1,0 +1,207 @@
+/**
+ * GET /v1/events/stream — live tail of events as Server-Sent Events (role: read).
+ *
+ * Events are followed by `event.ingested`: every poll reads (newest delivered − overlap, now], so events that
+ * become searchable a little late (bulk in flight, refresh pending) are still delivered, and the ids already sent
+ * inside the overlap are skipped. Memory per client is bounded: one page of events is held at a time, and when the
+ * client reads slowly the socket's back-pressure pauses polling rather than buffering (the tail lags, nothing is
+ * dropped). A comment line is sent as a heartbeat so proxies keep the connection open; the stream ends cleanly when
+ * the client goes away or the service shuts down (an `end` event first).
+ *
+ * Each message: `id: <position>` (resume with the standard Last-Event-ID header), `event: event`,
+ * `data: <the event in the contract shape>`.
+ */
+import type { ServerResponse } from 'node:http';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { comparePositions, EventTail, type TailPosition } from '../../elasticsearch/event-tail.js';
+import { TERM_FILTER_FIELDS, type TermFilterField } from '../../elasticsearch/event-store.js';
+import { metrics } from '../../observability/metrics.js';
+import { REQUEST_ID_HEADER } from '../../observability/request-id.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { ErrorResponse, ExactValue, Since } from '../schemas/common.js';
+import { parseSince } from '../time-range.js';
+
+export interface StreamOptions {
+  /** time between polls of Elasticsearch when the tail is caught up */
+  pollMs?: number;
+  /** how far back each poll re-reads to catch events that became searchable late */
+  overlapMs?: number;
+  /** events read per Elasticsearch request (and the most held in memory per client) */
+  pageSize?: number;
+}
+
+const isPosition = (v: unknown[]): v is TailPosition => v.length === 2 && typeof v[0] === 'number' && Number.isFinite(v[0]) && typeof v[1] === 'string';
+
+/** Follows the tail for one client: yields batches of events not yet delivered. Knows nothing of HTTP. */
+export class TailFollower {
+  private newest: number;
+  /** ids delivered with event.ingested inside the overlap, to skip on re-read */
+  private readonly delivered = new Map<string, number>();
+
+  constructor(
+    private readonly tail: EventTail,
+    private readonly terms: Partial<Record<TermFilterField, string>>,
+    start: number,
+    private readonly floor: TailPosition | undefined,
+    private readonly options: Required<StreamOptions>,
+  ) {
+    this.newest = start;
+  }
+
+  /** One poll; calls `deliver` for each page of new events (awaiting it: that is where back-pressure applies). */
+  async poll(deliver: (batch: Array<{ position: TailPosition; event: unknown }>) => Promise<boolean>): Promise<void> {
+    const from = this.newest - this.options.overlapMs;
+    let after: TailPosition | undefined;
+    for (let pages = 0; pages < 20; pages++) {
+      const hits = await this.tail.page(from, this.terms, this.options.pageSize, after);
+      const fresh = hits.filter((h) => !this.delivered.has(h.position[1]) && (!this.floor || comparePositions(h.position, this.floor) > 0));
+      for (const hit of fresh) {
+        this.delivered.set(hit.position[1], hit.position[0]);
+        this.newest = Math.max(this.newest, hit.position[0]);
+      }
+      if (fresh.length > 0 && !(await deliver(fresh))) return;
+      if (hits.length < this.options.pageSize) break;
+      after = hits.at(-1)!.position;
+    }
+    const horizon = this.newest - this.options.overlapMs;
+    for (const [id, ingested] of this.delivered) if (ingested < horizon) this.delivered.delete(id);
+  }
+}
+
+const StreamQuery = Type.Object(
+  {
+    since: Type.Optional(Since),
+    ...Object.fromEntries(TERM_FILTER_FIELDS.map((f) => [f, Type.Optional(ExactValue(`exact ${f}`))])),
+    heartbeat: Type.Integer({ minimum: 1, maximum: 300, default: 15, description: 'seconds between heartbeat comments' }),
+  },
+  { additionalProperties: false },
+);
+
+const EXAMPLE_STREAM = [
+  'retry: 3000',
+  ': connected',
+  '',
+  'id: WzE3NzA4MjAyMDAxMjMsImV2dC0xIl0',
+  'event: event',
+  'data: {"timestamp":"2026-02-11T14:30:00Z","category":"prompt_attack","event_id":"evt-1","user_id":"jgill@example.com","severity":"high","decision":"block"}',
+  '',
+  ': heartbeat 2026-02-11T14:30:15.000Z',
+  '',
+].join('\n');
+
+function write(raw: ServerResponse, chunk: string): Promise<boolean> {
+  if (raw.destroyed || raw.writableEnded) return Promise.resolve(false);
+  if (raw.write(chunk)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      raw.off('drain', onDrain);
+      raw.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = () => done(true);
+    const onClose = () => done(false);
+    raw.once('drain', onDrain);
+    raw.once('close', onClose);
+  });
+}
+
+export const streamRoutes: FastifyPluginAsyncTypebox<StreamOptions> = async (app, options) => {
+  const settings: Required<StreamOptions> = { pollMs: options.pollMs ?? 1000, overlapMs: options.overlapMs ?? 5000, pageSize: options.pageSize ?? 500 };
+  const tail = new EventTail(app.es, app.indices.events);
+  const open = new Set<(reason: string) => void>();
+
+  app.addHook('preClose', async () => {
+    for (const end of [...open]) end('the service is shutting down');
+  });
+
+  app.get(
+    '/v1/events/stream',
+    {
+      config: { role: 'read' },
+      schema: {
+        tags: ['events'],
+        summary: 'Live tail of events as Server-Sent Events (role: read)',
+        description:
+          'Streams events as they are ingested (ordered by event.ingested), filtered by exact values. `since=5m` first replays the ' +
+          'last five minutes. Messages are `event: event` with the event as JSON in `data`; `id` is a position that the ' +
+          'Last-Event-ID header resumes after. A `: heartbeat` comment is sent every `heartbeat` seconds; `event: warning` tells of an ' +
+          'Elasticsearch outage (the stream keeps trying); `event: end` is sent before the service closes the stream.',
+        querystring: StreamQuery,
+        produces: ['text/event-stream'],
+        response: { 200: Type.String({ description: 'text/event-stream', examples: [EXAMPLE_STREAM] }), 400: ErrorResponse, 503: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      app.assertReady();
+      const query = request.query as Record<string, string | number | undefined> & { heartbeat: number; since?: string };
+      const terms: Partial<Record<TermFilterField, string>> = {};
+      for (const field of TERM_FILTER_FIELDS) if (typeof query[field] === 'string') terms[field] = query[field] as string;
+      const lastEventId = request.headers['last-event-id'];
+      const floor = typeof lastEventId === 'string' && lastEventId !== '' ? decodeCursor(lastEventId, isPosition) : undefined;
+      const start = floor ? floor[0] : Date.now() - (query.since ? parseSince(query.since) : 0);
+      const follower = new TailFollower(tail, terms, start, floor, settings);
+
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        [REQUEST_ID_HEADER]: request.id,
+      });
+      metrics.streamClients.inc();
+      await write(raw, 'retry: 3000\n: connected\n\n');
+
+      let stopped = false;
+      let wake: (() => void) | undefined;
+      const sleep = (ms: number) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, ms);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      const stop = () => {
+        stopped = true;
+        wake?.();
+      };
+      const end = (reason: string) => {
+        if (!raw.writableEnded && !raw.destroyed) raw.write(`event: end\ndata: ${JSON.stringify({ reason })}\n\n`);
+        stop();
+      };
+      open.add(end);
+      raw.on('close', stop);
+      const heartbeat = setInterval(() => void write(raw, `: heartbeat ${new Date().toISOString()}\n\n`), query.heartbeat * 1000);
+
+      let failing = false;
+      try {
+        while (!stopped) {
+          try {
+            await follower.poll(async (batch) => {
+              let chunk = '';
+              for (const { position, event } of batch) chunk += `id: ${encodeCursor(position)}\nevent: event\ndata: ${JSON.stringify(event)}\n\n`;
+              return !stopped && (await write(raw, chunk));
+            });
+            if (failing) await write(raw, `event: warning\ndata: ${JSON.stringify({ message: 'Elasticsearch is reachable again; the tail resumes' })}\n\n`);
+            failing = false;
+            await sleep(settings.pollMs);
+          } catch (error) {
+            if (!failing) {
+              request.log.warn({ err: error }, 'event stream poll failed; retrying');
+              await write(raw, `event: warning\ndata: ${JSON.stringify({ message: `cannot read events: ${(error as Error).message}; retrying` })}\n\n`);
+            }
+            failing = true;
+            await sleep(Math.max(settings.pollMs, 5000));
+          }
+        }
+      } finally {
+        clearInterval(heartbeat);
+        open.delete(end);
+        metrics.streamClients.dec();
+        if (!raw.writableEnded) raw.end();
+      }
+    },
+  );
+};
