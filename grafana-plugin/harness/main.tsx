@@ -70,7 +70,10 @@ function panelProps(series: DataFrame[], options: Partial<MatrixOptions>, width:
 function tableFrame(frame: DataFrame, fields: Record<string, number>, t: GrafanaTheme2): DataFrame {
   const picked = { ...frame, fields: Object.keys(fields).map((name) => frame.fields.find((f) => f.name === name)!).filter(Boolean) };
   const [table] = applyFieldOverrides({ data: [picked], fieldConfig: { defaults: {}, overrides: [] }, replaceVariables: (s) => s, theme: t, timeZone: 'utc' });
-  for (const f of table!.fields) f.config.custom = { ...f.config.custom, width: fields[f.name] };
+  // fixed widths except the last column, which takes the rest
+  for (const f of table!.fields.slice(0, -1)) f.config.custom = { ...f.config.custom, width: fields[f.name] };
+  // without Grafana's page CSS the table's scrollbar gutter overlaps right-aligned numbers: centre them
+  for (const f of table!.fields) if (f.type === 'number') f.config.custom = { ...f.config.custom, align: 'center' };
   return table!;
 }
 
@@ -88,7 +91,7 @@ function Dashboard({ frames }: { frames: Record<string, DataFrame[]> }) {
       </div>
       <div id="top-users">
         <PanelChrome title="Top users by alert count" width={480} height={360}>
-          {(w, h) => (top ? <Table data={tableFrame(top, { user_id: 124, alerts: 68, critical: 68, high: 68, medium: 68 }, theme)} width={w} height={h} /> : null)}
+          {(w, h) => (top ? <Table data={tableFrame(top, { user_id: 130, alerts: 80, critical: 80, high: 80 }, theme)} width={w - 16} height={h} /> : null)}
         </PanelChrome>
       </div>
       <div id="hour-of-week" style={{ gridColumn: '1 / span 2' }}>
@@ -100,7 +103,7 @@ function Dashboard({ frames }: { frames: Record<string, DataFrame[]> }) {
       </div>
       <div id="alerts">
         <PanelChrome title="Alerts" width={760} height={300}>
-          {(w, h) => (alerts ? <Table data={tableFrame(alerts, { Time: 175, severity: 90, rule_id: 230, user_id: 110, status: 80 }, theme)} width={w} height={h} /> : null)}
+          {(w, h) => (alerts ? <Table data={tableFrame(alerts, { Time: 175, severity: 90, rule_id: 230, user_id: 110, status: 80 }, theme)} width={w - 16} height={h} /> : null)}
         </PanelChrome>
       </div>
       <div id="empty">

@@ -36,7 +36,8 @@ export function RiskMatrixPanel({ data, options, width, height, replaceVariables
     const solid = options.colorMode === 'severity' && !cell.severity ? theme.colors.text.disabled : base;
     return {
       background: colorManipulator.alpha(solid, strength),
-      color: strength >= 0.62 ? theme.colors.getContrastText(solid) : theme.colors.text.primary,
+      // a translucent fill looks lighter on a light background: switch to the fill's contrast text later there
+      color: strength >= (theme.isDark ? 0.62 : 0.85) ? theme.colors.getContrastText(solid) : theme.colors.text.primary,
       borderColor: colorManipulator.alpha(solid, Math.min(1, strength + 0.2)),
     };
   };
