@@ -94,7 +94,9 @@ async function main() {
     const seconds = (Date.now() - started) / 1000;
     process.stderr.write('\n');
     if (state.status !== 'succeeded') throw new Error(`run failed: ${JSON.stringify(state)}`);
-    const byRule = Object.entries(state.by_rule as Record<string, { created: number }>).filter(([, t]) => t.created > 0).map(([r, t]) => `${r} ${t.created}`).join(', ');
+    const tallies = Object.entries(state.by_rule as Record<string, { created: number; duration_ms?: number }>);
+    const byRule = tallies.filter(([, t]) => t.created > 0).map(([r, t]) => `${r} ${t.created}`).join(', ');
+    const slowest = tallies.sort((a, b) => (b[1].duration_ms ?? 0) - (a[1].duration_ms ?? 0)).slice(0, 8).map(([r, t]) => `${r} ${((t.duration_ms ?? 0) / 1000).toFixed(1)} s`).join(', ');
 
     const info = machine();
     console.log(`\n### Retro-hunt: whole catalogue over ${count.toLocaleString('en-US')} events\n`);
@@ -106,6 +108,7 @@ async function main() {
         ['wall time', `${seconds.toFixed(1)} s`],
         ['throughput', `${Math.round(count / seconds).toLocaleString('en-US')} events/s`],
         ['alerts created', `${state.created} (${byRule})`],
+        ['slowest rules', slowest],
         ['service RSS before the run', `${rssBefore.toFixed(0)} MiB`],
         ['service peak RSS during the run (sampled)', `${rssPeakDuringRun.toFixed(0)} MiB`],
         ['service peak RSS (VmHWM, whole process life)', `${(service.peakRssMb() ?? NaN).toFixed(0)} MiB`],

@@ -4,7 +4,6 @@
  * AlertWriter, so they agree on every alert.
  */
 import { timeRuleEvaluation } from '../observability/metrics.js';
-import { SEVERITIES } from '../contract/event-schema.js';
 import type { AlertStore } from '../elasticsearch/alert-store.js';
 import type { DetectionStore } from '../elasticsearch/detection-store.js';
 import { AlertWriter, type AlertNotification, type WriteOutcome } from './alert-writer.js';
@@ -18,6 +17,8 @@ export interface RuleTally {
   created: number;
   updated: number;
   unchanged: number;
+  /** retro-hunts: time spent on the rule */
+  duration_ms?: number;
 }
 
 export type Tally = RuleTally & { by_rule: Record<string, RuleTally> };
@@ -127,4 +128,3 @@ export class UnknownRuleError extends Error {
   }
 }
 
-export const SEVERITY_NAMES = SEVERITIES;

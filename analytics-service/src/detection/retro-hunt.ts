@@ -65,7 +65,12 @@ export class RetroHunts {
       try {
         for (const [start, end] of chunks) {
           state.current_chunk = new Date(start).toISOString();
-          for (const rule of rules) await this.engine.evaluateSpan(rule, start, end, state);
+          for (const rule of rules) {
+            const ruleStarted = Date.now();
+            await this.engine.evaluateSpan(rule, start, end, state);
+            const tally = state.by_rule[rule.id]!;
+            tally.duration_ms = (tally.duration_ms ?? 0) + (Date.now() - ruleStarted);
+          }
           state.chunks_done++;
         }
         state.status = 'succeeded';

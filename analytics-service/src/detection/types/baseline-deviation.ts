@@ -214,24 +214,18 @@ async function userBaselines(users: string[], day: number, measure: SessionMeasu
 
 async function* evaluateSessions(rule: BaselineDeviationRule, measure: SessionMeasure, unit: EvaluationUnit, scope: EvaluationScope, ctx: EvaluationContext): AsyncGenerator<Finding> {
   const sessionSpanMs = durationMs(rule.window);
-  const touched = eventFilter(rule.where, ctx.config, scope.from, scope.to, unit.keyFields, scope.keys);
-  // sessions with activity in the scope, costed over the session span before it
-  const sessions: Array<{ user: string; session: string; first: number }> = [];
-  for await (const b of ctx.store.composite(touched.query, sourcesOf(unit.keyFields), { first: { min: { field: '@timestamp' } } })) {
-    sessions.push({ user: String(b.key.user_id), session: String(b.key.session_id), first: (b.aggs.first as { value: number }).value });
+  // one paged aggregation: every session with activity in the scope, costed over the session span before it
+  const costed = eventFilter(rule.where, ctx.config, scope.from - sessionSpanMs, scope.to, unit.keyFields, scope.keys);
+  const over: Array<{ user: string; session: string; cost: number }> = [];
+  for await (const b of ctx.store.composite(costed.query, sourcesOf(unit.keyFields), { ...sessionCostAggs(), last: { max: { field: '@timestamp' } } })) {
+    if ((b.aggs.last as { value: number }).value < scope.from) continue;
+    const cost = costOf(b.aggs);
+    if (cost >= measure.min_session_cost_usd) over.push({ user: String(b.key.user_id), session: String(b.key.session_id), cost });
   }
-  for (const batch of batches(sessions, 200)) {
-    const keys = batch.map((s) => [s.user, s.session]);
-    const costed = eventFilter(rule.where, ctx.config, scope.from - sessionSpanMs, scope.to, unit.keyFields, keys);
-    const over: Array<{ user: string; session: string; cost: SessionCost['cost'] }> = [];
-    for await (const b of ctx.store.composite(costed.query, sourcesOf(unit.keyFields), sessionCostAggs())) {
-      const cost = costOf(b.aggs);
-      if (cost >= measure.min_session_cost_usd) over.push({ user: String(b.key.user_id), session: String(b.key.session_id), cost });
-    }
-    if (over.length === 0) continue;
+  for (const batch of batches(over, 200)) {
     const day = dayStart(scope.from);
-    const baselines = await userBaselines([...new Set(over.map((o) => o.user))], day, measure, ctx);
-    for (const candidate of over) {
+    const baselines = await userBaselines([...new Set(batch.map((o) => o.user))], day, measure, ctx);
+    for (const candidate of batch) {
       const baseline = baselines.get(candidate.user)!;
       if (baseline.n < measure.min_baseline_sessions) continue;
       const line = measure.factor * baseline.mean;

@@ -40,8 +40,9 @@ const passes = (signal: ThresholdSignal, value: number) => (signal.operator === 
 interface HistogramBucket {
   key: number;
   doc_count: number;
-  distinct?: { value: number };
 }
+
+type Query = Parameters<EvaluationContext['store']['count']>[0];
 
 export const thresholdEvaluator: RuleEvaluator<ThresholdRule> = {
   units(rule) {
@@ -60,22 +61,9 @@ export const thresholdEvaluator: RuleEvaluator<ThresholdRule> = {
     const filter = eventFilter(signal.where, ctx.config, from, scope.to, unit.keyFields, scope.keys);
 
     // phase 1: candidate entities
-    const candidates: string[][] = [];
-    const histogram = {
-      date_histogram: { field: '@timestamp', fixed_interval: `${windowMs}ms`, min_doc_count: 1 },
-      ...(signal.distinct ? { aggs: { distinct: { cardinality: { field: signal.distinct } } } } : {}),
-    };
-    for await (const bucket of ctx.store.composite(filter.query, sourcesOf(unit.keyFields), { hist: histogram })) {
-      const buckets = ((bucket.aggs.hist as { buckets?: HistogramBucket[] })?.buckets ?? []).slice().sort((a, b) => a.key - b.key);
-      const value = (b: HistogramBucket) => (signal.distinct ? (b.distinct?.value ?? 0) : b.doc_count);
-      let possible = false;
-      for (let i = 0; i < buckets.length && !possible; i++) {
-        const next = buckets[i + 1];
-        const pair = value(buckets[i]!) + (next && next.key === buckets[i]!.key + windowMs ? value(next) : 0);
-        if (passes(signal, pair)) possible = true;
-      }
-      if (possible) candidates.push(unit.keyFields.map((f) => String(bucket.key[f])));
-    }
+    const candidates = signal.distinct
+      ? await distinctCandidates(ctx, filter.query, unit.keyFields, signal, windowMs)
+      : await countCandidates(ctx, filter.query, unit.keyFields, signal, windowMs);
 
     // phase 2: exact sliding windows over the candidates' events
     const check = compiled(signal.where, ctx.config);
@@ -100,6 +88,64 @@ export const thresholdEvaluator: RuleEvaluator<ThresholdRule> = {
     return scanEvidence(ctx, filter.query, [signal.where], unit.keyFields, compiled(signal.where, ctx.config));
   },
 };
+
+/** Count thresholds: any window of length W lies within two neighbouring W-aligned histogram buckets. */
+async function countCandidates(ctx: EvaluationContext, query: Query, keyFields: readonly string[], signal: ThresholdSignal, windowMs: number): Promise<string[][]> {
+  const candidates: string[][] = [];
+  const histogram = { date_histogram: { field: '@timestamp', fixed_interval: `${windowMs}ms`, min_doc_count: 1 } };
+  for await (const bucket of ctx.store.composite(query, sourcesOf(keyFields), { hist: histogram })) {
+    const buckets = ((bucket.aggs.hist as { buckets?: HistogramBucket[] })?.buckets ?? []).slice().sort((a, b) => a.key - b.key);
+    let possible = false;
+    for (let i = 0; i < buckets.length && !possible; i++) {
+      const next = buckets[i + 1];
+      const pair = buckets[i]!.doc_count + (next && next.key === buckets[i]!.key + windowMs ? next.doc_count : 0);
+      if (passes(signal, pair)) possible = true;
+    }
+    if (possible) candidates.push(keyFields.map((f) => String(bucket.key[f])));
+  }
+  return candidates;
+}
+
+/**
+ * Distinct-count thresholds: one composite bucket per (entity, value) with the value's first and last time.
+ * A window (t − W, t] can only hold values whose [first, last] span meets it, so the largest overlap of the
+ * spans [first, last + W) bounds the distinct count of every window from above.
+ */
+async function distinctCandidates(ctx: EvaluationContext, query: Query, keyFields: readonly string[], signal: ThresholdSignal, windowMs: number): Promise<string[][]> {
+  const candidates: string[][] = [];
+  const spans = new Map<string, { key: string[]; edges: Array<[number, number]> }>();
+  const flush = (entry: { key: string[]; edges: Array<[number, number]> }) => {
+    entry.edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let open = 0;
+    for (const [, delta] of entry.edges) {
+      open += delta;
+      if (passes(signal, open)) {
+        candidates.push(entry.key);
+        return;
+      }
+    }
+  };
+  const aggs = { first: { min: { field: '@timestamp' } }, last: { max: { field: '@timestamp' } } };
+  for await (const bucket of ctx.store.composite(query, sourcesOf([...keyFields, signal.distinct!]), aggs)) {
+    const key = keyFields.map((f) => String(bucket.key[f]));
+    const id = JSON.stringify(key);
+    let entry = spans.get(id);
+    if (!entry) {
+      // composite buckets arrive sorted by the entity fields first: an entity is complete when the next begins
+      for (const [other, done] of spans) {
+        flush(done);
+        spans.delete(other);
+      }
+      entry = { key, edges: [] };
+      spans.set(id, entry);
+    }
+    const first = (bucket.aggs.first as { value: number }).value;
+    const last = (bucket.aggs.last as { value: number }).value;
+    entry.edges.push([first, 1], [last + windowMs, -1]);
+  }
+  for (const entry of spans.values()) flush(entry);
+  return candidates;
+}
 
 export function sourcesOf(fields: readonly string[]) {
   return fields.map((field) => ({ [field]: { terms: { field } } }));

@@ -6,7 +6,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorResponse, IsoDate } from '../schemas/common.js';
 
-const Tally = Type.Object({ created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer() });
+const Tally = Type.Object({ created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer(), duration_ms: Type.Optional(Type.Integer({ description: 'time spent on the rule' })) });
 
 const RunSchema = Type.Object(
   {
