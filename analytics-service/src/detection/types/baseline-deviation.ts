@@ -216,8 +216,23 @@ async function* evaluateSessions(rule: BaselineDeviationRule, measure: SessionMe
   const sessionSpanMs = durationMs(rule.window);
   // one paged aggregation: every session with activity in the scope, costed over the session span before it
   const costed = eventFilter(rule.where, ctx.config, scope.from - sessionSpanMs, scope.to, unit.keyFields, scope.keys);
+  // a session reporting its running cost can only reach the floor through an event at or above it;
+  // sessions that report only per-call costs are summed whole
+  const query = {
+    bool: {
+      filter: [
+        costed.query,
+        {
+          bool: {
+            should: [{ range: { session_cost_usd: { gte: measure.min_session_cost_usd } } }, { bool: { must_not: [{ exists: { field: 'session_cost_usd' } }] } }],
+            minimum_should_match: 1,
+          },
+        },
+      ],
+    },
+  };
   const over: Array<{ user: string; session: string; cost: number }> = [];
-  for await (const b of ctx.store.composite(costed.query, sourcesOf(unit.keyFields), { ...sessionCostAggs(), last: { max: { field: '@timestamp' } } })) {
+  for await (const b of ctx.store.composite(query, sourcesOf(unit.keyFields), { ...sessionCostAggs(), last: { max: { field: '@timestamp' } } })) {
     if ((b.aggs.last as { value: number }).value < scope.from) continue;
     const cost = costOf(b.aggs);
     if (cost >= measure.min_session_cost_usd) over.push({ user: String(b.key.user_id), session: String(b.key.session_id), cost });
