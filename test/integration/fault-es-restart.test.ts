@@ -1,0 +1,123 @@
+/**
+ * Fault test: Elasticsearch restarted during sustained ingest. A client that follows the documented retry
+ * contract (on 503, wait Retry-After and send the same batch again) loses nothing; every event the API
+ * acknowledged is stored exactly once. Runs its own Elasticsearch node, because it restarts it.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@elastic/elasticsearch';
+import type { FastifyInstance } from 'fastify';
+import { startEmbeddedElasticsearch, type EmbeddedElasticsearch } from '../elasticsearch/embedded.js';
+import { buildApp } from '../../analytics-service/src/app.js';
+import { loadConfig } from '../../analytics-service/src/config.js';
+import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
+import { KEYS, ndjson } from '../support/service.js';
+
+let node: EmbeddedElasticsearch;
+let app: FastifyInstance;
+let es: Client;
+const dataDir = mkdtempSync(join(tmpdir(), 'aisec-es-restart-'));
+
+before(async () => {
+  node = await startEmbeddedElasticsearch({ dataDir, heap: '384m', clusterName: 'restart-test' });
+  const config = loadConfig({
+    ES_URL: node.url,
+    AISEC_API_KEYS: `admin:${KEYS.admin}`,
+    AISEC_INDEX_PREFIX: 'restart',
+    ES_MAX_RETRIES: '0',
+    ES_REQUEST_TIMEOUT_MS: '5000',
+    AISEC_DETECTION_STREAMING: 'false',
+    AISEC_RATE_LIMIT_PER_MIN: '0',
+  });
+  es = createElasticsearchClient(config.elasticsearch);
+  app = await buildApp({ config, es, logger: false });
+  await app.ready();
+});
+
+after(async () => {
+  await app?.close();
+  await es?.close();
+  await node?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('every acknowledged event is stored exactly once across an Elasticsearch restart', async () => {
+  const acknowledged = new Set<string>();
+  let refusals = 0;
+  let stop = false;
+
+  /** The documented client contract: resend the same batch after Retry-After until it is answered 200. */
+  async function client(worker: number) {
+    for (let batchNo = 0; !stop; batchNo++) {
+      const events = Array.from({ length: 200 }, (_, i) => ({
+        timestamp: new Date(Date.UTC(2026, 5, 1) + batchNo * 1000 + i).toISOString(),
+        category: 'request',
+        event_id: `w${worker}-b${batchNo}-${i}`,
+        user_id: `user-${i % 17}`,
+      }));
+      for (;;) {
+        const response = await app.inject({
+          method: 'POST',
+          url: '/v1/events',
+          headers: { authorization: `Bearer ${KEYS.admin}`, 'content-type': 'application/x-ndjson' },
+          payload: ndjson(events),
+        });
+        if (response.statusCode === 200) {
+          const result = response.json();
+          assert.equal(result.rejected, 0);
+          assert.equal(result.accepted + result.duplicates, events.length, 'a 200 accounts for every event');
+          for (const e of events) acknowledged.add(e.event_id);
+          break;
+        }
+        assert.equal(response.statusCode, 503, `unexpected ${response.statusCode}: ${response.body}`);
+        const retryAfter = Number(response.headers['retry-after']);
+        assert.ok(retryAfter > 0, '503 carries Retry-After');
+        refusals++;
+        await new Promise((r) => setTimeout(r, Math.min(retryAfter, 1) * 1000));
+      }
+    }
+  }
+
+  const workers = [client(1), client(2)];
+  await new Promise((r) => setTimeout(r, 3000));
+  const port = Number(new URL(node.url).port);
+  await node.stop();
+  await new Promise((r) => setTimeout(r, 2000));
+  node = await startEmbeddedElasticsearch({ dataDir, httpPort: port, heap: '384m', clusterName: 'restart-test' });
+  await new Promise((r) => setTimeout(r, 3000));
+  stop = true;
+  await Promise.all(workers);
+
+  assert.ok(refusals > 0, 'the outage was noticed by the clients');
+  // the node may still be recovering the shard: wait until a refresh reaches every shard before counting
+  await es.cluster.health({ index: 'restart-events', wait_for_status: 'yellow', timeout: '60s' });
+  for (let i = 0; i < 30; i++) {
+    const refresh = await es.indices.refresh({ index: 'restart-events' });
+    if (refresh._shards?.failed === 0 && refresh._shards.successful === refresh._shards.total) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const stored = await es.count({ index: 'restart-events' });
+  // exact duplicate check: page through every event_id with a composite aggregation (cardinality is approximate)
+  let duplicates = 0;
+  let distinctIds = 0;
+  let afterKey: Record<string, string | number | null> | undefined;
+  for (;;) {
+    const page = await es.search({
+      index: 'restart-events',
+      size: 0,
+      aggs: { ids: { composite: { size: 10_000, sources: [{ id: { terms: { field: 'event_id' } } }], ...(afterKey ? { after: afterKey } : {}) } } },
+    });
+    const agg = page.aggregations!.ids as { buckets: Array<{ doc_count: number }>; after_key?: Record<string, string | number | null> };
+    distinctIds += agg.buckets.length;
+    duplicates += agg.buckets.filter((b) => b.doc_count > 1).length;
+    if (!agg.after_key || agg.buckets.length === 0) break;
+    afterKey = agg.after_key;
+  }
+  assert.equal(stored.count, acknowledged.size, `acknowledged ${acknowledged.size}, stored ${stored.count}`);
+  assert.equal(duplicates, 0, 'no event is stored twice');
+  assert.equal(distinctIds, acknowledged.size);
+  process.stdout.write(`# es-restart: acknowledged ${acknowledged.size}, stored ${stored.count}, distinct ${distinctIds}, 503 refusals ${refusals}\n`);
+});
