@@ -5,55 +5,26 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startEmbeddedElasticsearch, type EmbeddedElasticsearch } from '../elasticsearch/embedded.js';
-import { buildApp } from '../../analytics-service/src/app.js';
-import { loadConfig } from '../../analytics-service/src/config.js';
-import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
-import type { FastifyInstance } from 'fastify';
-import type { Client } from '@elastic/elasticsearch';
 import { KEYS, ndjson } from '../support/service.js';
+import { startServiceOnPrivateNode, type PrivateNodeService } from '../support/private-node.js';
 
-let node: EmbeddedElasticsearch;
-let app: FastifyInstance;
-let es: Client;
-const dataDir = mkdtempSync(join(tmpdir(), 'aisec-outage-'));
-
+let service: PrivateNodeService;
 before(async () => {
-  node = await startEmbeddedElasticsearch({ dataDir, heap: '384m', clusterName: 'outage-test' });
-  const config = loadConfig({
-    ES_URL: node.url,
-    AISEC_API_KEYS: `admin:${KEYS.admin}`,
-    AISEC_INDEX_PREFIX: 'outage',
-    ES_MAX_RETRIES: '0',
-    ES_REQUEST_TIMEOUT_MS: '3000',
-  });
-  es = createElasticsearchClient(config.elasticsearch);
-  app = await buildApp({ config, es, logger: false });
-  await app.ready();
+  service = await startServiceOnPrivateNode('outage', { ES_REQUEST_TIMEOUT_MS: '3000' });
 });
-
-after(async () => {
-  await app?.close();
-  await es?.close();
-  await node?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+after(async () => service?.close());
 
 const auth = { authorization: `Bearer ${KEYS.admin}` };
 const batch = (name: string, n: number) =>
   Array.from({ length: n }, (_, i) => ({ timestamp: '2026-03-01T10:00:00Z', category: 'request', event_id: `${name}-${i}`, user_id: name }));
 const post = (events: unknown[]) =>
-  app.inject({ method: 'POST', url: '/v1/events?refresh=true', headers: { ...auth, 'content-type': 'application/x-ndjson' }, payload: ndjson(events) });
+  service.app.inject({ method: 'POST', url: '/v1/events?refresh=true', headers: { ...auth, 'content-type': 'application/x-ndjson' }, payload: ndjson(events) });
 
 test('Elasticsearch down: 503 + Retry-After, nothing claimed; back up: the retried batch is stored exactly once', async () => {
   const first = batch('before', 50);
   assert.deepEqual((await post(first)).json(), { accepted: 50, rejected: 0, duplicates: 0, errors: [] });
 
-  const port = Number(new URL(node.url).port);
-  await node.stop();
+  await service.stopNode();
 
   const during = batch('during', 40);
   const refused = await post(during);
@@ -62,12 +33,11 @@ test('Elasticsearch down: 503 + Retry-After, nothing claimed; back up: the retri
   assert.equal(refused.json().accepted, 0, 'nothing is claimed as accepted');
   assert.match(refused.json().message, /Elasticsearch/);
 
-  const read = await app.inject({ method: 'GET', url: '/v1/events', headers: auth });
+  const read = await service.app.inject({ method: 'GET', url: '/v1/events', headers: auth });
   assert.equal(read.statusCode, 503);
-  assert.equal((await app.inject({ method: 'GET', url: '/ready' })).statusCode, 503);
+  assert.equal((await service.app.inject({ method: 'GET', url: '/ready' })).statusCode, 503);
 
-  node = await startEmbeddedElasticsearch({ dataDir, httpPort: port, heap: '384m', clusterName: 'outage-test' });
-  await es.cluster.health({ wait_for_status: 'yellow', timeout: '60s' });
+  await service.startNode();
 
   const retried = await post(during);
   assert.equal(retried.statusCode, 200);
@@ -75,6 +45,6 @@ test('Elasticsearch down: 503 + Retry-After, nothing claimed; back up: the retri
   const replayed = await post([...first, ...during]);
   assert.deepEqual(replayed.json(), { accepted: 0, rejected: 0, duplicates: 90, errors: [] });
 
-  const total = await app.inject({ method: 'GET', url: '/v1/events?limit=1', headers: auth });
+  const total = await service.app.inject({ method: 'GET', url: '/v1/events?limit=1', headers: auth });
   assert.equal(total.json().total, 90, 'every acknowledged event stored exactly once across the restart');
 });

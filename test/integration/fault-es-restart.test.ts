@@ -5,44 +5,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Client } from '@elastic/elasticsearch';
-import type { FastifyInstance } from 'fastify';
-import { startEmbeddedElasticsearch, type EmbeddedElasticsearch } from '../elasticsearch/embedded.js';
-import { buildApp } from '../../analytics-service/src/app.js';
-import { loadConfig } from '../../analytics-service/src/config.js';
-import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
 import { KEYS, ndjson } from '../support/service.js';
+import { startServiceOnPrivateNode, type PrivateNodeService } from '../support/private-node.js';
 
-let node: EmbeddedElasticsearch;
-let app: FastifyInstance;
-let es: Client;
-const dataDir = mkdtempSync(join(tmpdir(), 'aisec-es-restart-'));
-
+let service: PrivateNodeService;
 before(async () => {
-  node = await startEmbeddedElasticsearch({ dataDir, heap: '384m', clusterName: 'restart-test' });
-  const config = loadConfig({
-    ES_URL: node.url,
-    AISEC_API_KEYS: `admin:${KEYS.admin}`,
-    AISEC_INDEX_PREFIX: 'restart',
-    ES_MAX_RETRIES: '0',
-    ES_REQUEST_TIMEOUT_MS: '5000',
-    AISEC_DETECTION_STREAMING: 'false',
-    AISEC_RATE_LIMIT_PER_MIN: '0',
-  });
-  es = createElasticsearchClient(config.elasticsearch);
-  app = await buildApp({ config, es, logger: false });
-  await app.ready();
+  service = await startServiceOnPrivateNode('restart');
 });
-
-after(async () => {
-  await app?.close();
-  await es?.close();
-  await node?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+after(async () => service?.close());
 
 test('every acknowledged event is stored exactly once across an Elasticsearch restart', async () => {
   const acknowledged = new Set<string>();
@@ -59,7 +29,7 @@ test('every acknowledged event is stored exactly once across an Elasticsearch re
         user_id: `user-${i % 17}`,
       }));
       for (;;) {
-        const response = await app.inject({
+        const response = await service.app.inject({
           method: 'POST',
           url: '/v1/events',
           headers: { authorization: `Bearer ${KEYS.admin}`, 'content-type': 'application/x-ndjson' },
@@ -83,16 +53,16 @@ test('every acknowledged event is stored exactly once across an Elasticsearch re
 
   const workers = [client(1), client(2)];
   await new Promise((r) => setTimeout(r, 3000));
-  const port = Number(new URL(node.url).port);
-  await node.stop();
+  await service.stopNode();
   await new Promise((r) => setTimeout(r, 2000));
-  node = await startEmbeddedElasticsearch({ dataDir, httpPort: port, heap: '384m', clusterName: 'restart-test' });
+  await service.startNode();
   await new Promise((r) => setTimeout(r, 3000));
   stop = true;
   await Promise.all(workers);
 
   assert.ok(refusals > 0, 'the outage was noticed by the clients');
   // the node may still be recovering the shard: wait until a refresh reaches every shard before counting
+  const { es } = service;
   await es.cluster.health({ index: 'restart-events', wait_for_status: 'yellow', timeout: '60s' });
   for (let i = 0; i < 30; i++) {
     const refresh = await es.indices.refresh({ index: 'restart-events' });
