@@ -1,14 +1,16 @@
 /**
  * Baseline rebuild benchmark: UEBA baselines for ≥ 10k users over ≥ 1M events, at growing data sizes.
  *
- *   node --import tsx bench/baselines.ts [--users 10000] [--sizes 1000000,2000000] [--weeks 4] [--keep]
+ *   node --import tsx bench/baselines.ts [--users 10000] [--sizes 1000000,2000000] [--weeks 4] [--heap-cap-mb 96] [--keep]
  *
  * Generates deterministic traffic (test/support/ueba-traffic.ts: users with a weekly rhythm, tokens, cost,
  * sessions, countries, models) and bulk-loads it straight into the events data stream. For each size it adds
  * events for the same users over the same weeks (so only events per entity grow), starts the service as a fresh
  * child process, runs POST /v1/baselines/rebuild over the window and reports wall time, the time Elasticsearch
  * reported (sum of `took` over its requests), and the service's resident memory (sampled, and the process's
- * peak VmHWM). The service streams composite-aggregation pages: its memory must not grow with events.
+ * peak VmHWM). The service streams composite-aggregation pages: its memory must not grow with events. Each size
+ * is rebuilt twice: with Node's default heap, and with the V8 heap capped (--max-old-space-size) to show that
+ * the rebuild needs only that much live memory whatever the number of events.
  * Uses ES_URL, or starts the embedded Elasticsearch (2 GB heap).
  */
 import { parseArgs } from 'node:util';
@@ -21,12 +23,14 @@ const { values: args } = parseArgs({
     users: { type: 'string', default: '10000' },
     sizes: { type: 'string', default: '1000000,2000000' },
     weeks: { type: 'string', default: '4' },
+    'heap-cap-mb': { type: 'string', default: '96' },
     keep: { type: 'boolean', default: false },
   },
 });
 const USERS = Number(args.users);
 const SIZES = args.sizes!.split(',').map(Number).sort((a, b) => a - b);
 const WEEKS = Number(args.weeks);
+const HEAP_CAP_MB = Number(args['heap-cap-mb']);
 const START = Date.UTC(2026, 0, 5); // a Monday
 const END = START + WEEKS * WEEK;
 const DEPARTMENTS = ['finance', 'engineering', 'support', 'legal', 'sales', 'research', 'operations', 'marketing'];
@@ -103,6 +107,7 @@ async function load(client: ReturnType<typeof createElasticsearchClient>, index:
 
 interface Result {
   events: number;
+  heapCapMb?: number;
   rebuildWallS: number;
   esTookS: number;
   esRequests: number;
@@ -112,8 +117,13 @@ interface Result {
   peakRssMb: number;
 }
 
-async function rebuildOnce(esUrl: string, prefix: string, events: number): Promise<Result> {
-  const service = await startService(esUrl, { AISEC_INDEX_PREFIX: prefix, AISEC_DETECTION_STREAMING: 'false', ES_REQUEST_TIMEOUT_MS: '300000' });
+async function rebuildOnce(esUrl: string, prefix: string, events: number, heapCapMb?: number): Promise<Result> {
+  const service = await startService(esUrl, {
+    AISEC_INDEX_PREFIX: prefix,
+    AISEC_DETECTION_STREAMING: 'false',
+    ES_REQUEST_TIMEOUT_MS: '300000',
+    ...(heapCapMb ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${heapCapMb}`.trim() } : {}),
+  });
   try {
     const idle = service.rssMb() ?? NaN;
     let sampledPeak = idle;
@@ -130,6 +140,7 @@ async function rebuildOnce(esUrl: string, prefix: string, events: number): Promi
     const report = (await response.json()) as { baselines: { es_took_ms: number; es_requests: number; entities: Record<string, number> } };
     return {
       events,
+      ...(heapCapMb ? { heapCapMb } : {}),
       rebuildWallS: wall,
       esTookS: report.baselines.es_took_ms / 1000,
       esRequests: report.baselines.es_requests,
@@ -160,8 +171,10 @@ async function main() {
       await client.indices.refresh({ index });
       loads.push(`${total.toLocaleString('en')} events loaded in ${((Date.now() - loadStarted) / 1000).toFixed(0)} s`);
       const stored = (await client.count({ index })).count;
-      results.push(await rebuildOnce(es.url, prefix, stored));
-      process.stderr.write(`size ${stored}: ${JSON.stringify(results.at(-1))}\n`);
+      for (const cap of [undefined, HEAP_CAP_MB]) {
+        results.push(await rebuildOnce(es.url, prefix, stored, cap));
+        process.stderr.write(`size ${stored}: ${JSON.stringify(results.at(-1))}\n`);
+      }
     }
   } finally {
     if (!args.keep) {
@@ -176,12 +189,12 @@ async function main() {
     console.log(`\n### Baseline rebuild (${USERS.toLocaleString('en')} users, ${WEEKS}-week window)\n`);
     console.log(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memory}; Node ${m.node}; Elasticsearch ${version}${es.embedded ? ' (embedded, 2 GB heap)' : ` at ${es.url}`}.`);
     console.log(`Load (_bulk straight into the data stream): ${loads.join('; ')}.\n`);
-    console.log('| events | entities written (user/model/endpoint/agent) | rebuild wall | ES time (sum of took) | ES requests | service RSS idle | service RSS peak (sampled) | service peak VmHWM |');
-    console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
+    console.log('| events | V8 heap | entities written (user/model/endpoint/agent) | rebuild wall | ES time (sum of took) | ES requests | service RSS idle | service RSS peak (sampled) | service peak VmHWM |');
+    console.log('|---:|---|---|---:|---:|---:|---:|---:|---:|');
     for (const r of results) {
       const e = r.entities;
       console.log(
-        `| ${r.events.toLocaleString('en')} | ${e.user}/${e.model}/${e.endpoint}/${e.agent} | ${fmt(r.rebuildWallS)} s | ${fmt(r.esTookS)} s | ${r.esRequests} | ${fmt(r.idleRssMb, 0)} MiB | ${fmt(r.sampledPeakRssMb, 0)} MiB | ${fmt(r.peakRssMb, 0)} MiB |`,
+        `| ${r.events.toLocaleString('en')} | ${r.heapCapMb ? `capped at ${r.heapCapMb} MB` : 'default'} | ${e.user}/${e.model}/${e.endpoint}/${e.agent} | ${fmt(r.rebuildWallS)} s | ${fmt(r.esTookS)} s | ${r.esRequests} | ${fmt(r.idleRssMb, 0)} MiB | ${fmt(r.sampledPeakRssMb, 0)} MiB | ${fmt(r.peakRssMb, 0)} MiB |`,
       );
     }
   }

@@ -196,6 +196,15 @@ describe('GET /v1/baselines/users/{id}', () => {
   });
 });
 
+test('the routes are in the OpenAPI document, with examples', async () => {
+  const openapi = (await service.request(null, { method: 'GET', url: '/docs/json' })).json();
+  for (const path of ['/v1/baselines/rebuild', '/v1/baselines/{kind}', '/v1/baselines/{kind}/{id}', '/v1/metrics/judge-drift', '/v1/metrics/guardrail-effectiveness', '/v1/metrics/rebuild']) {
+    assert.ok(openapi.paths[path], `${path} in the OpenAPI document`);
+  }
+  const profile = openapi.paths['/v1/baselines/{kind}/{id}'].get.responses['200'].content['application/json'];
+  assert.equal(JSON.stringify(profile).includes('jgill@example.com'), true, 'the profile response has an example');
+});
+
 describe('GET /v1/baselines/{kind}', () => {
   test('lists by volume, highest first, page by page', async () => {
     const volume = (id: string) => events.filter((e) => e.user_id === id && inWindow(e)).length;

@@ -274,7 +274,9 @@ async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekC
     for (const found of best.values()) yield asRule(found, rule.rule_id);
   };
   for await (const page of pages) {
-    baselines = new Map([...baselines].filter(([id]) => group.some((m) => m.key.entity === id)));
+    // keep only the baselines of the group still open across the page boundary
+    const open = new Set(group.map((m) => m.key.entity));
+    baselines = new Map([...baselines].filter(([id]) => open.has(id)));
     const missing = [...new Set(page.map((b) => b.key.entity))].filter((id) => !baselines.has(id));
     for (const [id, doc] of await ctx.baselines.getMany('user', missing, timing)) baselines.set(id, doc);
     for (const bucket of page) {
