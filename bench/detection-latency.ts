@@ -1,7 +1,7 @@
 /**
  * Event-to-alert latency of streaming detection under sustained ingest.
  *
- *   node --import tsx bench/detection-latency.ts [--rate 2000] [--seconds 60] [--attack-every 2]
+ *   node --import tsx bench/detection-latency.ts [--rate 2000] [--seconds 60] [--attack-every 2] [--skip-ueba]
  *
  * Sends benign traffic (test/support/traffic.ts) through POST /v1/events at `rate` events/s in 250 ms batches,
  * and every `attack-every` seconds one attack scenario (six kinds: threshold, sequence, content and single-event
@@ -10,13 +10,13 @@
  * streaming settings (business hours widened to the whole day, see below). Uses ES_URL, or starts the embedded
  * Elasticsearch.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createElasticsearchClient } from '../analytics-service/src/elasticsearch/client.js';
 import { ATTACK_KINDS, attacks, benignDay, type Attack } from '../test/support/traffic.js';
-import { ADMIN_KEY, INGEST_KEY, elasticsearch, esVersion, machine, percentile, startService, table } from './detection-support.js';
+import { ADMIN_KEY, INGEST_KEY, elasticsearch, esVersion, machine, percentile, root, startService, table } from './detection-support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -24,6 +24,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '60' },
     'attack-every': { type: 'string', default: '2' },
     keep: { type: 'boolean', default: false },
+    'skip-ueba': { type: 'boolean', default: false },
   },
 });
 const RATE = Number(args.rate);
@@ -45,7 +46,10 @@ async function main() {
   // the load runs round the clock: business hours are widened to the whole day so that the load generator's own
   // night-time traffic does not make every synthetic user an off-hours anomaly
   const configFile = join(mkdtempSync(join(tmpdir(), 'aisec-bench-')), 'detection.yaml');
-  writeFileSync(configFile, 'business_hours: { start: "00:00", end: "24:00" }\n');
+  const disabled = args['skip-ueba']
+    ? readdirSync(join(root, 'analytics-service', 'rules')).filter((f) => f.startsWith('ueba_')).map((f) => `  ${f.replace(/\.ya?ml$/, '')}: { enabled: false }\n`)
+    : [];
+  writeFileSync(configFile, `business_hours: { start: "00:00", end: "24:00" }\n${disabled.length ? `rules:\n${disabled.join('')}` : ''}`);
   const service = await startService(es.url, { AISEC_INDEX_PREFIX: prefix, AISEC_DETECTION_CONFIG: configFile });
   const post = (events: unknown[]) =>
     fetch(`${service.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${INGEST_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(events) });
@@ -132,7 +136,7 @@ async function main() {
   const byRule = new Map<string, number[]>();
   for (const p of pending) if (p.detectedAt !== undefined) byRule.set(p.attack.rule, [...(byRule.get(p.attack.rule) ?? []), p.detectedAt - p.sentAt]);
   const info = machine();
-  console.log(`\n### Streaming detection: event-to-alert latency at ${RATE} events/s for ${SECONDS} s\n`);
+  console.log(`\n### Streaming detection: event-to-alert latency at ${RATE} events/s for ${SECONDS} s${args['skip-ueba'] ? ' (ueba_* rules disabled)' : ''}\n`);
   console.log(
     table([
       ['events sent', `${sent.toLocaleString('en-US')} (${Math.round(sent / elapsed).toLocaleString('en-US')} events/s)`],
@@ -142,9 +146,10 @@ async function main() {
       ['latency p95', `${percentile(latencies, 95)} ms`],
       ['latency max', `${latencies.at(-1)} ms`],
       ...[...byRule].map(([rule, l]): [string, string] => [`p50 / max ${rule}`, `${percentile(l.sort((a, b) => a - b), 50)} / ${l.at(-1)} ms`]),
-      ['streaming', `poll 250 ms, ${status.streaming.events_processed} events processed, ${status.streaming.errors} poll errors`],
+      ['streaming', `poll 250 ms, ${status.streaming.events_processed} events processed, ${status.streaming.errors} poll errors${status.streaming.last_error ? ` (last: ${String(status.streaming.last_error).slice(0, 120)})` : ''}, slowest poll ${status.streaming.max_poll_ms} ms`],
+      ['streaming time per rule (top 6)', Object.entries(status.streaming.rule_ms as Record<string, number>).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([r, t]) => `${r} ${(t / 1000).toFixed(1)} s`).join(', ')],
       ['service peak RSS', `${(service.peakRssMb() ?? NaN).toFixed(0)} MiB`],
-      ['machine', `${info.cores} cores (${info.cpu}), ${info.memory}, Node ${info.node}`],
+      ['machine', `${info.cores} cores (${info.cpu}), ${info.memory}, Node ${info.node}; load average at the end ${info.load} (1/5/15 min)`],
       ['Elasticsearch', `${await esVersion(es.url)}${es.embedded ? ' (embedded)' : ''}, on the same machine as the service and the load generator`],
     ]),
   );

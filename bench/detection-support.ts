@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDistribution, freePort, startEmbeddedElasticsearch } from '../test/elasticsearch/embedded.js';
@@ -71,6 +71,7 @@ export function machine(): Record<string, string> {
     cpu: cpu[0]?.model.trim() ?? 'unknown',
     memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
     node: process.version,
+    load: loadavg().map((l) => l.toFixed(1)).join(' / '),
   };
 }
 

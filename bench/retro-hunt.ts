@@ -119,7 +119,7 @@ async function main() {
         ['service peak RSS during the run (sampled)', `${rssPeakDuringRun.toFixed(0)} MiB`],
         ['service peak RSS (VmHWM, whole process life)', `${(service.peakRssMb() ?? NaN).toFixed(0)} MiB`],
         ['bulk load (not part of the hunt)', `${loadSeconds.toFixed(1)} s`],
-        ['machine', `${info.cores} cores (${info.cpu}), ${info.memory}, Node ${info.node}`],
+        ['machine', `${info.cores} cores (${info.cpu}), ${info.memory}, Node ${info.node}; load average at the end ${info.load} (1/5/15 min)`],
         ['Elasticsearch', `${await esVersion(es.url)}${es.embedded ? ' (embedded)' : ''}, shared by the service, the loader and this process`],
       ]),
     );

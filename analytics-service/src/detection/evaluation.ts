@@ -68,6 +68,12 @@ export interface RuleEvaluator<R extends Rule = Rule> {
   evaluate(rule: R, unit: EvaluationUnit, scope: EvaluationScope, ctx: EvaluationContext): AsyncIterable<Finding>;
   /** event count and first evidence ids of an entity over a (merged) episode window */
   evidence(rule: R, unit: EvaluationUnit, entity: Partial<Record<EntityField, string>>, windowStart: number, windowEnd: number, ctx: EvaluationContext): Promise<Evidence>;
+  /**
+   * Streaming: of newly ingested events (fetched without prompt/response text) that the unit's trigger did not
+   * rule out, those that can change the unit's outcome. Without it, all of them. Lets a poll skip Elasticsearch
+   * for rules its events cannot affect.
+   */
+  relevant?(rule: R, unit: EvaluationUnit, events: EventDoc[], ctx: EvaluationContext): Promise<EventDoc[]>;
 }
 
 export function predicateContext(config: DetectionConfig) {

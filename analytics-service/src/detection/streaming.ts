@@ -33,6 +33,9 @@ export interface StreamingStats {
   last_error?: string;
   errors: number;
   alerts: Tally;
+  /** slowest poll so far, and time spent per rule (ms, cumulative) */
+  max_poll_ms: number;
+  rule_ms: Record<string, number>;
 }
 
 export class StreamingDetector {
@@ -42,7 +45,7 @@ export class StreamingDetector {
   private checkpoint: number | undefined;
   /** event id → event.ingested, for events already processed inside the overlap */
   private readonly seen = new Map<string, number>();
-  readonly stats: StreamingStats = { running: false, polls: 0, events_processed: 0, errors: 0, alerts: emptyTally() };
+  readonly stats: StreamingStats = { running: false, polls: 0, events_processed: 0, errors: 0, alerts: emptyTally(), max_poll_ms: 0, rule_ms: {} };
 
   constructor(
     private readonly engine: DetectionEngine,
@@ -75,10 +78,9 @@ export class StreamingDetector {
     let more = false;
     try {
       if (this.options.isReady()) more = await this.poll();
-      delete this.stats.last_error;
     } catch (error) {
       this.stats.errors++;
-      this.stats.last_error = (error as Error).message;
+      this.stats.last_error = `${new Date().toISOString()} ${(error as Error).message}`;
       this.options.log.warn({ err: error }, 'streaming detection poll failed; retrying');
     }
     this.schedule(more ? 0 : this.options.pollMs);
@@ -86,6 +88,15 @@ export class StreamingDetector {
 
   /** One poll; true when a backlog remains. Public for tests and benchmarks. */
   async poll(): Promise<boolean> {
+    const started = Date.now();
+    try {
+      return await this.pollOnce();
+    } finally {
+      this.stats.max_poll_ms = Math.max(this.stats.max_poll_ms, Date.now() - started);
+    }
+  }
+
+  private async pollOnce(): Promise<boolean> {
     this.stats.polls++;
     this.stats.last_poll_at = new Date().toISOString();
     if (this.checkpoint === undefined) {
@@ -114,7 +125,7 @@ export class StreamingDetector {
       for (let i = 0; i < fresh.length; i += this.options.batchSize) {
         const slice = fresh.slice(i, i + this.options.batchSize);
         const events = await this.store.eventsByIds(slice.map((f) => f.id));
-        await this.engine.evaluateNewEvents(events, this.stats.alerts);
+        await this.engine.evaluateNewEvents(events, this.stats.alerts, this.stats.rule_ms);
         recordDetectionLag(slice.map((f) => f.ingested));
         for (const f of slice) this.seen.set(f.id, f.ingested);
         this.stats.events_processed += slice.length;

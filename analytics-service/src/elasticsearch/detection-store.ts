@@ -167,6 +167,23 @@ export class DetectionStore {
     return response.hits.hits.map((h) => h._source!);
   }
 
+  /** Which of these events match the query (used to settle text conditions of new events without fetching text). */
+  async matchingIds(ids: string[], query: Query): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const response = await withAvailability('detection match', () =>
+      this.es.search<{ event_id: string }>({
+        index: this.indices.events,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        size: ids.length,
+        track_total_hits: false,
+        query: { bool: { filter: [{ terms: { event_id: ids } }, query] } },
+        _source: ['event_id'],
+      }),
+    );
+    return new Set(response.hits.hits.map((h) => h._source!.event_id));
+  }
+
   async readCheckpoint(id: string): Promise<Checkpoint | undefined> {
     const response = await withAvailability('checkpoint read', () =>
       this.es.get<{ value?: Checkpoint }>({ index: this.indices.state, id }, { ignore: [404] }),

@@ -301,6 +301,20 @@ export const baselineDeviationEvaluator: RuleEvaluator<BaselineDeviationRule> = 
     return [{ trigger: rule.where, keyFields: rule.group_by as EntityField[], lookaheadMs: 1 }];
   },
 
+  async relevant(rule, _unit, events, ctx) {
+    const measure = rule.measure;
+    if (measure.kind === 'session_cost') {
+      // a session can only cross the cost floor through an event at or above it (or one that reports per-call cost only)
+      return events.filter((e) => (typeof e.session_cost_usd === 'number' ? e.session_cost_usd >= measure.min_session_cost_usd : typeof e.cost_usd === 'number'));
+    }
+    const fired: EventDoc[] = [];
+    for (const event of events) {
+      const baselines = await tokensBaselines(rule, measure, dayStart(ms(event)), ctx);
+      if (judgeTokens(event, measure, baselines)) fired.push(event);
+    }
+    return fired;
+  },
+
   evaluate(rule, unit, scope, ctx) {
     return rule.measure.kind === 'event_tokens_out' ? evaluateTokens(rule, rule.measure, unit, scope, ctx) : evaluateSessions(rule, rule.measure, unit, scope, ctx);
   },

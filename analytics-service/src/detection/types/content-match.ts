@@ -16,6 +16,7 @@ import {
   compiled,
   entityOf,
   entityRecord,
+  esPredicate,
   eventFilter,
   keyString,
   ms,
@@ -44,10 +45,14 @@ function candidateQuery(detector: Detector, field: string): Query[] {
   }
 }
 
+function contentQuery(rule: ContentMatchRule, base: Query): Query {
+  const should = rule.fields.flatMap((field) => rule.detectors.flatMap((d) => candidateQuery(d, field)));
+  return { bool: { filter: [base, { bool: { should, minimum_should_match: 1 } }] } };
+}
+
 async function* evaluateContent(rule: ContentMatchRule, unit: EvaluationUnit, scope: EvaluationScope, ctx: EvaluationContext, gapMs: number): AsyncGenerator<Finding> {
   const base = eventFilter(rule.where, ctx.config, scope.from, scope.to, unit.keyFields, scope.keys);
-  const should = rule.fields.flatMap((field) => rule.detectors.flatMap((d) => candidateQuery(d, field)));
-  const query: Query = { bool: { filter: [base.query, { bool: { should, minimum_should_match: 1 } }] } };
+  const query = contentQuery(rule, base.query);
   const where = compiled(rule.where, ctx.config);
   const detectors = rule.detectors.map((d) => ({ name: d.name, test: compileDetector(d) }));
   let builder: EpisodeBuilder | undefined;
@@ -99,6 +104,14 @@ export const contentMatchEvaluator: RuleEvaluator<ContentMatchRule> = {
 
   evaluate(rule, unit, scope, ctx) {
     return evaluateContent(rule, unit, scope, ctx, durationMs(rule.window));
+  },
+
+  async relevant(rule, _unit, events, ctx) {
+    // only events whose text matches a detector's candidate query can fire
+    const times = events.map(ms);
+    const query = contentQuery(rule, esPredicate(rule.where, ctx.config, Math.min(...times), Math.max(...times) + 1).query);
+    const matching = await ctx.store.matchingIds(events.map((e) => e.event_id), query);
+    return events.filter((e) => matching.has(e.event_id));
   },
 
   async evidence(rule, unit, entity, windowStart, windowEnd, ctx) {

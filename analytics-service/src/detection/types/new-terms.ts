@@ -51,6 +51,10 @@ export const newTermsEvaluator: RuleEvaluator<NewTermsRule> = {
     }
   },
 
+  async relevant(rule, _unit, events) {
+    return events.filter((e) => !rule.approved.includes(String(e[rule.field])));
+  },
+
   async evidence(rule, unit, entity, windowStart, windowEnd, ctx) {
     const filter = eventFilter(rule.where, ctx.config, windowStart, windowEnd, unit.keyFields, [[entity[rule.field as EntityField]!]], true);
     const { ids, total } = await ctx.store.firstIds(filter.query, 1);

@@ -21,7 +21,7 @@ import {
   type Finding,
   type RuleEvaluator,
 } from '../evaluation.js';
-import { fieldValue, type EventDoc } from '../predicate.js';
+import { compilePredicate, fieldValue, TEXT_FIELDS, type EventDoc } from '../predicate.js';
 import type { EntityField, Predicate, SequenceRule } from '../rule-schema.js';
 import { scanEvidence, sourcesOf } from './threshold.js';
 
@@ -59,6 +59,20 @@ export const sequenceEvaluator: RuleEvaluator<SequenceRule> = {
         yield* match(rule, unit, key, events, isA, isB, differs, scope.from, scope.to, windowMs);
       }
     }
+  },
+
+  async relevant(rule, _unit, events, ctx) {
+    // events that are an A or a B; an A that depends on unfetched text is settled by Elasticsearch
+    const context = { businessHours: ctx.config.business_hours, timezone: ctx.config.timezone, missingFields: TEXT_FIELDS };
+    const isA = compilePredicate(rule.first.where, context);
+    const isB = compilePredicate(rule.then.where, context);
+    const sure = events.filter((e) => isA(e) === true || isB(e) === true);
+    const unsure = events.filter((e) => isA(e) === null && isB(e) !== true);
+    if (unsure.length === 0) return sure;
+    const times = unsure.map(ms);
+    const aQuery = esPredicate(rule.first.where, ctx.config, Math.min(...times), Math.max(...times) + 1).query;
+    const matching = await ctx.store.matchingIds(unsure.map((e) => e.event_id), aQuery);
+    return [...sure, ...unsure.filter((e) => matching.has(e.event_id))];
   },
 
   async evidence(rule, unit, entity, windowStart, windowEnd, ctx) {

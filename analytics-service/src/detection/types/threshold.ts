@@ -77,6 +77,26 @@ export const thresholdEvaluator: RuleEvaluator<ThresholdRule> = {
     }
   },
 
+  async relevant(rule, unit, events, ctx) {
+    const signal = signalOf(rule, unit);
+    if (!signal.distinct) return events;
+    // a distinct count can only rise through a value the entity has not shown within the window: skip values this
+    // process saw for the entity less than a window ago (retro-hunts and restarts evaluate everything)
+    const windowMs = windowOf(rule, signal);
+    const seen = recentValues(ctx, `${rule.id}/${signal.name}`);
+    const fresh: EventDoc[] = [];
+    for (const event of events) {
+      const value = fieldValue(event, signal.distinct);
+      const key = JSON.stringify([...unit.keyFields.map((f) => fieldValue(event, f)), value]);
+      const t = ms(event);
+      const last = seen.get(key);
+      if (last === undefined || t - last >= windowMs || t < last) fresh.push(event);
+      if (last === undefined || t > last) seen.set(key, t);
+    }
+    if (seen.size > 200_000) seen.clear();
+    return fresh;
+  },
+
   async evidence(rule, unit, entity, windowStart, windowEnd, ctx) {
     const signal = signalOf(rule, unit);
     const key = unit.keyFields.map((f) => entity[f]!);
@@ -145,6 +165,18 @@ async function distinctCandidates(ctx: EvaluationContext, query: Query, keyField
   }
   for (const entry of spans.values()) flush(entry);
   return candidates;
+}
+
+/** Per-signal memory of (entity, value) → latest time seen by streaming, kept in the engine's cache. */
+function recentValues(ctx: EvaluationContext, name: string): Map<string, number> {
+  const key = `recent-values:${name}`;
+  let entry = ctx.cache.get(key);
+  if (!entry) {
+    entry = { at: ctx.now(), value: new Map<string, number>() };
+    ctx.cache.set(key, entry);
+  }
+  entry.at = ctx.now();
+  return entry.value as Map<string, number>;
 }
 
 export function sourcesOf(fields: readonly string[]) {

@@ -112,6 +112,8 @@ export const detectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
               last_error: Type.Optional(Type.String()),
               errors: Type.Integer(),
               alerts: Type.Object({ created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer() }),
+              max_poll_ms: Type.Integer({ description: 'slowest poll so far' }),
+              rule_ms: Type.Record(Type.String(), Type.Integer(), { description: 'time spent per rule, cumulative' }),
             }),
             webhooks: Type.Object({
               targets: Type.Integer(),
