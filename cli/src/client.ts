@@ -100,7 +100,7 @@ export class AisecClient {
       body = JSON.stringify(options.body);
       headers['content-type'] = 'application/json';
     }
-    const response = await this.fetch(path, { method, headers, body: body as BodyInit | undefined, query: options.query, role: options.role, signal: options.signal });
+    const response = await this.fetch(path, { method, headers, body: body as RequestInit["body"], query: options.query, role: options.role, signal: options.signal });
     if (!response.ok) throw await this.problem(response, options.role);
     return response;
   }

@@ -1,16 +1,37 @@
 /**
- * docker-compose.yml cannot be run here (no Docker engine), so it is kept correct by validating it with
- * Debian's docker-compose and checking it uses the same Elasticsearch version, variables and paths as the tests.
+ * docker-compose.yml cannot be run here (no Docker engine), so it is kept correct by validating it with Debian's
+ * docker-compose and by checking it against what the rest of the repository says: the Elasticsearch version the
+ * tests run, the Grafana version and plugin ids of grafana-plugin/, the container paths and variables the generated
+ * Grafana provisioning expects, the service names the provisioned datasources call, and a Dockerfile that can run
+ * `npm ci` for the workspaces it builds.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { ES_VERSION } from '../elasticsearch/embedded.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Mounted host paths that are build outputs rather than files in git, with the command that makes them. */
+const BUILD_OUTPUTS: Record<string, { workspace: string; script: string }> = {
+  'grafana-plugin/dist': { workspace: 'grafana-plugin', script: 'build' },
+};
+
+interface Service {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: unknown[];
+  volumes?: Array<string | { type: string; source: string; target: string; read_only?: boolean }>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: unknown };
+}
 
 function compose(envFile: string, ...args: string[]) {
   const result = spawnSync('docker-compose', ['--env-file', envFile, '-f', join(root, 'docker-compose.yml'), 'config', ...args], {
@@ -22,19 +43,40 @@ function compose(envFile: string, ...args: string[]) {
   return result;
 }
 
-test('docker-compose.yml is valid with .env.example and matches the tested Elasticsearch', () => {
+function config(): { services: Record<string, Service> } {
   const result = compose(join(root, '.env.example'));
   assert.equal(result.status, 0, result.stderr);
-  const config = parse(result.stdout) as {
-    services: Record<string, { image?: string; environment?: Record<string, string>; ports?: unknown[]; depends_on?: Record<string, { condition: string }>; healthcheck?: unknown }>;
-  };
-  const es = config.services.elasticsearch!;
+  return parse(result.stdout) as { services: Record<string, Service> };
+}
+
+/** Volumes in either syntax (docker-compose v1 prints `source:target:mode`, v2 prints objects). */
+function volumesOf(service: Service): Array<{ bind: boolean; source: string; target: string; readOnly: boolean }> {
+  return (service.volumes ?? []).map((v) => {
+    if (typeof v !== 'string') return { bind: v.type === 'bind', source: v.source, target: v.target, readOnly: v.read_only === true };
+    const [source, target, mode] = v.split(':') as [string, string, string | undefined];
+    return { bind: source.startsWith('/') || source.startsWith('.'), source, target, readOnly: mode === 'ro' };
+  });
+}
+
+const readJson = <T>(path: string) => JSON.parse(readFileSync(join(root, path), 'utf8')) as T;
+
+function gitFiles(): Set<string> {
+  const result = spawnSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' });
+  return new Set(result.status === 0 ? result.stdout.split('\n').filter(Boolean) : []);
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+test('docker-compose.yml is valid with .env.example and matches the tested Elasticsearch', () => {
+  const { services } = config();
+  const es = services.elasticsearch!;
   assert.equal(es.image, `docker.elastic.co/elasticsearch/elasticsearch:${ES_VERSION}`, 'compose runs the Elasticsearch version the tests run');
   assert.ok(es.healthcheck, 'Elasticsearch has a healthcheck');
-  const analytics = config.services.analytics!;
+  const analytics = services['analytics-service']!;
   assert.equal(analytics.environment?.ES_URL, 'http://elasticsearch:9200');
-  assert.equal(analytics.depends_on?.elasticsearch?.condition, 'service_healthy');
-  for (const service of Object.values(config.services)) {
+  for (const service of Object.values(services)) {
     for (const port of service.ports ?? []) {
       const hostIp = typeof port === 'string' ? port.split(':')[0] : (port as { host_ip?: string }).host_ip;
       assert.equal(hostIp, '127.0.0.1', 'published ports bind to localhost only');
@@ -42,7 +84,117 @@ test('docker-compose.yml is valid with .env.example and matches the tested Elast
   }
 });
 
-test('docker-compose refuses to start without API keys', () => {
-  const result = compose('/dev/null/none', '-q');
+test('docker-compose refuses to start without API keys and a Grafana password', () => {
+  const empty = join(mkdtempSync(join(tmpdir(), 'aisec-compose-')), 'empty.env');
+  writeFileSync(empty, '');
+  const result = compose(empty, '-q');
   assert.notEqual(result.status, 0);
+  assert.match(result.stderr, /AISEC_\w+_API_KEY|GRAFANA_ADMIN_PASSWORD/);
+});
+
+test('start order follows health: Elasticsearch → analytics service → Grafana and the demo', () => {
+  const { services } = config();
+  const expected: Record<string, string[]> = { 'analytics-service': ['elasticsearch'], grafana: ['elasticsearch', 'analytics-service'], demo: ['analytics-service'] };
+  for (const [name, deps] of Object.entries(expected)) {
+    for (const dep of deps) {
+      assert.equal(services[name]!.depends_on?.[dep]?.condition, 'service_healthy', `${name} waits for ${dep} to be healthy`);
+      assert.ok(services[dep]!.healthcheck, `${dep} has a healthcheck`);
+    }
+  }
+  assert.ok(services.grafana!.healthcheck);
+});
+
+test('every mounted host path is in the repository or is a documented build output', () => {
+  const { services } = config();
+  const tracked = gitFiles();
+  for (const [name, service] of Object.entries(services)) {
+    const volumes = volumesOf(service);
+    if (name === 'grafana') assert.equal(volumes.filter((v) => v.bind).length, 3, 'Grafana mounts the plugin, provisioning and dashboards');
+    for (const volume of volumes) {
+      if (!volume.bind) continue;
+      const path = relative(root, volume.source);
+      const build = BUILD_OUTPUTS[path];
+      if (build) {
+        const scripts = readJson<{ scripts: Record<string, string> }>(`${build.workspace}/package.json`).scripts;
+        assert.ok(scripts[build.script], `${path} is made by npm run ${build.script} -w ${build.workspace}`);
+        assert.match(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), new RegExp(`npm run ${build.script} -w ${build.workspace}`), 'the compose file says how to build it');
+        continue;
+      }
+      assert.ok([...tracked].some((f) => f === path || f.startsWith(`${path}/`)), `${name} mounts ${path}, which is not in git`);
+      assert.equal(volume.readOnly, true, `${name} mounts ${path} read-only`);
+    }
+  }
+});
+
+test('Grafana: version, plugin ids and mounts agree with grafana-plugin/ and the generated provisioning', () => {
+  const { services } = config();
+  const grafana = services.grafana!;
+  const pkg = readJson<{ dependencies: Record<string, string> }>('grafana-plugin/package.json');
+  const tag = grafana.image!.split(':')[1]!;
+  assert.equal(tag, pkg.dependencies['@grafana/data'], 'Grafana runs the release the plugin is built against');
+  const app = readJson<{ id: string; includes: Array<{ path: string }>; dependencies: { grafanaDependency: string } }>('grafana-plugin/src/plugin.json');
+  const minimum = /^>=(\d+)\.(\d+)\.(\d+)$/.exec(app.dependencies.grafanaDependency)!.slice(1).map(Number);
+  const version = tag.split('.').map(Number);
+  assert.ok(version[0]! > minimum[0]! || (version[0] === minimum[0] && (version[1]! > minimum[1]! || (version[1] === minimum[1] && version[2]! >= minimum[2]!))), `${tag} satisfies ${app.dependencies.grafanaDependency}`);
+
+  const ids = [app.id, ...app.includes.map((i) => readJson<{ id: string }>(join('grafana-plugin/src', i.path)).id)];
+  assert.deepEqual(grafana.environment!.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS!.split(',').sort(), ids.sort(), 'unsigned loading is allowed for our plugin ids only');
+
+  const mounts = Object.fromEntries(volumesOf(grafana).filter((v) => v.bind).map((v) => [relative(root, v.source), v.target]));
+  assert.equal(mounts['grafana-plugin/dist'], `/var/lib/grafana/plugins/${app.id}`);
+  assert.equal(mounts['dashboards/provisioning'], '/etc/grafana/provisioning');
+  const provider = parse(readFileSync(join(root, 'dashboards/provisioning/dashboards/aisec.yaml'), 'utf8')) as { providers: Array<{ options: { path: string } }> };
+  assert.equal(mounts['dashboards/json'], provider.providers[0]!.options.path, 'dashboards are mounted where the provider reads them');
+  const home = grafana.environment!.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH!;
+  assert.ok(existsSync(join(root, 'dashboards/json', home.slice(provider.providers[0]!.options.path.length + 1))), 'the home dashboard exists');
+});
+
+test('every variable the Grafana provisioning references is set by compose, and the datasources call compose services', () => {
+  const { services } = config();
+  const environment = services.grafana!.environment!;
+  const files = filesUnder('dashboards/provisioning').filter((f) => /\.ya?ml$/.test(f));
+  assert.ok(files.length >= 4, 'provisioning files are generated');
+  const referenced = new Set<string>();
+  for (const file of files) for (const match of readFileSync(join(root, file), 'utf8').matchAll(/\$\{?([A-Z][A-Z0-9_]*)\}?/g)) referenced.add(match[1]!);
+  assert.ok(referenced.has('AISEC_GRAFANA_API_KEY'));
+  for (const variable of referenced) assert.ok(environment[variable], `Grafana's environment sets ${variable}`);
+
+  const analyticsKeys = services['analytics-service']!.environment!.AISEC_API_KEYS!.split(',');
+  assert.ok(analyticsKeys.includes(`read:${environment.AISEC_GRAFANA_API_KEY}`), 'Grafana’s key is a read key of the service');
+
+  const datasources = parse(readFileSync(join(root, 'dashboards/provisioning/datasources/aisec.yaml'), 'utf8')) as { datasources: Array<{ url: string; jsonData: { url?: string; index?: string } }> };
+  for (const ds of datasources.datasources) {
+    const url = new URL(ds.jsonData.url ?? ds.url);
+    assert.ok(services[url.hostname], `datasource host ${url.hostname} is a compose service`);
+    if (url.hostname === 'analytics-service') assert.equal(url.port, services['analytics-service']!.environment!.PORT);
+    if (ds.jsonData.index) assert.ok(ds.jsonData.index.startsWith(`${services['analytics-service']!.environment!.AISEC_INDEX_PREFIX}-`), `${ds.jsonData.index} uses the service's index prefix`);
+  }
+});
+
+test('the demo service runs `aisec demo` from the service image with an ingest key', () => {
+  const { services } = config();
+  const demo = services.demo!;
+  assert.equal(demo.image, services['analytics-service']!.image);
+  assert.deepEqual(demo.command?.slice(0, 2), ['aisec', 'demo']);
+  assert.equal(demo.environment?.AISEC_URL, 'http://analytics-service:8080');
+  assert.ok(services['analytics-service']!.environment!.AISEC_API_KEYS!.split(',').includes(`ingest:${demo.environment?.AISEC_API_KEY}`));
+});
+
+test('the Dockerfile copies every workspace manifest npm ci needs, builds in stages and runs as non-root', () => {
+  const dockerfile = readFileSync(join(root, 'analytics-service/Dockerfile'), 'utf8');
+  const workspaces = readJson<{ workspaces: string[] }>('package.json').workspaces;
+  const stages = dockerfile.split(/^FROM /m).slice(1);
+  assert.ok(stages.length >= 2, 'multi-stage');
+  for (const stage of stages.filter((s) => /npm ci/.test(s))) {
+    for (const workspace of workspaces) assert.match(stage, new RegExp(`^COPY ${workspace}/package.json ${workspace}/$`, 'm'), `a stage running npm ci copies ${workspace}/package.json`);
+    assert.match(stage, /^COPY package.json package-lock.json/m);
+  }
+  const runtime = stages.at(-1)!;
+  assert.match(runtime, /^USER node$/m, 'runs as the unprivileged node user');
+  assert.match(runtime, /^HEALTHCHECK /m);
+  assert.match(runtime, /aisec\.mjs \/usr\/local\/bin\/aisec/, 'the CLI is on the PATH for the demo service');
+  for (const path of ['analytics-service/rules', 'analytics-service/config', 'cli/bin']) assert.match(runtime, new RegExp(`^COPY ${path} ${path}$`, 'm'), `${path} is in the image`);
+  const ignored = readFileSync(join(root, '.dockerignore'), 'utf8');
+  assert.match(ignored, /\*\*\/node_modules/);
+  assert.match(ignored, /^\.data$/m, 'local data and keys stay out of the build context');
 });
