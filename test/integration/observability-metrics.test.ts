@@ -10,6 +10,8 @@ import { buildApp } from '../../analytics-service/src/app.js';
 import { loadConfig } from '../../analytics-service/src/config.js';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
 import { KEYS, postEvents, startTestService, type TestService } from '../support/service.js';
+// brings the plugin's FastifyInstance augmentation (registeredRoutes) into this program
+import type {} from '../../analytics-service/src/observability/plugin.js';
 
 let service: TestService;
 
