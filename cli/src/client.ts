@@ -2,7 +2,29 @@
  * HTTP client of the analytics service for the CLI: bearer key, JSON in and out, and errors that say what to do
  * (service unreachable, key missing or refused, role too weak, service not ready).
  */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
 export type Role = 'ingest' | 'read' | 'admin';
+
+/**
+ * Keys that `npm start` wrote for a local service (AISEC_DATA_DIR/api-keys.env, default ./.data): used only when no
+ * key is given and the service is on this machine, with the role each request needs.
+ */
+function localKeys(): Partial<Record<Role, string>> | undefined {
+  const file = join(resolve(process.env.AISEC_DATA_DIR ?? '.data'), 'api-keys.env');
+  try {
+    const line = /^AISEC_API_KEYS=(.*)$/m.exec(readFileSync(file, 'utf8'))?.[1] ?? '';
+    const keys: Partial<Record<Role, string>> = {};
+    for (const entry of line.split(',')) {
+      const [role, key] = entry.trim().split(':') as [Role, string | undefined];
+      if (key && !keys[role]) keys[role] = key;
+    }
+    return keys;
+  } catch {
+    return undefined;
+  }
+}
 
 export class CliError extends Error {
   constructor(
@@ -43,7 +65,8 @@ export interface RequestOptions {
 }
 
 const KEY_HINT =
-  'Set AISEC_API_KEY (or --api-key). With `npm start` the keys are in .data/api-keys.env; with Docker, in your .env (AISEC_*_API_KEY). An admin key can run every command.';
+  'Set AISEC_API_KEY (or --api-key). With `npm start` the keys are in .data/api-keys.env (used automatically for a local service ' +
+  'when you run aisec from the repository); with Docker, in your .env (AISEC_*_API_KEY). An admin key can run every command.';
 
 function networkProblem(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
@@ -68,10 +91,21 @@ export class AisecClient {
     return url.toString();
   }
 
+  private local: Partial<Record<Role, string>> | undefined | null = null;
+
+  private keyFor(role: Role): string | undefined {
+    if (this.options.apiKey) return this.options.apiKey;
+    const host = new URL(this.baseUrl).hostname;
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) return undefined;
+    if (this.local === null) this.local = localKeys();
+    return this.local?.[role] ?? this.local?.admin;
+  }
+
   /** fetch with the key, turning network failures into an actionable message */
   async fetch(path: string, init: RequestInit & { query?: Query; role: Role }): Promise<Response> {
     const headers = new Headers(init.headers);
-    if (this.options.apiKey) headers.set('authorization', `Bearer ${this.options.apiKey}`);
+    const key = this.keyFor(init.role);
+    if (key) headers.set('authorization', `Bearer ${key}`);
     try {
       return await fetch(this.url(path, init.query), { ...init, headers });
     } catch (error) {
@@ -119,7 +153,7 @@ export class AisecClient {
     switch (response.status) {
       case 401:
         return new ApiError(
-          this.options.apiKey ? `the service refused the API key (${message}). ${KEY_HINT}` : `AISEC_API_KEY is not set and this command needs a key with role "${role}". ${KEY_HINT}`,
+          this.keyFor(role) ? `the service refused the API key (${message}). ${KEY_HINT}` : `AISEC_API_KEY is not set and this command needs a key with role "${role}". ${KEY_HINT}`,
           401,
           body,
         );

@@ -180,3 +180,13 @@ test('baselines, content pack and demo range mode', async () => {
   const replay = await run(['backfill', join(work, 'demo.ndjson'), '--json'], 'ingest');
   assert.equal(JSON.parse(replay.stdout).duplicates, sent.accepted, 'the same seed writes the same events');
 });
+
+test('with no key given, a local service is reached with the role-matched key `npm start` wrote', async () => {
+  const dataDir = join(work, 'data');
+  await import('node:fs/promises').then((fs) => fs.mkdir(dataDir, { recursive: true }));
+  await writeFile(join(dataDir, 'api-keys.env'), `AISEC_API_KEYS=ingest:${KEYS.ingest},read:${KEYS.read},admin:${KEYS.admin}\n`, { mode: 0o600 });
+  const listed = await aisec(['alerts', 'list', '--json'], { AISEC_URL: base, AISEC_DATA_DIR: dataDir });
+  assert.equal(listed.code, 0, listed.stderr);
+  const remote = await aisec(['alerts', 'list'], { AISEC_URL: base.replace('127.0.0.1', 'aisec.invalid'), AISEC_DATA_DIR: dataDir });
+  assert.notEqual(remote.code, 0, 'never sent to another host');
+});

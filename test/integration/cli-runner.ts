@@ -14,7 +14,7 @@ export interface CliResult {
 export function aisec(args: string[], env: Record<string, string | undefined>, input?: string | Buffer, timeoutMs = 120_000): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...env },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', AISEC_DATA_DIR: '/nonexistent/aisec-test-data', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -125,7 +125,7 @@ export function registerDemo(program: Command): void {
         last = now;
         if (now >= nextCampaign && eligible.length > 0) {
           const campaign = eligible[occurrence % eligible.length]!;
-          events.push(...generator.campaign(campaign, Math.floor(start / 1000) + occurrence, now));
+          events.push(...generator.campaignNow(campaign, Math.floor(start / 1000) + occurrence, now));
           if (!json) info(`${style.yellow('campaign')} ${campaign.id}: ${campaign.title} → expect ${campaign.rules.join(', ')}`);
           occurrence++;
           nextCampaign = now + every;

@@ -170,7 +170,9 @@ export const CAMPAIGNS: Campaign[] = [
     needsHistory: false,
     events(at, ctx) {
       const ip = `198.18.${ctx.occurrence % 250}.${7 + (ctx.occurrence % 200)}`;
-      return Array.from({ length: 14 }, (_, i) => event(ctx, at + i * 8000, i, { category: 'auth_failure', severity: 'low', decision: 'block', src_ip: ip, src_country: 'BR', user_id: ctx.world.users[(i * 7 + ctx.occurrence) % ctx.world.users.length]!.id, endpoint: '/api/v1/chat' }));
+      // a leaked username list: mostly accounts that do not exist here
+      const names = ['admin', 'root', 'test', 'support', 'j.doe', 'info', 'sales', 'dev', 'ops', 'billing', 'hr', 'it', 'guest', 'api'];
+      return names.map((name, i) => event(ctx, at + i * 8000, i, { category: 'auth_failure', severity: 'low', decision: 'block', src_ip: ip, user_id: `${name}@example.com`, endpoint: '/api/v1/chat' }));
     },
   },
   {
@@ -261,4 +263,11 @@ export const CAMPAIGNS: Campaign[] = [
 export function campaignEvents(campaign: Campaign, world: World, seed: number, occurrence: number, at: number): DemoEvent[] {
   const tag = `${seed}-${campaign.id}-${occurrence}`;
   return campaign.events(at, { world, rng: new Rng(mix(seed, campaign.id, occurrence)), tag, occurrence });
+}
+
+/** The same occurrence, moved so that its last event happens at `end` (live mode never sends events from the future). */
+export function campaignEventsEndingAt(campaign: Campaign, world: World, seed: number, occurrence: number, end: number): DemoEvent[] {
+  const draft = campaignEvents(campaign, world, seed, occurrence, end);
+  const last = Math.max(...draft.map((e) => Date.parse(e.timestamp)));
+  return last <= end ? draft : campaignEvents(campaign, world, seed, occurrence, end - (last - end));
 }

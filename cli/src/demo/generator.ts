@@ -3,7 +3,7 @@
  * Pure: the same options and time range always give the same events, so a replay is recognised as duplicates.
  */
 import { backgroundEvents, type DemoEvent } from './background.js';
-import { CAMPAIGNS, campaignEvents, type Campaign } from './campaigns.js';
+import { CAMPAIGNS, campaignEvents, campaignEventsEndingAt, type Campaign } from './campaigns.js';
 import { buildWorld, type World } from './world.js';
 
 export interface DemoOptions {
@@ -30,6 +30,11 @@ export class DemoGenerator {
 
   campaign(campaign: Campaign, occurrence: number, at: number): DemoEvent[] {
     return campaignEvents(campaign, this.world, this.options.seed, occurrence, at);
+  }
+
+  /** Live mode: an occurrence whose last event happens now. */
+  campaignNow(campaign: Campaign, occurrence: number, now: number): DemoEvent[] {
+    return campaignEventsEndingAt(campaign, this.world, this.options.seed, occurrence, now);
   }
 
   /**
