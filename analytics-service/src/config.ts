@@ -1,6 +1,7 @@
 /**
  * Service configuration from environment variables, validated at start with errors that name the variable.
  */
+import { readFileSync } from 'node:fs';
 import { ROLES, type Role } from './http/auth/roles.js';
 import { CONTENT_MODES, type ContentMode } from './ingest/content-mode.js';
 import { loadDetectionSettings, type DetectionSettings } from './detection/settings.js';
@@ -166,9 +167,30 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     exports: exportSettings(env),
   };
   if (retention) config.eventsRetention = retention;
-  if (env.ES_API_KEY) config.elasticsearch.apiKey = env.ES_API_KEY;
-  if (env.ES_USERNAME) config.elasticsearch.username = env.ES_USERNAME;
-  if (env.ES_PASSWORD) config.elasticsearch.password = env.ES_PASSWORD;
-  if (env.ES_CA_FILE) config.elasticsearch.caFile = env.ES_CA_FILE;
+  Object.assign(config.elasticsearch, elasticsearchCredentials(env));
   return config;
+}
+
+/** ES_API_KEY, or ES_USERNAME with ES_PASSWORD, and ES_CA_FILE: checked here so that a typo fails at start, not as a 401 later. */
+function elasticsearchCredentials(env: Env): Pick<ElasticsearchConfig, 'apiKey' | 'username' | 'password' | 'caFile'> {
+  const out: Pick<ElasticsearchConfig, 'apiKey' | 'username' | 'password' | 'caFile'> = {};
+  const apiKey = env.ES_API_KEY?.trim();
+  const username = env.ES_USERNAME?.trim();
+  const password = env.ES_PASSWORD;
+  if (apiKey && (username || password)) throw new ConfigError('set either ES_API_KEY or ES_USERNAME/ES_PASSWORD, not both');
+  if (Boolean(username) !== Boolean(password)) throw new ConfigError('ES_USERNAME and ES_PASSWORD must be set together');
+  if (apiKey) out.apiKey = apiKey;
+  if (username && password) Object.assign(out, { username, password });
+  const caFile = env.ES_CA_FILE?.trim();
+  if (caFile) {
+    let pem: string;
+    try {
+      pem = readFileSync(caFile, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`ES_CA_FILE cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ${caFile}`);
+    }
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`ES_CA_FILE must hold PEM certificates (-----BEGIN CERTIFICATE-----): ${caFile}`);
+    out.caFile = caFile;
+  }
+  return out;
 }

@@ -6,10 +6,14 @@
  * work dir (config copy, logs, tmp, and — unless a persistent one is given — data).
  *
  * Elasticsearch refuses to run as root; when we are root the node runs as `nobody` via `setpriv`.
+ *
+ * Security is off unless `security` is given: then the node gets HTTP TLS with a CA and node certificate generated
+ * for it with `openssl`, and file-realm users created with `bin/elasticsearch-users` (see SecurityOptions).
  */
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -44,10 +48,27 @@ export interface StartOptions {
   startTimeoutMs?: number;
   /** Use this distribution home instead of calling ensureDistribution(). */
   distHome?: string;
+  /** Start with security on: HTTP TLS and file-realm users. Default: security off, plain HTTP, no auth. */
+  security?: SecurityOptions;
+}
+
+/**
+ * `xpack.security.enabled=true` with HTTP TLS from PEM files (a CA and a node certificate for localhost/127.0.0.1,
+ * generated at start with `openssl` into the node's config dir) and users of the file realm, created with
+ * `bin/elasticsearch-users useradd` as the user the node runs as. The first user waits for cluster health, so it
+ * needs the `monitor` cluster privilege (e.g. role `superuser`).
+ */
+export interface SecurityOptions {
+  users: Array<{ username: string; password: string; roles: string[] }>;
+  /** appended to the file realm's `roles.yml` (role name: descriptor, in YAML) */
+  rolesYml?: string;
 }
 
 export interface EmbeddedElasticsearch {
+  /** `https://…` when started with `security` */
   url: string;
+  /** With `security`: the PEM CA certificate that signed the node's HTTP certificate (in the work dir). */
+  caFile?: string;
   pid: number;
   dataDir: string;
   /** ES stdout/stderr; lives in the work dir, which is removed by stop(). */
@@ -350,6 +371,70 @@ function spawnWatchdog(pgid: number, tempDirs: string[]): ChildProcess {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Security: certificates and file-realm users
+
+/** A CA and a node certificate (EC P-256, SAN localhost/127.0.0.1/::1, 2 days) in `<configDir>/certs`. */
+function generateCertificates(configDir: string): { caFile: string } {
+  const certs = join(configDir, 'certs');
+  const openssl = (args: string[]) => {
+    try {
+      execFileSync('openssl', args, { cwd: certs, stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
+      throw new Error(`embedded Elasticsearch: \`openssl ${args[0]}\` failed (${err.code === 'ENOENT' ? 'openssl is not installed' : String(err.stderr ?? err.message).trim()})`);
+    }
+  };
+  mkdirSync(certs, { recursive: true });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=aisec embedded test CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  openssl(['req', ...ec, '-keyout', 'node.key', '-out', 'node.csr', '-subj', '/CN=localhost']);
+  writeFileSync(
+    join(certs, 'node.ext'),
+    'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n',
+  );
+  openssl(['x509', '-req', '-in', 'node.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'node.crt', '-days', '2', '-extfile', 'node.ext']);
+  return { caFile: join(certs, 'ca.crt') };
+}
+
+/** `bin/elasticsearch-users useradd` for each user, run as the user the node runs as (its files must stay readable to it). */
+async function addFileRealmUsers(distHome: string, configDir: string, javaHome: string, security: SecurityOptions, user: RunAs | undefined): Promise<void> {
+  if (security.rolesYml) {
+    const file = join(configDir, 'roles.yml');
+    await writeFile(file, `${await readFile(file, 'utf8').catch(() => '')}\n${security.rolesYml}\n`);
+    if (user) await chown(file, user.uid, user.gid);
+  }
+  const env = { ES_JAVA_HOME: javaHome, ES_PATH_CONF: configDir, PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' };
+  for (const u of security.users) {
+    const tool = [join(distHome, 'bin', 'elasticsearch-users'), 'useradd', u.username, '-p', u.password, '-r', u.roles.join(',')];
+    const [cmd, ...args] = user ? asUser(user, ['--reset-env', 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...tool]) : tool;
+    const { code, output } = await run(cmd!, args, user ? {} : { env: { ...process.env, ...env } });
+    if (code !== 0) throw new Error(`embedded Elasticsearch: elasticsearch-users useradd ${u.username} failed (exit ${code}):\n${tail(output, 20)}`);
+  }
+}
+
+/** GET over HTTPS with the node's CA and basic auth (fetch cannot take a CA); resolves with status and parsed body. */
+function getSecure(url: string, caFile: string, auth: { username: string; password: string }, timeoutMs: number): Promise<{ ok: boolean; body: unknown }> {
+  return new Promise((resolvePromise, reject) => {
+    const req = httpsRequest(url, { ca: readFileSync(caFile), auth: `${auth.username}:${auth.password}`, timeout: timeoutMs }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        try {
+          resolvePromise({ ok: (res.statusCode ?? 0) < 300, body: JSON.parse(text) });
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Start
 
 function tail(text: string, lines: number): string {
@@ -432,7 +517,7 @@ class StartError extends Error {
 }
 
 /**
- * Starts a single-node cluster (security off) and resolves once cluster health is yellow.
+ * Starts a single-node cluster (security off unless `opts.security`) and resolves once cluster health is yellow.
  * Auto-picked ports are retried a couple of times if they were grabbed between probing and binding.
  */
 export async function startEmbeddedElasticsearch(opts: StartOptions = {}): Promise<EmbeddedElasticsearch> {
@@ -479,8 +564,10 @@ async function startOnce(distHomeIn: string, opts: StartOptions): Promise<Embedd
   const logFile = join(logsDir, 'console.log');
 
   let configDir: string;
+  let caFile: string | undefined;
   try {
     configDir = await writeConfig(distHome, workDir);
+    if (opts.security) ({ caFile } = generateCertificates(configDir));
     if (user) {
       await chmod(workDir, 0o755); // parent (tmpdir) must be traversable; mkdtemp makes it 0700
       await chownRecursive(workDir, user);
@@ -492,6 +579,7 @@ async function startOnce(distHomeIn: string, opts: StartOptions): Promise<Embedd
         );
       }
     }
+    if (opts.security) await addFileRealmUsers(distHome, configDir, javaHome, opts.security, user);
   } catch (e) {
     await rm(workDir, { recursive: true, force: true });
     throw e;
@@ -510,7 +598,15 @@ async function startOnce(distHomeIn: string, opts: StartOptions): Promise<Embedd
     `-Epath.data=${dataDir}`,
     `-Epath.logs=${logsDir}`,
     '-Ediscovery.type=single-node',
-    '-Expack.security.enabled=false',
+    ...(opts.security
+      ? [
+          '-Expack.security.enabled=true',
+          '-Expack.security.http.ssl.enabled=true',
+          '-Expack.security.http.ssl.certificate=certs/node.crt',
+          '-Expack.security.http.ssl.key=certs/node.key',
+          '-Expack.security.http.ssl.certificate_authorities=certs/ca.crt',
+        ]
+      : ['-Expack.security.enabled=false']),
     `-Ecluster.name=${clusterName}`,
     '-Enode.name=aisec-embedded',
     '-Ecluster.routing.allocation.disk.threshold_enabled=false',
@@ -592,7 +688,12 @@ async function startOnce(distHomeIn: string, opts: StartOptions): Promise<Embedd
   installHandlers();
   live.add(entry);
 
-  const url = `http://127.0.0.1:${httpPort}`;
+  const url = `${opts.security ? 'https' : 'http'}://127.0.0.1:${httpPort}`;
+  const probe = async (path: string, timeoutMs: number): Promise<{ ok: boolean; body: unknown }> => {
+    if (opts.security) return getSecure(`${url}${path}`, caFile!, opts.security.users[0]!, timeoutMs);
+    const res = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
+    return { ok: res.ok, body: await res.json() };
+  };
   const started = Date.now();
   const failure = async (why: string): Promise<never> => {
     const log = readTail(logFile, 40);
@@ -611,10 +712,8 @@ async function startOnce(distHomeIn: string, opts: StartOptions): Promise<Embedd
     const remaining = timeoutMs - (Date.now() - started);
     if (remaining <= 0) return failure(`cluster not yellow within ${Math.round(timeoutMs / 1000)} s`);
     try {
-      const res = await fetch(`${url}/_cluster/health?wait_for_status=yellow&timeout=${Math.max(1, Math.min(5, Math.floor(remaining / 1000)))}s`, {
-        signal: AbortSignal.timeout(Math.min(remaining, 10_000)),
-      });
-      const body = (await res.json()) as { status?: string; timed_out?: boolean };
+      const res = await probe(`/_cluster/health?wait_for_status=yellow&timeout=${Math.max(1, Math.min(5, Math.floor(remaining / 1000)))}s`, Math.min(remaining, 10_000));
+      const body = res.body as { status?: string; timed_out?: boolean };
       if (res.ok && !body.timed_out && (body.status === 'yellow' || body.status === 'green')) {
         ready = true;
         break;
@@ -625,7 +724,7 @@ async function startOnce(distHomeIn: string, opts: StartOptions): Promise<Embedd
     await sleep(200);
   }
 
-  return { url, pid, dataDir, logFile, stop, exited };
+  return { url, pid, dataDir, logFile, stop, exited, ...(caFile ? { caFile } : {}) };
 }
 
 function sleep(ms: number, unref = false): Promise<void> {

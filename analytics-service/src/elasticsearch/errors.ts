@@ -38,3 +38,51 @@ export async function withAvailability<T>(what: string, call: () => Promise<T>):
     throw error;
   }
 }
+
+/** Node's TLS verification failures, as the client reports them (message text; the code is not kept). */
+const TLS_CERTIFICATE = /certificate|self[- ]signed|altnames|CERT_|unable to get (local )?issuer/i;
+/** An https URL pointed at a plain-HTTP port, or the reverse. */
+const TLS_PROTOCOL = /wrong version number|EPROTO|packet length too long/i;
+
+function reasonOf(error: errors.ResponseError): string {
+  const body = error.meta?.body as { error?: { type?: string; reason?: string } | string } | undefined;
+  const detail = typeof body?.error === 'object' ? [body.error.type, body.error.reason].filter(Boolean).join(': ') : body?.error;
+  return detail || error.message.split('\n')[0]!;
+}
+
+/**
+ * One line an operator can act on, for a failure to reach or use Elasticsearch: which setting to look at for
+ * certificate and credential problems. Never includes credentials (the client's errors carry none in their message).
+ */
+export function describeElasticsearchError(error: unknown): string {
+  const message = ((error as Error | undefined)?.message ?? String(error)).trim();
+  if (error instanceof errors.ConnectionError) {
+    if (TLS_CERTIFICATE.test(message)) {
+      return `Elasticsearch's TLS certificate is not trusted (${message}): set ES_CA_FILE to the PEM CA certificate that signed it, and use a host name in ES_URL that the certificate names`;
+    }
+    if (TLS_PROTOCOL.test(message)) {
+      return `TLS handshake with Elasticsearch failed (${message}): check that ES_URL's scheme (http/https) matches the Elasticsearch HTTP port`;
+    }
+    return `Elasticsearch unreachable: ${message}`;
+  }
+  if (error instanceof errors.ResponseError) {
+    if (error.statusCode === 401) {
+      return `Elasticsearch authentication failed (401 ${reasonOf(error)}): check ES_USERNAME/ES_PASSWORD or ES_API_KEY`;
+    }
+    if (error.statusCode === 403) {
+      return `Elasticsearch refused the request (403 ${reasonOf(error)}): the user or API key lacks a privilege the service needs (docs/hardening.md lists them)`;
+    }
+    return `Elasticsearch answered ${error.statusCode ?? '?'}: ${reasonOf(error)}`;
+  }
+  return message;
+}
+
+/**
+ * Log fields for a failure: an Elasticsearch client error as `es` (kind, status, reason; not the request and
+ * connection dump the client attaches, with its TLS material), anything else as `err` with its stack.
+ */
+export function logFields(error: unknown): Record<string, unknown> {
+  if (error instanceof errors.ResponseError) return { es: { error: error.name, statusCode: error.statusCode, reason: reasonOf(error) } };
+  if (error instanceof errors.ElasticsearchClientError) return { es: { error: error.name, reason: (error as Error).message } };
+  return { err: error };
+}

@@ -5,7 +5,7 @@
 import fp from 'fastify-plugin';
 import type { Client } from '@elastic/elasticsearch';
 import { bootstrapIndices, type BootstrapOptions, type BootstrapReport } from '../../elasticsearch/bootstrap.js';
-import { ElasticsearchUnavailableError } from '../../elasticsearch/errors.js';
+import { describeElasticsearchError, ElasticsearchUnavailableError, logFields } from '../../elasticsearch/errors.js';
 import { EventStore } from '../../elasticsearch/event-store.js';
 import type { IndexNames } from '../../elasticsearch/index-names.js';
 
@@ -60,8 +60,9 @@ export const elasticsearch = fp<ElasticsearchPluginOptions>(
           );
         }
       } catch (error) {
-        readiness.lastError = (error as Error).message;
-        app.log.warn({ err: error }, `index bootstrap failed; retrying in ${options.bootstrapRetryMs ?? 5000} ms`);
+        // certificate and credential problems name the setting to fix; /ready shows the same text
+        readiness.lastError = describeElasticsearchError(error);
+        app.log.warn(logFields(error), `index bootstrap failed: ${readiness.lastError}; retrying in ${options.bootstrapRetryMs ?? 5000} ms`);
         if (!closed) timer = setTimeout(() => void attempt(), options.bootstrapRetryMs ?? 5000);
       }
     };

@@ -1,5 +1,6 @@
 /** Liveness and readiness probes; open, no key needed. */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { describeElasticsearchError } from '../../elasticsearch/errors.js';
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -34,7 +35,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
           bootstrap: app.readiness.bootstrap,
         };
       } catch (error) {
-        return reply.code(503).send({ status: 'not_ready', reason: `Elasticsearch unreachable: ${(error as Error).message}` });
+        return reply.code(503).send({ status: 'not_ready', reason: describeElasticsearchError(error) });
       }
     },
   );
