@@ -130,7 +130,6 @@ export class StreamingDetector {
         for (const f of slice) this.seen.set(f.id, f.ingested);
         this.stats.events_processed += slice.length;
       }
-      if (backlog) newest = Math.max(this.checkpoint, ...fresh.map((f) => f.ingested));
     }
     if (newest > this.checkpoint) {
       this.checkpoint = newest;

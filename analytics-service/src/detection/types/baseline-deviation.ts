@@ -173,10 +173,6 @@ function episodes(findings: Finding[], gap: number, keyFields: readonly EntityFi
 
 // --- session cost ---
 
-interface SessionCost {
-  cost: number;
-}
-
 function sessionCostAggs() {
   return { reported: { max: { field: 'session_cost_usd' } }, summed: { sum: { field: 'cost_usd' } } };
 }
