@@ -12,6 +12,7 @@ import { loadDetectionConfig } from '../src/detection/config-schema.js';
 import { compileDetector, domainAllowed, emailDomains, findCardNumbers, ipInCidr, luhnValid, phraseMatcher } from '../src/detection/content-detectors.js';
 import type { Finding } from '../src/detection/evaluation.js';
 import { compilePredicate, TEXT_FIELDS, type EventDoc } from '../src/detection/predicate.js';
+import { WindowMemory } from '../src/detection/window-memory.js';
 
 const config = loadDetectionConfig();
 const catalogue = loadCatalogue(config);
@@ -114,4 +115,15 @@ test('alert ids are deterministic; merging only grows and keeps triage', () => {
   assert.equal(grown.recommended_action, 'block_user');
   const smaller = mergedAlert(grown, { ...finding, observed: 2 }, { count: 11, ids: finding.eventIds }, 'even later');
   assert.equal(smaller, grown, 'a partial re-run never shrinks an alert');
+});
+
+test('streaming window memory is trusted only after a full window and bounds every window containing an event', () => {
+  const memory = new WindowMemory(60_000, 1_000_000);
+  assert.equal(memory.trusted(1_030_000), false, 'events before the memory started may share this window');
+  assert.equal(memory.trusted(1_060_000), true);
+  for (const t of [1_100_000, 1_169_000, 1_110_000]) memory.add('u', t, t);
+  assert.equal(memory.countBetween('u', 1_110_000 - 60_000, 1_110_000 + 60_000), 3, 'out-of-order events count too');
+  assert.equal(memory.countBetween('v', 0, Number.MAX_SAFE_INTEGER), 0);
+  memory.add('u', 1_400_000, 1_400_000);
+  assert.equal(memory.countBetween('u', 0, Number.MAX_SAFE_INTEGER), 1, 'events more than two windows behind the newest are forgotten');
 });

@@ -51,7 +51,7 @@ export class DetectionEngine {
   constructor(options: EngineOptions) {
     this.catalogue = options.catalogue;
     this.writer = new AlertWriter(options.alerts, options.notify);
-    this.ctx = { store: options.store, config: options.catalogue.config, cache: new Map(), now: options.now ?? Date.now };
+    this.ctx = { store: options.store, config: options.catalogue.config, cache: new Map(), memory: new Map(), now: options.now ?? Date.now };
   }
 
   enabledRules(ids?: readonly string[]): Rule[] {

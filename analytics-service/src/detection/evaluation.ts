@@ -17,6 +17,8 @@ export interface EvaluationContext {
   config: DetectionConfig;
   /** caches that outlive one evaluation (baselines); owned by the engine */
   cache: Map<string, { at: number; value: unknown }>;
+  /** what streaming remembers between polls (window-memory.ts, recent distinct values) */
+  memory: Map<string, unknown>;
   now: () => number;
 }
 

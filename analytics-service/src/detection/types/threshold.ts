@@ -25,6 +25,7 @@ import {
   type RuleEvaluator,
 } from '../evaluation.js';
 import { fieldValue, type EventDoc } from '../predicate.js';
+import { windowMemory } from '../window-memory.js';
 import type { EntityField, ThresholdRule, ThresholdSignal } from '../rule-schema.js';
 
 const CANDIDATE_BATCH = 100;
@@ -79,22 +80,35 @@ export const thresholdEvaluator: RuleEvaluator<ThresholdRule> = {
 
   async relevant(rule, unit, events, ctx) {
     const signal = signalOf(rule, unit);
-    if (!signal.distinct) return events;
-    // a distinct count can only rise through a value the entity has not shown within the window: skip values this
-    // process saw for the entity less than a window ago (retro-hunts and restarts evaluate everything)
     const windowMs = windowOf(rule, signal);
-    const seen = recentValues(ctx, `${rule.id}/${signal.name}`);
-    const fresh: EventDoc[] = [];
-    for (const event of events) {
-      const value = fieldValue(event, signal.distinct);
-      const key = JSON.stringify([...unit.keyFields.map((f) => fieldValue(event, f)), value]);
-      const t = ms(event);
-      const last = seen.get(key);
-      if (last === undefined || t - last >= windowMs || t < last) fresh.push(event);
-      if (last === undefined || t > last) seen.set(key, t);
+    const name = `${rule.id}/${signal.name}`;
+    if (signal.distinct) {
+      // a distinct count can only rise through a value the entity has not shown within the window: skip values
+      // this process saw for the entity less than a window ago (retro-hunts and restarts evaluate everything)
+      const seen = recentValues(ctx, name);
+      const fresh: EventDoc[] = [];
+      for (const event of events) {
+        const key = JSON.stringify([...unit.keyFields.map((f) => fieldValue(event, f)), fieldValue(event, signal.distinct)]);
+        const t = ms(event);
+        const last = seen.get(key);
+        if (last === undefined || t - last >= windowMs || t < last) fresh.push(event);
+        if (last === undefined || t > last) seen.set(key, t);
+      }
+      if (seen.size > 200_000) seen.clear();
+      return fresh;
     }
-    if (seen.size > 200_000) seen.clear();
-    return fresh;
+    // counts: an event matters only if some window containing it may pass the threshold; every window containing
+    // an event at t lies within (t − W, t + W), whose count (from memory, once trusted) bounds them all
+    const check = compiled(signal.where, ctx.config);
+    const memory = windowMemory(ctx, name, windowMs);
+    const exact = events.filter((e) => check(e) === true);
+    const keyOf = (e: EventDoc) => JSON.stringify(unit.keyFields.map((f) => fieldValue(e, f)));
+    for (const event of exact) memory.add(keyOf(event), ms(event), ctx.now());
+    return events.filter((event) => {
+      if (check(event) !== true) return true; // undecided without text: let Elasticsearch decide
+      const t = ms(event);
+      return !memory.trusted(t) || passes(signal, memory.countBetween(keyOf(event), t - windowMs, t + windowMs));
+    });
   },
 
   async evidence(rule, unit, entity, windowStart, windowEnd, ctx) {
@@ -170,13 +184,12 @@ async function distinctCandidates(ctx: EvaluationContext, query: Query, keyField
 /** Per-signal memory of (entity, value) → latest time seen by streaming, kept in the engine's cache. */
 function recentValues(ctx: EvaluationContext, name: string): Map<string, number> {
   const key = `recent-values:${name}`;
-  let entry = ctx.cache.get(key);
-  if (!entry) {
-    entry = { at: ctx.now(), value: new Map<string, number>() };
-    ctx.cache.set(key, entry);
+  let values = ctx.memory.get(key) as Map<string, number> | undefined;
+  if (!values) {
+    values = new Map<string, number>();
+    ctx.memory.set(key, values);
   }
-  entry.at = ctx.now();
-  return entry.value as Map<string, number>;
+  return values;
 }
 
 export function sourcesOf(fields: readonly string[]) {
