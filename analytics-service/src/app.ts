@@ -46,6 +46,8 @@ export async function buildApp({ config, es, logger }: AppDependencies): Promise
   const app = Fastify({
     ...(isLoggerInstance(logger) ? { loggerInstance: logger } : { logger: logger ?? redactedLogOptions(config.logLevel) }),
     bodyLimit: config.bodyLimitBytes,
+    // onReady waits for the index bootstrap; on a loaded machine that can take longer than Fastify's 10 s default
+    pluginTimeout: 120_000,
     requestIdHeader: 'x-request-id',
     genReqId: generateRequestId,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },

@@ -29,10 +29,15 @@ before(async () => {
   const { port } = proxy.address() as net.AddressInfo;
   service = await startTestService('slow', {
     ES_URL: `http://127.0.0.1:${port}`,
-    ES_REQUEST_TIMEOUT_MS: '500',
+    ES_REQUEST_TIMEOUT_MS: '1000',
     AISEC_MAX_CONCURRENT_INGEST: '4',
     AISEC_DETECTION_STREAMING: 'false',
   });
+  // slow Elasticsearch down only once the service is fully up (bootstrap retries on its own otherwise)
+  for (let i = 0; i < 120; i++) {
+    if ((await service.request(null, { method: 'GET', url: '/ready' })).statusCode === 200) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 });
 
 after(async () => {
@@ -45,7 +50,7 @@ const batch = (name: string, n: number) =>
   Array.from({ length: n }, (_, i) => ({ timestamp: '2026-05-01T00:00:00Z', category: 'request', event_id: `${name}-${i}`, input_text: 'x'.repeat(500) }));
 
 test('a timed-out write is a 503 with Retry-After that claims nothing', async () => {
-  delayMs = 2000;
+  delayMs = 3000;
   const response = await postEvents(service, batch('slow', 10));
   assert.equal(response.statusCode, 503);
   assert.ok(Number(response.headers['retry-after']) > 0);
@@ -54,7 +59,7 @@ test('a timed-out write is a 503 with Retry-After that claims nothing', async ()
 });
 
 test('under a pile-up, requests beyond the concurrency limit are refused at once instead of buffered', async () => {
-  delayMs = 2000;
+  delayMs = 3000;
   const started = Date.now();
   const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => postEvents(service, batch(`pile-${i}`, 50))));
   assert.ok(responses.every((r) => r.statusCode === 503), 'nothing is accepted while Elasticsearch cannot answer');

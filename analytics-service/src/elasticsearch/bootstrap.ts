@@ -108,32 +108,35 @@ export async function bootstrapIndices(es: Client, names: IndexNames, options: B
   }
   const report: BootstrapReport = { schemaVersion: SCHEMA_VERSION, ingestPipeline: pipeline, templatesWritten: [], indicesCreated: [] };
 
-  for (const spec of templateSpecs(names, options, pipeline)) {
-    const installed = await installedVersion(es, spec.name);
-    if (installed && installed.version > SCHEMA_VERSION) {
-      throw new Error(
-        `index template ${spec.name} has schema version ${installed.version}, newer than this service's ${SCHEMA_VERSION}: upgrade the service`,
-      );
-    }
-    if (!installed || installed.version < SCHEMA_VERSION || installed.pipeline !== pipeline) {
-      await es.indices.putIndexTemplate(spec.body);
-      report.templatesWritten.push(spec.name);
-    }
-    const exists = await es.indices.exists({ index: spec.index });
-    const mappings = spec.body.template?.mappings;
-    if (!exists) {
-      if (spec.dataStream) {
-        // Elastic's minimal distribution lacks the data stream REST API (405); there the first write creates it
-        const created = await es.indices.createDataStream({ name: spec.index }, { ignore: [400, 405], meta: true });
-        if (created.statusCode === 200) report.indicesCreated.push(spec.index);
-      } else {
-        await es.indices.create({ index: spec.index }, { ignore: [400] });
-        report.indicesCreated.push(spec.index);
-      }
-    } else if (mappings?.properties && report.templatesWritten.includes(spec.name)) {
-      // additive upgrade of an existing index or data stream
-      await es.indices.putMapping({ index: spec.index, properties: mappings.properties });
-    }
-  }
+  // the templates are independent: install them side by side (bootstrap time is start-up time)
+  await Promise.all(templateSpecs(names, options, pipeline).map((spec) => installTemplate(es, spec, report)));
   return report;
+}
+
+async function installTemplate(es: Client, spec: TemplateSpec, report: BootstrapReport): Promise<void> {
+  const installed = await installedVersion(es, spec.name);
+  if (installed && installed.version > SCHEMA_VERSION) {
+    throw new Error(
+      `index template ${spec.name} has schema version ${installed.version}, newer than this service's ${SCHEMA_VERSION}: upgrade the service`,
+    );
+  }
+  if (!installed || installed.version < SCHEMA_VERSION || installed.pipeline !== report.ingestPipeline) {
+    await es.indices.putIndexTemplate(spec.body);
+    report.templatesWritten.push(spec.name);
+  }
+  const exists = await es.indices.exists({ index: spec.index });
+  const mappings = spec.body.template?.mappings;
+  if (!exists) {
+    if (spec.dataStream) {
+      // Elastic's minimal distribution lacks the data stream REST API (405); there the first write creates it
+      const created = await es.indices.createDataStream({ name: spec.index }, { ignore: [400, 405], meta: true });
+      if (created.statusCode === 200) report.indicesCreated.push(spec.index);
+    } else {
+      await es.indices.create({ index: spec.index }, { ignore: [400] });
+      report.indicesCreated.push(spec.index);
+    }
+  } else if (mappings?.properties && report.templatesWritten.includes(spec.name)) {
+    // additive upgrade of an existing index or data stream
+    await es.indices.putMapping({ index: spec.index, properties: mappings.properties });
+  }
 }
