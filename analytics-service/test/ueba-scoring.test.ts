@@ -17,6 +17,14 @@ import {
 import type { BaselineDocument } from '../src/ueba/baseline-document.js';
 import { reviewerAgrees } from '../src/assurance/judge-drift.js';
 
+/** erfc for the test's own check, by numerical integration (independent of the service's Chebyshev fit). */
+function erfcLike(x: number): number {
+  let sum = 0;
+  const step = 1e-4;
+  for (let t = x; t < x + 12; t += step) sum += Math.exp(-(t + step / 2) * (t + step / 2)) * step;
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+
 const MONDAY_10 = 10;
 const SUNDAY_11 = 6 * 24 + 11;
 
@@ -116,15 +124,24 @@ test('token shift: the median of an hour against the baseline median, with the s
   const shift = scoreTokenShift(baseline(), hour(24 + 11), { requests: 8, tokens_out_median: 900, tokens_in_median: 410 }, params)!;
   assert.equal(shift.feature, 'tokens_out_median');
   assert.equal(shift.expected, 350);
-  const se = (1.2533 * 1.4826 * 57) / Math.sqrt(8);
-  assert.ok(Math.abs(shift.spread - se) < 1e-9);
-  assert.match(shift.explanation, /z = /);
+  // log scale: σ = ln(p95 / median) / 1.645 = ln(520/350)/1.645; standard error of the median of 8 = 1.2533·σ/√8
+  const se = (1.2533 * (Math.log(520 / 350) / 1.645)) / Math.sqrt(8);
+  assert.ok(Math.abs(shift.spread - 350 * Math.expm1(se)) < 1e-9);
+  assert.ok(Math.abs(shift.log10_probability - Math.log10(0.5 * erfcLike(Math.log(900 / 350) / se / Math.SQRT2))) < 0.05);
+  assert.match(shift.explanation, /z = .* on the log scale/);
+  // a skewed baseline (p95 3× the median) needs far more than 2.75× over 8 requests
+  const skewed = baseline({ tokens_out: { count: 1600, median: 590, mad: 234, p95: 1694 } });
+  assert.equal(scoreTokenShift(skewed, hour(24 + 11), { requests: 8, tokens_out_median: 1623 }, params), undefined);
 });
 
-test('cost spike needs 5× the median active hour and more than its p99', () => {
+test('cost spike needs 5× the median active hour, more than its p99, and a log-scale z to match', () => {
   const params = paramsFor('cost_spike');
   assert.equal(scoreCostSpike(baseline(), hour(24 + 11), 0.13, 20, params), undefined);
-  assert.ok(scoreCostSpike(baseline(), hour(24 + 11), 0.9, 140, params));
+  const spike = scoreCostSpike(baseline(), hour(24 + 11), 0.9, 140, params)!;
+  assert.ok(spike.score > 70 && spike.score < 80, `ln(20) / (ln(0.11/0.045)/1.645) = 5.5σ: ${spike.score}`);
+  // a user whose busy hours routinely cost several times the median is judged on that spread
+  const bursty = baseline({ hourly_cost_usd: { count: 200, median: 0.065, mad: 0.03, p95: 0.19, p99: 0.3 } });
+  assert.equal(scoreCostSpike(bursty, hour(24 + 11), 0.33, 16, params), undefined);
 });
 
 test('first seen: a new value after enough history, scored by Good–Turing', () => {
@@ -144,8 +161,10 @@ test('first seen: a new value after enough history, scored by Good–Turing', ()
 
 test('off-profile hours: never-active hours alert, the hour after work does not', () => {
   const params = paramsFor('off_profile_hours');
-  assert.ok(scoreOffProfileHours(baseline(), hour(24 + 3), 8, params));
+  assert.ok(scoreOffProfileHours(baseline(), hour(24 + 3), 12, params));
+  assert.equal(scoreOffProfileHours(baseline(), hour(24 + 3), 7, params), undefined, 'a short late session is not enough');
   assert.equal(scoreOffProfileHours(baseline(), hour(24 + 18), 8, params), undefined, 'next to working hours: smoothed share is high');
+  assert.equal(scoreOffProfileHours(baseline(), hour(24 + 19), 8, params), undefined, 'two hours late still is');
   assert.equal(scoreOffProfileHours(baseline(), hour(24 + 3), 2, params), undefined, 'a stray request or two');
   assert.equal(scoreOffProfileHours(baseline(), hour(SUNDAY_11), 8, params), undefined, 'weekend in normal hours');
 });

@@ -49,7 +49,7 @@ before(async () => {
   SHIFT_HOURS.forEach((h, i) => events.push(...burst(shifter, h, 8, 10 + i, 'shift', { tokensOutFactor: 2.5 })));
   events.push(...burst(traveller, TRAVEL_HOUR, 5, 2, 'travel', { country: 'BR' }));
   events.push(...burst(explorer, NEW_MODEL_HOUR, 4, 3, 'model', { model: 'mistral-large' }));
-  events.push(...burst(nightowl, NIGHT_HOUR, 8, 4, 'night'));
+  events.push(...burst(nightowl, NIGHT_HOUR, 12, 4, 'night'));
   // a new user: three days of ordinary traffic, then the same burst as the spike
   events.push(...userTraffic(newbie, NEWBIE_START, WEEK5_END, 200));
   events.push(...burst(newbie, NEWBIE_START + 2 * DAY + 11 * HOUR, 140, 5, 'newbie'));

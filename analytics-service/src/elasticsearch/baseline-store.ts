@@ -44,6 +44,19 @@ export class BaselineStore {
     readonly index: string,
   ) {}
 
+  private readonly known = new Map<EntityKind, number>();
+
+  /** Whether any baseline of this kind exists (a positive answer is remembered; a negative one for 30 s). */
+  async hasAny(kind: EntityKind): Promise<boolean> {
+    const checked = this.known.get(kind);
+    if (checked === Infinity || (checked !== undefined && Date.now() - checked < 30_000)) return checked === Infinity;
+    const response = await withAvailability('baseline count', () =>
+      this.es.count({ index: this.index, ignore_unavailable: true, allow_no_indices: true, query: { term: { entity_kind: kind } } }),
+    );
+    this.known.set(kind, response.count > 0 ? Infinity : Date.now());
+    return response.count > 0;
+  }
+
   async get(kind: EntityKind, id: string): Promise<BaselineDocument | undefined> {
     const found = await withAvailability('baseline read', () =>
       this.es.get<BaselineDocument>({ index: this.index, id: baselineDocumentId(kind, id) }, { ignore: [404] }),
@@ -73,6 +86,7 @@ export class BaselineStore {
     const response = await withAvailability('baseline write', () => this.es.bulk({ operations, refresh }));
     timing?.add(response);
     assertBulkOk(response, 'baseline write');
+    for (const doc of documents) this.known.set(doc.entity_kind, Infinity);
   }
 
   /** Sets risk fields on existing baselines; entities without a baseline are skipped and counted. */

@@ -121,9 +121,21 @@ export interface TokenObservation {
 }
 
 /**
- * ueba_token_shift: the median tokens per request in one hour against the entity's baseline median. The
- * spread is the standard error of a median of n requests, σ̂ = 1.4826·MAD, so a one-off long answer does not
- * count but a sustained shift does — well before it reaches the endpoint-level exfiltration rule's 5×.
+ * Spread of log(value) for a right-skewed distribution (tokens, cost), read from its median and p95 as a
+ * log-normal would have it: σ = ln(p95 / median) / 1.645; from the MAD when p95 is missing. Never below `floor`.
+ */
+export function logSigma(distribution: Distribution, floor: number): number {
+  const median = distribution.median ?? 0;
+  if (median <= 0) return floor;
+  if (distribution.p95 !== undefined && distribution.p95 > median) return Math.max(Math.log(distribution.p95 / median) / 1.645, floor);
+  return Math.max(Math.log1p((MAD_TO_SD * (distribution.mad ?? 0)) / median), floor);
+}
+
+/**
+ * ueba_token_shift: the median tokens per request in one hour against the entity's baseline median. Token counts
+ * are right-skewed, so the test is on the log scale: the hour's log-median against the baseline's, with the
+ * standard error of a median of n requests, 1.2533·σ/√n, σ read from the baseline's median and p95. A one-off long
+ * answer does not count; a sustained shift does — well before it reaches the endpoint-level exfiltration rule's 5×.
  */
 export function scoreTokenShift(baseline: BaselineDocument, hour: ScoredHour, observation: TokenObservation, params: UebaParams): AnomalyCandidate | undefined {
   if (baseline.history_days < params.min_history_days || observation.requests < params.min_requests) return undefined;
@@ -131,15 +143,15 @@ export function scoreTokenShift(baseline: BaselineDocument, hour: ScoredHour, ob
   for (const feature of ['tokens_out', 'tokens_in'] as const) {
     const observed = observation[`${feature}_median`];
     const distribution: Distribution = baseline[feature];
-    if (observed === undefined || distribution.count < params.min_baseline_requests || distribution.median === undefined) continue;
+    if (observed === undefined || distribution.count < params.min_baseline_requests || !distribution.median) continue;
     const expected = distribution.median;
     if (observed < params.min_ratio * expected) continue;
-    const sigma = Math.max(MAD_TO_SD * (distribution.mad ?? 0), 0.05 * expected, 1);
-    const spread = (MEDIAN_SE_FACTOR * sigma) / Math.sqrt(observation.requests);
-    const z = (observed - expected) / spread;
+    const standardError = (MEDIAN_SE_FACTOR * logSigma(distribution, 0.05)) / Math.sqrt(observation.requests);
+    const z = Math.log(observed / expected) / standardError;
     const logP = logNormalUpperTail(z);
     const score = scoreFromLogProbability(logP);
     if (score < params.min_score || (best && best.score >= score)) continue;
+    const spread = expected * Math.expm1(standardError);
     best = candidate('token_shift', hour, baseline, {
       feature: `${feature}_median`,
       observed,
@@ -152,24 +164,29 @@ export function scoreTokenShift(baseline: BaselineDocument, hour: ScoredHour, ob
       explanation:
         `median ${feature} per request was ${formatNumber(observed)} over ${observation.requests} requests in the hour from ` +
         `${slotLabel(hour.slot)} (${baseline.time_zone}), ${formatNumber(observed / expected)}× the baseline median ` +
-        `${formatNumber(expected)} (MAD ${formatNumber(distribution.mad ?? 0)}, p95 ${formatNumber(distribution.p95 ?? 0)}; ` +
-        `standard error of this hour's median ${formatNumber(spread)}, z = ${formatNumber(z)}); chance ${oneIn(logP)}.`,
+        `${formatNumber(expected)} (p95 ${formatNumber(distribution.p95 ?? 0)}; one standard error of this hour's median: ×${formatNumber(Math.exp(standardError))}, ` +
+        `z = ${formatNumber(z)} on the log scale); chance ${oneIn(logP)}.`,
     });
   }
   return best;
 }
 
-/** ueba_cost_spike: spend in one hour against the entity's spend per active hour (median, MAD, p99). */
+/**
+ * ueba_cost_spike: spend in one hour against the entity's spend per active hour, on the log scale (hourly spend is
+ * right-skewed): z = ln(observed / median) / σ, σ from the median and p95 of its active hours. Also needs
+ * `min_ratio`× the median and more than the hourly p99.
+ */
 export function scoreCostSpike(baseline: BaselineDocument, hour: ScoredHour, observedCost: number, requests: number, params: UebaParams): AnomalyCandidate | undefined {
   const hourly = baseline.hourly_cost_usd;
-  if (!hasHistory(baseline, params) || hourly.count < params.min_active_hours || hourly.median === undefined) return undefined;
+  if (!hasHistory(baseline, params) || hourly.count < params.min_active_hours || !hourly.median) return undefined;
   const expected = hourly.median;
-  if (observedCost < params.min_ratio * expected || observedCost <= (hourly.p99 ?? 0) || observedCost <= 0) return undefined;
-  const spread = Math.max(MAD_TO_SD * (hourly.mad ?? 0), 0.1 * expected, 1e-4);
-  const z = (observedCost - expected) / spread;
+  if (observedCost < params.min_ratio * expected || observedCost <= (hourly.p99 ?? 0)) return undefined;
+  const sigma = logSigma(hourly, 0.1);
+  const z = Math.log(observedCost / expected) / sigma;
   const logP = logNormalUpperTail(z);
   const score = scoreFromLogProbability(logP);
   if (score < params.min_score) return undefined;
+  const spread = expected * Math.expm1(sigma);
   return candidate('cost_spike', hour, baseline, {
     feature: 'cost_usd_per_hour',
     observed: observedCost,
@@ -180,8 +197,8 @@ export function scoreCostSpike(baseline: BaselineDocument, hour: ScoredHour, obs
     event_count: requests,
     explanation:
       `spent $${formatNumber(observedCost)} in the hour from ${slotLabel(hour.slot)} (${baseline.time_zone}) over ${requests} requests, ` +
-      `${formatNumber(observedCost / expected)}× the median active hour $${formatNumber(expected)} ± ${formatNumber(spread)} ` +
-      `(p99 $${formatNumber(hourly.p99 ?? 0)}); chance ${oneIn(logP)}.`,
+      `${formatNumber(observedCost / expected)}× the median active hour $${formatNumber(expected)} (one log-scale σ: ×${formatNumber(Math.exp(sigma))}; ` +
+      `p99 $${formatNumber(hourly.p99 ?? 0)}; z = ${formatNumber(z)}); chance ${oneIn(logP)}.`,
   });
 }
 
@@ -244,15 +261,16 @@ export function scoreFirstSeen(
 
 /**
  * ueba_off_profile_hours: activity at an hour of day where the entity is (almost) never active. The share of
- * past active hours at this hour of day is smoothed over ±1 hour and Laplace-corrected, so working late by an
- * hour is not an alert and weekends in normal hours never are.
+ * past active hours at this hour of day is smoothed over ±2 hours and Laplace-corrected, so working late by an
+ * hour or two is not an alert and weekends in normal hours never are.
  */
 export function scoreOffProfileHours(baseline: BaselineDocument, hour: ScoredHour, observed: number, params: UebaParams): AnomalyCandidate | undefined {
   if (!hasHistory(baseline, params) || observed < params.min_requests) return undefined;
   const byHour = baseline.profile.hour_of_day_active_hours;
   const h = hour.slot % 24;
   const at = (i: number) => byHour[(i + 24) % 24] ?? 0;
-  const smoothed = 0.5 * at(h) + 0.25 * (at(h - 1) + at(h + 1));
+  // sessions spill over hour boundaries: the hours around count too (weights .4, .2, .1; they sum to 1)
+  const smoothed = 0.4 * at(h) + 0.2 * (at(h - 1) + at(h + 1)) + 0.1 * (at(h - 2) + at(h + 2));
   const share = (smoothed + 0.5) / (baseline.active_hours + 12);
   if (share > params.max_hour_share) return undefined;
   const logP = Math.log(share);
@@ -286,10 +304,16 @@ export interface PeerValue {
   ownTypical?: number;
 }
 
+/** Smallest spread of log(1 + value) among peers: a factor of about 1.3, so identical peers do not make everyone an outlier. */
+export const MIN_LOG_SPREAD = 0.25;
+
 /**
  * ueba_peer_outlier: one user against the active members of their peer group (department) in the same hour —
  * population analysis that needs no history of the user, so it covers new users too. Peers share the hour, so
- * Monday rushes and quiet weekends cancel out. A user whose own baseline is just as high is not an outlier.
+ * Monday rushes and quiet weekends cancel out. Per-user volumes are heavy-tailed, so the comparison is made on
+ * log(1 + value) with the median and MAD of the peers, and the tail probability is multiplied by the number of
+ * peers (the chance that *any* member of a group that size would stand out this far). A user whose own baseline
+ * is as high is not an outlier.
  */
 export function scorePeerOutliers(
   group: string,
@@ -299,22 +323,25 @@ export function scorePeerOutliers(
   params: UebaParams,
 ): AnomalyCandidate[] {
   if (members.length < params.min_peers) return [];
-  const values = members.map((m) => m.value).sort((a, b) => a - b);
   const middle = (sorted: number[]) => {
     const n = sorted.length;
     return n % 2 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
   };
-  const peerMedian = middle(values);
-  const mad = middle(values.map((v) => Math.abs(v - peerMedian)).sort((a, b) => a - b));
-  const spread = Math.max(MAD_TO_SD * mad, 0.1 * peerMedian, 1);
+  const ascending = (values: number[]) => [...values].sort((a, b) => a - b);
+  const peerMedian = middle(ascending(members.map((m) => m.value)));
+  const logs = ascending(members.map((m) => Math.log1p(m.value)));
+  const logMedian = middle(logs);
+  const logSpread = Math.max(MAD_TO_SD * middle(ascending(logs.map((v) => Math.abs(v - logMedian)))), MIN_LOG_SPREAD);
   const out: AnomalyCandidate[] = [];
   for (const member of members) {
     if (member.value < params.min_ratio * Math.max(peerMedian, 1)) continue;
     if (member.ownTypical !== undefined && member.ownTypical >= params.min_ratio * Math.max(peerMedian, 1)) continue;
-    const z = (member.value - peerMedian) / spread;
-    const logP = logNormalUpperTail(z);
+    const z = (Math.log1p(member.value) - logMedian) / logSpread;
+    const logP = Math.min(0, logNormalUpperTail(z) + Math.log(members.length));
     const score = scoreFromLogProbability(logP);
     if (score < params.min_score) continue;
+    // the spread in the feature's unit: one log-spread around the median
+    const spread = Math.expm1(logMedian + logSpread) - Math.expm1(logMedian);
     const scored: ScoredHour = { ...hour, kind: 'user', id: member.id };
     const found = candidate('peer_outlier', scored, undefined, {
       feature: `${feature}_per_hour`,
@@ -328,8 +355,8 @@ export function scorePeerOutliers(
       extra_fields: { user_department: group },
       explanation:
         `${formatNumber(member.value)} ${feature === 'requests' ? 'requests' : 'output tokens'} in the hour from ${slotLabel(hour.slot)}, ` +
-        `${formatNumber(member.value / Math.max(peerMedian, 1))}× the median ${formatNumber(peerMedian)} ± ${formatNumber(spread)} of the ` +
-        `${members.length} active members of department "${group}" in that hour; chance ${oneIn(logP)}.`,
+        `${formatNumber(member.value / Math.max(peerMedian, 1))}× the median ${formatNumber(peerMedian)} of the ${members.length} active members of ` +
+        `department "${group}" in that hour (log-scale z = ${formatNumber(z)}); chance that any of them stands out this far ${oneIn(logP)}.`,
     });
     // the population of the same hour is the baseline
     found.baseline_window = { start: found.window_start, end: found.window_end };

@@ -104,7 +104,7 @@ export const DEFAULT_PARAMS: Record<UebaAnomaly, UebaParams> = (() => {
     cost_spike: { ...base, min_ratio: 5, entity_kinds: ['user', 'agent'] },
     new_country: { ...base, min_history_days: 7, min_score: 0 },
     new_model_for_user: { ...base, min_history_days: 7, min_score: 0 },
-    off_profile_hours: { ...base, min_active_hours: 40, min_score: 0 },
+    off_profile_hours: { ...base, min_active_hours: 40, min_requests: 10, min_score: 0 },
     peer_outlier: { ...base, min_ratio: 5 },
   };
 })();

@@ -74,26 +74,33 @@ export function hoursCovering(calendar: HourOfWeekCalendar, from: number, to: nu
 interface HourlyBucket {
   key: { entity: string; hour: number };
   doc_count: number;
-  tokens_out: { values: Array<{ key: number; value: number | null }> };
-  tokens_in: { values: Array<{ key: number; value: number | null }> };
-  cost: { value: number | null };
+  /** present when a token-shift rule is run */
+  tokens_out?: { values: Array<{ key: number; value: number | null }> };
+  tokens_in?: { values: Array<{ key: number; value: number | null }> };
+  /** present when a cost-spike rule is run */
+  cost?: { value: number | null };
 }
 
-const median = (agg: HourlyBucket['tokens_out']) => agg.values.find((v) => v.key === 50)?.value ?? undefined;
+const median = (agg: HourlyBucket['tokens_out']) => agg?.values.find((v) => v.key === 50)?.value ?? undefined;
 
 async function* hourlyCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, kind: EntityKind, hours: { from: number; to: number }, scope: UebaScope, rules: UebaRuleRun[], timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
   const field = ENTITY_FIELD[kind];
+  // nothing to score against until baselines of this kind exist (a fresh install, or a hunt before the first rebuild)
+  if (!(await ctx.baselines.hasAny(kind))) return;
+  // per-hour medians are the costly part: ask only for what the rules being run read
+  const aggs: Record<string, estypes.AggregationsAggregationContainer> = {};
+  if (rules.some((r) => r.anomaly === 'token_shift')) {
+    aggs.tokens_out = { percentiles: { field: 'tokens_out', percents: [50], keyed: false } };
+    aggs.tokens_in = { percentiles: { field: 'tokens_in', percents: [50], keyed: false } };
+  }
+  if (rules.some((r) => r.anomaly === 'cost_spike')) aggs.cost = { sum: { field: 'cost_usd' } };
   const pages = compositePages<HourlyBucket>(
     ctx.es,
     {
       index: ctx.eventsIndex,
       query: { bool: { filter: [range(hours.from, hours.to), REQUEST, ...scopeFilters(field, scope)] } },
       sources: [{ entity: { terms: { field } } }, { hour: { date_histogram: { field: '@timestamp', fixed_interval: '1h', time_zone: ctx.timeZone } } }],
-      aggs: {
-        tokens_out: { percentiles: { field: 'tokens_out', percents: [50], keyed: false } },
-        tokens_in: { percentiles: { field: 'tokens_in', percents: [50], keyed: false } },
-        cost: { sum: { field: 'cost_usd' } },
-      },
+      aggs,
       pageSize: ctx.pageSize ?? 2000,
     },
     timing,
@@ -109,7 +116,7 @@ async function* hourlyCandidates(ctx: UebaEvaluationContext, calendar: HourOfWee
         let found: AnomalyCandidate | undefined;
         if (anomaly === 'volume_spike') found = scoreVolumeSpike(baseline, hour, bucket.doc_count, params);
         else if (anomaly === 'off_profile_hours') found = scoreOffProfileHours(baseline, hour, bucket.doc_count, params);
-        else if (anomaly === 'cost_spike') found = scoreCostSpike(baseline, hour, bucket.cost.value ?? 0, bucket.doc_count, params);
+        else if (anomaly === 'cost_spike') found = scoreCostSpike(baseline, hour, bucket.cost?.value ?? 0, bucket.doc_count, params);
         else if (anomaly === 'token_shift') {
           const observation = { requests: bucket.doc_count } as { requests: number; tokens_in_median?: number; tokens_out_median?: number };
           const out = median(bucket.tokens_out);
