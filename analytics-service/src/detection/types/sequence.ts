@@ -24,6 +24,7 @@ import {
 import { compilePredicate, fieldValue, TEXT_FIELDS, type EventDoc } from '../predicate.js';
 import type { EntityField, Predicate, SequenceRule } from '../rule-schema.js';
 import { scanEvidence, sourcesOf } from './threshold.js';
+import { windowMemory } from '../window-memory.js';
 
 const eitherStep = (rule: SequenceRule): Predicate => ({ any: [rule.first.where, rule.then.where] });
 
@@ -61,18 +62,31 @@ export const sequenceEvaluator: RuleEvaluator<SequenceRule> = {
     }
   },
 
-  async relevant(rule, _unit, events, ctx) {
+  async relevant(rule, unit, events, ctx) {
     // events that are an A or a B; an A that depends on unfetched text is settled by Elasticsearch
     const context = { businessHours: ctx.config.business_hours, timezone: ctx.config.timezone, missingFields: TEXT_FIELDS };
     const isA = compilePredicate(rule.first.where, context);
     const isB = compilePredicate(rule.then.where, context);
-    const sure = events.filter((e) => isA(e) === true || isB(e) === true);
-    const unsure = events.filter((e) => isA(e) === null && isB(e) !== true);
-    if (unsure.length === 0) return sure;
-    const times = unsure.map(ms);
-    const aQuery = esPredicate(rule.first.where, ctx.config, Math.min(...times), Math.max(...times) + 1).query;
-    const matching = await ctx.store.matchingIds(unsure.map((e) => e.event_id), aQuery);
-    return [...sure, ...unsure.filter((e) => matching.has(e.event_id))];
+    const firsts = events.filter((e) => isA(e) === true);
+    const unsure = events.filter((e) => isA(e) === null);
+    if (unsure.length > 0) {
+      const times = unsure.map(ms);
+      const aQuery = esPredicate(rule.first.where, ctx.config, Math.min(...times), Math.max(...times) + 1).query;
+      const matching = await ctx.store.matchingIds(unsure.map((e) => e.event_id), aQuery);
+      firsts.push(...unsure.filter((e) => matching.has(e.event_id)));
+    }
+    // a B completes a sequence only after an A of its entity: once this process has streamed a full window, it
+    // remembers every A that window can hold, and a B without one needs no query
+    const windowMs = durationMs(rule.window);
+    const memory = windowMemory(ctx, rule.id, windowMs);
+    const keyOf = (e: EventDoc) => JSON.stringify(unit.keyFields.map((f) => fieldValue(e, f)));
+    for (const first of firsts) memory.add(keyOf(first), ms(first), ctx.now());
+    const isFirst = new Set(firsts.map((e) => e.event_id));
+    const thens = events.filter((e) => !isFirst.has(e.event_id) && isB(e) !== false).filter((e) => {
+      const t = ms(e);
+      return !memory.trusted(t) || memory.latestBetween(keyOf(e), t - windowMs, t) !== undefined;
+    });
+    return [...firsts, ...thens];
   },
 
   async evidence(rule, unit, entity, windowStart, windowEnd, ctx) {
