@@ -315,29 +315,51 @@ export const MIN_LOG_SPREAD = 0.25;
  * peers (the chance that *any* member of a group that size would stand out this far). A user whose own baseline
  * is as high is not an outlier.
  */
+/** What a peer group looks like in one hour: the median, and the median and spread of log(1 + value). */
+export interface PeerStatistics {
+  count: number;
+  median: number;
+  logMedian: number;
+  logSpread: number;
+}
+
+const middle = (sorted: number[]) => {
+  const n = sorted.length;
+  return n === 0 ? 0 : n % 2 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+};
+const ascending = (values: number[]) => [...values].sort((a, b) => a - b);
+
+export function peerStatistics(values: number[]): PeerStatistics {
+  const logs = ascending(values.map((v) => Math.log1p(v)));
+  const logMedian = middle(logs);
+  return {
+    count: values.length,
+    median: middle(ascending(values)),
+    logMedian,
+    logSpread: Math.max(MAD_TO_SD * middle(ascending(logs.map((v) => Math.abs(v - logMedian)))), MIN_LOG_SPREAD),
+  };
+}
+
+/**
+ * Scores `members` against their peer group; the group's statistics are computed from the members themselves
+ * unless given (streaming scores only the users with new events, against statistics of the whole group).
+ */
 export function scorePeerOutliers(
   group: string,
   feature: 'requests' | 'tokens_out',
   hour: Omit<ScoredHour, 'id' | 'kind'>,
   members: PeerValue[],
   params: UebaParams,
+  statistics: PeerStatistics = peerStatistics(members.map((m) => m.value)),
 ): AnomalyCandidate[] {
-  if (members.length < params.min_peers) return [];
-  const middle = (sorted: number[]) => {
-    const n = sorted.length;
-    return n % 2 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
-  };
-  const ascending = (values: number[]) => [...values].sort((a, b) => a - b);
-  const peerMedian = middle(ascending(members.map((m) => m.value)));
-  const logs = ascending(members.map((m) => Math.log1p(m.value)));
-  const logMedian = middle(logs);
-  const logSpread = Math.max(MAD_TO_SD * middle(ascending(logs.map((v) => Math.abs(v - logMedian)))), MIN_LOG_SPREAD);
+  if (statistics.count < params.min_peers) return [];
+  const { median: peerMedian, logMedian, logSpread } = statistics;
   const out: AnomalyCandidate[] = [];
   for (const member of members) {
     if (member.value < params.min_ratio * Math.max(peerMedian, 1)) continue;
     if (member.ownTypical !== undefined && member.ownTypical >= params.min_ratio * Math.max(peerMedian, 1)) continue;
     const z = (Math.log1p(member.value) - logMedian) / logSpread;
-    const logP = Math.min(0, logNormalUpperTail(z) + Math.log(members.length));
+    const logP = Math.min(0, logNormalUpperTail(z) + Math.log(statistics.count));
     const score = scoreFromLogProbability(logP);
     if (score < params.min_score) continue;
     // the spread in the feature's unit: one log-spread around the median
@@ -355,7 +377,7 @@ export function scorePeerOutliers(
       extra_fields: { user_department: group },
       explanation:
         `${formatNumber(member.value)} ${feature === 'requests' ? 'requests' : 'output tokens'} in the hour from ${slotLabel(hour.slot)}, ` +
-        `${formatNumber(member.value / Math.max(peerMedian, 1))}× the median ${formatNumber(peerMedian)} of the ${members.length} active members of ` +
+        `${formatNumber(member.value / Math.max(peerMedian, 1))}× the median ${formatNumber(peerMedian)} of the ${statistics.count} active members of ` +
         `department "${group}" in that hour (log-scale z = ${formatNumber(z)}); chance that any of them stands out this far ${oneIn(logP)}.`,
     });
     // the population of the same hour is the baseline

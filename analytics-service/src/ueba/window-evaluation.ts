@@ -13,9 +13,11 @@ import {
   scoreCostSpike,
   scoreFirstSeen,
   scoreOffProfileHours,
+  peerStatistics,
   scorePeerOutliers,
   scoreTokenShift,
   scoreVolumeSpike,
+  type PeerStatistics,
   type PeerValue,
   type ScoredHour,
   type ValueHistory,
@@ -135,13 +137,26 @@ interface FirstBucket {
   key: { entity: string; value: string };
   doc_count: number;
   first: { value: number | null };
+  last: { value: number | null };
+}
+
+/**
+ * (field, entity, value) → the latest time the entity was seen with the value. A pair seen before a window (and
+ * within the look-back) is not new in it: streaming meets the same users with the same values batch after batch,
+ * and this spares it the history query for them.
+ */
+const lastSeenPairs = new Map<string, number>();
+const pairKey = (index: string, field: string, entity: string, value: string) => `${index}\u0000${field}\u0000${entity}\u0000${value}`;
+function rememberPair(key: string, at: number): void {
+  if (lastSeenPairs.size > 200_000) lastSeenPairs.clear();
+  lastSeenPairs.set(key, Math.max(at, lastSeenPairs.get(key) ?? -Infinity));
 }
 
 interface HistoryBucket {
   key: string;
   doc_count: number;
   first: { value: number | null };
-  values: { buckets: Array<{ key: string; doc_count: number }> };
+  values: { buckets: Array<{ key: string; doc_count: number; last: { value: number | null } }> };
   distinct: { value: number | null };
 }
 
@@ -154,14 +169,28 @@ async function* firstSeenCandidates(ctx: UebaEvaluationContext, calendar: HourOf
       index: ctx.eventsIndex,
       query: { bool: { filter: [range(scope.from, scope.to), ...scopeFilters(field, scope), { exists: { field: valueField } }] } },
       sources: [{ entity: { terms: { field } } }, { value: { terms: { field: valueField } } }],
-      aggs: { first: { min: { field: '@timestamp' } } },
+      aggs: { first: { min: { field: '@timestamp' } }, last: { max: { field: '@timestamp' } } },
       pageSize: ctx.pageSize ?? 2000,
     },
     timing,
     'ueba first-seen values',
   );
   const lookbackMs = rule.params.lookback_days * 86_400_000;
-  for await (const page of pages) {
+  for await (const unfiltered of pages) {
+    // a value the stored baseline lists was seen before the window, when the baseline ends before the window
+    // starts (streaming, and hunts after a rebuild): only the other values need the history query
+    const baselines = (await ctx.baselines.hasAny(kind)) ? await ctx.baselines.getMany(kind, [...new Set(unfiltered.map((b) => b.key.entity))], timing) : new Map<string, BaselineDocument>();
+    const key = (b: FirstBucket) => pairKey(ctx.eventsIndex, valueField, b.key.entity, b.key.value);
+    const page = unfiltered.filter((bucket) => {
+      const seenAt = lastSeenPairs.get(key(bucket));
+      if (seenAt !== undefined && seenAt < scope.from && seenAt >= scope.from - lookbackMs) return false;
+      const baseline = baselines.get(bucket.key.entity);
+      if (!baseline || Date.parse(baseline.window_end) > scope.from || Date.parse(baseline.window_start) < scope.from - lookbackMs) return true;
+      const seen = valueField === 'src_country' ? baseline.profile.countries : baseline.profile.models;
+      return !seen.some((v) => v.value === bucket.key.value);
+    });
+    for (const bucket of unfiltered) if (bucket.last.value !== null) rememberPair(key(bucket), bucket.last.value);
+    if (page.length === 0) continue;
     const ids = [...new Set(page.map((b) => b.key.entity))];
     const response = await withAvailability('ueba first-seen history', () =>
       ctx.es.search({
@@ -175,7 +204,7 @@ async function* firstSeenCandidates(ctx: UebaEvaluationContext, calendar: HourOf
             terms: { field, size: ids.length },
             aggs: {
               first: { min: { field: '@timestamp' } },
-              values: { terms: { field: valueField, size: 500 } },
+              values: { terms: { field: valueField, size: 500 }, aggs: { last: { max: { field: '@timestamp' } } } },
               distinct: { cardinality: { field: valueField } },
             },
           },
@@ -185,6 +214,7 @@ async function* firstSeenCandidates(ctx: UebaEvaluationContext, calendar: HourOf
     timing.add(response);
     const histories = new Map<string, ValueHistory>();
     for (const b of (response.aggregations?.entities as unknown as { buckets: HistoryBucket[] } | undefined)?.buckets ?? []) {
+      for (const v of b.values.buckets) if (v.last.value !== null) rememberPair(pairKey(ctx.eventsIndex, valueField, String(b.key), String(v.key)), v.last.value);
       histories.set(String(b.key), {
         events: b.doc_count,
         first_seen: b.first.value ?? scope.from,
@@ -218,38 +248,123 @@ interface PeerBucket {
   tokens_out: { value: number | null };
 }
 
-async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, hours: { from: number; to: number }, scope: UebaScope, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
-  const filter: estypes.QueryDslQueryContainer[] = [range(hours.from, hours.to), REQUEST, { exists: { field: 'user_id' } }, { exists: { field: 'user_department' } }];
-  if (scope.filter) filter.push(scope.filter);
-  const only = scope.entities ? new Set(scope.entities) : undefined;
-  if (scope.entities) {
-    // only the departments of the entities to score, but all their members: the peers are the baseline
-    const aggregations = await withAvailability('ueba peer groups', () =>
-      ctx.es.search({
-        index: ctx.eventsIndex,
-        size: 0,
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        query: { bool: { filter: [...filter, { terms: { user_id: scope.entities! } }] } },
-        aggs: { groups: { terms: { field: 'user_department', size: 10_000 } } },
-      }),
-    );
-    timing.add(aggregations);
-    const groups = (aggregations.aggregations?.groups as unknown as { buckets: Array<{ key: string }> } | undefined)?.buckets.map((b) => String(b.key)) ?? [];
-    if (groups.length === 0) return;
-    filter.push({ terms: { user_department: groups } });
+const PEER_FEATURES = ['requests', 'tokens_out'] as const;
+type PeerFeature = (typeof PEER_FEATURES)[number];
+
+function ownTypical(baseline: BaselineDocument | undefined, feature: PeerFeature, params: UebaParams): number | undefined {
+  if (!baseline || baseline.history_days < params.min_history_days || baseline.active_hours < params.min_active_hours) return undefined;
+  return feature === 'requests' ? baseline.requests_per_active_hour.median : baseline.hourly_tokens_out.median;
+}
+
+function peerValue(bucket: PeerBucket, feature: PeerFeature, baseline: BaselineDocument | undefined, params: UebaParams): PeerValue {
+  const own = ownTypical(baseline, feature, params);
+  return { id: bucket.key.entity, value: feature === 'requests' ? bucket.doc_count : (bucket.tokens_out.value ?? 0), requests: bucket.doc_count, ...(own !== undefined ? { ownTypical: own } : {}) };
+}
+
+/** The best-scoring feature per member of one (hour, department). */
+function* scoreGroup(
+  calendar: HourOfWeekCalendar,
+  members: PeerBucket[],
+  baselines: Map<string, BaselineDocument>,
+  rule: UebaRuleRun,
+  statistics?: Record<PeerFeature, PeerStatistics>,
+): Generator<AnomalyCandidate> {
+  const first = members[0];
+  if (!first) return;
+  const hour = { start: first.key.hour, end: first.key.hour + HOUR_MS, slot: calendar.slotOf(first.key.hour) };
+  const best = new Map<string, AnomalyCandidate>();
+  for (const feature of PEER_FEATURES) {
+    const values = members.map((m) => peerValue(m, feature, baselines.get(m.key.entity), rule.params));
+    for (const found of scorePeerOutliers(first.key.group, feature, hour, values, rule.params, statistics?.[feature])) {
+      const previous = best.get(found.entity_id);
+      if (!previous || previous.score < found.score) best.set(found.entity_id, found);
+    }
   }
+  for (const found of best.values()) yield asRule(found, rule.rule_id);
+}
+
+const peerSources = (timeZone: string): Array<Record<string, estypes.AggregationsCompositeAggregationSource>> => [
+  { hour: { date_histogram: { field: '@timestamp', fixed_interval: '1h', time_zone: timeZone } } },
+  { group: { terms: { field: 'user_department' } } },
+  { entity: { terms: { field: 'user_id' } } },
+];
+
+/**
+ * Peer statistics of one department in one hour, cached: streaming scores a handful of users per batch, while the
+ * group's distribution moves slowly. A finished hour is kept ten minutes, the current one a minute.
+ */
+const peerCache = new Map<string, { at: number; ttl: number; statistics: Record<PeerFeature, PeerStatistics> }>();
+
+async function groupStatistics(ctx: UebaEvaluationContext, filter: estypes.QueryDslQueryContainer[], hourStart: number, group: string, timing: EsTiming): Promise<Record<PeerFeature, PeerStatistics>> {
+  const key = `${ctx.eventsIndex}|${ctx.timeZone}|${hourStart}|${group}`;
+  const now = Date.now();
+  const hit = peerCache.get(key);
+  if (hit && now - hit.at < hit.ttl) return hit.statistics;
+  const values: Record<PeerFeature, number[]> = { requests: [], tokens_out: [] };
+  const pages = compositePages<{ key: { entity: string }; doc_count: number; tokens_out: { value: number | null } }>(
+    ctx.es,
+    {
+      index: ctx.eventsIndex,
+      query: { bool: { filter: [...filter, range(hourStart, hourStart + HOUR_MS), { term: { user_department: group } }] } },
+      sources: [{ entity: { terms: { field: 'user_id' } } }],
+      aggs: { tokens_out: { sum: { field: 'tokens_out' } } },
+      pageSize: ctx.pageSize ?? 2000,
+    },
+    timing,
+    'ueba peer group',
+  );
+  for await (const page of pages) {
+    for (const b of page) {
+      values.requests.push(b.doc_count);
+      values.tokens_out.push(b.tokens_out.value ?? 0);
+    }
+  }
+  const statistics = { requests: peerStatistics(values.requests), tokens_out: peerStatistics(values.tokens_out) };
+  if (peerCache.size > 10_000) peerCache.clear();
+  peerCache.set(key, { at: now, ttl: hourStart + HOUR_MS < now - 5 * 60_000 ? 10 * 60_000 : 60_000, statistics });
+  return statistics;
+}
+
+async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, hours: { from: number; to: number }, scope: UebaScope, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
+  const filter: estypes.QueryDslQueryContainer[] = [REQUEST, { exists: { field: 'user_id' } }, { exists: { field: 'user_department' } }];
+  if (scope.filter) filter.push(scope.filter);
+
+  if (scope.entities) {
+    // streaming: the listed users' hours, each against its department's statistics for that hour
+    const pages = compositePages<PeerBucket>(
+      ctx.es,
+      {
+        index: ctx.eventsIndex,
+        query: { bool: { filter: [...filter, range(hours.from, hours.to), { terms: { user_id: scope.entities } }] } },
+        sources: peerSources(ctx.timeZone),
+        aggs: { tokens_out: { sum: { field: 'tokens_out' } } },
+        pageSize: ctx.pageSize ?? 2000,
+      },
+      timing,
+      'ueba peer members',
+    );
+    for await (const page of pages) {
+      const baselines = (await ctx.baselines.hasAny('user')) ? await ctx.baselines.getMany('user', [...new Set(page.map((b) => b.key.entity))], timing) : new Map<string, BaselineDocument>();
+      const groups = new Map<string, PeerBucket[]>();
+      for (const b of page) {
+        const k = `${b.key.hour}|${b.key.group}`;
+        groups.set(k, [...(groups.get(k) ?? []), b]);
+      }
+      for (const members of groups.values()) {
+        const statistics = await groupStatistics(ctx, filter, members[0]!.key.hour, members[0]!.key.group, timing);
+        yield* scoreGroup(calendar, members, baselines, rule, statistics);
+      }
+    }
+    return;
+  }
+
+  // retro-hunt: every (hour, department) in turn; hour first, then group, so each group arrives contiguously
   const pages = compositePages<PeerBucket>(
     ctx.es,
     {
       index: ctx.eventsIndex,
-      query: { bool: { filter } },
-      // hour first, then group: each (hour, department) arrives contiguously and is scored as soon as it is complete
-      sources: [
-        { hour: { date_histogram: { field: '@timestamp', fixed_interval: '1h', time_zone: ctx.timeZone } } },
-        { group: { terms: { field: 'user_department' } } },
-        { entity: { terms: { field: 'user_id' } } },
-      ],
+      query: { bool: { filter: [...filter, range(hours.from, hours.to)] } },
+      sources: peerSources(ctx.timeZone),
       aggs: { tokens_out: { sum: { field: 'tokens_out' } } },
       pageSize: ctx.pageSize ?? 2000,
     },
@@ -258,44 +373,22 @@ async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekC
   );
   let group: PeerBucket[] = [];
   let baselines = new Map<string, BaselineDocument>();
-  const typical = (baseline: BaselineDocument | undefined, feature: 'requests' | 'tokens_out') => {
-    if (!baseline || baseline.history_days < rule.params.min_history_days || baseline.active_hours < rule.params.min_active_hours) return undefined;
-    return feature === 'requests' ? baseline.requests_per_active_hour.median : baseline.hourly_tokens_out.median;
-  };
-  const score = function* (members: PeerBucket[]): Generator<AnomalyCandidate> {
-    const first = members[0];
-    if (!first) return;
-    const hour = { start: first.key.hour, end: first.key.hour + HOUR_MS, slot: calendar.slotOf(first.key.hour) };
-    const best = new Map<string, AnomalyCandidate>();
-    for (const feature of ['requests', 'tokens_out'] as const) {
-      const values: PeerValue[] = members.map((m) => {
-        const own = typical(baselines.get(m.key.entity), feature);
-        return { id: m.key.entity, value: feature === 'requests' ? m.doc_count : (m.tokens_out.value ?? 0), requests: m.doc_count, ...(own !== undefined ? { ownTypical: own } : {}) };
-      });
-      for (const found of scorePeerOutliers(first.key.group, feature, hour, values, rule.params)) {
-        if (only && !only.has(found.entity_id)) continue;
-        const previous = best.get(found.entity_id);
-        if (!previous || previous.score < found.score) best.set(found.entity_id, found);
-      }
-    }
-    for (const found of best.values()) yield asRule(found, rule.rule_id);
-  };
   for await (const page of pages) {
     // keep only the baselines of the group still open across the page boundary
     const open = new Set(group.map((m) => m.key.entity));
     baselines = new Map([...baselines].filter(([id]) => open.has(id)));
     const missing = [...new Set(page.map((b) => b.key.entity))].filter((id) => !baselines.has(id));
-    for (const [id, doc] of await ctx.baselines.getMany('user', missing, timing)) baselines.set(id, doc);
+    if (await ctx.baselines.hasAny('user')) for (const [id, doc] of await ctx.baselines.getMany('user', missing, timing)) baselines.set(id, doc);
     for (const bucket of page) {
       const head = group[0];
       if (head && (head.key.hour !== bucket.key.hour || head.key.group !== bucket.key.group)) {
-        yield* score(group);
+        yield* scoreGroup(calendar, group, baselines, rule);
         group = [];
       }
       group.push(bucket);
     }
   }
-  yield* score(group);
+  yield* scoreGroup(calendar, group, baselines, rule);
 }
 
 /** Every anomaly the given UEBA rules find in [from, to). Memory: one composite page and its baselines. */
