@@ -611,6 +611,8 @@ async function startOnce(distHomeIn: string, opts: StartOptions): Promise<Embedd
     '-Enode.name=aisec-embedded',
     '-Ecluster.routing.allocation.disk.threshold_enabled=false',
     '-Eaction.destructive_requires_name=false',
+    // a test run creates a few hundred small indices and data streams, which this distribution cannot delete
+    '-Ecluster.max_shards_per_node=20000',
   ];
   const bin = join(distHome, 'bin', 'elasticsearch');
   let cmd: string;

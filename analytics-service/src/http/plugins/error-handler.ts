@@ -51,6 +51,11 @@ export const errorHandler = fp<{ bodyLimitBytes: number }>(
       if (status >= 400 && status < 500) {
         return reply.code(status).send({ statusCode: status, error: error.name === 'Error' ? 'Bad Request' : error.name, message: error.message });
       }
+      if (status === 503) {
+        // load shedding (under-pressure) and other deliberate refusals: keep their status and Retry-After
+        if (!reply.hasHeader('Retry-After')) reply.header('Retry-After', '5');
+        return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: error.message });
+      }
       request.log.error({ err: error }, 'unhandled error');
       return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error; see the service log for this request id' });
     });
