@@ -64,17 +64,36 @@ export class BaselineStore {
     return found.found ? found._source : undefined;
   }
 
-  /** Baselines of many entities of one kind, by entity id; missing entities are absent from the map. */
-  async getMany(kind: EntityKind, ids: string[], timing?: EsTiming): Promise<Map<string, BaselineDocument>> {
+  /** Recently read baselines (and absences) for scoring, which reads the same entities batch after batch. */
+  private readonly recent = new Map<string, { at: number; doc: BaselineDocument | null }>();
+
+  /**
+   * Baselines of many entities of one kind, by entity id; missing entities are absent from the map. With
+   * `maxAgeMs`, answers read that recently are reused (scoring); without it, everything is read fresh (rebuilds).
+   */
+  async getMany(kind: EntityKind, ids: string[], timing?: EsTiming, options: { maxAgeMs?: number } = {}): Promise<Map<string, BaselineDocument>> {
     const found = new Map<string, BaselineDocument>();
-    if (ids.length === 0) return found;
+    const now = Date.now();
+    const toRead: string[] = [];
+    for (const id of ids) {
+      const hit = options.maxAgeMs ? this.recent.get(baselineDocumentId(kind, id)) : undefined;
+      if (hit && now - hit.at < options.maxAgeMs!) {
+        if (hit.doc) found.set(id, hit.doc);
+      } else toRead.push(id);
+    }
+    if (toRead.length === 0) return found;
     const response = await withAvailability('baseline read', () =>
-      this.es.mget<BaselineDocument>({ index: this.index, ids: ids.map((id) => baselineDocumentId(kind, id)) }, { ignore: [404] }),
+      this.es.mget<BaselineDocument>({ index: this.index, ids: toRead.map((id) => baselineDocumentId(kind, id)) }, { ignore: [404] }),
     );
     timing?.add({});
-    for (const doc of response.docs ?? []) {
-      if ('found' in doc && doc.found && doc._source) found.set(doc._source.entity_id, doc._source);
-    }
+    if (this.recent.size > 100_000) this.recent.clear();
+    const docs = response.docs ?? [];
+    toRead.forEach((id, i) => {
+      const doc = docs[i];
+      const source = doc && 'found' in doc && doc.found && doc._source ? doc._source : null;
+      if (source) found.set(id, source);
+      this.recent.set(baselineDocumentId(kind, id), { at: now, doc: source });
+    });
     return found;
   }
 
@@ -86,7 +105,10 @@ export class BaselineStore {
     const response = await withAvailability('baseline write', () => this.es.bulk({ operations, refresh }));
     timing?.add(response);
     assertBulkOk(response, 'baseline write');
-    for (const doc of documents) this.known.set(doc.entity_kind, Infinity);
+    for (const doc of documents) {
+      this.known.set(doc.entity_kind, Infinity);
+      this.recent.delete(baselineDocumentId(doc.entity_kind, doc.entity_id));
+    }
   }
 
   /** Sets risk fields on existing baselines; entities without a baseline are skipped and counted. */
@@ -95,6 +117,7 @@ export class BaselineStore {
     const operations: unknown[] = [];
     for (const { kind, id, ...fields } of updates) {
       operations.push({ update: { _index: this.index, _id: baselineDocumentId(kind, id), retry_on_conflict: 3 } }, { doc: fields });
+      this.recent.delete(baselineDocumentId(kind, id));
     }
     const response = await withAvailability('baseline risk write', () => this.es.bulk({ operations, refresh: false }));
     timing?.add(response);

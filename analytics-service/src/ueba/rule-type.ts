@@ -13,7 +13,7 @@ import { MAX_EVIDENCE_IDS, esPredicate, eventFilter, type EvaluationUnit, type F
 import { ENTITY_FIELDS, type EntityField, type UebaRule } from '../detection/rule-schema.js';
 import { DEFAULT_PARAMS, type AnomalyCandidate, type UebaParams } from './anomaly.js';
 import { ENTITY_FIELD, ENTITY_KINDS, type EntityKind } from './entities.js';
-import { evaluateUebaRules, type UebaEvaluationContext } from './window-evaluation.js';
+import { evaluateUebaRules, eventsOfProfiledEntities, eventsWithUnseenValues, FIRST_SEEN_FIELD, HOURLY, type UebaEvaluationContext } from './window-evaluation.js';
 
 const bound = new WeakMap<DetectionStore, UebaEvaluationContext>();
 
@@ -88,6 +88,16 @@ export const uebaEvaluator: RuleEvaluator<UebaRule> = {
       [{ rule_id: rule.id, anomaly: rule.anomaly, params }],
     );
     for await (const candidate of candidates) yield toFinding(rule, unit, candidate, params);
+  },
+
+  async relevant(rule, unit, events, ctx) {
+    const context = bound.get(ctx.store);
+    if (!context) return events;
+    const kind = KIND_OF_FIELD.get(unit.keyFields[0]!)!;
+    const valueField = FIRST_SEEN_FIELD[rule.anomaly];
+    if (valueField) return eventsWithUnseenValues(context, kind, valueField, uebaParams(rule, kind).lookback_days, events);
+    if (HOURLY.includes(rule.anomaly)) return eventsOfProfiledEntities(context, kind, events);
+    return events; // peers: a new user is scored against the department
   },
 
   async evidence(rule, _unit, entity, windowStart, windowEnd, ctx) {

@@ -52,8 +52,11 @@ export interface UebaScope {
   filter?: estypes.QueryDslQueryContainer;
 }
 
-const HOURLY: UebaAnomaly[] = ['volume_spike', 'token_shift', 'cost_spike', 'off_profile_hours'];
-const FIRST_SEEN_FIELD: Partial<Record<UebaAnomaly, 'src_country' | 'model'>> = { new_country: 'src_country', new_model_for_user: 'model' };
+/** Baselines change once per refresh: scoring may reuse what it read in the last minute. */
+const SCORING_READ = { maxAgeMs: 60_000 };
+
+export const HOURLY: UebaAnomaly[] = ['volume_spike', 'token_shift', 'cost_spike', 'off_profile_hours'];
+export const FIRST_SEEN_FIELD: Partial<Record<UebaAnomaly, 'src_country' | 'model'>> = { new_country: 'src_country', new_model_for_user: 'model' };
 
 /** Filters shared by every query of a scope: the entity field present (and in the list), the rule's condition. */
 function scopeFilters(field: string, scope: UebaScope): estypes.QueryDslQueryContainer[] {
@@ -109,7 +112,7 @@ async function* hourlyCandidates(ctx: UebaEvaluationContext, calendar: HourOfWee
     'ueba hourly features',
   );
   for await (const page of pages) {
-    const baselines = await ctx.baselines.getMany(kind, [...new Set(page.map((b) => b.key.entity))], timing);
+    const baselines = await ctx.baselines.getMany(kind, [...new Set(page.map((b) => b.key.entity))], timing, SCORING_READ);
     for (const bucket of page) {
       const baseline = baselines.get(bucket.key.entity);
       if (!baseline) continue; // no baseline yet: a new entity is nobody's anomaly (the peer rule covers new users)
@@ -152,6 +155,43 @@ function rememberPair(key: string, at: number): void {
   lastSeenPairs.set(key, Math.max(at, lastSeenPairs.get(key) ?? -Infinity));
 }
 
+/**
+ * Of new events carrying `valueField`, those whose value may be new for their entity: not seen by an earlier
+ * evaluation within the look-back, and not listed by a stored baseline that ends before the event (streaming
+ * calls this before any query, so a user working as usual costs Elasticsearch nothing).
+ */
+export async function eventsWithUnseenValues<E extends Record<string, unknown>>(
+  ctx: UebaEvaluationContext,
+  kind: EntityKind,
+  valueField: 'src_country' | 'model',
+  lookbackDays: number,
+  events: E[],
+): Promise<E[]> {
+  const field = ENTITY_FIELD[kind];
+  const lookbackMs = lookbackDays * 86_400_000;
+  const at = (e: E) => Date.parse(String(e['@timestamp']));
+  const open = events.filter((e) => {
+    const seenAt = lastSeenPairs.get(pairKey(ctx.eventsIndex, valueField, String(e[field]), String(e[valueField])));
+    return !(seenAt !== undefined && seenAt < at(e) && seenAt >= at(e) - lookbackMs);
+  });
+  if (open.length === 0 || !(await ctx.baselines.hasAny(kind))) return open;
+  const baselines = await ctx.baselines.getMany(kind, [...new Set(open.map((e) => String(e[field])))], undefined, SCORING_READ);
+  return open.filter((e) => {
+    const baseline = baselines.get(String(e[field]));
+    if (!baseline || Date.parse(baseline.window_end) > at(e) || Date.parse(baseline.window_start) < at(e) - lookbackMs) return true;
+    const seen = valueField === 'src_country' ? baseline.profile.countries : baseline.profile.models;
+    return !seen.some((v) => v.value === String(e[valueField]));
+  });
+}
+
+/** Of new request events, those of entities with a baseline: the only ones the hourly rules can score. */
+export async function eventsOfProfiledEntities<E extends Record<string, unknown>>(ctx: UebaEvaluationContext, kind: EntityKind, events: E[]): Promise<E[]> {
+  if (events.length === 0 || !(await ctx.baselines.hasAny(kind))) return [];
+  const field = ENTITY_FIELD[kind];
+  const baselines = await ctx.baselines.getMany(kind, [...new Set(events.map((e) => String(e[field])))], undefined, SCORING_READ);
+  return events.filter((e) => baselines.has(String(e[field])));
+}
+
 interface HistoryBucket {
   key: string;
   doc_count: number;
@@ -179,7 +219,7 @@ async function* firstSeenCandidates(ctx: UebaEvaluationContext, calendar: HourOf
   for await (const unfiltered of pages) {
     // a value the stored baseline lists was seen before the window, when the baseline ends before the window
     // starts (streaming, and hunts after a rebuild): only the other values need the history query
-    const baselines = (await ctx.baselines.hasAny(kind)) ? await ctx.baselines.getMany(kind, [...new Set(unfiltered.map((b) => b.key.entity))], timing) : new Map<string, BaselineDocument>();
+    const baselines = (await ctx.baselines.hasAny(kind)) ? await ctx.baselines.getMany(kind, [...new Set(unfiltered.map((b) => b.key.entity))], timing, SCORING_READ) : new Map<string, BaselineDocument>();
     const key = (b: FirstBucket) => pairKey(ctx.eventsIndex, valueField, b.key.entity, b.key.value);
     const page = unfiltered.filter((bucket) => {
       const seenAt = lastSeenPairs.get(key(bucket));
@@ -344,7 +384,7 @@ async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekC
       'ueba peer members',
     );
     for await (const page of pages) {
-      const baselines = (await ctx.baselines.hasAny('user')) ? await ctx.baselines.getMany('user', [...new Set(page.map((b) => b.key.entity))], timing) : new Map<string, BaselineDocument>();
+      const baselines = (await ctx.baselines.hasAny('user')) ? await ctx.baselines.getMany('user', [...new Set(page.map((b) => b.key.entity))], timing, SCORING_READ) : new Map<string, BaselineDocument>();
       const groups = new Map<string, PeerBucket[]>();
       for (const b of page) {
         const k = `${b.key.hour}|${b.key.group}`;
@@ -378,7 +418,7 @@ async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekC
     const open = new Set(group.map((m) => m.key.entity));
     baselines = new Map([...baselines].filter(([id]) => open.has(id)));
     const missing = [...new Set(page.map((b) => b.key.entity))].filter((id) => !baselines.has(id));
-    if (await ctx.baselines.hasAny('user')) for (const [id, doc] of await ctx.baselines.getMany('user', missing, timing)) baselines.set(id, doc);
+    if (await ctx.baselines.hasAny('user')) for (const [id, doc] of await ctx.baselines.getMany('user', missing, timing, SCORING_READ)) baselines.set(id, doc);
     for (const bucket of page) {
       const head = group[0];
       if (head && (head.key.hour !== bucket.key.hour || head.key.group !== bucket.key.group)) {
