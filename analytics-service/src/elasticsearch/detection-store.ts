@@ -29,6 +29,13 @@ export interface Checkpoint {
   updated_at: string;
 }
 
+/** All shards failed because none is assigned yet (a data stream created a moment ago). */
+function shardsNotReady(error: unknown): boolean {
+  const body = (error as { meta?: { body?: { error?: { root_cause?: Array<{ type?: string }> } } } }).meta?.body;
+  const causes = body?.error?.root_cause ?? [];
+  return causes.length > 0 && causes.every((c) => c.type === 'no_shard_available_action_exception');
+}
+
 export class DetectionStore {
   constructor(
     private readonly es: Client,
@@ -132,22 +139,31 @@ export class DetectionStore {
   /** Ids and ingest times of events with event.ingested > after, oldest first (no documents: cheap to repeat). */
   async ingestedSince(after: number, size: number, searchAfter?: estypes.SortResults): Promise<{ items: Array<{ id: string; ingested: number }>; last?: estypes.SortResults }> {
     const response = await withAvailability('detection tail', () =>
-      this.es.search({
-        index: this.indices.events,
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        size,
-        track_total_hits: false,
-        query: { range: { 'event.ingested': { gt: new Date(after).toISOString(), format: 'strict_date_optional_time' } } },
-        sort: [{ 'event.ingested': { order: 'asc' } }, { event_id: { order: 'asc' } }],
-        _source: false,
-        ...(searchAfter ? { search_after: searchAfter } : {}),
+      this.tail(after, size, searchAfter).catch((error: unknown) => {
+        // the data stream's first backing index is still starting: nothing is searchable yet, so nothing is new
+        if (shardsNotReady(error)) return { hits: { hits: [] } } as unknown as estypes.SearchResponse;
+        throw error;
       }),
     );
     const hits = response.hits.hits;
     const last = hits.at(-1)?.sort;
     return { items: hits.map((h) => ({ ingested: Number(h.sort![0]), id: String(h.sort![1]) })), ...(last ? { last } : {}) };
   }
+
+  private tail(after: number, size: number, searchAfter?: estypes.SortResults): Promise<estypes.SearchResponse> {
+    return this.es.search({
+      index: this.indices.events,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      size,
+      track_total_hits: false,
+      query: { range: { 'event.ingested': { gt: new Date(after).toISOString(), format: 'strict_date_optional_time' } } },
+      sort: [{ 'event.ingested': { order: 'asc' } }, { event_id: { order: 'asc' } }],
+      _source: false,
+      ...(searchAfter ? { search_after: searchAfter } : {}),
+    });
+  }
+
 
   /** The events with these ids, without prompt/response text. */
   async eventsByIds(ids: string[], withText = false): Promise<EventDoc[]> {
