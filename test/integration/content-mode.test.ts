@@ -52,3 +52,23 @@ test('drop stores neither field; the event id is the same in every mode', async 
 test('an unknown mode stops the start with a message naming the variable', async () => {
   await assert.rejects(() => startTestService('content-bad', { AISEC_CONTENT_MODE: 'encrypt' }), /AISEC_CONTENT_MODE must be one of store, hash, redact, drop/);
 });
+
+test('redacted secrets still raise the content rule: detectors recognize their own redaction markers', async () => {
+  const service = await startTestService('content-redact-rule', { AISEC_CONTENT_MODE: 'redact', AISEC_DETECTION_STREAMING: 'false' });
+  try {
+    const leak = { timestamp: '2026-04-02T10:00:00Z', category: 'request', event_id: 'leak-1', user_id: 'redact-user', endpoint: '/api/v1/chat', output_text: output };
+    const benign = { ...leak, event_id: 'benign-1', user_id: 'quiet-user', output_text: 'Nothing sensitive here, REDACTED is just a word.' };
+    assert.equal((await postEvents(service, [leak, benign])).json().accepted, 2);
+    const run = await service.request('admin', {
+      method: 'POST',
+      url: '/v1/detections/run',
+      payload: { from: '2026-04-02T00:00:00Z', to: '2026-04-03T00:00:00Z', rules: ['sensitive_data_in_output'] },
+    });
+    assert.equal(run.statusCode, 200, run.body);
+    const alerts = (await service.request('read', { method: 'GET', url: '/v1/alerts?rule_id=sensitive_data_in_output&from=2026-04-01T00:00:00Z' })).json().alerts;
+    assert.deepEqual(alerts.map((a: { user_id: string }) => a.user_id), ['redact-user']);
+    assert.ok(!JSON.stringify(alerts).includes('AKIAIOSFODNN7EXAMPLE'), 'the alert never carries the secret');
+  } finally {
+    await service.close();
+  }
+});

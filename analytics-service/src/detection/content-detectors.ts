@@ -63,17 +63,29 @@ export interface DetectorHit {
 
 export type CompiledDetector = (text: string) => boolean;
 
+/** The marker that AISEC_CONTENT_MODE=redact leaves where this detector's finding was (ingest/content-mode.ts). */
+export function redactionMarker(name: string): string {
+  return `[REDACTED:${name}]`;
+}
+
 export function compileDetector(detector: Detector): CompiledDetector {
   switch (detector.kind) {
     case 'keywords': {
       const matcher = phraseMatcher(detector.terms);
       return (text) => matcher.test(text.slice(0, MAX_SCAN_CHARS));
     }
-    case 'luhn_card':
-      return (text) => findCardNumbers(text).length > 0;
+    case 'luhn_card': {
+      // a redacted card still counts: the redactor only writes the marker where a valid number was
+      const marker = redactionMarker(detector.name);
+      return (text) => findCardNumbers(text).length > 0 || text.slice(0, MAX_SCAN_CHARS).includes(marker);
+    }
     case 'regex': {
       const regex = new RegExp(detector.pattern);
-      return (text) => regex.test(text.slice(0, MAX_SCAN_CHARS));
+      const marker = redactionMarker(detector.name);
+      return (text) => {
+        const scanned = text.slice(0, MAX_SCAN_CHARS);
+        return regex.test(scanned) || scanned.includes(marker);
+      };
     }
   }
 }

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AiSecurityEvent } from '../contract/event-schema.js';
-import { CARD_CANDIDATE, findCardNumbers } from '../detection/content-detectors.js';
+import { CARD_CANDIDATE, findCardNumbers, redactionMarker } from '../detection/content-detectors.js';
 import type { Detector } from '../detection/rule-schema.js';
 
 export const CONTENT_MODES = ['store', 'hash', 'redact', 'drop'] as const;
@@ -30,11 +30,11 @@ export function createRedactor(detectors: readonly Detector[]): (text: string) =
     .map((d) => ({ name: d.name, regex: new RegExp(d.pattern, 'g') }));
   return (text) => {
     let out = text;
-    for (const { name, regex } of secretPatterns) out = out.replace(regex, `[REDACTED:${name}]`);
+    for (const { name, regex } of secretPatterns) out = out.replace(regex, redactionMarker(name));
     if (findCardNumbers(out).length > 0) {
-      out = out.replace(CARD_CANDIDATE, (match) => (findCardNumbers(match).length > 0 ? '[REDACTED:card_number]' : match));
+      out = out.replace(CARD_CANDIDATE, (match) => (findCardNumbers(match).length > 0 ? redactionMarker('card_number') : match));
     }
-    return out.replace(EMAIL, '[REDACTED:email]');
+    return out.replace(EMAIL, redactionMarker('email'));
   };
 }
 

@@ -9,7 +9,7 @@
  */
 import type { estypes } from '@elastic/elasticsearch';
 import { durationMs } from '../duration.js';
-import { compileDetector } from '../content-detectors.js';
+import { compileDetector, redactionMarker } from '../content-detectors.js';
 import {
   EpisodeBuilder,
   MAX_EVIDENCE_IDS,
@@ -32,6 +32,13 @@ import type { ContentMatchRule, Detector, EntityField } from '../rule-schema.js'
 type Query = estypes.QueryDslQueryContainer;
 
 function candidateQuery(detector: Detector, field: string): Query[] {
+  // text stored with AISEC_CONTENT_MODE=redact carries `[REDACTED:<name>]` where a finding was
+  // analyzed like the stored text (the standard tokenizer keeps `redacted:<name>` as one token)
+  const marker: Query = { match_phrase: { [field]: redactionMarker(detector.name) } };
+  return detector.kind === 'keywords' ? detectorCandidates(detector, field) : [...detectorCandidates(detector, field), marker];
+}
+
+function detectorCandidates(detector: Detector, field: string): Query[] {
   switch (detector.kind) {
     case 'keywords':
       return detector.terms.map((term) => ({ match_phrase: { [field]: term } }));
