@@ -20,6 +20,7 @@ import { toDocument } from '../analytics-service/src/elasticsearch/event-store.j
 import { validateEvent } from '../analytics-service/src/contract/validate.js';
 import type { AiSecurityEvent } from '../analytics-service/src/contract/event-schema.js';
 import { ensureDistribution, freePort, startEmbeddedElasticsearch } from '../test/elasticsearch/embedded.js';
+import { seededRandom } from '../cli/src/demo/random.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -35,20 +36,11 @@ const BATCH = Number(args.batch);
 const CONCURRENCY = Number(args.concurrency);
 const ROUNDS = Number(args.rounds);
 
-/** Deterministic PRNG (mulberry32) so every run ingests the same traffic. */
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const RUN = Date.now().toString(36);
 
 function generate(round: number, n: number): Array<Record<string, unknown>> {
-  const random = prng(42);
+  const random = seededRandom(42); // deterministic: every run ingests the same traffic
   const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
   const categories = ['request', 'request', 'request', 'request', 'request', 'request', 'guardrail_block', 'judge_flag', 'prompt_attack', 'tool_invocation'];
   const start = Date.parse('2026-11-01T00:00:00Z');

@@ -7,6 +7,7 @@
  */
 import type { AiSecurityEvent, Category, Severity } from '../../analytics-service/src/contract/event-schema.js';
 import { postEvents, type TestService } from '../support/service.js';
+import { seededRandom } from '../../cli/src/demo/random.js';
 
 /**
  * The fixtures stand in for the detection engine's and the UEBA job's output, so those components' background
@@ -23,19 +24,8 @@ export const MODELS = ['gpt-4o', 'claude-sonnet-4-5'] as const;
 /** The judge's scores jump on this day (index from START), so judge drift must flag it. */
 export const DRIFT_DAY = 25;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 export function makeEvents(): AiSecurityEvent[] {
-  const random = prng(42);
+  const random = seededRandom(42);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const events: AiSecurityEvent[] = [];
   let n = 0;

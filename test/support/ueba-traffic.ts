@@ -6,17 +6,10 @@
  */
 import type { TestService } from './service.js';
 
-/** mulberry32: small, fast, good enough for test traffic. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// the demo generator's seeded PRNG (mulberry32); re-exported for the UEBA tests
+import { seededRandom } from '../../cli/src/demo/random.js';
+
+export { seededRandom };
 
 export function poisson(random: () => number, lambda: number): number {
   if (lambda <= 0) return 0;
