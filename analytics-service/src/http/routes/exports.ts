@@ -106,9 +106,11 @@ export const exportRoutes: FastifyPluginAsyncTypebox<{ settings: ExportSettings 
       app.assertReady();
       const body = request.body;
       if (body.since === undefined && body.from === undefined) throw new RangeError400('give a range: since (e.g. 48h) or from (and optionally to)');
-      const range = resolveRange({ ...(body.since ? { since: body.since } : {}), ...(body.from ? { from: body.from } : {}), ...(body.to ? { to: body.to } : {}) });
+      // one instant for `since` and the open end, so `since: 400d` spans exactly 400 days
+      const now = Date.now();
+      const range = resolveRange({ ...(body.since ? { since: body.since } : {}), ...(body.from ? { from: body.from } : {}), ...(body.to ? { to: body.to } : {}) }, now);
       const from = range.from!;
-      const to = range.to ?? new Date();
+      const to = range.to ?? new Date(now);
       if (!(from < to)) throw new RangeError400('from must be before to');
       if (to.getTime() - from.getTime() > MAX_RANGE_MS) throw new RangeError400('the range may span at most 400 days; split it into several exports');
       const { manifest, done } = await service.create({
