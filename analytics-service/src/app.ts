@@ -74,8 +74,8 @@ export async function buildApp({ config, es, logger }: AppDependencies): Promise
     eventsShards: config.eventsShards,
     ...(config.eventsRetention ? { eventsRetention: config.eventsRetention } : {}),
   });
-  await app.register(ueba, { config: config.ueba });
-  await app.register(detection, { client: es, indices: indexNames(config.indexPrefix), settings: config.detection });
+  await app.register(ueba, { config: config.ueba, replicaId: config.replicaId });
+  await app.register(detection, { client: es, indices: indexNames(config.indexPrefix), settings: config.detection, replicaId: config.replicaId });
 
   // routes
   await app.register(healthRoutes);

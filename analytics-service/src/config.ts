@@ -2,6 +2,7 @@
  * Service configuration from environment variables, validated at start with errors that name the variable.
  */
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { ROLES, type Role } from './http/auth/roles.js';
 import { CONTENT_MODES, type ContentMode } from './ingest/content-mode.js';
 import { loadDetectionSettings, type DetectionSettings } from './detection/settings.js';
@@ -29,6 +30,11 @@ export interface ServiceConfig {
   logLevel: string;
   elasticsearch: ElasticsearchConfig;
   indexPrefix: string;
+  /**
+   * this replica's name in the leases that make singleton work (streaming detection, UEBA maintenance) run
+   * once across replicas; default host:pid, which a restarted container keeps, so it reclaims its own lease
+   */
+  replicaId: string;
   apiKeys: ApiKey[];
   /** local demo only: every request is treated as admin */
   authDisabled: boolean;
@@ -153,6 +159,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
       maxRetries: integer(env, 'ES_MAX_RETRIES', 2, 0, 10),
     },
     indexPrefix: prefix,
+    replicaId: replicaId(env),
     apiKeys,
     authDisabled,
     bodyLimitBytes: integer(env, 'AISEC_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
@@ -169,6 +176,12 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   if (retention) config.eventsRetention = retention;
   Object.assign(config.elasticsearch, elasticsearchCredentials(env));
   return config;
+}
+
+function replicaId(env: Env): string {
+  const id = env.AISEC_REPLICA_ID?.trim() || `${hostname()}:${process.pid}`;
+  if (!/^[\x21-\x7e]{1,200}$/.test(id)) throw new ConfigError(`AISEC_REPLICA_ID must be 1 to 200 visible ASCII characters without spaces (got "${id}")`);
+  return id;
 }
 
 /** ES_API_KEY, or ES_USERNAME with ES_PASSWORD, and ES_CA_FILE: checked here so that a typo fails at start, not as a 401 later. */

@@ -50,6 +50,11 @@ export interface StartOptions {
   distHome?: string;
   /** Start with security on: HTTP TLS and file-realm users. Default: security off, plain HTTP, no auth. */
   security?: SecurityOptions;
+  /**
+   * Form a cluster instead of a single node: without `join` this node is its master; with `join` (another
+   * node's transport address, `127.0.0.1:<port>`) it joins that node as a data-only node. Security must be off.
+   */
+  cluster?: { nodeName: string; join?: string };
 }
 
 /**
@@ -67,6 +72,8 @@ export interface SecurityOptions {
 export interface EmbeddedElasticsearch {
   /** `https://…` when started with `security` */
   url: string;
+  /** `127.0.0.1:<port>` of the transport layer, for another node to join (see `cluster`) */
+  transportAddress: string;
   /** With `security`: the PEM CA certificate that signed the node's HTTP certificate (in the work dir). */
   caFile?: string;
   pid: number;
@@ -517,10 +524,11 @@ class StartError extends Error {
 }
 
 /**
- * Starts a single-node cluster (security off unless `opts.security`) and resolves once cluster health is yellow.
+ * Starts a single-node cluster (or a node of a cluster, see `cluster`) (security off unless `opts.security`) and resolves once cluster health is yellow.
  * Auto-picked ports are retried a couple of times if they were grabbed between probing and binding.
  */
 export async function startEmbeddedElasticsearch(opts: StartOptions = {}): Promise<EmbeddedElasticsearch> {
+  if (opts.cluster && opts.security) throw new Error('embedded Elasticsearch: a cluster of nodes is only supported with security off');
   const autoPort = !opts.httpPort;
   if (!autoPort) await assertPortFree(opts.httpPort!);
   const distHome = opts.distHome ?? (await ensureDistribution({ ...(opts.log ? { log: opts.log } : {}) }));
@@ -597,7 +605,11 @@ async function startOnce(distHomeIn: string, opts: StartOptions): Promise<Embedd
     `-Etransport.port=${transportPort}`,
     `-Epath.data=${dataDir}`,
     `-Epath.logs=${logsDir}`,
-    '-Ediscovery.type=single-node',
+    ...(opts.cluster
+      ? opts.cluster.join
+        ? [`-Ediscovery.seed_hosts=${opts.cluster.join}`, '-Enode.roles=data']
+        : [`-Ediscovery.seed_hosts=127.0.0.1:${transportPort}`, `-Ecluster.initial_master_nodes=${opts.cluster.nodeName}`]
+      : ['-Ediscovery.type=single-node']),
     ...(opts.security
       ? [
           '-Expack.security.enabled=true',
@@ -608,7 +620,7 @@ async function startOnce(distHomeIn: string, opts: StartOptions): Promise<Embedd
         ]
       : ['-Expack.security.enabled=false']),
     `-Ecluster.name=${clusterName}`,
-    '-Enode.name=aisec-embedded',
+    `-Enode.name=${opts.cluster?.nodeName ?? 'aisec-embedded'}`,
     '-Ecluster.routing.allocation.disk.threshold_enabled=false',
     '-Eaction.destructive_requires_name=false',
     // a test run creates a few hundred small indices and data streams, which this distribution cannot delete
@@ -726,7 +738,7 @@ async function startOnce(distHomeIn: string, opts: StartOptions): Promise<Embedd
     await sleep(200);
   }
 
-  return { url, pid, dataDir, logFile, stop, exited, ...(caFile ? { caFile } : {}) };
+  return { url, transportAddress: `127.0.0.1:${transportPort}`, pid, dataDir, logFile, stop, exited, ...(caFile ? { caFile } : {}) };
 }
 
 function sleep(ms: number, unref = false): Promise<void> {

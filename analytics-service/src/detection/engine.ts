@@ -54,6 +54,11 @@ export class DetectionEngine {
     this.ctx = { store: options.store, config: options.catalogue.config, cache: new Map(), memory: new Map(), now: options.now ?? Date.now };
   }
 
+  /** Streaming memory only covers what this process saw; a replica taking over streaming starts it afresh. */
+  forgetStreamingMemory(): void {
+    this.ctx.memory.clear();
+  }
+
   enabledRules(ids?: readonly string[]): Rule[] {
     if (!ids || ids.length === 0) return this.catalogue.rules.filter((r) => r.enabled);
     return ids.map((id) => {

@@ -6,6 +6,8 @@
  *   AISEC_DETECTION_POLL_MS         poll interval, default 250
  *   AISEC_DETECTION_OVERLAP_MS      re-read window behind the checkpoint, default 3000
  *   AISEC_DETECTION_LOOKBACK        where streaming starts without a checkpoint, default 5m
+ *   AISEC_DETECTION_LEASE_MS        term of the streaming lease between replicas, default 15000: a survivor
+ *                                   takes over streaming at most this long (plus a fifth) after a replica dies
  *   AISEC_WEBHOOK_URLS              comma-separated http(s) URLs to POST alerts to
  *   AISEC_WEBHOOK_MIN_SEVERITY      lowest alert severity sent, default high
  *   AISEC_WEBHOOK_SECRET            HMAC-SHA256 key for X-Aisec-Signature (recommended)
@@ -24,6 +26,7 @@ export interface DetectionSettings {
     overlapMs: number;
     initialLookbackMs: number;
     batchSize: number;
+    leaseMs: number;
   };
   webhooks: WebhookSettings;
 }
@@ -75,6 +78,7 @@ export function loadDetectionSettings(env: Env): DetectionSettings {
       overlapMs: integer(env, 'AISEC_DETECTION_OVERLAP_MS', 3000, 0, 600_000),
       initialLookbackMs,
       batchSize: integer(env, 'AISEC_DETECTION_BATCH', 5000, 100, 100_000),
+      leaseMs: integer(env, 'AISEC_DETECTION_LEASE_MS', 15_000, 1000, 600_000),
     },
     webhooks: {
       urls,

@@ -7,9 +7,14 @@
  * skipped by id. The checkpoint (newest event.ingested processed) is stored in the state index only after the
  * batch's alerts are written, so a restart re-reads at most the overlap and never skips an event; the alert
  * writer makes the re-read harmless.
+ *
+ * Replicas: with a lease (elasticsearch/lease.ts), only the replica holding it polls; the others check every
+ * fifth of the lease term and take over when it expires, from the stored checkpoint and with fresh memory. The
+ * holder renews the lease between batches and stops mid-poll, before writing the checkpoint, when it lost it.
  */
 import { recordDetectionLag } from '../observability/metrics.js';
 import type { DetectionStore } from '../elasticsearch/detection-store.js';
+import type { Lease } from '../elasticsearch/lease.js';
 import { emptyTally, type DetectionEngine, type Tally } from './engine.js';
 
 export interface StreamingOptions {
@@ -21,11 +26,19 @@ export interface StreamingOptions {
   batchSize: number;
   checkpointId: string;
   isReady: () => boolean;
+  /** when several replicas may run: only the holder streams */
+  lease?: { lease: Lease; termMs: number };
   log: { warn(obj: unknown, msg?: string): void; info(obj: unknown, msg?: string): void };
 }
 
 export interface StreamingStats {
   running: boolean;
+  /** whether this replica does the streaming (always, without a lease) */
+  leader: boolean;
+  /** this replica's name in the lease */
+  replica?: string;
+  /** times this replica took the lease over */
+  takeovers: number;
   checkpoint?: string;
   polls: number;
   events_processed: number;
@@ -45,13 +58,15 @@ export class StreamingDetector {
   private checkpoint: number | undefined;
   /** event id → event.ingested, for events already processed inside the overlap */
   private readonly seen = new Map<string, number>();
-  readonly stats: StreamingStats = { running: false, polls: 0, events_processed: 0, errors: 0, alerts: emptyTally(), max_poll_ms: 0, rule_ms: {} };
+  readonly stats: StreamingStats = { running: false, leader: false, takeovers: 0, polls: 0, events_processed: 0, errors: 0, alerts: emptyTally(), max_poll_ms: 0, rule_ms: {} };
 
   constructor(
     private readonly engine: DetectionEngine,
     private readonly store: DetectionStore,
     private readonly options: StreamingOptions,
-  ) {}
+  ) {
+    if (options.lease) this.stats.replica = options.lease.lease.owner;
+  }
 
   start(): void {
     if (!this.stopped) return;
@@ -65,6 +80,8 @@ export class StreamingDetector {
     this.stats.running = false;
     if (this.timer) clearTimeout(this.timer);
     await this.inFlight?.catch(() => undefined);
+    this.stats.leader = false;
+    await this.options.lease?.lease.release().catch(() => undefined);
   }
 
   private schedule(delay: number): void {
@@ -75,15 +92,36 @@ export class StreamingDetector {
   }
 
   private async tick(): Promise<void> {
-    let more = false;
+    let delay = this.options.pollMs;
     try {
-      if (this.options.isReady()) more = await this.poll();
+      if (this.options.isReady()) {
+        if (await this.lead()) delay = (await this.poll()) ? 0 : this.options.pollMs;
+        else delay = Math.max(this.options.pollMs, this.options.lease!.termMs / 5);
+      }
     } catch (error) {
       this.stats.errors++;
       this.stats.last_error = `${new Date().toISOString()} ${(error as Error).message}`;
       this.options.log.warn({ err: error }, 'streaming detection poll failed; retrying');
     }
-    this.schedule(more ? 0 : this.options.pollMs);
+    this.schedule(delay);
+  }
+
+  /** Takes or renews the lease; on taking it over, forgets what this replica knew from before. */
+  private async lead(): Promise<boolean> {
+    if (!this.options.lease) return (this.stats.leader = true);
+    const leader = await this.options.lease.lease.acquire();
+    if (leader && !this.stats.leader) {
+      // another replica may have streamed in between: resume from the stored checkpoint, trusting no memory
+      this.checkpoint = undefined;
+      this.seen.clear();
+      this.engine.forgetStreamingMemory();
+      this.stats.takeovers++;
+      this.options.log.info({ replica: this.stats.replica }, 'streaming detection: this replica holds the lease and streams');
+    } else if (!leader && this.stats.leader) {
+      this.options.log.warn({ replica: this.stats.replica }, 'streaming detection: lease lost to another replica; standing by');
+    }
+    this.stats.leader = leader;
+    return leader;
   }
 
   /** One poll; true when a backlog remains. Public for tests and benchmarks. */
@@ -123,6 +161,7 @@ export class StreamingDetector {
     }
     if (fresh.length > 0) {
       for (let i = 0; i < fresh.length; i += this.options.batchSize) {
+        if (i > 0 && !(await this.lead())) return false; // another replica took over: leave the checkpoint to it
         const slice = fresh.slice(i, i + this.options.batchSize);
         const events = await this.store.eventsByIds(slice.map((f) => f.id));
         await this.engine.evaluateNewEvents(events, this.stats.alerts, this.stats.rule_ms);

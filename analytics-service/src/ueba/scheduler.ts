@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
-import { errors } from '@elastic/elasticsearch';
 import type { FastifyBaseLogger } from 'fastify';
+import { Lease } from '../elasticsearch/lease.js';
 import { DAY_MS } from '../assurance/judge-drift.js';
 import type { UebaService } from './ueba-service.js';
 
@@ -18,8 +18,6 @@ const CHECKPOINT_MARGIN_MS = 5 * 60_000;
 interface StateDocument {
   kind: string;
   updated_at: string;
-  owner?: string;
-  expires_at?: string;
   value?: { since?: string };
 }
 
@@ -36,14 +34,22 @@ export class UebaScheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = false;
-  readonly owner = `service-${randomUUID()}`;
+  private readonly lease: Lease;
 
   constructor(
     private readonly service: UebaService,
     private readonly es: Client,
     private readonly stateIndex: string,
     private readonly log: FastifyBaseLogger,
-  ) {}
+    owner: string = `service-${randomUUID()}`,
+  ) {
+    // a run must finish within the term; it is released as soon as the run ends
+    this.lease = new Lease(es, stateIndex, { id: LEASE_ID, owner, termMs: Math.max(service.config.refreshIntervalMs, 10 * 60_000) });
+  }
+
+  get owner(): string {
+    return this.lease.owner;
+  }
 
   get intervalMs(): number {
     return this.service.config.refreshIntervalMs;
@@ -77,7 +83,7 @@ export class UebaScheduler {
 
   async runOnce(now = new Date()): Promise<MaintenanceReport> {
     const started = Date.now();
-    if (!(await this.acquireLease(now))) return { skipped: 'lease held by another replica', wall_ms: Date.now() - started };
+    if (!(await this.lease.acquire())) return { skipped: 'lease held by another replica', wall_ms: Date.now() - started };
     try {
       const checkpoint = await this.readState(CHECKPOINT_ID);
       const since = checkpoint?.value?.since ? new Date(checkpoint.value.since) : this.service.slidingWindow(now).from;
@@ -93,7 +99,7 @@ export class UebaScheduler {
         wall_ms: Date.now() - started,
       };
     } finally {
-      await this.releaseLease().catch(() => undefined);
+      await this.lease.release().catch(() => undefined);
     }
   }
 
@@ -104,42 +110,5 @@ export class UebaScheduler {
 
   private async writeState(id: string, doc: StateDocument): Promise<void> {
     await this.es.index({ index: this.stateIndex, id, document: doc, refresh: 'wait_for' });
-  }
-
-  private async acquireLease(now: Date): Promise<boolean> {
-    const lease: StateDocument = {
-      kind: 'ueba_lease',
-      owner: this.owner,
-      updated_at: now.toISOString(),
-      expires_at: new Date(Date.now() + Math.max(this.intervalMs, 10 * 60_000)).toISOString(),
-    };
-    const found = await this.es.get<StateDocument>({ index: this.stateIndex, id: LEASE_ID }, { ignore: [404] });
-    try {
-      if (!found.found) {
-        await this.es.index({ index: this.stateIndex, id: LEASE_ID, document: lease, op_type: 'create', refresh: 'wait_for' });
-        return true;
-      }
-      const held = found._source;
-      if (held?.owner !== this.owner && held?.expires_at && Date.parse(held.expires_at) > Date.now()) return false;
-      await this.es.index({
-        index: this.stateIndex,
-        id: LEASE_ID,
-        document: lease,
-        if_seq_no: found._seq_no!,
-        if_primary_term: found._primary_term!,
-        refresh: 'wait_for',
-      });
-      return true;
-    } catch (error) {
-      if (error instanceof errors.ResponseError && error.statusCode === 409) return false; // another replica won the race
-      throw error;
-    }
-  }
-
-  private async releaseLease(): Promise<void> {
-    const found = await this.es.get<StateDocument>({ index: this.stateIndex, id: LEASE_ID }, { ignore: [404] });
-    if (found.found && found._source?.owner === this.owner) {
-      await this.es.delete({ index: this.stateIndex, id: LEASE_ID, if_seq_no: found._seq_no!, if_primary_term: found._primary_term! }, { ignore: [404, 409] });
-    }
   }
 }

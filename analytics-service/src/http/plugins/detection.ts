@@ -7,6 +7,7 @@ import fp from 'fastify-plugin';
 import type { Client } from '@elastic/elasticsearch';
 import { AlertStore } from '../../elasticsearch/alert-store.js';
 import { DetectionStore } from '../../elasticsearch/detection-store.js';
+import { Lease } from '../../elasticsearch/lease.js';
 import type { IndexNames } from '../../elasticsearch/index-names.js';
 import { loadCatalogue, type Catalogue } from '../../detection/catalogue.js';
 import { loadDetectionConfig } from '../../detection/config-schema.js';
@@ -37,6 +38,8 @@ export interface DetectionPluginOptions {
   client: Client;
   indices: IndexNames;
   settings: DetectionSettings;
+  /** this replica's name in the streaming lease */
+  replicaId: string;
   /** overrides for tests: rule directory */
   rulesDir?: string;
 }
@@ -48,9 +51,12 @@ export const detection = fp<DetectionPluginOptions>(
     const alerts = new AlertStore(options.client, options.indices.alerts);
     const webhooks = new WebhookDispatcher(options.settings.webhooks, app.log);
     const engine = new DetectionEngine({ catalogue, store, alerts, notify: (n) => webhooks.notify(n) });
+    const { leaseMs, ...streamingSettings } = options.settings.streaming;
+    const lease = new Lease(options.client, options.indices.state, { id: 'detection:streaming-lease', owner: options.replicaId, termMs: leaseMs });
     const streaming = new StreamingDetector(engine, store, {
-      ...options.settings.streaming,
+      ...streamingSettings,
       checkpointId: 'detection-checkpoint',
+      lease: { lease, termMs: leaseMs },
       isReady: () => app.readiness.bootstrap !== undefined,
       log: app.log,
     });

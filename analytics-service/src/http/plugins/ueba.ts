@@ -18,11 +18,11 @@ declare module 'fastify' {
   }
 }
 
-export const ueba = fp<{ config: UebaConfig }>(
+export const ueba = fp<{ config: UebaConfig; replicaId: string }>(
   async (app, options) => {
     const service = new UebaService(app.es, app.indices, options.config);
     app.decorate('ueba', service);
-    const scheduler = new UebaScheduler(service, app.es, app.indices.state, app.log);
+    const scheduler = new UebaScheduler(service, app.es, app.indices.state, app.log, options.replicaId);
     app.decorate('uebaScheduler', scheduler);
     let startTimer: NodeJS.Timeout | undefined;
     app.addHook('onReady', async () => {

@@ -1,0 +1,106 @@
+/**
+ * The lease that makes singleton work run once across replicas, against real Elasticsearch: one holder at a
+ * time, exactly one winner when many race for a free lease, takeover after expiry, a holder that learns it
+ * lost the lease, and release handing it over at once.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Client } from '@elastic/elasticsearch';
+import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
+import { Lease } from '../../analytics-service/src/elasticsearch/lease.js';
+import { testElasticsearchUrl } from '../support/elasticsearch.js';
+import { uniquePrefix } from '../support/service.js';
+
+let es: Client;
+const index = `${uniquePrefix('lease')}-state`;
+
+before(async () => {
+  es = createElasticsearchClient({ url: testElasticsearchUrl(), requestTimeoutMs: 10_000, maxRetries: 0 });
+  await es.indices.create({ index, mappings: { dynamic: false, properties: { owner: { type: 'keyword' }, expires_at: { type: 'date' } } } });
+});
+after(async () => {
+  await es.indices.delete({ index }, { ignore: [404] });
+  await es.close();
+});
+
+/** a clock the test moves by hand */
+function clock(start = Date.parse('2026-11-22T10:00:00Z')) {
+  let t = start;
+  return { now: () => t, advance: (ms: number) => (t += ms) };
+}
+
+test('one holder at a time; the other takes over once the term has run out', async () => {
+  const time = clock();
+  const id = 'expiry';
+  const a = new Lease(es, index, { id, owner: 'replica-a', termMs: 10_000, now: time.now });
+  const b = new Lease(es, index, { id, owner: 'replica-b', termMs: 10_000, now: time.now });
+  assert.equal(await a.acquire(), true);
+  assert.equal(await b.acquire(), false, 'b must not take a lease a holds');
+  assert.equal(await a.acquire(), true, 'a keeps it');
+  time.advance(10_001); // a died: nobody renewed
+  assert.equal(await b.acquire(), true, 'b takes the expired lease');
+  assert.equal(b.holding, true);
+  const stored = await es.get<{ owner: string }>({ index, id });
+  assert.equal(stored._source?.owner, 'replica-b');
+});
+
+test('the holder renews after half its term, and learns at once when another replica took the lease', async () => {
+  const time = clock();
+  const id = 'renew';
+  const a = new Lease(es, index, { id, owner: 'replica-a', termMs: 10_000, now: time.now });
+  const b = new Lease(es, index, { id, owner: 'replica-b', termMs: 10_000, now: time.now });
+  assert.equal(await a.acquire(), true);
+  const first = await es.get({ index, id });
+  time.advance(2_000);
+  assert.equal(await a.acquire(), true);
+  assert.equal((await es.get({ index, id }))._seq_no, first._seq_no, 'no write before half the term');
+  time.advance(4_000);
+  assert.equal(await a.acquire(), true);
+  const renewed = await es.get<{ expires_at: string }>({ index, id });
+  assert.ok(renewed._seq_no! > first._seq_no!, 'renewed with a write');
+  assert.equal(renewed._source?.expires_at, new Date(time.now() + 10_000).toISOString());
+  // a stalls past its term (a long GC pause, a slow poll); b takes over; a must find out on its next renewal
+  time.advance(10_001);
+  assert.equal(a.holding, false);
+  assert.equal(await b.acquire(), true);
+  assert.equal(await a.acquire(), false, 'a must not win the lease back from b');
+  // b's renewal is a conditional write: if the document changed behind its back (a replica with a skewed clock
+  // took it), the write conflicts and b stops holding at once
+  time.advance(6_000);
+  await es.index({ index, id, document: { kind: 'lease', owner: 'replica-c', updated_at: new Date(time.now()).toISOString(), expires_at: new Date(time.now() + 10_000).toISOString() } });
+  assert.equal(await b.acquire(), false, 'b learns from the conflict that it lost the lease');
+  assert.equal(b.holding, false);
+});
+
+test('of many replicas racing for a free lease, exactly one wins', async () => {
+  for (const round of [1, 2, 3]) {
+    const id = `race-${round}`;
+    const leases = Array.from({ length: 8 }, (_, i) => new Lease(es, index, { id, owner: `replica-${i}`, termMs: 30_000 }));
+    const won = await Promise.all(leases.map((l) => l.acquire()));
+    assert.equal(won.filter(Boolean).length, 1, `round ${round}: ${JSON.stringify(won)}`);
+    // and once it is expired, racing again still gives one winner
+    const stored = await es.get({ index, id });
+    await es.index({
+      index,
+      id,
+      document: { kind: 'lease', owner: 'a-dead-replica', updated_at: '2026-01-01T00:00:00Z', expires_at: '2026-01-01T00:00:10Z' },
+      if_seq_no: stored._seq_no!,
+      if_primary_term: stored._primary_term!,
+    });
+    const fresh = Array.from({ length: 8 }, (_, i) => new Lease(es, index, { id, owner: `replica-${i + 10}`, termMs: 30_000 }));
+    const wonExpired = await Promise.all(fresh.map((l) => l.acquire()));
+    assert.equal(wonExpired.filter(Boolean).length, 1, `round ${round}, expired lease: ${JSON.stringify(wonExpired)}`);
+  }
+});
+
+test('release hands the lease over at once, and never deletes a lease someone else holds', async () => {
+  const id = 'release';
+  const a = new Lease(es, index, { id, owner: 'replica-a', termMs: 60_000 });
+  const b = new Lease(es, index, { id, owner: 'replica-b', termMs: 60_000 });
+  assert.equal(await a.acquire(), true);
+  await a.release();
+  assert.equal(a.holding, false);
+  assert.equal(await b.acquire(), true, 'b takes the released lease without waiting for the term');
+  await a.release(); // a no longer holds it: a no-op
+  assert.equal((await es.get<{ owner: string }>({ index, id }))._source?.owner, 'replica-b');
+});
