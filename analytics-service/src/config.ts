@@ -3,6 +3,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { ConfigError, flagVar, numberVar, oneOfVar, type Env } from './env-vars.js';
 import { ROLES, type Role } from './http/auth/roles.js';
 import { CONTENT_MODES, type ContentMode } from './ingest/content-mode.js';
 import { loadDetectionSettings, type DetectionSettings } from './detection/settings.js';
@@ -60,38 +61,7 @@ export interface ServiceConfig {
   exports: ExportSettings;
 }
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
-  }
-  return value;
-}
-
-function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')} (got "${raw}")`);
-  return raw as T;
-}
-
-function flag(env: Env, name: string): boolean {
-  const raw = (env[name] ?? '').trim().toLowerCase();
-  if (raw === '' || raw === 'false' || raw === '0' || raw === 'no') return false;
-  if (raw === 'true' || raw === '1' || raw === 'yes') return true;
-  throw new ConfigError(`${name} must be true or false (got "${env[name]}")`);
-}
+export { ConfigError };
 
 /** `AISEC_API_KEYS=ingest:k1,read:k2,admin:k3` */
 export function parseApiKeys(raw: string | undefined): ApiKey[] {
@@ -108,22 +78,6 @@ export function parseApiKeys(raw: string | undefined): ApiKey[] {
     }
     return { role: role as Role, key };
   });
-}
-
-function detectionSettings(env: Env): DetectionSettings {
-  try {
-    return loadDetectionSettings(env);
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
-}
-
-function exportSettings(env: Env): ExportSettings {
-  try {
-    return loadExportSettings(env);
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
 }
 
 export function loadConfig(env: Env = process.env): ServiceConfig {
@@ -143,7 +97,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     throw new ConfigError(`AISEC_EVENTS_RETENTION must look like 90d, 720h or 30m (got "${retention}")`);
   }
   const apiKeys = parseApiKeys(env.AISEC_API_KEYS);
-  const authDisabled = flag(env, 'AISEC_AUTH_DISABLED');
+  const authDisabled = flagVar(env, 'AISEC_AUTH_DISABLED');
   if (!authDisabled && apiKeys.length === 0) {
     throw new ConfigError(
       'AISEC_API_KEYS is empty: set role:key pairs (roles ingest, read, admin), or AISEC_AUTH_DISABLED=true for a local demo',
@@ -151,27 +105,27 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   }
   const config: ServiceConfig = {
     host: env.HOST?.trim() || '127.0.0.1',
-    port: integer(env, 'PORT', 8080, 0, 65535),
+    port: numberVar(env, 'PORT', 8080, 0, 65535),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
     elasticsearch: {
       url,
-      requestTimeoutMs: integer(env, 'ES_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
-      maxRetries: integer(env, 'ES_MAX_RETRIES', 2, 0, 10),
+      requestTimeoutMs: numberVar(env, 'ES_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+      maxRetries: numberVar(env, 'ES_MAX_RETRIES', 2, 0, 10),
     },
     indexPrefix: prefix,
     replicaId: replicaId(env),
     apiKeys,
     authDisabled,
-    bodyLimitBytes: integer(env, 'AISEC_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
-    bulkChunkSize: integer(env, 'AISEC_BULK_CHUNK', 1000, 1, 100_000),
-    eventsShards: integer(env, 'AISEC_EVENTS_SHARDS', 1, 1, 64),
-    contentMode: oneOf(env, 'AISEC_CONTENT_MODE', CONTENT_MODES, 'store'),
-    maxConcurrentIngest: integer(env, 'AISEC_MAX_CONCURRENT_INGEST', 16, 1, 10_000),
-    rateLimitPerMinute: integer(env, 'AISEC_RATE_LIMIT_PER_MIN', 1200, 0, 10_000_000),
-    maxEventLoopDelayMs: integer(env, 'AISEC_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
+    bodyLimitBytes: numberVar(env, 'AISEC_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    bulkChunkSize: numberVar(env, 'AISEC_BULK_CHUNK', 1000, 1, 100_000),
+    eventsShards: numberVar(env, 'AISEC_EVENTS_SHARDS', 1, 1, 64),
+    contentMode: oneOfVar(env, 'AISEC_CONTENT_MODE', CONTENT_MODES, 'store'),
+    maxConcurrentIngest: numberVar(env, 'AISEC_MAX_CONCURRENT_INGEST', 16, 1, 10_000),
+    rateLimitPerMinute: numberVar(env, 'AISEC_RATE_LIMIT_PER_MIN', 1200, 0, 10_000_000),
+    maxEventLoopDelayMs: numberVar(env, 'AISEC_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
     ueba: loadUebaConfig(env),
-    detection: detectionSettings(env),
-    exports: exportSettings(env),
+    detection: loadDetectionSettings(env),
+    exports: loadExportSettings(env),
   };
   if (retention) config.eventsRetention = retention;
   Object.assign(config.elasticsearch, elasticsearchCredentials(env));

@@ -14,7 +14,7 @@
  *   AISEC_WEBHOOK_MAX_ATTEMPTS      default 6; AISEC_WEBHOOK_BACKOFF_MS default 500 (doubles per retry)
  */
 import { SEVERITIES, type Severity } from '../contract/event-schema.js';
-import { DetectionConfigError } from './config-schema.js';
+import { ConfigError, flagVar, numberVar, type Env } from '../env-vars.js';
 import { durationMs } from './duration.js';
 import type { WebhookSettings } from './webhooks.js';
 
@@ -31,27 +31,13 @@ export interface DetectionSettings {
   webhooks: WebhookSettings;
 }
 
-type Env = Record<string, string | undefined>;
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new DetectionConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
-  return value;
-}
-
 export function loadDetectionSettings(env: Env): DetectionSettings {
-  const streamingRaw = (env.AISEC_DETECTION_STREAMING ?? 'true').trim().toLowerCase();
-  if (!['true', 'false', '1', '0', 'yes', 'no', ''].includes(streamingRaw)) {
-    throw new DetectionConfigError(`AISEC_DETECTION_STREAMING must be true or false (got "${env.AISEC_DETECTION_STREAMING}")`);
-  }
   const lookback = env.AISEC_DETECTION_LOOKBACK?.trim() || '5m';
   let initialLookbackMs: number;
   try {
     initialLookbackMs = durationMs(lookback);
   } catch {
-    throw new DetectionConfigError(`AISEC_DETECTION_LOOKBACK must look like 30s, 5m, 1h or 7d (got "${lookback}")`);
+    throw new ConfigError(`AISEC_DETECTION_LOOKBACK must look like 30s, 5m, 1h or 7d (got "${lookback}")`);
   }
   const urls = (env.AISEC_WEBHOOK_URLS ?? '')
     .split(',')
@@ -62,32 +48,32 @@ export function loadDetectionSettings(env: Env): DetectionSettings {
     try {
       parsed = new URL(url);
     } catch {
-      throw new DetectionConfigError(`AISEC_WEBHOOK_URLS has an entry that is not a URL: "${url}"`);
+      throw new ConfigError(`AISEC_WEBHOOK_URLS has an entry that is not a URL: "${url}"`);
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new DetectionConfigError(`AISEC_WEBHOOK_URLS entries must be http(s) URLs (got "${url}")`);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError(`AISEC_WEBHOOK_URLS entries must be http(s) URLs (got "${url}")`);
   }
   const minSeverity = (env.AISEC_WEBHOOK_MIN_SEVERITY?.trim() || 'high') as Severity;
-  if (!SEVERITIES.includes(minSeverity)) throw new DetectionConfigError(`AISEC_WEBHOOK_MIN_SEVERITY must be one of ${SEVERITIES.join(', ')} (got "${minSeverity}")`);
+  if (!SEVERITIES.includes(minSeverity)) throw new ConfigError(`AISEC_WEBHOOK_MIN_SEVERITY must be one of ${SEVERITIES.join(', ')} (got "${minSeverity}")`);
   const secret = env.AISEC_WEBHOOK_SECRET?.trim() || undefined;
   const configPath = env.AISEC_DETECTION_CONFIG?.trim() || undefined;
   return {
     ...(configPath ? { configPath } : {}),
     streaming: {
-      enabled: !['false', '0', 'no'].includes(streamingRaw),
-      pollMs: integer(env, 'AISEC_DETECTION_POLL_MS', 250, 10, 60_000),
-      overlapMs: integer(env, 'AISEC_DETECTION_OVERLAP_MS', 3000, 0, 600_000),
+      enabled: flagVar(env, 'AISEC_DETECTION_STREAMING', true),
+      pollMs: numberVar(env, 'AISEC_DETECTION_POLL_MS', 250, 10, 60_000),
+      overlapMs: numberVar(env, 'AISEC_DETECTION_OVERLAP_MS', 3000, 0, 600_000),
       initialLookbackMs,
-      batchSize: integer(env, 'AISEC_DETECTION_BATCH', 5000, 100, 100_000),
-      leaseMs: integer(env, 'AISEC_DETECTION_LEASE_MS', 15_000, 1000, 600_000),
+      batchSize: numberVar(env, 'AISEC_DETECTION_BATCH', 5000, 100, 100_000),
+      leaseMs: numberVar(env, 'AISEC_DETECTION_LEASE_MS', 15_000, 1000, 600_000),
     },
     webhooks: {
       urls,
       minSeverity,
       ...(secret ? { secret } : {}),
-      maxAttempts: integer(env, 'AISEC_WEBHOOK_MAX_ATTEMPTS', 6, 1, 20),
-      baseDelayMs: integer(env, 'AISEC_WEBHOOK_BACKOFF_MS', 500, 1, 600_000),
-      queueSize: integer(env, 'AISEC_WEBHOOK_QUEUE', 1000, 1, 100_000),
-      timeoutMs: integer(env, 'AISEC_WEBHOOK_TIMEOUT_MS', 5000, 100, 120_000),
+      maxAttempts: numberVar(env, 'AISEC_WEBHOOK_MAX_ATTEMPTS', 6, 1, 20),
+      baseDelayMs: numberVar(env, 'AISEC_WEBHOOK_BACKOFF_MS', 500, 1, 600_000),
+      queueSize: numberVar(env, 'AISEC_WEBHOOK_QUEUE', 1000, 1, 100_000),
+      timeoutMs: numberVar(env, 'AISEC_WEBHOOK_TIMEOUT_MS', 5000, 100, 120_000),
     },
   };
 }

@@ -7,6 +7,7 @@
  *   AISEC_EXPORT_EVENTS_PER_FILE  events per NDJSON file before a new file is started, default 500000
  */
 import { resolve } from 'node:path';
+import { numberVar, type Env } from '../env-vars.js';
 
 export interface ExportSettings {
   dir: string;
@@ -14,22 +15,10 @@ export interface ExportSettings {
   eventsPerFile: number;
 }
 
-export class ExportSettingsError extends Error {}
-
-type Env = Record<string, string | undefined>;
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new ExportSettingsError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
-  return value;
-}
-
 export function loadExportSettings(env: Env): ExportSettings {
   return {
     dir: resolve(env.AISEC_EXPORT_DIR?.trim() || '.data/exports'),
-    syncMaxEvents: integer(env, 'AISEC_EXPORT_SYNC_MAX_EVENTS', 10_000, 0, 10_000_000),
-    eventsPerFile: integer(env, 'AISEC_EXPORT_EVENTS_PER_FILE', 500_000, 1, 100_000_000),
+    syncMaxEvents: numberVar(env, 'AISEC_EXPORT_SYNC_MAX_EVENTS', 10_000, 0, 10_000_000),
+    eventsPerFile: numberVar(env, 'AISEC_EXPORT_EVENTS_PER_FILE', 500_000, 1, 100_000_000),
   };
 }

@@ -2,8 +2,7 @@
  * UEBA and assurance settings from environment variables (see docs/ueba.md), validated with errors that
  * name the variable. Part of ServiceConfig as `config.ueba`.
  */
-// config.ts imports this module too; ConfigError is only used when loadUebaConfig runs, after both have loaded
-import { ConfigError } from '../config.js';
+import { ConfigError, numberVar, type Env } from '../env-vars.js';
 
 export interface UebaConfig {
   /** how often baselines, risk scores and daily metrics are refreshed; 0 = never (tests, or rebuild on demand only) */
@@ -22,8 +21,6 @@ export interface UebaConfig {
   metricsDays: number;
 }
 
-type Env = Record<string, string | undefined>;
-
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 function interval(env: Env, name: string, fallback: string): number {
@@ -36,16 +33,6 @@ function interval(env: Env, name: string, fallback: string): number {
   return ms;
 }
 
-function number(env: Env, name: string, fallback: number, min: number, max: number, integer = true): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    throw new ConfigError(`${name} must be a ${integer ? 'whole ' : ''}number from ${min} to ${max} (got "${raw}")`);
-  }
-  return value;
-}
-
 export function loadUebaConfig(env: Env): UebaConfig {
   const timeZone = env.AISEC_UEBA_TIMEZONE?.trim() || 'UTC';
   try {
@@ -55,12 +42,12 @@ export function loadUebaConfig(env: Env): UebaConfig {
   }
   return {
     refreshIntervalMs: interval(env, 'AISEC_UEBA_REFRESH_INTERVAL', '1h'),
-    windowDays: number(env, 'AISEC_UEBA_WINDOW_DAYS', 28, 1, 400),
+    windowDays: numberVar(env, 'AISEC_UEBA_WINDOW_DAYS', 28, 1, 400),
     timeZone,
-    entityPageSize: number(env, 'AISEC_UEBA_ENTITY_PAGE', 250, 1, 2000),
-    compositePageSize: number(env, 'AISEC_UEBA_COMPOSITE_PAGE', 5000, 10, 20_000),
-    riskHalfLifeDays: number(env, 'AISEC_RISK_HALF_LIFE_DAYS', 7, 0.1, 365, false),
-    riskLookbackDays: number(env, 'AISEC_RISK_LOOKBACK_DAYS', 30, 1, 365),
-    metricsDays: number(env, 'AISEC_METRICS_REFRESH_DAYS', 8, 1, 90),
+    entityPageSize: numberVar(env, 'AISEC_UEBA_ENTITY_PAGE', 250, 1, 2000),
+    compositePageSize: numberVar(env, 'AISEC_UEBA_COMPOSITE_PAGE', 5000, 10, 20_000),
+    riskHalfLifeDays: numberVar(env, 'AISEC_RISK_HALF_LIFE_DAYS', 7, 0.1, 365, false),
+    riskLookbackDays: numberVar(env, 'AISEC_RISK_LOOKBACK_DAYS', 30, 1, 365),
+    metricsDays: numberVar(env, 'AISEC_METRICS_REFRESH_DAYS', 8, 1, 90),
   };
 }
