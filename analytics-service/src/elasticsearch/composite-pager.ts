@@ -21,6 +21,8 @@ export interface CompositeQuery {
   sources: Array<Record<string, estypes.AggregationsCompositeAggregationSource>>;
   aggs?: Record<string, estypes.AggregationsAggregationContainer>;
   pageSize: number;
+  /** shard-copy preference (see DETECTION_PREFERENCE in detection-store.ts) */
+  preference?: string;
 }
 
 interface CompositeAnswer<B> {
@@ -42,6 +44,7 @@ export async function* compositePages<B>(es: Client, spec: CompositeQuery, timin
         track_total_hits: false,
         query: spec.query,
         aggs: { page: { composite, ...(spec.aggs ? { aggs: spec.aggs } : {}) } },
+        ...(spec.preference ? { preference: spec.preference } : {}),
       }),
     );
     timing.add(response);

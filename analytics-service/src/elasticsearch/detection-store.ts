@@ -36,6 +36,13 @@ function shardsNotReady(error: unknown): boolean {
   return causes.length > 0 && causes.every((c) => c.type === 'no_shard_available_action_exception');
 }
 
+/**
+ * Every read of events by detection names the same preference, so that Elasticsearch answers it from the same copy
+ * of each shard. Copies refresh independently: without it, a poll could find a new event on one copy, count its
+ * window on another copy that does not show the event yet, and miss the alert for good.
+ */
+export const DETECTION_PREFERENCE = 'aisec-detection';
+
 export class DetectionStore {
   constructor(
     private readonly es: Client,
@@ -49,6 +56,7 @@ export class DetectionStore {
       const response = await withAvailability('detection aggregation', () =>
         this.es.search({
           index: this.indices.events,
+          preference: DETECTION_PREFERENCE,
           ignore_unavailable: true,
           allow_no_indices: true,
           size: 0,
@@ -87,6 +95,7 @@ export class DetectionStore {
       const response = await withAvailability('detection scan', () =>
         this.es.search<EventDoc>({
           index: this.indices.events,
+          preference: DETECTION_PREFERENCE,
           ignore_unavailable: true,
           allow_no_indices: true,
           size: pageSize,
@@ -106,7 +115,7 @@ export class DetectionStore {
 
   async count(query: Query): Promise<number> {
     const response = await withAvailability('detection count', () =>
-      this.es.count({ index: this.indices.events, ignore_unavailable: true, allow_no_indices: true, query }),
+      this.es.count({ index: this.indices.events, preference: DETECTION_PREFERENCE, ignore_unavailable: true, allow_no_indices: true, query }),
     );
     return response.count;
   }
@@ -116,6 +125,7 @@ export class DetectionStore {
     const response = await withAvailability('detection evidence', () =>
       this.es.search<{ event_id: string }>({
         index: this.indices.events,
+        preference: DETECTION_PREFERENCE,
         ignore_unavailable: true,
         allow_no_indices: true,
         size,
@@ -131,7 +141,7 @@ export class DetectionStore {
 
   async aggregate(query: Query, aggs: Record<string, estypes.AggregationsAggregationContainer>): Promise<Record<string, unknown>> {
     const response = await withAvailability('detection aggregation', () =>
-      this.es.search({ index: this.indices.events, ignore_unavailable: true, allow_no_indices: true, size: 0, track_total_hits: false, query, aggs }),
+      this.es.search({ index: this.indices.events, preference: DETECTION_PREFERENCE, ignore_unavailable: true, allow_no_indices: true, size: 0, track_total_hits: false, query, aggs }),
     );
     return (response.aggregations ?? {}) as Record<string, unknown>;
   }
@@ -153,6 +163,7 @@ export class DetectionStore {
   private tail(after: number, size: number, searchAfter?: estypes.SortResults): Promise<estypes.SearchResponse> {
     return this.es.search({
       index: this.indices.events,
+      preference: DETECTION_PREFERENCE,
       ignore_unavailable: true,
       allow_no_indices: true,
       size,
@@ -171,6 +182,7 @@ export class DetectionStore {
     const response = await withAvailability('detection read', () =>
       this.es.search<EventDoc>({
         index: this.indices.events,
+        preference: DETECTION_PREFERENCE,
         ignore_unavailable: true,
         allow_no_indices: true,
         size: ids.length,
@@ -189,6 +201,7 @@ export class DetectionStore {
     const response = await withAvailability('detection match', () =>
       this.es.search<{ event_id: string }>({
         index: this.indices.events,
+        preference: DETECTION_PREFERENCE,
         ignore_unavailable: true,
         allow_no_indices: true,
         size: ids.length,

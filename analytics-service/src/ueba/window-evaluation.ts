@@ -7,6 +7,7 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { BaselineStore } from '../elasticsearch/baseline-store.js';
 import { compositePages, EsTiming } from '../elasticsearch/composite-pager.js';
+import { DETECTION_PREFERENCE } from '../elasticsearch/detection-store.js';
 import { withAvailability } from '../elasticsearch/errors.js';
 import { asRule, type AnomalyCandidate, type UebaAnomaly, type UebaParams } from './anomaly.js';
 import {
@@ -103,6 +104,7 @@ async function* hourlyCandidates(ctx: UebaEvaluationContext, calendar: HourOfWee
     ctx.es,
     {
       index: ctx.eventsIndex,
+      preference: DETECTION_PREFERENCE,
       query: { bool: { filter: [range(hours.from, hours.to), REQUEST, ...scopeFilters(field, scope)] } },
       sources: [{ entity: { terms: { field } } }, { hour: { date_histogram: { field: '@timestamp', fixed_interval: '1h', time_zone: ctx.timeZone } } }],
       aggs,
@@ -207,6 +209,7 @@ async function* firstSeenCandidates(ctx: UebaEvaluationContext, calendar: HourOf
     ctx.es,
     {
       index: ctx.eventsIndex,
+      preference: DETECTION_PREFERENCE,
       query: { bool: { filter: [range(scope.from, scope.to), ...scopeFilters(field, scope), { exists: { field: valueField } }] } },
       sources: [{ entity: { terms: { field } } }, { value: { terms: { field: valueField } } }],
       aggs: { first: { min: { field: '@timestamp' } }, last: { max: { field: '@timestamp' } } },
@@ -235,6 +238,7 @@ async function* firstSeenCandidates(ctx: UebaEvaluationContext, calendar: HourOf
     const response = await withAvailability('ueba first-seen history', () =>
       ctx.es.search({
         index: ctx.eventsIndex,
+        preference: DETECTION_PREFERENCE,
         size: 0,
         ignore_unavailable: true,
         allow_no_indices: true,
@@ -345,6 +349,7 @@ async function groupStatistics(ctx: UebaEvaluationContext, filter: estypes.Query
     ctx.es,
     {
       index: ctx.eventsIndex,
+      preference: DETECTION_PREFERENCE,
       query: { bool: { filter: [...filter, range(hourStart, hourStart + HOUR_MS), { term: { user_department: group } }] } },
       sources: [{ entity: { terms: { field: 'user_id' } } }],
       aggs: { tokens_out: { sum: { field: 'tokens_out' } } },
@@ -375,6 +380,7 @@ async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekC
       ctx.es,
       {
         index: ctx.eventsIndex,
+        preference: DETECTION_PREFERENCE,
         query: { bool: { filter: [...filter, range(hours.from, hours.to), { terms: { user_id: scope.entities } }] } },
         sources: peerSources(ctx.timeZone),
         aggs: { tokens_out: { sum: { field: 'tokens_out' } } },
@@ -403,6 +409,7 @@ async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekC
     ctx.es,
     {
       index: ctx.eventsIndex,
+      preference: DETECTION_PREFERENCE,
       query: { bool: { filter: [...filter, range(hours.from, hours.to)] } },
       sources: peerSources(ctx.timeZone),
       aggs: { tokens_out: { sum: { field: 'tokens_out' } } },
