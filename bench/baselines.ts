@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { createElasticsearchClient } from '../analytics-service/src/elasticsearch/client.js';
 import { BASE_USER, HOUR, WEEK, poisson, rateAt, requestEvent, seededRandom, type TrafficEvent, type UserRhythm } from '../test/support/ueba-traffic.js';
 import { ADMIN_KEY, elasticsearch, esVersion, machine, startService } from './detection-support.js';
+import { deletePrefix } from '../test/support/service.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -178,8 +179,7 @@ async function main() {
     }
   } finally {
     if (!args.keep) {
-      await client.indices.deleteDataStream({ name: `${prefix}-*` }, { ignore: [404, 405] }).catch(() => undefined);
-      await client.indices.delete({ index: `${prefix}-*,.ds-${prefix}-*`, expand_wildcards: 'all' }, { ignore: [404] }).catch(() => undefined);
+      await deletePrefix(client, prefix);
     }
     await client.close();
     const version = await esVersion(es.url);

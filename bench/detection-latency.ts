@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { createElasticsearchClient } from '../analytics-service/src/elasticsearch/client.js';
 import { ATTACK_KINDS, attacks, benignDay, type Attack } from '../test/support/traffic.js';
 import { ADMIN_KEY, INGEST_KEY, elasticsearch, esVersion, machine, percentile, root, startService, table } from './detection-support.js';
+import { deletePrefix } from '../test/support/service.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -161,8 +162,7 @@ async function main() {
   await service.stop();
   if (!args.keep) {
     const client = createElasticsearchClient({ url: es.url, requestTimeoutMs: 60_000, maxRetries: 0 });
-    await client.indices.deleteDataStream({ name: `${prefix}-events` }, { ignore: [404, 405] }).catch(() => undefined);
-    await client.indices.delete({ index: `${prefix}-*,.ds-${prefix}-*`, expand_wildcards: 'all' }, { ignore: [404] }).catch(() => undefined);
+    await deletePrefix(client, prefix);
     await client.close();
   }
   await es.stop();

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { createElasticsearchClient } from '../analytics-service/src/elasticsearch/client.js';
 import { ATTACK_KINDS, attacks, benignDay, Random, type TrafficEvent } from '../test/support/traffic.js';
 import { ADMIN_KEY, elasticsearch, esVersion, machine, startService, table } from './detection-support.js';
+import { deletePrefix } from '../test/support/service.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -126,8 +127,7 @@ async function main() {
   } finally {
     await service.stop();
     if (!args.keep) {
-      await client.indices.deleteDataStream({ name: `${prefix}-events` }, { ignore: [404, 405] }).catch(() => undefined);
-      await client.indices.delete({ index: `${prefix}-*,.ds-${prefix}-*`, expand_wildcards: 'all' }, { ignore: [404] }).catch(() => undefined);
+      await deletePrefix(client, prefix);
     }
     await client.close();
     await es.stop();

@@ -10,7 +10,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { buildApp } from '../../analytics-service/src/app.js';
 import { loadConfig } from '../../analytics-service/src/config.js';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
-import { KEYS, uniquePrefix } from '../support/service.js';
+import { deletePrefix, KEYS, uniquePrefix } from '../support/service.js';
 import { testElasticsearchUrl } from '../support/elasticsearch.js';
 
 interface Instance {
@@ -49,8 +49,7 @@ const prefixes: string[] = [];
 after(async () => {
   const es = createElasticsearchClient({ url: testElasticsearchUrl(), requestTimeoutMs: 10_000, maxRetries: 0 });
   for (const prefix of prefixes) {
-    await es.indices.deleteDataStream({ name: `${prefix}-*` }, { ignore: [404, 405] }).catch(() => undefined);
-    await es.indices.delete({ index: `${prefix}-*,.ds-${prefix}-*`, expand_wildcards: 'all' }, { ignore: [404] }).catch(() => undefined);
+    await deletePrefix(es, prefix);
   }
   await es.close();
 });

@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
 import { testElasticsearchUrl } from '../support/elasticsearch.js';
-import { ndjson } from '../support/service.js';
+import { deletePrefix, ndjson } from '../support/service.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { ATTACK_KINDS, attacks, benignDay, type Attack, type TrafficEvent } from '../support/traffic.js';
 
@@ -85,12 +85,8 @@ let prefix: string | undefined;
 after(async () => {
   await Promise.all(processes.map((p) => p.stop(10_000)));
   if (!prefix) return;
-  // Three requests, not one: Elasticsearch refuses a delete that names a data stream's write index as a whole, and
-  // the embedded test distribution has no data-stream API, so there the events data stream itself stays behind.
   const client = createElasticsearchClient({ url: testElasticsearchUrl(), requestTimeoutMs: 10_000, maxRetries: 0 });
-  await client.indices.deleteDataStream({ name: `${prefix}-*` }, { ignore: [404, 405] }).catch(() => undefined);
-  await client.indices.delete({ index: `${prefix}-*`, expand_wildcards: 'all' }, { ignore: [404] }).catch(() => undefined);
-  await client.indices.delete({ index: `.ds-${prefix}-*`, expand_wildcards: 'all' }, { ignore: [404] }).catch(() => undefined);
+  await deletePrefix(client, prefix);
   await client.close();
   await es?.close();
 });

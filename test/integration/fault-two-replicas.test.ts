@@ -13,7 +13,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
 import { startEmbeddedElasticsearch, type EmbeddedElasticsearch } from '../elasticsearch/embedded.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
-import { uniquePrefix } from '../support/service.js';
+import { deletePrefix, uniquePrefix } from '../support/service.js';
 
 const LEASE_MS = 3000;
 const nodes: EmbeddedElasticsearch[] = [];
@@ -211,5 +211,5 @@ test('two replicas on a two-node cluster: streaming runs once, the survivor take
     `two-replicas: alerts expected 42, stored ${final.length}, webhooks ${deliveries.length}; ` +
       `takeover after SIGKILL ${takeoverMs} ms (lease ${LEASE_MS} ms); handover after SIGTERM ${handoverMs} ms; retro-hunt created ${run.created}`,
   );
-  await es.indices.delete({ index: `${prefix}-*,.ds-${prefix}-*`, expand_wildcards: 'all' }, { ignore: [404] }).catch(() => undefined);
+  await deletePrefix(es, prefix);
 });

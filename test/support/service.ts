@@ -58,11 +58,21 @@ export async function startTestService(name: string, env: Record<string, string>
     },
     async close() {
       await app.close();
-      await es.indices.deleteDataStream({ name: `${prefix}-*` }, { ignore: [404, 405] }).catch(() => undefined);
-      await es.indices.delete({ index: `${prefix}-*,.ds-${prefix}-*`, expand_wildcards: 'all' }, { ignore: [404] }).catch(() => undefined);
+      await deletePrefix(es, prefix);
       await es.close();
     },
   };
+}
+
+/**
+ * Deletes a prefix's data streams and indices. Three requests: Elastic's minimal distribution (the embedded node)
+ * has no data-stream API, and there a delete naming the events write index is refused as a whole — so the other
+ * indices go in their own request, and only the events data stream stays behind.
+ */
+export async function deletePrefix(es: Client, prefix: string): Promise<void> {
+  await es.indices.deleteDataStream({ name: `${prefix}-*` }, { ignore: [404, 405] }).catch(() => undefined);
+  await es.indices.delete({ index: `${prefix}-*`, expand_wildcards: 'all' }, { ignore: [404] }).catch(() => undefined);
+  await es.indices.delete({ index: `.ds-${prefix}-*`, expand_wildcards: 'all' }, { ignore: [404] }).catch(() => undefined);
 }
 
 /** NDJSON body from events. */
