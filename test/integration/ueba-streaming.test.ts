@@ -64,3 +64,27 @@ test('a burst ingested now becomes one volume-spike alert; more of the burst add
   assert.equal(after.length, 1, 'the same hour is the same episode');
   assert.equal(after[0]!.id, first!.id);
 });
+
+test('a user who stands out only once colleagues\' later events arrive is flagged by streaming', async () => {
+  const department = 'peer-streaming';
+  const at = (i: number) => new Date(Math.max(HOUR_START, NOW - i * 100)).toISOString();
+  const request = (user: string, i: number) => ({ timestamp: at(i), category: 'request', user_id: user, user_department: department, event_id: `peer-${user}-${i}` });
+  const stats = service.app.detection.streaming.stats;
+  // 13 requests by one user and one by a colleague: two active members, too few peers to compare with
+  const first = [...Array.from({ length: 13 }, (_, i) => request('peer-heavy', i)), request('peer-0', 20)];
+  let processed = stats.events_processed;
+  await ingest(service, first);
+  await waitFor('streaming to process the first events', async () => (stats.events_processed >= processed + first.length ? true : undefined));
+  const peerAlerts = async () => (await service.request('read', { method: 'GET', url: '/v1/alerts?rule_id=ueba_peer_outlier&user_id=peer-heavy' })).json().alerts as Array<{ observed: number }>;
+  assert.equal((await peerAlerts()).length, 0, 'no peers yet');
+  // five more colleagues, one request each: now the heavy user is 13× the department's median of the hour
+  const later = Array.from({ length: 5 }, (_, i) => request(`peer-${i + 1}`, 30 + i));
+  processed = stats.events_processed;
+  await ingest(service, later);
+  await waitFor('streaming to process the colleagues\' events', async () => (stats.events_processed >= processed + later.length ? true : undefined));
+  const [alert] = await waitFor('the peer-outlier alert', async () => {
+    const alerts = await peerAlerts();
+    return alerts.length > 0 ? alerts : undefined;
+  }, 15_000);
+  assert.ok(alert!.observed >= 60, `score ${alert!.observed}`);
+});

@@ -97,7 +97,7 @@ export const uebaEvaluator: RuleEvaluator<UebaRule> = {
     const valueField = FIRST_SEEN_FIELD[rule.anomaly];
     if (valueField) return eventsWithUnseenValues(context, kind, valueField, uebaParams(rule, kind).lookback_days, events);
     if (HOURLY.includes(rule.anomaly)) return eventsOfProfiledEntities(context, kind, events);
-    return events; // peers: a new user is scored against the department
+    return events; // peers: the departments of these users are scored afresh, as a whole
   },
 
   async evidence(rule, _unit, entity, windowStart, windowEnd, ctx) {

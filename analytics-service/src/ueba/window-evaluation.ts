@@ -14,11 +14,9 @@ import {
   scoreCostSpike,
   scoreFirstSeen,
   scoreOffProfileHours,
-  peerStatistics,
   scorePeerOutliers,
   scoreTokenShift,
   scoreVolumeSpike,
-  type PeerStatistics,
   type PeerValue,
   type ScoredHour,
   type ValueHistory,
@@ -311,7 +309,6 @@ function* scoreGroup(
   members: PeerBucket[],
   baselines: Map<string, BaselineDocument>,
   rule: UebaRuleRun,
-  statistics?: Record<PeerFeature, PeerStatistics>,
 ): Generator<AnomalyCandidate> {
   const first = members[0];
   if (!first) return;
@@ -319,7 +316,7 @@ function* scoreGroup(
   const best = new Map<string, AnomalyCandidate>();
   for (const feature of PEER_FEATURES) {
     const values = members.map((m) => peerValue(m, feature, baselines.get(m.key.entity), rule.params));
-    for (const found of scorePeerOutliers(first.key.group, feature, hour, values, rule.params, statistics?.[feature])) {
+    for (const found of scorePeerOutliers(first.key.group, feature, hour, values, rule.params)) {
       const previous = best.get(found.entity_id);
       if (!previous || previous.score < found.score) best.set(found.entity_id, found);
     }
@@ -333,49 +330,14 @@ const peerSources = (timeZone: string): Array<Record<string, estypes.Aggregation
   { entity: { terms: { field: 'user_id' } } },
 ];
 
-/**
- * Peer statistics of one department in one hour, cached: streaming scores a handful of users per batch, while the
- * group's distribution moves slowly. A finished hour is kept ten minutes, the current one a minute.
- */
-const peerCache = new Map<string, { at: number; ttl: number; statistics: Record<PeerFeature, PeerStatistics> }>();
-
-async function groupStatistics(ctx: UebaEvaluationContext, filter: estypes.QueryDslQueryContainer[], hourStart: number, group: string, timing: EsTiming): Promise<Record<PeerFeature, PeerStatistics>> {
-  const key = `${ctx.eventsIndex}|${ctx.timeZone}|${hourStart}|${group}`;
-  const now = Date.now();
-  const hit = peerCache.get(key);
-  if (hit && now - hit.at < hit.ttl) return hit.statistics;
-  const values: Record<PeerFeature, number[]> = { requests: [], tokens_out: [] };
-  const pages = compositePages<{ key: { entity: string }; doc_count: number; tokens_out: { value: number | null } }>(
-    ctx.es,
-    {
-      index: ctx.eventsIndex,
-      preference: DETECTION_PREFERENCE,
-      query: { bool: { filter: [...filter, range(hourStart, hourStart + HOUR_MS), { term: { user_department: group } }] } },
-      sources: [{ entity: { terms: { field: 'user_id' } } }],
-      aggs: { tokens_out: { sum: { field: 'tokens_out' } } },
-      pageSize: ctx.pageSize ?? 2000,
-    },
-    timing,
-    'ueba peer group',
-  );
-  for await (const page of pages) {
-    for (const b of page) {
-      values.requests.push(b.doc_count);
-      values.tokens_out.push(b.tokens_out.value ?? 0);
-    }
-  }
-  const statistics = { requests: peerStatistics(values.requests), tokens_out: peerStatistics(values.tokens_out) };
-  if (peerCache.size > 10_000) peerCache.clear();
-  peerCache.set(key, { at: now, ttl: hourStart + HOUR_MS < now - 5 * 60_000 ? 10 * 60_000 : 60_000, statistics });
-  return statistics;
-}
-
 async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, hours: { from: number; to: number }, scope: UebaScope, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
   const filter: estypes.QueryDslQueryContainer[] = [REQUEST, { exists: { field: 'user_id' } }, { exists: { field: 'user_department' } }];
   if (scope.filter) filter.push(scope.filter);
 
   if (scope.entities) {
-    // streaming: the listed users' hours, each against its department's statistics for that hour
+    // streaming: the (hour, department) groups the listed users were active in, each scored afresh as a whole — a
+    // user who was no outlier when their own events arrived can become one as colleagues' events arrive
+    const touched = new Map<string, { hour: number; group: string }>();
     const pages = compositePages<PeerBucket>(
       ctx.es,
       {
@@ -383,34 +345,30 @@ async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekC
         preference: DETECTION_PREFERENCE,
         query: { bool: { filter: [...filter, range(hours.from, hours.to), { terms: { user_id: scope.entities } }] } },
         sources: peerSources(ctx.timeZone),
-        aggs: { tokens_out: { sum: { field: 'tokens_out' } } },
         pageSize: ctx.pageSize ?? 2000,
       },
       timing,
       'ueba peer members',
     );
-    for await (const page of pages) {
-      const baselines = (await ctx.baselines.hasAny('user')) ? await ctx.baselines.getMany('user', [...new Set(page.map((b) => b.key.entity))], timing, SCORING_READ) : new Map<string, BaselineDocument>();
-      const groups = new Map<string, PeerBucket[]>();
-      for (const b of page) {
-        const k = `${b.key.hour}|${b.key.group}`;
-        groups.set(k, [...(groups.get(k) ?? []), b]);
-      }
-      for (const members of groups.values()) {
-        const statistics = await groupStatistics(ctx, filter, members[0]!.key.hour, members[0]!.key.group, timing);
-        yield* scoreGroup(calendar, members, baselines, rule, statistics);
-      }
+    for await (const page of pages) for (const b of page) touched.set(`${b.key.hour}|${b.key.group}`, { hour: b.key.hour, group: b.key.group });
+    for (const { hour, group } of touched.values()) {
+      yield* scoreGroups(ctx, calendar, [...filter, range(hour, hour + HOUR_MS), { term: { user_department: group } }], rule, timing);
     }
     return;
   }
 
-  // retro-hunt: every (hour, department) in turn; hour first, then group, so each group arrives contiguously
+  // retro-hunt: every (hour, department) in turn
+  yield* scoreGroups(ctx, calendar, [...filter, range(hours.from, hours.to)], rule, timing);
+}
+
+/** Scores every (hour, department) group of the events the filter selects; hour first, then group, so each group arrives contiguously. */
+async function* scoreGroups(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, filter: estypes.QueryDslQueryContainer[], rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
   const pages = compositePages<PeerBucket>(
     ctx.es,
     {
       index: ctx.eventsIndex,
       preference: DETECTION_PREFERENCE,
-      query: { bool: { filter: [...filter, range(hours.from, hours.to)] } },
+      query: { bool: { filter } },
       sources: peerSources(ctx.timeZone),
       aggs: { tokens_out: { sum: { field: 'tokens_out' } } },
       pageSize: ctx.pageSize ?? 2000,
