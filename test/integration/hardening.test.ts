@@ -30,6 +30,36 @@ test('rate limits apply per API key with 429 + Retry-After; other keys and open 
   }
 });
 
+test('when the event loop falls behind, requests are shed with 503 + Retry-After before any work, and served again once it recovers', async () => {
+  const service = await startTestService('shedding', { AISEC_MAX_EVENT_LOOP_DELAY_MS: '20', AISEC_RATE_LIMIT_PER_MIN: '0' });
+  try {
+    const probe = () => service.request('read', { method: 'GET', url: '/v1/rules' });
+    assert.equal((await probe()).statusCode, 200);
+    // the service shares this process: keep its event loop busy (60 ms of work between short yields), as an
+    // overloaded service would be, until the load check (sampled every second) sheds a request
+    let shed: Awaited<ReturnType<typeof probe>> | undefined;
+    const deadline = Date.now() + 10_000;
+    while (!shed && Date.now() < deadline) {
+      const until = Date.now() + 60;
+      while (Date.now() < until) {
+        // busy
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      const response = await probe();
+      if (response.statusCode !== 200) shed = response;
+    }
+    assert.ok(shed, 'a request was shed while the event loop was behind');
+    assert.equal(shed.statusCode, 503);
+    assert.equal(shed.headers['retry-after'], '5');
+    assert.match(shed.json().message, /overloaded; retry later/);
+    // idle again: after the next samples, requests are served
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    assert.equal((await probe()).statusCode, 200);
+  } finally {
+    await service.close();
+  }
+});
+
 test('secure headers are set and no CORS headers are sent by default', async () => {
   const service = await startTestService('headers');
   try {
