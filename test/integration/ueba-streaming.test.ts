@@ -77,11 +77,15 @@ test('a user who stands out only once colleagues\' later events arrive is flagge
   await waitFor('streaming to process the first events', async () => (stats.events_processed >= processed + first.length ? true : undefined));
   const peerAlerts = async () => (await service.request('read', { method: 'GET', url: '/v1/alerts?rule_id=ueba_peer_outlier&user_id=peer-heavy' })).json().alerts as Array<{ observed: number }>;
   assert.equal((await peerAlerts()).length, 0, 'no peers yet');
-  // five more colleagues, one request each: now the heavy user is 13× the department's median of the hour
+  // five more colleagues, one request each: now the heavy user is 13× the department's median of the hour. Streaming
+  // scores a department-hour as a whole at most every 5 s (in between, only the users with new events); the
+  // colleagues' events come sooner, so the department's next event after that rescores everyone
   const later = Array.from({ length: 5 }, (_, i) => request(`peer-${i + 1}`, 30 + i));
   processed = stats.events_processed;
   await ingest(service, later);
   await waitFor('streaming to process the colleagues\' events', async () => (stats.events_processed >= processed + later.length ? true : undefined));
+  await new Promise((resolve) => setTimeout(resolve, 5500));
+  await ingest(service, [request('peer-6', 40)]);
   const [alert] = await waitFor('the peer-outlier alert', async () => {
     const alerts = await peerAlerts();
     return alerts.length > 0 ? alerts : undefined;

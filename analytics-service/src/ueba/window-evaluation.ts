@@ -14,9 +14,11 @@ import {
   scoreCostSpike,
   scoreFirstSeen,
   scoreOffProfileHours,
+  peerStatistics,
   scorePeerOutliers,
   scoreTokenShift,
   scoreVolumeSpike,
+  type PeerStatistics,
   type PeerValue,
   type ScoredHour,
   type ValueHistory,
@@ -309,6 +311,7 @@ function* scoreGroup(
   members: PeerBucket[],
   baselines: Map<string, BaselineDocument>,
   rule: UebaRuleRun,
+  statistics?: Record<PeerFeature, PeerStatistics>,
 ): Generator<AnomalyCandidate> {
   const first = members[0];
   if (!first) return;
@@ -316,7 +319,7 @@ function* scoreGroup(
   const best = new Map<string, AnomalyCandidate>();
   for (const feature of PEER_FEATURES) {
     const values = members.map((m) => peerValue(m, feature, baselines.get(m.key.entity), rule.params));
-    for (const found of scorePeerOutliers(first.key.group, feature, hour, values, rule.params)) {
+    for (const found of scorePeerOutliers(first.key.group, feature, hour, values, rule.params, statistics?.[feature])) {
       const previous = best.get(found.entity_id);
       if (!previous || previous.score < found.score) best.set(found.entity_id, found);
     }
@@ -330,40 +333,14 @@ const peerSources = (timeZone: string): Array<Record<string, estypes.Aggregation
   { entity: { terms: { field: 'user_id' } } },
 ];
 
-async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, hours: { from: number; to: number }, scope: UebaScope, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
-  const filter: estypes.QueryDslQueryContainer[] = [REQUEST, { exists: { field: 'user_id' } }, { exists: { field: 'user_department' } }];
-  if (scope.filter) filter.push(scope.filter);
+/** How often streaming scores a department-hour as a whole (see peerCandidates). */
+const PEER_RESCORE_MS = 5000;
+/** department-hours streaming last scored as a whole: when, and the group's statistics then */
+const peerGroups = new Map<string, { at: number; statistics: Record<PeerFeature, PeerStatistics> }>();
 
-  if (scope.entities) {
-    // streaming: the (hour, department) groups the listed users were active in, each scored afresh as a whole — a
-    // user who was no outlier when their own events arrived can become one as colleagues' events arrive
-    const touched = new Map<string, { hour: number; group: string }>();
-    const pages = compositePages<PeerBucket>(
-      ctx.es,
-      {
-        index: ctx.eventsIndex,
-        preference: DETECTION_PREFERENCE,
-        query: { bool: { filter: [...filter, range(hours.from, hours.to), { terms: { user_id: scope.entities } }] } },
-        sources: peerSources(ctx.timeZone),
-        pageSize: ctx.pageSize ?? 2000,
-      },
-      timing,
-      'ueba peer members',
-    );
-    for await (const page of pages) for (const b of page) touched.set(`${b.key.hour}|${b.key.group}`, { hour: b.key.hour, group: b.key.group });
-    for (const { hour, group } of touched.values()) {
-      yield* scoreGroups(ctx, calendar, [...filter, range(hour, hour + HOUR_MS), { term: { user_department: group } }], rule, timing);
-    }
-    return;
-  }
-
-  // retro-hunt: every (hour, department) in turn
-  yield* scoreGroups(ctx, calendar, [...filter, range(hours.from, hours.to)], rule, timing);
-}
-
-/** Scores every (hour, department) group of the events the filter selects; hour first, then group, so each group arrives contiguously. */
-async function* scoreGroups(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, filter: estypes.QueryDslQueryContainer[], rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
-  const pages = compositePages<PeerBucket>(
+/** Members' requests and output tokens per (hour, department), hour first, then department, then user. */
+function groupPages(ctx: UebaEvaluationContext, filter: estypes.QueryDslQueryContainer[], timing: EsTiming): AsyncGenerator<PeerBucket[]> {
+  return compositePages<PeerBucket>(
     ctx.es,
     {
       index: ctx.eventsIndex,
@@ -376,6 +353,66 @@ async function* scoreGroups(ctx: UebaEvaluationContext, calendar: HourOfWeekCale
     timing,
     'ueba peer groups',
   );
+}
+
+async function peerBaselines(ctx: UebaEvaluationContext, members: PeerBucket[], timing: EsTiming): Promise<Map<string, BaselineDocument>> {
+  if (!(await ctx.baselines.hasAny('user'))) return new Map();
+  return ctx.baselines.getMany('user', [...new Set(members.map((b) => b.key.entity))], timing, SCORING_READ);
+}
+
+async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, hours: { from: number; to: number }, scope: UebaScope, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
+  const filter: estypes.QueryDslQueryContainer[] = [REQUEST, { exists: { field: 'user_id' } }, { exists: { field: 'user_department' } }];
+  if (scope.filter) filter.push(scope.filter);
+
+  if (scope.entities) {
+    // streaming: the listed users' (hour, department) groups. A group not scored as a whole for PEER_RESCORE_MS is
+    // scored as a whole, afresh — so a user who stands out only once colleagues' later events arrive is flagged
+    // then; in between, only the users with new events are scored, against the group's statistics of that time
+    const pages = compositePages<PeerBucket>(
+      ctx.es,
+      {
+        index: ctx.eventsIndex,
+        preference: DETECTION_PREFERENCE,
+        query: { bool: { filter: [...filter, range(hours.from, hours.to), { terms: { user_id: scope.entities } }] } },
+        sources: peerSources(ctx.timeZone),
+        aggs: { tokens_out: { sum: { field: 'tokens_out' } } },
+        pageSize: ctx.pageSize ?? 2000,
+      },
+      timing,
+      'ueba peer members',
+    );
+    const touched = new Map<string, PeerBucket[]>();
+    for await (const page of pages) {
+      for (const b of page) {
+        const k = `${b.key.hour}|${b.key.group}`;
+        const members = touched.get(k);
+        if (members) members.push(b);
+        else touched.set(k, [b]);
+      }
+    }
+    for (const members of touched.values()) {
+      const { hour, group } = members[0]!.key;
+      const key = `${ctx.eventsIndex}|${ctx.timeZone}|${hour}|${group}`;
+      const last = peerGroups.get(key);
+      if (last && Date.now() - last.at < PEER_RESCORE_MS) {
+        const baselines = await peerBaselines(ctx, members, timing);
+        yield* scoreGroup(calendar, members, baselines, rule, last.statistics);
+        continue;
+      }
+      const whole: PeerBucket[] = [];
+      for await (const page of groupPages(ctx, [...filter, range(hour, hour + HOUR_MS), { term: { user_department: group } }], timing)) whole.push(...page);
+      if (peerGroups.size > 10_000) peerGroups.clear();
+      peerGroups.set(key, {
+        at: Date.now(),
+        statistics: { requests: peerStatistics(whole.map((m) => m.doc_count)), tokens_out: peerStatistics(whole.map((m) => m.tokens_out.value ?? 0)) },
+      });
+      yield* scoreGroup(calendar, whole, await peerBaselines(ctx, whole, timing), rule);
+    }
+    return;
+  }
+
+  // retro-hunt: every (hour, department) in turn, each arriving contiguously
+  const pages = groupPages(ctx, [...filter, range(hours.from, hours.to)], timing);
   let group: PeerBucket[] = [];
   let baselines = new Map<string, BaselineDocument>();
   for await (const page of pages) {
