@@ -1,7 +1,7 @@
 /**
  * Dashboard query latency: POST /v1/query, every kind, over 30 days of data, at several sizes.
  *
- *   npm run build -w analytics-service && node --import tsx bench/query.ts [--sizes 500000,5000000] [--runs 30] [--warmup 3] [--reuse]
+ *   npm run build -w analytics-service && node --import tsx bench/query.ts [--sizes 500000,5000000] [--runs 30] [--warmup 3] [--reuse] [--shards 1]
  *
  * For each size, a deterministic generator (seeded, streamed in hour slots: never more than two bulk bodies in memory)
  * writes events in stored form (`toDocument`) straight into `<prefix>-events` with `_bulk` (2 concurrent requests of
@@ -60,8 +60,12 @@ const { values: args } = parseArgs({
     reuse: { type: 'boolean', default: false },
     'es-data': { type: 'string' },
     'skip-took': { type: 'boolean', default: false },
+    shards: { type: 'string', default: '1' },
   },
 });
+/** primary shards of the events data stream (AISEC_EVENTS_SHARDS); data sets with more than one get their own prefix */
+const SHARDS = Number(args.shards);
+if (!Number.isInteger(SHARDS) || SHARDS < 1 || SHARDS > 64) throw new Error('--shards must be a whole number from 1 to 64');
 const SIZES = args.sizes.split(',').map((s) => Number(s.trim()));
 const RUNS = Number(args.runs);
 const WARMUP = Number(args.warmup);
@@ -508,7 +512,7 @@ async function load(es: Client, names: IndexNames, data: Dataset): Promise<LoadR
   }
   if (marker?.found && !markerOk) throw new Error(`${names.events} holds data of another generator version or size; use another prefix or a fresh node`);
 
-  await bootstrapIndices(es, names, { eventsShards: 1 });
+  await bootstrapIndices(es, names, { eventsShards: SHARDS });
   const started = Date.now();
   let sent = 0;
   let checked = 0;
@@ -567,6 +571,7 @@ async function startService(esUrl: string, prefix: string): Promise<Service> {
       PORT: String(port),
       AISEC_API_KEYS: `read:${READ_KEY}`,
       AISEC_INDEX_PREFIX: prefix,
+      AISEC_EVENTS_SHARDS: String(SHARDS),
       AISEC_DETECTION_STREAMING: 'false',
       AISEC_UEBA_REFRESH_INTERVAL: 'off',
       AISEC_RATE_LIMIT_PER_MIN: '0',
@@ -830,7 +835,7 @@ async function main() {
     const heapBytes = node?.jvm?.mem?.heap_max_in_bytes ?? 0;
     esInfo = `Elasticsearch ${node?.version ?? '?'}${cluster.embedded ? ' (embedded, minimal distribution)' : ''}, heap ${(heapBytes / 2 ** 30).toFixed(1)} GiB, single node`;
     for (const size of SIZES) {
-      const prefix = `bench-query-${label(size)}`;
+      const prefix = `bench-query-${label(size)}${SHARDS > 1 ? `-${SHARDS}shards` : ''}`;
       const names = indexNames(prefix);
       const data = new Dataset(size);
       process.stderr.write(`\n== ${fmt(size)} events (${fmt(data.users.length)} users) ==\n`);
