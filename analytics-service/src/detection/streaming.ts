@@ -27,7 +27,7 @@ export interface StreamingOptions {
   checkpointId: string;
   isReady: () => boolean;
   /** when several replicas may run: only the holder streams */
-  lease?: { lease: Lease; termMs: number };
+  lease?: Lease;
   log: { warn(obj: unknown, msg?: string): void; info(obj: unknown, msg?: string): void };
 }
 
@@ -65,7 +65,7 @@ export class StreamingDetector {
     private readonly store: DetectionStore,
     private readonly options: StreamingOptions,
   ) {
-    if (options.lease) this.stats.replica = options.lease.lease.owner;
+    if (options.lease) this.stats.replica = options.lease.owner;
   }
 
   start(): void {
@@ -81,7 +81,7 @@ export class StreamingDetector {
     if (this.timer) clearTimeout(this.timer);
     await this.inFlight?.catch(() => undefined);
     this.stats.leader = false;
-    await this.options.lease?.lease.release().catch(() => undefined);
+    await this.options.lease?.release().catch(() => undefined);
   }
 
   private schedule(delay: number): void {
@@ -109,7 +109,7 @@ export class StreamingDetector {
   /** Takes or renews the lease; on taking it over, forgets what this replica knew from before. */
   private async lead(): Promise<boolean> {
     if (!this.options.lease) return (this.stats.leader = true);
-    const leader = await this.options.lease.lease.acquire();
+    const leader = await this.options.lease.acquire();
     if (leader && !this.stats.leader) {
       // another replica may have streamed in between: resume from the stored checkpoint, trusting no memory
       this.checkpoint = undefined;
@@ -124,8 +124,8 @@ export class StreamingDetector {
     return leader;
   }
 
-  /** One poll; true when a backlog remains. Public for tests and benchmarks. */
-  async poll(): Promise<boolean> {
+  /** One poll; true when a backlog remains. */
+  private async poll(): Promise<boolean> {
     const started = Date.now();
     try {
       return await this.pollOnce();
@@ -170,6 +170,7 @@ export class StreamingDetector {
         this.stats.events_processed += slice.length;
       }
     }
+    if (this.options.lease && !this.options.lease.holding) return false; // the term ran out meanwhile: no checkpoint write
     if (newest > this.checkpoint) {
       this.checkpoint = newest;
       await this.store.writeCheckpoint(this.options.checkpointId, { ingested: new Date(newest).toISOString(), updated_at: new Date().toISOString() });

@@ -46,6 +46,10 @@ export class Lease {
     return this.options.owner;
   }
 
+  get termMs(): number {
+    return this.options.termMs;
+  }
+
   /** Whether this replica held the lease at its last acquire(), and the term has not run out since. */
   get holding(): boolean {
     return this.held !== undefined && this.held.expiresAt > this.now();

@@ -47,10 +47,6 @@ export class UebaScheduler {
     this.lease = new Lease(es, stateIndex, { id: LEASE_ID, owner, termMs: Math.max(service.config.refreshIntervalMs, 10 * 60_000) });
   }
 
-  get owner(): string {
-    return this.lease.owner;
-  }
-
   get intervalMs(): number {
     return this.service.config.refreshIntervalMs;
   }

@@ -56,7 +56,7 @@ export const detection = fp<DetectionPluginOptions>(
     const streaming = new StreamingDetector(engine, store, {
       ...streamingSettings,
       checkpointId: 'detection-checkpoint',
-      lease: { lease, termMs: leaseMs },
+      lease,
       isReady: () => app.readiness.bootstrap !== undefined,
       log: app.log,
     });
