@@ -10,7 +10,8 @@
  *
  * Replicas: with a lease (elasticsearch/lease.ts), only the replica holding it polls; the others check every
  * fifth of the lease term and take over when it expires, from the stored checkpoint and with fresh memory. The
- * holder renews the lease between batches and stops mid-poll, before writing the checkpoint, when it lost it.
+ * holder renews the lease on a heartbeat while a poll runs, however long it takes, checks it between batches,
+ * and stops mid-poll, before writing the checkpoint, when it lost it.
  */
 import { recordDetectionLag } from '../observability/metrics.js';
 import type { DetectionStore } from '../elasticsearch/detection-store.js';
@@ -95,7 +96,7 @@ export class StreamingDetector {
     let delay = this.options.pollMs;
     try {
       if (this.options.isReady()) {
-        if (await this.lead()) delay = (await this.poll()) ? 0 : this.options.pollMs;
+        if (await this.lead()) delay = (await this.withHeartbeat(() => this.poll())) ? 0 : this.options.pollMs;
         else delay = Math.max(this.options.pollMs, this.options.lease!.termMs / 5);
       }
     } catch (error) {
@@ -104,6 +105,18 @@ export class StreamingDetector {
       this.options.log.warn({ err: error }, 'streaming detection poll failed; retrying');
     }
     this.schedule(delay);
+  }
+
+  /** Keeps the lease renewed while `work` runs (a slow poll must not let it lapse). */
+  private async withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
+    const lease = this.options.lease;
+    if (!lease) return work();
+    const heartbeat = setInterval(() => void lease.acquire().catch(() => undefined), lease.termMs / 6);
+    try {
+      return await work();
+    } finally {
+      clearInterval(heartbeat);
+    }
   }
 
   /** Takes or renews the lease; on taking it over, forgets what this replica knew from before. */

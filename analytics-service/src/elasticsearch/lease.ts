@@ -6,8 +6,9 @@
  * Taking and renewing are compare-and-set writes: `create` when there is no lease, `if_seq_no`/`if_primary_term`
  * on the version that was read otherwise, so of two replicas racing for a free or expired lease exactly one wins.
  * Gets by id are real time in Elasticsearch, so no refresh is needed. The holder renews with a single
- * conditional write once half the term has passed; if that write conflicts, someone else took the lease and the
- * holder knows at once. Expiry compares the holder's clock (which wrote `expires_at`) with the reader's: keep
+ * conditional write once a third of the term has passed; if that write conflicts, someone else took the lease and
+ * the holder knows at once. Calls overlapping in time share one round trip, so a heartbeat and the holder's own
+ * checks never race each other. Expiry compares the holder's clock (which wrote `expires_at`) with the reader's: keep
  * replicas' clocks synchronised (NTP) to well under the term.
  */
 import { errors, type Client } from '@elastic/elasticsearch';
@@ -33,6 +34,7 @@ export class Lease {
   /** where our own lease document stands, while we hold it */
   private held: { seqNo: number; primaryTerm: number; expiresAt: number } | undefined;
   private readonly now: () => number;
+  private pending: Promise<boolean> | undefined;
 
   constructor(
     private readonly es: Client,
@@ -56,12 +58,17 @@ export class Lease {
   }
 
   /**
-   * Takes the lease if it is free, expired or ours, and renews it once half its term has passed.
+   * Takes the lease if it is free, expired or ours, and renews it once a third of its term has passed.
    * True when this replica holds it afterwards. Errors other than a lost race are thrown.
    */
-  async acquire(): Promise<boolean> {
+  acquire(): Promise<boolean> {
+    this.pending ??= this.takeOrRenew().finally(() => (this.pending = undefined));
+    return this.pending;
+  }
+
+  private async takeOrRenew(): Promise<boolean> {
     const now = this.now();
-    if (this.held && this.held.expiresAt - now > this.options.termMs / 2) return true;
+    if (this.held && this.held.expiresAt - now > (this.options.termMs * 2) / 3) return true;
     try {
       if (this.held && this.held.expiresAt > now) {
         // renew in one write, conditional on nobody having written since our last one
