@@ -36,7 +36,6 @@ const BATCH = Number(args.batch);
 const CONCURRENCY = Number(args.concurrency);
 const ROUNDS = Number(args.rounds);
 
-
 const RUN = Date.now().toString(36);
 
 function generate(round: number, n: number): Array<Record<string, unknown>> {

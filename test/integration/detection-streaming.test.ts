@@ -12,6 +12,7 @@ import { loadConfig } from '../../analytics-service/src/config.js';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
 import { deletePrefix, KEYS, uniquePrefix } from '../support/service.js';
 import { testElasticsearchUrl } from '../support/elasticsearch.js';
+import { waitFor } from '../support/wait.js';
 
 interface Instance {
   app: FastifyInstance;
@@ -53,16 +54,6 @@ after(async () => {
   }
   await es.close();
 });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const now = () => Date.now();
 const attempts = (user: string, ip: string, count: number, start: number, prefix: string) =>

@@ -20,6 +20,7 @@ import { createElasticsearchClient } from '../../analytics-service/src/elasticse
 import { testElasticsearchUrl } from '../support/elasticsearch.js';
 import { deletePrefix, ndjson } from '../support/service.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { waitFor } from '../support/wait.js';
 import { ATTACK_KINDS, attacks, benignDay, type Attack, type TrafficEvent } from '../support/traffic.js';
 
 const DAY = Date.parse('2026-06-15T00:00:00Z');
@@ -81,16 +82,6 @@ after(async () => {
   await client.close();
   await es?.close();
 });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 interface StreamingStatus {
   leader?: boolean;

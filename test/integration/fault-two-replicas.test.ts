@@ -14,6 +14,7 @@ import { createElasticsearchClient } from '../../analytics-service/src/elasticse
 import { startEmbeddedElasticsearch, type EmbeddedElasticsearch } from '../elasticsearch/embedded.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { deletePrefix, uniquePrefix } from '../support/service.js';
+import { waitFor as waitForValue } from '../support/wait.js';
 
 const LEASE_MS = 3000;
 const nodes: EmbeddedElasticsearch[] = [];
@@ -85,17 +86,12 @@ async function status(p: ServiceProcess): Promise<Status> {
   return ((await response.json()) as { streaming: Status }).streaming;
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) {
-      const state = await Promise.all(processes.filter((p) => !p.exitStatus()).map(async (p) => ({ [p.name]: await status(p).catch((e: Error) => e.message) })));
-      throw new Error(`timed out waiting for ${what}; ${deliveries.length} webhooks; replicas ${JSON.stringify(state)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** waits, and on timeout reports the webhooks received and every live replica's streaming state */
+function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  return waitForValue(what, probe, timeoutMs, async () => {
+    const state = await Promise.all(processes.filter((p) => !p.exitStatus()).map(async (p) => ({ [p.name]: await status(p).catch((e: Error) => e.message) })));
+    return `${deliveries.length} webhooks; replicas ${JSON.stringify(state)}`;
+  });
 }
 
 /**

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type {} from '../../analytics-service/src/http/plugins/detection.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { BASE_USER, HOUR, WEEK, burst, ingest, userTraffic, type UserRhythm } from '../support/ueba-traffic.js';
+import { waitFor } from '../support/wait.js';
 
 const NOW = Date.now();
 const HOUR_START = Math.floor(NOW / HOUR) * HOUR;
@@ -35,16 +36,6 @@ function burstNow(count: number, tag: string) {
 async function spikeAlerts(): Promise<Array<{ id: string; event_count: number; observed: number }>> {
   const response = await service.request('read', { method: 'GET', url: `/v1/alerts?rule_id=ueba_volume_spike&user_id=${spiky.id}` });
   return response.json().alerts;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 test('a burst ingested now becomes one volume-spike alert; more of the burst adds no second alert', async () => {

@@ -9,9 +9,9 @@
  * without running any handler (`setpriv --pdeathsig`). Tests should still `stop()` their processes in `after`.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../elasticsearch/embedded.js';
 import { testElasticsearchUrl } from './elasticsearch.js';
 import { KEYS, uniquePrefix } from './service.js';
 
@@ -84,19 +84,6 @@ function canUsePdeathsig(): boolean {
     pdeathsig = process.platform === 'linux' && spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', process.execPath, '-e', ''], { stdio: 'ignore' }).status === 0;
   }
   return pdeathsig;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

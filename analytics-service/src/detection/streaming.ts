@@ -8,7 +8,7 @@
  * batch's alerts are written, so a restart re-reads at most the overlap and never skips an event; the alert
  * writer makes the re-read harmless.
  *
- * Replicas: with a lease (elasticsearch/lease.ts), only the replica holding it polls; the others check every
+ * Replicas: only the replica holding the streaming lease (elasticsearch/lease.ts) polls; the others check every
  * fifth of the lease term and take over when it expires, from the stored checkpoint and with fresh memory. The
  * holder renews the lease on a heartbeat while a poll runs, however long it takes, checks it between batches,
  * and stops mid-poll, before writing the checkpoint, when it lost it.
@@ -27,17 +27,17 @@ export interface StreamingOptions {
   batchSize: number;
   checkpointId: string;
   isReady: () => boolean;
-  /** when several replicas may run: only the holder streams */
-  lease?: Lease;
+  /** several replicas may run: only the holder of this lease streams */
+  lease: Lease;
   log: { warn(obj: unknown, msg?: string): void; info(obj: unknown, msg?: string): void };
 }
 
 export interface StreamingStats {
   running: boolean;
-  /** whether this replica does the streaming (always, without a lease) */
+  /** whether this replica holds the lease and does the streaming */
   leader: boolean;
   /** this replica's name in the lease */
-  replica?: string;
+  replica: string;
   /** times this replica took the lease over */
   takeovers: number;
   checkpoint?: string;
@@ -59,14 +59,14 @@ export class StreamingDetector {
   private checkpoint: number | undefined;
   /** event id → event.ingested, for events already processed inside the overlap */
   private readonly seen = new Map<string, number>();
-  readonly stats: StreamingStats = { running: false, leader: false, takeovers: 0, polls: 0, events_processed: 0, errors: 0, alerts: emptyTally(), max_poll_ms: 0, rule_ms: {} };
+  readonly stats: StreamingStats;
 
   constructor(
     private readonly engine: DetectionEngine,
     private readonly store: DetectionStore,
     private readonly options: StreamingOptions,
   ) {
-    if (options.lease) this.stats.replica = options.lease.owner;
+    this.stats = { running: false, leader: false, replica: options.lease.owner, takeovers: 0, polls: 0, events_processed: 0, errors: 0, alerts: emptyTally(), max_poll_ms: 0, rule_ms: {} };
   }
 
   start(): void {
@@ -82,7 +82,7 @@ export class StreamingDetector {
     if (this.timer) clearTimeout(this.timer);
     await this.inFlight?.catch(() => undefined);
     this.stats.leader = false;
-    await this.options.lease?.release().catch(() => undefined);
+    await this.options.lease.release().catch(() => undefined);
   }
 
   private schedule(delay: number): void {
@@ -97,7 +97,7 @@ export class StreamingDetector {
     try {
       if (this.options.isReady()) {
         if (await this.lead()) delay = (await this.withHeartbeat(() => this.poll())) ? 0 : this.options.pollMs;
-        else delay = Math.max(this.options.pollMs, this.options.lease!.termMs / 5);
+        else delay = Math.max(this.options.pollMs, this.options.lease.termMs / 5);
       }
     } catch (error) {
       this.stats.errors++;
@@ -110,7 +110,6 @@ export class StreamingDetector {
   /** Keeps the lease renewed while `work` runs (a slow poll must not let it lapse). */
   private async withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
     const lease = this.options.lease;
-    if (!lease) return work();
     const heartbeat = setInterval(() => void lease.acquire().catch(() => undefined), lease.termMs / 6);
     try {
       return await work();
@@ -121,7 +120,6 @@ export class StreamingDetector {
 
   /** Takes or renews the lease; on taking it over, forgets what this replica knew from before. */
   private async lead(): Promise<boolean> {
-    if (!this.options.lease) return (this.stats.leader = true);
     const leader = await this.options.lease.acquire();
     if (leader && !this.stats.leader) {
       // another replica may have streamed in between: resume from the stored checkpoint, trusting no memory
@@ -174,7 +172,7 @@ export class StreamingDetector {
     }
     if (fresh.length > 0) {
       for (let i = 0; i < fresh.length; i += this.options.batchSize) {
-        if (i > 0 && !(await this.lead())) return false; // another replica took over: leave the checkpoint to it
+        if (!this.options.lease.holding) return false; // lost the lease: leave the rest, and the checkpoint, to its holder
         const slice = fresh.slice(i, i + this.options.batchSize);
         const events = await this.store.eventsByIds(slice.map((f) => f.id));
         await this.engine.evaluateNewEvents(events, this.stats.alerts, this.stats.rule_ms);
@@ -183,7 +181,7 @@ export class StreamingDetector {
         this.stats.events_processed += slice.length;
       }
     }
-    if (this.options.lease && !this.options.lease.holding) return false; // the term ran out meanwhile: no checkpoint write
+    if (!this.options.lease.holding) return false; // the term ran out meanwhile: no checkpoint write
     if (newest > this.checkpoint) {
       this.checkpoint = newest;
       await this.store.writeCheckpoint(this.options.checkpointId, { ingested: new Date(newest).toISOString(), updated_at: new Date().toISOString() });

@@ -44,10 +44,15 @@ function shardsNotReady(error: unknown): boolean {
 export const DETECTION_PREFERENCE = 'aisec-detection';
 
 export class DetectionStore {
+  /** what every read of events targets */
+  private readonly events: { index: string; preference: string; ignore_unavailable: true; allow_no_indices: true };
+
   constructor(
     private readonly es: Client,
     readonly indices: IndexNames,
-  ) {}
+  ) {
+    this.events = { index: indices.events, preference: DETECTION_PREFERENCE, ignore_unavailable: true, allow_no_indices: true };
+  }
 
   /** Paged composite aggregation over events; yields one bucket at a time. */
   async *composite(query: Query, sources: Array<Record<string, estypes.AggregationsCompositeAggregationSource>>, aggs: Record<string, estypes.AggregationsAggregationContainer> = {}, pageSize = 1000): AsyncGenerator<CompositeBucket> {
@@ -55,10 +60,7 @@ export class DetectionStore {
     for (;;) {
       const response = await withAvailability('detection aggregation', () =>
         this.es.search({
-          index: this.indices.events,
-          preference: DETECTION_PREFERENCE,
-          ignore_unavailable: true,
-          allow_no_indices: true,
+          ...this.events,
           size: 0,
           track_total_hits: false,
           query,
@@ -94,10 +96,7 @@ export class DetectionStore {
     for (;;) {
       const response = await withAvailability('detection scan', () =>
         this.es.search<EventDoc>({
-          index: this.indices.events,
-          preference: DETECTION_PREFERENCE,
-          ignore_unavailable: true,
-          allow_no_indices: true,
+          ...this.events,
           size: pageSize,
           track_total_hits: false,
           query,
@@ -115,7 +114,7 @@ export class DetectionStore {
 
   async count(query: Query): Promise<number> {
     const response = await withAvailability('detection count', () =>
-      this.es.count({ index: this.indices.events, preference: DETECTION_PREFERENCE, ignore_unavailable: true, allow_no_indices: true, query }),
+      this.es.count({ ...this.events, query }),
     );
     return response.count;
   }
@@ -124,10 +123,7 @@ export class DetectionStore {
   async firstIds(query: Query, size: number): Promise<{ ids: string[]; total: number }> {
     const response = await withAvailability('detection evidence', () =>
       this.es.search<{ event_id: string }>({
-        index: this.indices.events,
-        preference: DETECTION_PREFERENCE,
-        ignore_unavailable: true,
-        allow_no_indices: true,
+        ...this.events,
         size,
         track_total_hits: true,
         query,
@@ -141,7 +137,7 @@ export class DetectionStore {
 
   async aggregate(query: Query, aggs: Record<string, estypes.AggregationsAggregationContainer>): Promise<Record<string, unknown>> {
     const response = await withAvailability('detection aggregation', () =>
-      this.es.search({ index: this.indices.events, preference: DETECTION_PREFERENCE, ignore_unavailable: true, allow_no_indices: true, size: 0, track_total_hits: false, query, aggs }),
+      this.es.search({ ...this.events, size: 0, track_total_hits: false, query, aggs }),
     );
     return (response.aggregations ?? {}) as Record<string, unknown>;
   }
@@ -162,10 +158,7 @@ export class DetectionStore {
 
   private tail(after: number, size: number, searchAfter?: estypes.SortResults): Promise<estypes.SearchResponse> {
     return this.es.search({
-      index: this.indices.events,
-      preference: DETECTION_PREFERENCE,
-      ignore_unavailable: true,
-      allow_no_indices: true,
+      ...this.events,
       size,
       track_total_hits: false,
       query: { range: { 'event.ingested': { gt: new Date(after).toISOString(), format: 'strict_date_optional_time' } } },
@@ -175,16 +168,12 @@ export class DetectionStore {
     });
   }
 
-
   /** The events with these ids, without prompt/response text. */
   async eventsByIds(ids: string[], withText = false): Promise<EventDoc[]> {
     if (ids.length === 0) return [];
     const response = await withAvailability('detection read', () =>
       this.es.search<EventDoc>({
-        index: this.indices.events,
-        preference: DETECTION_PREFERENCE,
-        ignore_unavailable: true,
-        allow_no_indices: true,
+        ...this.events,
         size: ids.length,
         track_total_hits: false,
         query: { terms: { event_id: ids } },
@@ -200,10 +189,7 @@ export class DetectionStore {
     if (ids.length === 0) return new Set();
     const response = await withAvailability('detection match', () =>
       this.es.search<{ event_id: string }>({
-        index: this.indices.events,
-        preference: DETECTION_PREFERENCE,
-        ignore_unavailable: true,
-        allow_no_indices: true,
+        ...this.events,
         size: ids.length,
         track_total_hits: false,
         query: { bool: { filter: [{ terms: { event_id: ids } }, query] } },

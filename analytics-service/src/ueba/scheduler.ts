@@ -3,7 +3,6 @@
  * risk scores and rewrite the recent days of daily metrics. Several service replicas may run: a lease document
  * in the state index lets one of them work per interval, and a checkpoint there says where the last run stopped.
  */
-import { randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import type { FastifyBaseLogger } from 'fastify';
 import { Lease } from '../elasticsearch/lease.js';
@@ -41,7 +40,7 @@ export class UebaScheduler {
     private readonly es: Client,
     private readonly stateIndex: string,
     private readonly log: FastifyBaseLogger,
-    owner: string = `service-${randomUUID()}`,
+    owner: string,
   ) {
     // a run must finish within the term; it is released as soon as the run ends
     this.lease = new Lease(es, stateIndex, { id: LEASE_ID, owner, termMs: Math.max(service.config.refreshIntervalMs, 10 * 60_000) });

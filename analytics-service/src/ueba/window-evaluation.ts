@@ -339,7 +339,7 @@ const PEER_RESCORE_MS = 5000;
 const peerGroups = new Map<string, { at: number; statistics: Record<PeerFeature, PeerStatistics> }>();
 
 /** Members' requests and output tokens per (hour, department), hour first, then department, then user. */
-function groupPages(ctx: UebaEvaluationContext, filter: estypes.QueryDslQueryContainer[], timing: EsTiming): AsyncGenerator<PeerBucket[]> {
+function groupPages(ctx: UebaEvaluationContext, filter: estypes.QueryDslQueryContainer[], timing: EsTiming, what = 'ueba peer groups'): AsyncGenerator<PeerBucket[]> {
   return compositePages<PeerBucket>(
     ctx.es,
     {
@@ -351,7 +351,7 @@ function groupPages(ctx: UebaEvaluationContext, filter: estypes.QueryDslQueryCon
       pageSize: ctx.pageSize ?? 2000,
     },
     timing,
-    'ueba peer groups',
+    what,
   );
 }
 
@@ -368,19 +368,7 @@ async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekC
     // streaming: the listed users' (hour, department) groups. A group not scored as a whole for PEER_RESCORE_MS is
     // scored as a whole, afresh — so a user who stands out only once colleagues' later events arrive is flagged
     // then; in between, only the users with new events are scored, against the group's statistics of that time
-    const pages = compositePages<PeerBucket>(
-      ctx.es,
-      {
-        index: ctx.eventsIndex,
-        preference: DETECTION_PREFERENCE,
-        query: { bool: { filter: [...filter, range(hours.from, hours.to), { terms: { user_id: scope.entities } }] } },
-        sources: peerSources(ctx.timeZone),
-        aggs: { tokens_out: { sum: { field: 'tokens_out' } } },
-        pageSize: ctx.pageSize ?? 2000,
-      },
-      timing,
-      'ueba peer members',
-    );
+    const pages = groupPages(ctx, [...filter, range(hours.from, hours.to), { terms: { user_id: scope.entities } }], timing, 'ueba peer members');
     const touched = new Map<string, PeerBucket[]>();
     for await (const page of pages) {
       for (const b of page) {

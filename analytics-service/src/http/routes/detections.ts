@@ -106,7 +106,7 @@ export const detectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
               enabled: Type.Boolean(),
               running: Type.Boolean(),
               leader: Type.Boolean({ description: 'whether this replica holds the streaming lease and streams; the others stand by' }),
-              replica: Type.Optional(Type.String({ description: "this replica's name in the lease (AISEC_REPLICA_ID)" })),
+              replica: Type.String({ description: "this replica's name in the lease (AISEC_REPLICA_ID)" }),
               takeovers: Type.Integer({ description: 'times this replica took the streaming lease' }),
               checkpoint: Type.Optional(Type.String({ description: 'newest event.ingested processed' })),
               polls: Type.Integer(),
