@@ -43,10 +43,20 @@ const DAY_MS = 86_400_000;
 const KEYS_PER_SCOPE = 500;
 const STREAMING_RULES_IN_PARALLEL = 2;
 
+/** A streaming evaluation put off until `due` (EvaluationScope.defer); `since` is the earliest event.ingested behind it. */
+interface Deferred {
+  rule: Rule;
+  unit: EvaluationUnit;
+  scope: EvaluationScope;
+  due: number;
+  since: number | undefined;
+}
+
 export class DetectionEngine {
   readonly catalogue: Catalogue;
   readonly writer: AlertWriter;
   readonly ctx: EvaluationContext;
+  private readonly deferred = new Map<string, Deferred>();
 
   constructor(options: EngineOptions) {
     this.catalogue = options.catalogue;
@@ -57,6 +67,18 @@ export class DetectionEngine {
   /** Streaming memory only covers what this process saw; a replica taking over streaming starts it afresh. */
   forgetStreamingMemory(): void {
     this.ctx.memory.clear();
+    this.deferred.clear();
+  }
+
+  /** Earliest event.ingested behind an evaluation still put off: a durable checkpoint must stay before it. */
+  deferredSince(): number | undefined {
+    let since: number | undefined;
+    for (const d of this.deferred.values()) if (d.since !== undefined && (since === undefined || d.since < since)) since = d.since;
+    return since;
+  }
+
+  get deferredCount(): number {
+    return this.deferred.size;
   }
 
   enabledRules(ids?: readonly string[]): Rule[] {
@@ -74,8 +96,11 @@ export class DetectionEngine {
     for (const unit of evaluator.units(rule, this.ctx)) await this.run(rule, unit, { from, to }, tally);
   }
 
-  /** Streaming step: the rules, entities and spans these newly ingested events can affect. */
-  async evaluateNewEvents(events: EventDoc[], tally: Tally = emptyTally(), ruleMs?: Record<string, number>): Promise<Tally> {
+  /**
+   * Streaming step: the rules, entities and spans these newly ingested events can affect. `ingestedSince`, the
+   * batch's earliest event.ingested, is kept with any evaluation put off meanwhile (see deferredSince).
+   */
+  async evaluateNewEvents(events: EventDoc[], tally: Tally = emptyTally(), ruleMs?: Record<string, number>, ingestedSince?: number): Promise<Tally> {
     const context = { ...predicateContext(this.catalogue.config), missingFields: TEXT_FIELDS };
     const rules = this.enabledRules();
     // several rules at once: each mostly waits on Elasticsearch, and a batch is done when its slowest rule is
@@ -91,13 +116,33 @@ export class DetectionEngine {
           if (candidates.length > 0 && evaluator.relevant) candidates = await evaluator.relevant(rule, unit, candidates, this.ctx);
           const affected = affectedEntities(candidates, unit);
           if (affected.length === 0) continue;
-          for (const scope of scopesFor(affected, unit)) await this.run(rule, unit, scope, tally);
+          for (const scope of scopesFor(affected, unit)) await this.run(rule, unit, { ...scope, defer: this.deferrer(rule, unit, ingestedSince) }, tally);
         }
         if (ruleMs) ruleMs[rule.id] = (ruleMs[rule.id] ?? 0) + (Date.now() - started);
       }
     };
     await Promise.all(Array.from({ length: STREAMING_RULES_IN_PARALLEL }, lane));
     return tally;
+  }
+
+  /** Streaming step without new events: the put-off evaluations that are due. */
+  async evaluateDue(tally: Tally = emptyTally(), ruleMs?: Record<string, number>, now = Date.now()): Promise<Tally> {
+    for (const [key, d] of [...this.deferred].filter(([, d]) => d.due <= now)) {
+      const started = Date.now();
+      await this.run(d.rule, d.unit, { ...d.scope, defer: this.deferrer(d.rule, d.unit, d.since) }, tally);
+      if (ruleMs) ruleMs[d.rule.id] = (ruleMs[d.rule.id] ?? 0) + (Date.now() - started);
+      if (this.deferred.get(key) === d) this.deferred.delete(key);
+    }
+    return tally;
+  }
+
+  private deferrer(rule: Rule, unit: EvaluationUnit, since: number | undefined): NonNullable<EvaluationScope['defer']> {
+    return (key, scope, due) => {
+      const id = `${rule.id}|${unit.signal ?? ''}|${key}`;
+      const known = this.deferred.get(id);
+      const earliest = known?.since === undefined ? since : since === undefined ? known.since : Math.min(known.since, since);
+      this.deferred.set(id, { rule, unit, scope, due: known ? Math.min(known.due, due) : due, since: earliest });
+    };
   }
 
   private async run(rule: Rule, unit: EvaluationUnit, scope: EvaluationScope, tally: Tally): Promise<void> {

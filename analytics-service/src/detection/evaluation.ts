@@ -39,6 +39,13 @@ export interface EvaluationScope {
   from: number;
   to: number;
   keys?: string[][];
+  /**
+   * Streaming only: asks for `scope` to be evaluated again at `dueAt` whether or not new events touch it (its
+   * outcome can change through events of other entities). Requests with the same `key` for the same rule unit
+   * are one. Until it has run, the stored checkpoint stays before the events that led to it, so a restart or a
+   * replica taking over re-reads them.
+   */
+  defer?: (key: string, scope: EvaluationScope, dueAt: number) => void;
 }
 
 /** One episode of one rule for one entity: what an alert is made from. */

@@ -6,7 +6,8 @@
  * (bulk in flight, refresh pending) is still picked up, and events already processed inside the overlap are
  * skipped by id. The checkpoint (newest event.ingested processed) is stored in the state index only after the
  * batch's alerts are written, so a restart re-reads at most the overlap and never skips an event; the alert
- * writer makes the re-read harmless.
+ * writer makes the re-read harmless. An evaluation the engine puts off (EvaluationScope.defer) runs in the first
+ * poll after it is due; until then the stored checkpoint stays before the events that led to it.
  *
  * Replicas: only the replica holding the streaming lease (elasticsearch/lease.ts) polls; the others check every
  * fifth of the lease term and take over when it expires, from the stored checkpoint and with fresh memory. The
@@ -40,7 +41,10 @@ export interface StreamingStats {
   replica: string;
   /** times this replica took the lease over */
   takeovers: number;
+  /** newest event.ingested processed, as stored (behind while put-off evaluations wait) */
   checkpoint?: string;
+  /** evaluations put off until due (a peer group to score again as a whole) */
+  deferred: number;
   polls: number;
   events_processed: number;
   last_poll_at?: string;
@@ -57,6 +61,8 @@ export class StreamingDetector {
   private stopped = true;
   private inFlight: Promise<void> | undefined;
   private checkpoint: number | undefined;
+  /** the checkpoint as stored: behind `checkpoint` while put-off evaluations wait */
+  private stored: number | undefined;
   /** event id → event.ingested, for events already processed inside the overlap */
   private readonly seen = new Map<string, number>();
   readonly stats: StreamingStats;
@@ -66,7 +72,7 @@ export class StreamingDetector {
     private readonly store: DetectionStore,
     private readonly options: StreamingOptions,
   ) {
-    this.stats = { running: false, leader: false, replica: options.lease.owner, takeovers: 0, polls: 0, events_processed: 0, errors: 0, alerts: emptyTally(), max_poll_ms: 0, rule_ms: {} };
+    this.stats = { running: false, leader: false, replica: options.lease.owner, takeovers: 0, deferred: 0, polls: 0, events_processed: 0, errors: 0, alerts: emptyTally(), max_poll_ms: 0, rule_ms: {} };
   }
 
   start(): void {
@@ -150,7 +156,8 @@ export class StreamingDetector {
     this.stats.last_poll_at = new Date().toISOString();
     if (this.checkpoint === undefined) {
       const stored = await this.store.readCheckpoint(this.options.checkpointId);
-      this.checkpoint = stored ? Date.parse(stored.ingested) : Date.now() - this.options.initialLookbackMs;
+      this.stored = stored ? Date.parse(stored.ingested) : undefined;
+      this.checkpoint = this.stored ?? Date.now() - this.options.initialLookbackMs;
     }
     const since = this.checkpoint - this.options.overlapMs;
     const fresh: Array<{ id: string; ingested: number }> = [];
@@ -175,18 +182,24 @@ export class StreamingDetector {
         if (!this.options.lease.holding) return false; // lost the lease: leave the rest, and the checkpoint, to its holder
         const slice = fresh.slice(i, i + this.options.batchSize);
         const events = await this.store.eventsByIds(slice.map((f) => f.id));
-        await this.engine.evaluateNewEvents(events, this.stats.alerts, this.stats.rule_ms);
+        await this.engine.evaluateNewEvents(events, this.stats.alerts, this.stats.rule_ms, Math.min(...slice.map((f) => f.ingested)));
         recordDetectionLag(slice.map((f) => f.ingested));
         for (const f of slice) this.seen.set(f.id, f.ingested);
         this.stats.events_processed += slice.length;
       }
     }
+    if (!this.options.lease.holding) return false;
+    await this.engine.evaluateDue(this.stats.alerts, this.stats.rule_ms);
     if (!this.options.lease.holding) return false; // the term ran out meanwhile: no checkpoint write
-    if (newest > this.checkpoint) {
-      this.checkpoint = newest;
-      await this.store.writeCheckpoint(this.options.checkpointId, { ingested: new Date(newest).toISOString(), updated_at: new Date().toISOString() });
+    this.checkpoint = Math.max(this.checkpoint, newest);
+    const waiting = this.engine.deferredSince();
+    const durable = waiting === undefined ? this.checkpoint : Math.min(this.checkpoint, waiting - 1);
+    if (this.stored === undefined || durable > this.stored) {
+      await this.store.writeCheckpoint(this.options.checkpointId, { ingested: new Date(durable).toISOString(), updated_at: new Date().toISOString() });
+      this.stored = durable;
     }
-    this.stats.checkpoint = new Date(this.checkpoint).toISOString();
+    this.stats.checkpoint = new Date(this.stored).toISOString();
+    this.stats.deferred = this.engine.deferredCount;
     const horizon = this.checkpoint - this.options.overlapMs;
     for (const [id, ingested] of this.seen) if (ingested < horizon) this.seen.delete(id);
     return backlog;

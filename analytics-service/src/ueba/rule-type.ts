@@ -84,7 +84,13 @@ export const uebaEvaluator: RuleEvaluator<UebaRule> = {
     const where = esPredicate(rule.where, ctx.config, scope.from, scope.to);
     const candidates = evaluateUebaRules(
       context,
-      { from: scope.from, to: scope.to, filter: where.query, ...(scope.keys ? { entities: scope.keys.map((k) => k[0]!) } : {}) },
+      {
+        from: scope.from,
+        to: scope.to,
+        filter: where.query,
+        ...(scope.keys ? { entities: scope.keys.map((k) => k[0]!), memory: ctx.memory } : {}),
+        ...(scope.defer ? { recheck: (hour: number, group: string, user: string, at: number) => scope.defer!(`${hour}|${group}`, { from: hour, to: hour + 1, keys: [[user]] }, at) } : {}),
+      },
       [{ rule_id: rule.id, anomaly: rule.anomaly, params }],
     );
     for await (const candidate of candidates) yield toFinding(rule, unit, candidate, params);

@@ -51,6 +51,10 @@ export interface UebaScope {
   entities?: string[];
   /** further condition on the scored events (a rule's `where`) */
   filter?: estypes.QueryDslQueryContainer;
+  /** streaming: what scoring remembers between polls (the engine's, forgotten when a replica takes over) */
+  memory?: Map<string, unknown>;
+  /** streaming: asks for a user's department-hour to be scored as a whole at `at` (see peerCandidates) */
+  recheck?: (hour: number, group: string, user: string, at: number) => void;
 }
 
 /** Baselines change once per refresh: scoring may reuse what it read in the last minute. */
@@ -336,7 +340,14 @@ const peerSources = (timeZone: string): Array<Record<string, estypes.Aggregation
 /** How often streaming scores a department-hour as a whole (see peerCandidates). */
 const PEER_RESCORE_MS = 5000;
 /** department-hours streaming last scored as a whole: when, and the group's statistics then */
-const peerGroups = new Map<string, { at: number; statistics: Record<PeerFeature, PeerStatistics> }>();
+type PeerGroupMemory = Map<string, { at: number; statistics: Record<PeerFeature, PeerStatistics> }>;
+
+function peerGroupMemory(memory: Map<string, unknown> | undefined): PeerGroupMemory {
+  if (!memory) return new Map();
+  let groups = memory.get('ueba:peer-groups') as PeerGroupMemory | undefined;
+  if (!groups || groups.size > 10_000) memory.set('ueba:peer-groups', (groups = new Map()));
+  return groups;
+}
 
 /** Members' requests and output tokens per (hour, department), hour first, then department, then user. */
 function groupPages(ctx: UebaEvaluationContext, filter: estypes.QueryDslQueryContainer[], timing: EsTiming, what = 'ueba peer groups'): AsyncGenerator<PeerBucket[]> {
@@ -366,8 +377,10 @@ async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekC
 
   if (scope.entities) {
     // streaming: the listed users' (hour, department) groups. A group not scored as a whole for PEER_RESCORE_MS is
-    // scored as a whole, afresh — so a user who stands out only once colleagues' later events arrive is flagged
-    // then; in between, only the users with new events are scored, against the group's statistics of that time
+    // scored as a whole, afresh. In between, only the users with new events are scored, against the group's
+    // statistics of that time, and the group is rechecked as a whole once PEER_RESCORE_MS has passed — so a user
+    // who stands out only once colleagues' later events arrive is flagged then, even if no event follows
+    const peerGroups = peerGroupMemory(scope.memory);
     const pages = groupPages(ctx, [...filter, range(hours.from, hours.to), { terms: { user_id: scope.entities } }], timing, 'ueba peer members');
     const touched = new Map<string, PeerBucket[]>();
     for await (const page of pages) {
@@ -385,11 +398,11 @@ async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekC
       if (last && Date.now() - last.at < PEER_RESCORE_MS) {
         const baselines = await peerBaselines(ctx, members, timing);
         yield* scoreGroup(calendar, members, baselines, rule, last.statistics);
+        scope.recheck?.(hour, group, members[0]!.key.entity, last.at + PEER_RESCORE_MS);
         continue;
       }
       const whole: PeerBucket[] = [];
       for await (const page of groupPages(ctx, [...filter, range(hour, hour + HOUR_MS), { term: { user_department: group } }], timing)) whole.push(...page);
-      if (peerGroups.size > 10_000) peerGroups.clear();
       peerGroups.set(key, {
         at: Date.now(),
         statistics: { requests: peerStatistics(whole.map((m) => m.doc_count)), tokens_out: peerStatistics(whole.map((m) => m.tokens_out.value ?? 0)) },

@@ -108,7 +108,10 @@ export const detectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
               leader: Type.Boolean({ description: 'whether this replica holds the streaming lease and streams; the others stand by' }),
               replica: Type.String({ description: "this replica's name in the lease (AISEC_REPLICA_ID)" }),
               takeovers: Type.Integer({ description: 'times this replica took the streaming lease' }),
-              checkpoint: Type.Optional(Type.String({ description: 'newest event.ingested processed' })),
+              checkpoint: Type.Optional(
+                Type.String({ description: 'stored checkpoint: newest event.ingested processed, held before the events of evaluations still put off' }),
+              ),
+              deferred: Type.Integer({ description: 'evaluations put off until due (peer groups to score again as a whole)' }),
               polls: Type.Integer(),
               events_processed: Type.Integer(),
               last_poll_at: Type.Optional(Type.String()),
