@@ -41,6 +41,10 @@ export async function startTestService(name: string, env: Record<string, string>
     ES_REQUEST_TIMEOUT_MS: '10000',
     // scheduled UEBA maintenance stays off in tests unless a test enables it
     AISEC_UEBA_REFRESH_INTERVAL: 'off',
+    // the service shares its event loop with the test that drives it (building and checking thousands of events),
+    // so on a busy machine load shedding would refuse the test's own requests: off unless a test enables it
+    // (hardening.test.ts does, and the child-process services of the fault tests keep the default)
+    AISEC_MAX_EVENT_LOOP_DELAY_MS: '0',
     ...env,
   });
   const es = createElasticsearchClient(config.elasticsearch);
