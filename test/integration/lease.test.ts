@@ -23,17 +23,17 @@ after(async () => {
   await es.close();
 });
 
-/** a clock the test moves by hand */
-function clock(start = Date.parse('2026-11-22T10:00:00Z')) {
-  let t = start;
-  return { now: () => t, advance: (ms: number) => (t += ms) };
+/** two replicas' leases on one id, with a clock the test moves by hand */
+function replicas(id: string) {
+  let t = Date.parse('2026-11-22T10:00:00Z');
+  const time = { now: () => t, advance: (ms: number) => (t += ms) };
+  const lease = (owner: string) => new Lease(es, index, { id, owner, termMs: 10_000, now: time.now });
+  return { time, a: lease('replica-a'), b: lease('replica-b') };
 }
 
 test('one holder at a time; the other takes over once the term has run out', async () => {
-  const time = clock();
   const id = 'expiry';
-  const a = new Lease(es, index, { id, owner: 'replica-a', termMs: 10_000, now: time.now });
-  const b = new Lease(es, index, { id, owner: 'replica-b', termMs: 10_000, now: time.now });
+  const { time, a, b } = replicas(id);
   assert.equal(await a.acquire(), true);
   assert.equal(await b.acquire(), false, 'b must not take a lease a holds');
   assert.equal(await a.acquire(), true, 'a keeps it');
@@ -45,10 +45,8 @@ test('one holder at a time; the other takes over once the term has run out', asy
 });
 
 test('the holder renews after a third of its term, and learns at once when another replica took the lease', async () => {
-  const time = clock();
   const id = 'renew';
-  const a = new Lease(es, index, { id, owner: 'replica-a', termMs: 10_000, now: time.now });
-  const b = new Lease(es, index, { id, owner: 'replica-b', termMs: 10_000, now: time.now });
+  const { time, a, b } = replicas(id);
   assert.equal(await a.acquire(), true);
   const first = await es.get({ index, id });
   time.advance(2_000);

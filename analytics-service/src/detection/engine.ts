@@ -43,13 +43,13 @@ const DAY_MS = 86_400_000;
 const KEYS_PER_SCOPE = 500;
 const STREAMING_RULES_IN_PARALLEL = 2;
 
-/** A streaming evaluation put off until `due` (EvaluationScope.defer); `since` is the earliest event.ingested behind it. */
+/** A streaming evaluation put off until `due` (EvaluationScope.defer); `since` is the earliest event.ingested behind it (Infinity: unknown). */
 interface Deferred {
   rule: Rule;
   unit: EvaluationUnit;
   scope: EvaluationScope;
   due: number;
-  since: number | undefined;
+  since: number;
 }
 
 export class DetectionEngine {
@@ -72,9 +72,9 @@ export class DetectionEngine {
 
   /** Earliest event.ingested behind an evaluation still put off: a durable checkpoint must stay before it. */
   deferredSince(): number | undefined {
-    let since: number | undefined;
-    for (const d of this.deferred.values()) if (d.since !== undefined && (since === undefined || d.since < since)) since = d.since;
-    return since;
+    let since = Infinity;
+    for (const d of this.deferred.values()) since = Math.min(since, d.since);
+    return Number.isFinite(since) ? since : undefined;
   }
 
   get deferredCount(): number {
@@ -136,12 +136,11 @@ export class DetectionEngine {
     return tally;
   }
 
-  private deferrer(rule: Rule, unit: EvaluationUnit, since: number | undefined): NonNullable<EvaluationScope['defer']> {
+  private deferrer(rule: Rule, unit: EvaluationUnit, since = Infinity): NonNullable<EvaluationScope['defer']> {
     return (key, scope, due) => {
       const id = `${rule.id}|${unit.signal ?? ''}|${key}`;
       const known = this.deferred.get(id);
-      const earliest = known?.since === undefined ? since : since === undefined ? known.since : Math.min(known.since, since);
-      this.deferred.set(id, { rule, unit, scope, due: known ? Math.min(known.due, due) : due, since: earliest });
+      this.deferred.set(id, { rule, unit, scope, due: Math.min(known?.due ?? Infinity, due), since: Math.min(known?.since ?? Infinity, since) });
     };
   }
 

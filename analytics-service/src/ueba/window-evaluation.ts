@@ -393,7 +393,7 @@ async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekC
     }
     for (const members of touched.values()) {
       const { hour, group } = members[0]!.key;
-      const key = `${ctx.eventsIndex}|${ctx.timeZone}|${hour}|${group}`;
+      const key = `${hour}|${group}`;
       const last = peerGroups.get(key);
       if (last && Date.now() - last.at < PEER_RESCORE_MS) {
         const baselines = await peerBaselines(ctx, members, timing);
@@ -403,11 +403,9 @@ async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekC
       }
       const whole: PeerBucket[] = [];
       for await (const page of groupPages(ctx, [...filter, range(hour, hour + HOUR_MS), { term: { user_department: group } }], timing)) whole.push(...page);
-      peerGroups.set(key, {
-        at: Date.now(),
-        statistics: { requests: peerStatistics(whole.map((m) => m.doc_count)), tokens_out: peerStatistics(whole.map((m) => m.tokens_out.value ?? 0)) },
-      });
-      yield* scoreGroup(calendar, whole, await peerBaselines(ctx, whole, timing), rule);
+      const statistics = { requests: peerStatistics(whole.map((m) => m.doc_count)), tokens_out: peerStatistics(whole.map((m) => m.tokens_out.value ?? 0)) };
+      peerGroups.set(key, { at: Date.now(), statistics });
+      yield* scoreGroup(calendar, whole, await peerBaselines(ctx, whole, timing), rule, statistics);
     }
     return;
   }
