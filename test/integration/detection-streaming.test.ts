@@ -10,7 +10,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { buildApp } from '../../analytics-service/src/app.js';
 import { loadConfig } from '../../analytics-service/src/config.js';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
-import { deletePrefix, KEYS, uniquePrefix } from '../support/service.js';
+import { deletePrefix, IN_PROCESS_SERVICE_ENV, KEYS, uniquePrefix } from '../support/service.js';
 import { testElasticsearchUrl } from '../support/elasticsearch.js';
 import { waitFor } from '../support/wait.js';
 
@@ -31,6 +31,7 @@ async function startInstance(prefix: string): Promise<Instance> {
     AISEC_UEBA_REFRESH_INTERVAL: 'off',
     AISEC_DETECTION_POLL_MS: '100',
     AISEC_DETECTION_OVERLAP_MS: '2000',
+    ...IN_PROCESS_SERVICE_ENV,
   });
   const es = createElasticsearchClient(config.elasticsearch);
   const app = await buildApp({ config, es, logger: false });

@@ -23,7 +23,7 @@ import { loadConfig } from '../../analytics-service/src/config.js';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
 import { redactedLogOptions } from '../../analytics-service/src/logging.js';
 import { startEmbeddedElasticsearch, type EmbeddedElasticsearch } from '../elasticsearch/embedded.js';
-import { KEYS, ndjson, uniquePrefix } from '../support/service.js';
+import { IN_PROCESS_SERVICE_ENV, KEYS, ndjson, uniquePrefix } from '../support/service.js';
 
 const USER = 'aisec_service';
 const PASSWORD = 'tls-test-Pa55word-must-not-leak';
@@ -73,6 +73,7 @@ async function service(env: Record<string, string>): Promise<Service> {
     ES_REQUEST_TIMEOUT_MS: '10000',
     AISEC_UEBA_REFRESH_INTERVAL: 'off',
     LOG_LEVEL: 'debug',
+    ...IN_PROCESS_SERVICE_ENV,
     ...env,
   });
   const es = createElasticsearchClient(config.elasticsearch);

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { buildApp } from '../../analytics-service/src/app.js';
 import { loadConfig } from '../../analytics-service/src/config.js';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
-import { KEYS, startTestService, uniquePrefix } from '../support/service.js';
+import { IN_PROCESS_SERVICE_ENV, KEYS, startTestService, uniquePrefix } from '../support/service.js';
 import { testElasticsearchUrl } from '../support/elasticsearch.js';
 
 test('rate limits apply per API key with 429 + Retry-After; other keys and open routes are unaffected', async () => {
@@ -88,6 +88,7 @@ test('API keys and Elasticsearch credentials never reach the log', async () => {
     AISEC_INDEX_PREFIX: prefix,
     AISEC_API_KEYS: `ingest:${KEYS.ingest},read:${KEYS.read}`,
     LOG_LEVEL: 'debug',
+    ...IN_PROCESS_SERVICE_ENV,
   });
   // the sink uses the service's own redaction settings
   const { redactedLogOptions } = await import('../../analytics-service/src/logging.js');

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { buildApp } from '../../analytics-service/src/app.js';
 import { loadConfig } from '../../analytics-service/src/config.js';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
-import { KEYS, postEvents, startTestService, type TestService } from '../support/service.js';
+import { IN_PROCESS_SERVICE_ENV, KEYS, postEvents, startTestService, type TestService } from '../support/service.js';
 // brings the plugin's FastifyInstance augmentation (registeredRoutes) into this program
 import type {} from '../../analytics-service/src/observability/plugin.js';
 
@@ -95,7 +95,7 @@ test('Elasticsearch failures are counted by kind', async () => {
       server.close(() => resolve(port));
     });
   });
-  const config = loadConfig({ ES_URL: `http://127.0.0.1:${port}`, AISEC_API_KEYS: `read:${KEYS.read}`, ES_MAX_RETRIES: '0', AISEC_UEBA_REFRESH_INTERVAL: 'off', AISEC_DETECTION_STREAMING: 'false' });
+  const config = loadConfig({ ES_URL: `http://127.0.0.1:${port}`, AISEC_API_KEYS: `read:${KEYS.read}`, ES_MAX_RETRIES: '0', AISEC_UEBA_REFRESH_INTERVAL: 'off', AISEC_DETECTION_STREAMING: 'false', ...IN_PROCESS_SERVICE_ENV });
   const es = createElasticsearchClient(config.elasticsearch);
   const before = sample(await scrape(), 'aisec_elasticsearch_errors_total', '{kind="connection"}');
   const app = await buildApp({ config, es, logger: false });
@@ -121,7 +121,7 @@ test('request ids appear on the structured log lines of the request', async () =
   const lines: string[] = [];
   const { default: pino } = await import('pino');
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
-  const config = loadConfig({ ES_URL: process.env.ES_URL!, AISEC_INDEX_PREFIX: `${service.prefix}-log`, AISEC_API_KEYS: `read:${KEYS.read}`, AISEC_UEBA_REFRESH_INTERVAL: 'off', AISEC_DETECTION_STREAMING: 'false' });
+  const config = loadConfig({ ES_URL: process.env.ES_URL!, AISEC_INDEX_PREFIX: `${service.prefix}-log`, AISEC_API_KEYS: `read:${KEYS.read}`, AISEC_UEBA_REFRESH_INTERVAL: 'off', AISEC_DETECTION_STREAMING: 'false', ...IN_PROCESS_SERVICE_ENV });
   const es = createElasticsearchClient(config.elasticsearch);
   const app = await buildApp({ config, es, logger });
   await app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'trace-me-42' } });

@@ -11,7 +11,7 @@ import { startEmbeddedElasticsearch, type EmbeddedElasticsearch } from '../elast
 import { buildApp } from '../../analytics-service/src/app.js';
 import { loadConfig } from '../../analytics-service/src/config.js';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
-import { KEYS } from './service.js';
+import { IN_PROCESS_SERVICE_ENV, KEYS } from './service.js';
 
 export interface PrivateNodeService {
   app: FastifyInstance;
@@ -36,6 +36,7 @@ export async function startServiceOnPrivateNode(name: string, env: Record<string
     ES_REQUEST_TIMEOUT_MS: '5000',
     AISEC_DETECTION_STREAMING: 'false',
     AISEC_RATE_LIMIT_PER_MIN: '0',
+    ...IN_PROCESS_SERVICE_ENV,
     ...env,
   });
   const es = createElasticsearchClient(config.elasticsearch);

@@ -29,6 +29,14 @@ export function uniquePrefix(name: string): string {
   return `t-${name}-${randomBytes(4).toString('hex')}`.toLowerCase();
 }
 
+/**
+ * For every service a test builds in its own process: such a service shares its event loop with the test driving
+ * it (building and checking thousands of events), so on a busy machine load shedding would refuse the test's own
+ * requests. Off unless a test enables it (hardening.test.ts does; the child-process services of the fault tests
+ * keep the default).
+ */
+export const IN_PROCESS_SERVICE_ENV = { AISEC_MAX_EVENT_LOOP_DELAY_MS: '0' } as const;
+
 export async function startTestService(name: string, env: Record<string, string> = {}): Promise<TestService> {
   const prefix = uniquePrefix(name);
   const config = loadConfig({
@@ -41,10 +49,7 @@ export async function startTestService(name: string, env: Record<string, string>
     ES_REQUEST_TIMEOUT_MS: '10000',
     // scheduled UEBA maintenance stays off in tests unless a test enables it
     AISEC_UEBA_REFRESH_INTERVAL: 'off',
-    // the service shares its event loop with the test that drives it (building and checking thousands of events),
-    // so on a busy machine load shedding would refuse the test's own requests: off unless a test enables it
-    // (hardening.test.ts does, and the child-process services of the fault tests keep the default)
-    AISEC_MAX_EVENT_LOOP_DELAY_MS: '0',
+    ...IN_PROCESS_SERVICE_ENV,
     ...env,
   });
   const es = createElasticsearchClient(config.elasticsearch);
