@@ -18,7 +18,9 @@ export interface Context {
 export function contextOf(command: Command): Context {
   const options = command.optsWithGlobals<GlobalOptions>();
   setColour(options.color && !options.json);
-  return { client: new AisecClient({ url: options.url, ...(options.apiKey ? { apiKey: options.apiKey } : {}) }), json: options.json };
+  // the variable is read here, not given to commander as the option's default, which --help would print
+  const apiKey = options.apiKey || process.env.AISEC_API_KEY || undefined;
+  return { client: new AisecClient({ url: options.url, ...(apiKey ? { apiKey } : {}) }), json: options.json };
 }
 
 /** Term filters shared by events commands, as commander options → query parameters. */
