@@ -2,11 +2,18 @@
  * Grafana-managed alert rules that page on-call, with contact points and a notification policy routed by the
  * seed-004 severity ladder: critical → pager webhook, high → SOC on-call, medium → SOC channel.
  *
- * Grafana alerts only on backend datasources, so every rule queries Elasticsearch through the built-in
- * datasource: A = ES query (count or max, terms group-by, then a date histogram: one series per group, which
- * makes the rule multi-dimensional), B = reduce, C = threshold. Runbook text comes from seed 004.
+ * Paging semantics (docs/grafana.md, "Paging"): every open alert of the detection engine is one Grafana alert
+ * instance labelled by its id, rule_id and severity. A new alert, or a severity raise (new labels), is a new
+ * instance and so a new notification; the instance keeps firing while the alert is open or acknowledged and
+ * resolves when triage closes it — never by a clock.
+ *
+ * Grafana alerts only on backend datasources, so the rules query Elasticsearch through the built-in datasource:
+ * A = ES query with terms bucket aggregations only (Grafana's ES backend answers a table; server-side
+ * expressions turn a table with one numeric column into one number per row, labelled by its string columns),
+ * B = reduce, C = threshold. Runbook text comes from seed 004.
  */
-import { DATASOURCE, DASHBOARD, FOLDER, INDICES } from './constants.js';
+import { DATASOURCE, DASHBOARD, ES_DATASOURCE_TIME_FIELD, FOLDER, INDICES } from './constants.js';
+import { panelId } from './panels.js';
 
 export type LadderSeverity = 'critical' | 'high' | 'medium';
 
@@ -57,12 +64,6 @@ export interface EsTermsAgg {
   field: string;
   settings: { size: string; order: 'desc' | 'asc'; orderBy: string; min_doc_count: string };
 }
-export interface EsDateHistogramAgg {
-  type: 'date_histogram';
-  id: string;
-  field: string;
-  settings: { interval: string; min_doc_count: string; trimEdges: string };
-}
 export interface EsMetric {
   type: 'count' | 'max' | 'sum' | 'avg';
   id: string;
@@ -74,7 +75,7 @@ export interface EsQueryModel {
   query: string;
   alias: string;
   metrics: EsMetric[];
-  bucketAggs: Array<EsTermsAgg | EsDateHistogramAgg>;
+  bucketAggs: EsTermsAgg[];
   timeField: string;
   intervalMs: number;
   maxDataPoints: number;
@@ -114,31 +115,41 @@ export interface RuleGroup {
   rules: AlertRule[];
 }
 
-const terms = (id: string, field: string, size = 50): EsTermsAgg => ({ type: 'terms', id, field, settings: { size: String(size), order: 'desc', orderBy: '_count', min_doc_count: '1' } });
-const histogram = (id: string, interval: string): EsDateHistogramAgg => ({ type: 'date_histogram', id, field: '@timestamp', settings: { interval, min_doc_count: '0', trimEdges: '0' } });
+/** How the alert-paging rule reads the alerts index (docs/grafana.md, "Paging"). */
+export const PAGING = {
+  /** evaluation interval of the paging rule; a new alert pages at its first evaluation */
+  interval: '1m',
+  /** an alert pages while its created_at is inside this window: an alert left open longer stops paging */
+  windowSeconds: 7 * 86_400,
+  /** terms size on the alert id: the most open alerts one evaluation can page (3 buckets each, under ES's 65,536) */
+  maxOpenAlerts: 5000,
+  /** alert statuses (analytics-service/src/detection/alert.ts): everything but closed pages */
+  query: 'NOT status:closed',
+} as const;
+
+/** The UEBA risk rule: a user's stored risk score over this threshold for `for` pages SOC on-call. */
+export const USER_RISK = { threshold: 80, for: '15m', interval: '5m', windowSeconds: 6 * 3600, maxUsers: 5000 } as const;
+
+const terms = (id: string, field: string, size: number): EsTermsAgg => ({ type: 'terms', id, field, settings: { size: String(size), order: 'desc', orderBy: '_count', min_doc_count: '1' } });
 
 interface RuleSpec {
   uid: string;
   title: string;
-  severity: LadderSeverity;
   datasourceUid: string;
   /** Lucene query on the index */
   query: string;
   metric: EsMetric;
-  groupBy: string[];
-  bucket: string;
+  groupBy: Array<{ field: string; size: number }>;
   lookbackSeconds: number;
-  reducer: 'sum' | 'max' | 'last';
+  reducer: 'max' | 'last';
   threshold: number;
   for: string;
-  summary: string;
-  description: string;
-  runbook: string;
-  dashboardUid: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  dashboard: { uid: string; panelId: number };
 }
 
 function rule(spec: RuleSpec): AlertRule {
-  const aggs = [...spec.groupBy.map((field, i) => terms(String(i + 2), field)), histogram(String(spec.groupBy.length + 2), spec.bucket)];
   const expr = { type: '__expr__', uid: '__expr__' } as const;
   return {
     uid: spec.uid,
@@ -155,8 +166,10 @@ function rule(spec: RuleSpec): AlertRule {
           query: spec.query,
           alias: '',
           metrics: [spec.metric],
-          bucketAggs: aggs,
-          timeField: '@timestamp',
+          // terms only, no date histogram: the ES backend answers one table row per group (see the file comment)
+          bucketAggs: spec.groupBy.map((g, i) => terms(String(i + 2), g.field, g.size)),
+          // Grafana's ES backend filters the range on the datasource's timeField; the model says the same
+          timeField: ES_DATASOURCE_TIME_FIELD[spec.datasourceUid]!,
           intervalMs: 1000,
           maxDataPoints: 43200,
         },
@@ -172,19 +185,16 @@ function rule(spec: RuleSpec): AlertRule {
     noDataState: 'OK',
     execErrState: 'Error',
     for: spec.for,
-    annotations: {
-      summary: spec.summary,
-      description: spec.description,
-      runbook: spec.runbook,
-      sla: `${LADDER[spec.severity].soc}: ${LADDER[spec.severity].sla} (seed 004 severity mapping)`,
-      __dashboardUid__: spec.dashboardUid,
-    },
-    labels: { severity: spec.severity, team: 'soc', source: 'aisec' },
+    annotations: { ...spec.annotations, __dashboardUid__: spec.dashboard.uid, __panelId__: String(spec.dashboard.panelId) },
+    labels: { team: 'soc', source: 'aisec', ...spec.labels },
     isPaused: false,
   };
 }
 
-const OPEN = 'NOT status:(closed OR resolved)';
+/** A Go template choosing text by the instance's severity label (critical, high, anything else). */
+const bySeverity = (texts: Record<LadderSeverity, string>) =>
+  `{{ if eq $labels.severity "critical" }}${texts.critical}{{ else if eq $labels.severity "high" }}${texts.high}{{ else }}${texts.medium}{{ end }}`;
+const slaText = (severity: LadderSeverity) => `${LADDER[severity].soc}: ${LADDER[severity].sla} (seed 004 severity mapping)`;
 
 export function ruleGroups(): RuleGroup[] {
   return [
@@ -192,105 +202,61 @@ export function ruleGroups(): RuleGroup[] {
       orgId: 1,
       name: 'aisec-detections',
       folder: FOLDER.title,
-      interval: '1m',
+      interval: PAGING.interval,
       rules: [
         rule({
-          uid: 'aisec-critical-alerts',
-          title: 'Critical AI-security alert',
-          severity: 'critical',
+          uid: 'aisec-alert-open',
+          title: 'AI-security alert open',
           datasourceUid: DATASOURCE.alerts.uid,
-          query: `severity:critical AND ${OPEN} AND NOT rule_id:guardrail_bypass`,
+          query: PAGING.query,
           metric: { type: 'count', id: '1' },
-          groupBy: ['rule_id', 'user_id'],
-          bucket: '1m',
-          lookbackSeconds: 600,
-          reducer: 'sum',
+          // the alert id makes each open alert its own instance; rule_id and severity label it for routing
+          groupBy: [
+            { field: 'id', size: PAGING.maxOpenAlerts },
+            { field: 'rule_id', size: 1 },
+            { field: 'severity', size: 1 },
+          ],
+          lookbackSeconds: PAGING.windowSeconds,
+          reducer: 'last',
           threshold: 0,
           for: '0s',
-          summary: 'Critical alert {{ $labels.rule_id }} for user {{ $labels.user_id }} ({{ $values.B }} in 10 min)',
-          description: `The detection engine raised a critical alert in ${INDICES.alerts}. Open the SOC overview, then the user's UEBA drill-down.`,
-          runbook: RUNBOOK.critical,
-          dashboardUid: DASHBOARD.soc.uid,
-        }),
-        rule({
-          uid: 'aisec-high-alerts',
-          title: 'High AI-security alert',
-          severity: 'high',
-          datasourceUid: DATASOURCE.alerts.uid,
-          query: `severity:high AND ${OPEN}`,
-          metric: { type: 'count', id: '1' },
-          groupBy: ['rule_id', 'user_id'],
-          bucket: '1m',
-          lookbackSeconds: 600,
-          reducer: 'sum',
-          threshold: 0,
-          for: '0s',
-          summary: 'High alert {{ $labels.rule_id }} for user {{ $labels.user_id }} ({{ $values.B }} in 10 min)',
-          description: 'Attack pattern or data-exfiltration signal (seed 004: High → Alert). Triage within the hour.',
-          runbook: RUNBOOK.promptAttack,
-          dashboardUid: DASHBOARD.soc.uid,
-        }),
-        rule({
-          uid: 'aisec-guardrail-bypass',
-          title: 'Guardrail bypass',
-          severity: 'critical',
-          datasourceUid: DATASOURCE.alerts.uid,
-          query: `rule_id:guardrail_bypass AND ${OPEN}`,
-          metric: { type: 'count', id: '1' },
-          groupBy: ['user_id', 'endpoint'],
-          bucket: '1m',
-          lookbackSeconds: 900,
-          reducer: 'sum',
-          threshold: 0,
-          for: '0s',
-          summary: 'Guardrail bypassed for {{ $labels.user_id }} on {{ $labels.endpoint }}',
-          description: 'The judge flagged (score > 0.9) a transaction the guardrail had passed.',
-          runbook: RUNBOOK.guardrailBypass,
-          dashboardUid: DASHBOARD.guardrails.uid,
+          // no static severity: a rule label would override the instance's severity (Grafana keeps rule labels)
+          labels: {},
+          annotations: {
+            summary: '{{ $labels.severity }} AI-security alert {{ $labels.rule_id }} is open (alert {{ $labels.id }})',
+            description: `The detection engine raised an alert in ${INDICES.alerts} that is not closed. Open it in the SOC overview (Open alerts) or with \`aisec alerts show {{ $labels.id }}\`; close it in triage (PATCH /v1/alerts/{{ $labels.id }}) to resolve this page.`,
+            runbook: bySeverity({ critical: RUNBOOK.critical, high: RUNBOOK.promptAttack, medium: RUNBOOK.entityRisk }),
+            sla: bySeverity({ critical: slaText('critical'), high: slaText('high'), medium: slaText('medium') }),
+          },
+          dashboard: { uid: DASHBOARD.soc.uid, panelId: panelId('soc-overview.json', 'Open alerts') },
         }),
       ],
     },
     {
       orgId: 1,
-      name: 'aisec-assurance',
+      name: 'aisec-ueba-risk',
       folder: FOLDER.title,
-      interval: '5m',
+      interval: USER_RISK.interval,
       rules: [
-        rule({
-          uid: 'aisec-judge-drift',
-          title: 'Judge drift',
-          severity: 'medium',
-          datasourceUid: DATASOURCE.metrics.uid,
-          query: 'metric:judge_daily AND flagged:true',
-          metric: { type: 'count', id: '1' },
-          groupBy: ['judge_model'],
-          bucket: '1d',
-          lookbackSeconds: 2 * 86_400,
-          reducer: 'sum',
-          threshold: 0,
-          for: '0s',
-          summary: 'Judge {{ $labels.judge_model }} drifted from its trailing mean',
-          description: 'Daily mean judge score moved more than the threshold (default 0.15) from its trailing 7-day mean (seed 001 §6).',
-          runbook: RUNBOOK.judgeDrift,
-          dashboardUid: DASHBOARD.judge.uid,
-        }),
         rule({
           uid: 'aisec-entity-risk',
           title: 'User risk over threshold',
-          severity: 'high',
           datasourceUid: DATASOURCE.baselines.uid,
           query: 'entity_kind:user',
           metric: { type: 'max', id: '1', field: 'risk_score' },
-          groupBy: ['entity_id'],
-          bucket: '1h',
-          lookbackSeconds: 6 * 3600,
+          groupBy: [{ field: 'entity_id', size: USER_RISK.maxUsers }],
+          lookbackSeconds: USER_RISK.windowSeconds,
           reducer: 'max',
-          threshold: 80,
-          for: '15m',
-          summary: 'UEBA risk of {{ $labels.entity_id }} is {{ $values.B }} (threshold 80)',
-          description: 'The UEBA risk score of a user stayed above 80 for 15 minutes.',
-          runbook: RUNBOOK.entityRisk,
-          dashboardUid: DASHBOARD.ueba.uid,
+          threshold: USER_RISK.threshold,
+          for: USER_RISK.for,
+          labels: { severity: 'high' },
+          annotations: {
+            summary: 'UEBA risk of {{ $labels.entity_id }} is {{ $values.B }} (threshold 80)',
+            description: 'The UEBA risk score of a user (refreshed from its alerts, risk_updated_at) stayed above 80 for 15 minutes.',
+            runbook: RUNBOOK.entityRisk,
+            sla: slaText('high'),
+          },
+          dashboard: { uid: DASHBOARD.ueba.uid, panelId: panelId('ueba-entity.json', 'Risk score') },
         }),
       ],
     },
@@ -319,22 +285,41 @@ export function contactPointsFile() {
   };
 }
 
+/**
+ * Notification timing. `group_by: ['...']` makes every alert instance its own notification group, so each new
+ * instance (a new alert, or a severity raise) is one notification after group_wait and its resolution one more
+ * after group_interval. repeat_interval is the paging window: no reminders while an alert stays open (Grafana's
+ * notification log forgets after 5 days, so an alert open that long may remind once).
+ */
+export const NOTIFY = {
+  groupBy: ['...'],
+  groupWait: { critical: '0s', high: '10s', medium: '30s' } satisfies Record<LadderSeverity, string>,
+  groupInterval: '1m',
+  repeatInterval: `${PAGING.windowSeconds / 3600}h`,
+} as const;
+
 export function notificationPoliciesFile() {
+  const route = (severity: LadderSeverity) => ({
+    receiver: LADDER[severity].contactPoint,
+    object_matchers: [['severity', '=', severity]],
+    group_by: [...NOTIFY.groupBy],
+    group_wait: NOTIFY.groupWait[severity],
+    group_interval: NOTIFY.groupInterval,
+    repeat_interval: NOTIFY.repeatInterval,
+    continue: false,
+  });
   return {
     apiVersion: 1,
     policies: [
       {
         orgId: 1,
+        // low/info (no catalogue rule emits them) and Grafana's own DatasourceError alerts go to the SOC channel
         receiver: LADDER.medium.contactPoint,
-        group_by: ['grafana_folder', 'alertname'],
-        group_wait: '30s',
-        group_interval: '5m',
-        repeat_interval: '4h',
-        routes: [
-          { receiver: LADDER.critical.contactPoint, object_matchers: [['severity', '=', 'critical']], group_by: ['alertname', 'rule_id', 'user_id'], group_wait: '0s', group_interval: '1m', repeat_interval: '30m', continue: false },
-          { receiver: LADDER.high.contactPoint, object_matchers: [['severity', '=', 'high']], group_by: ['alertname', 'rule_id', 'user_id'], group_wait: '30s', group_interval: '5m', repeat_interval: '1h', continue: false },
-          { receiver: LADDER.medium.contactPoint, object_matchers: [['severity', '=', 'medium']], group_wait: '1m', group_interval: '10m', repeat_interval: '4h', continue: false },
-        ],
+        group_by: [...NOTIFY.groupBy],
+        group_wait: NOTIFY.groupWait.medium,
+        group_interval: NOTIFY.groupInterval,
+        repeat_interval: NOTIFY.repeatInterval,
+        routes: (['critical', 'high', 'medium'] as const).map(route),
       },
     ],
   };

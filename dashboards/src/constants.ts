@@ -22,6 +22,19 @@ export const DATASOURCE = {
   events: { type: 'elasticsearch', uid: 'aisec-es-events' },
 } as const;
 
+/**
+ * The time field of each Elasticsearch datasource. Grafana's Elasticsearch backend filters every query's time
+ * range on the datasource's timeField (pkg/tsdb/elasticsearch, processQuery), so the clock an alert rule reads is
+ * chosen here: alerts page by created_at (when the alert document was written: a retro-hunt alert about last week
+ * pages now), user risk by risk_updated_at (risk refreshes do not move a baseline's @timestamp).
+ */
+export const ES_DATASOURCE_TIME_FIELD: Record<string, string> = {
+  [DATASOURCE.alerts.uid]: 'created_at',
+  [DATASOURCE.baselines.uid]: 'risk_updated_at',
+  [DATASOURCE.metrics.uid]: '@timestamp',
+  [DATASOURCE.events.uid]: '@timestamp',
+};
+
 /** The Elasticsearch index behind each provisioned Elasticsearch datasource. */
 export const ES_DATASOURCE_INDEX: Record<string, string> = {
   [DATASOURCE.alerts.uid]: INDICES.alerts,
@@ -39,8 +52,12 @@ export const DASHBOARD = {
 
 /** Where docker-compose mounts dashboards/json in the Grafana container. */
 export const CONTAINER_DASHBOARDS_PATH = '/var/lib/grafana/dashboards';
-/** Folder of the dashboards and alert rules in Grafana. */
-export const FOLDER = { title: 'AI Security', uid: 'aisec' } as const;
+/**
+ * Folder of the dashboards and alert rules in Grafana, identified by title on both sides: alerting provisioning
+ * runs first and creates a missing rule folder by title with a random uid, so a dashboard provider asking for a
+ * fixed folderUid would then fail to create a second folder of the same title (docs/grafana.md, "Provisioning").
+ */
+export const FOLDER = { title: 'AI Security' } as const;
 
 /** Value of the "All" option of multi-value variables: the datasource drops the filter. */
 export const ALL_VALUE = '__all__';

@@ -21,7 +21,8 @@ function base(uid: string, title: string, description: string, tags: string[]): 
     .uid(uid)
     .description(description)
     .tags([...TAGS, ...tags])
-    .editable()
+    // provisioned with allowUiUpdates: false, so a save from the UI would fail: offer no editing
+    .readonly()
     .timezone('browser')
     .time({ from: 'now-7d', to: 'now' })
     .refresh('1m')

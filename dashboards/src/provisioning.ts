@@ -3,7 +3,7 @@
  * datasources (ours, uid `aisec`, and Grafana's built-in Elasticsearch on the alerts/baselines/metrics/events
  * indices), the dashboard provider, and the app plugin that carries our datasource and panel.
  */
-import { CONTAINER_DASHBOARDS_PATH, DATASOURCE, ES_DATASOURCE_INDEX, FOLDER, PLUGIN } from './constants.js';
+import { CONTAINER_DASHBOARDS_PATH, DATASOURCE, ES_DATASOURCE_INDEX, ES_DATASOURCE_TIME_FIELD, FOLDER, PLUGIN } from './constants.js';
 
 /** Where the stack's services are, from inside the Grafana container (docker-compose service names). */
 export const STACK = {
@@ -63,7 +63,7 @@ export function datasourcesFile(): DatasourcesFile {
           access: 'proxy',
           url: STACK.elasticsearchUrl,
           editable: false,
-          jsonData: { index, timeField: '@timestamp', maxConcurrentShardRequests: 5, interval: '', includeFrozen: false },
+          jsonData: { index, timeField: ES_DATASOURCE_TIME_FIELD[uid]!, maxConcurrentShardRequests: 5, interval: '', includeFrozen: false },
         }),
       ),
     ],
@@ -77,8 +77,8 @@ export function dashboardProvidersFile() {
       {
         name: 'aisec',
         orgId: 1,
+        // by title, the folder alerting provisioning already created (see FOLDER)
         folder: FOLDER.title,
-        folderUid: FOLDER.uid,
         type: 'file',
         disableDeletion: true,
         allowUiUpdates: false,

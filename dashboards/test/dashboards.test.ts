@@ -13,7 +13,7 @@ import { alertMapping, baselineMapping, metricMapping } from '../../analytics-se
 import { QUERY_KINDS, VALUE_FIELDS } from '../../analytics-service/src/query/kinds.js';
 import { parseTarget } from '../../analytics-service/src/query/run-query.js';
 import { LADDER, RUNBOOK, type AlertRule, type EsQueryModel, type ExpressionModel, type RuleGroup } from '../src/alerting.js';
-import { CONTAINER_DASHBOARDS_PATH, DASHBOARD, DATASOURCE, ES_DATASOURCE_INDEX, INDICES, PLUGIN } from '../src/constants.js';
+import { CONTAINER_DASHBOARDS_PATH, DASHBOARD, DATASOURCE, ES_DATASOURCE_INDEX, ES_DATASOURCE_TIME_FIELD, INDICES, PLUGIN } from '../src/constants.js';
 import { DASHBOARDS_ROOT, renderAll, staleFiles } from '../src/generate.js';
 
 const read = (path: string) => readFileSync(resolve(DASHBOARDS_ROOT, path), 'utf8');
@@ -118,13 +118,15 @@ describe('provisioning', () => {
     assert.deepEqual(readYaml<{ apps: Array<{ type: string }> }>('provisioning/plugins/aisec.yaml').apps.map((a) => a.type), [PLUGIN.app]);
   });
 
-  test('Elasticsearch datasources point at the alerts, baselines, metrics and events indices on @timestamp', () => {
+  test('Elasticsearch datasources point at the alerts, baselines, metrics and events indices; alerts page by created_at, risk by risk_updated_at', () => {
     for (const [uid, index] of Object.entries(ES_DATASOURCE_INDEX)) {
       const ds = provisionedUids.get(uid)!;
       assert.equal(ds.type, 'elasticsearch');
       assert.equal(ds.jsonData.index, index);
-      assert.equal(ds.jsonData.timeField, '@timestamp');
+      assert.equal(ds.jsonData.timeField, ES_DATASOURCE_TIME_FIELD[uid]);
     }
+    assert.equal(provisionedUids.get(DATASOURCE.alerts.uid)!.jsonData.timeField, 'created_at');
+    assert.equal(provisionedUids.get(DATASOURCE.baselines.uid)!.jsonData.timeField, 'risk_updated_at');
     assert.deepEqual(Object.values(ES_DATASOURCE_INDEX).sort(), [INDICES.alerts, INDICES.baselines, INDICES.events, INDICES.metrics].sort());
   });
 
@@ -137,6 +139,7 @@ describe('provisioning', () => {
 describe('alert rules', () => {
   const groups = readYaml<{ apiVersion: number; groups: RuleGroup[] }>('provisioning/alerting/rules.yaml');
   const rules: AlertRule[] = groups.groups.flatMap((g) => g.rules);
+  const boardsByUid = new Map(dashboardFiles.map((path) => JSON.parse(read(path)) as Dashboard).map((b) => [b.uid, b]));
   const mappingOf: Record<string, Record<string, estypes.MappingProperty>> = {
     [INDICES.alerts]: alertMapping.properties!,
     [INDICES.baselines]: baselineMapping.properties!,
@@ -156,12 +159,12 @@ describe('alert rules', () => {
 
   test('file provisioning format with the rules that page on-call', () => {
     assert.equal(groups.apiVersion, 1);
-    assert.deepEqual(rules.map((r) => r.uid).sort(), ['aisec-critical-alerts', 'aisec-entity-risk', 'aisec-guardrail-bypass', 'aisec-high-alerts', 'aisec-judge-drift']);
+    assert.deepEqual(rules.map((r) => r.uid).sort(), ['aisec-alert-open', 'aisec-entity-risk']);
     assert.equal(new Set(rules.map((r) => r.uid)).size, rules.length);
   });
 
   for (const rule of rules) {
-    test(`${rule.uid}: A queries a real index and real fields, grouped by terms then a date histogram; B reduces A; C thresholds B`, () => {
+    test(`${rule.uid}: A queries a real index and real fields, grouped by terms only (one table row per group); B reduces A; C thresholds B`, () => {
       const [a, b, c] = rule.data;
       assert.deepEqual(rule.data.map((d) => d.refId), ['A', 'B', 'C']);
       assert.equal(rule.condition, 'C');
@@ -174,7 +177,7 @@ describe('alert rules', () => {
       assert.ok(queryFields.length > 0);
       for (const f of queryFields) assert.ok(fieldType(index, f), `query field ${f} is mapped in ${index}`);
       const aggs = model.bucketAggs;
-      assert.ok(aggs.length >= 2 && aggs.at(-1)!.type === 'date_histogram' && aggs.slice(0, -1).every((x) => x.type === 'terms'), 'terms group-by, then a date histogram');
+      assert.ok(aggs.length >= 1 && aggs.every((x) => x.type === 'terms'), 'terms group-by only');
       for (const agg of aggs) assert.ok(AGGREGATABLE.has(fieldType(index, agg.field) ?? ''), `${agg.field} is aggregatable in ${index}`);
       for (const metric of model.metrics) if (metric.field) assert.ok(['double', 'long', 'integer'].includes(fieldType(index, metric.field) ?? ''), `${metric.field} is numeric`);
       const expression = (m: unknown) => m as ExpressionModel;
@@ -183,12 +186,16 @@ describe('alert rules', () => {
       assert.ok(expression(c!.model).conditions?.[0]?.evaluator.params.length === 1);
     });
 
-    test(`${rule.uid}: routed by the seed-004 ladder, with the runbook in its annotations`, () => {
-      const severity = rule.labels.severity as keyof typeof LADDER;
-      assert.ok(LADDER[severity], `severity ${rule.labels.severity} is on the ladder`);
+    test(`${rule.uid}: carries a severity on the ladder (static, or per instance from the terms on severity), the runbook, and a link to a real panel`, () => {
+      const model = rule.data[0]!.model as EsQueryModel;
+      const perInstance = model.bucketAggs.some((a) => a.field === 'severity');
+      assert.notEqual(perInstance, 'severity' in rule.labels, 'severity comes from exactly one place');
+      if (!perInstance) assert.ok(LADDER[rule.labels.severity as keyof typeof LADDER], `severity ${rule.labels.severity} is on the ladder`);
       assert.ok(rule.annotations.runbook && rule.annotations.runbook.length > 80);
-      assert.match(rule.annotations.sla!, new RegExp(LADDER[severity].sla));
-      assert.ok(Object.values(DASHBOARD).some((d) => d.uid === rule.annotations.__dashboardUid__));
+      for (const rung of Object.values(LADDER)) if (perInstance || rung === LADDER[rule.labels.severity as keyof typeof LADDER]) assert.ok(rule.annotations.sla!.includes(rung.sla), rung.sla);
+      const board = boardsByUid.get(rule.annotations.__dashboardUid__!);
+      assert.ok(board, `dashboard ${rule.annotations.__dashboardUid__} exists`);
+      assert.ok(board.panels.some((p) => String(p.id) === rule.annotations.__panelId__), `panel ${rule.annotations.__panelId__} exists in ${board.uid}`);
     });
   }
 
