@@ -6,21 +6,34 @@
  * sha256(rule, entity, episode start). Re-running a retro-hunt, restarting, or overlapping streaming windows thus
  * find the same alert and leave it unchanged. Writes for one entity are serialized in this process; across
  * processes, `create` on the deterministic id and if_seq_no on replace settle races.
+ *
+ * Notifications: the write that creates an alert, or raises its severity, carries the pending notification
+ * records for every receiver (detection/notifications.ts) — the alert and its page are stored in one document
+ * write, so no crash between the two can lose the page. `written` is told afterwards so that the deliverer can
+ * start at once instead of at its next scan.
  */
 import { severityRank } from '../contract/event-schema.js';
 import type { AlertStore } from '../elasticsearch/alert-store.js';
-import { alertId, entityKey, entityKeyString, mergedAlert, newAlert, type AlertDocument } from './alert.js';
+import { alertId, entityKey, entityKeyString, mergedAlert, newAlert } from './alert.js';
 import type { EvaluationContext, EvaluationUnit, Finding, RuleEvaluator } from './evaluation.js';
+import { withNotification, type NotificationTargets } from './notifications.js';
 
 export type WriteOutcome = 'created' | 'updated' | 'unchanged';
-export type AlertNotification = { kind: 'alert.created' | 'alert.severity_raised'; alert: AlertDocument };
+
+export interface AlertNotifications {
+  targets: NotificationTargets;
+  /** called after a write that stored pending notifications */
+  written(): void;
+}
+
+const NO_NOTIFICATIONS: AlertNotifications = { targets: { receivers: [], minSeverity: 'critical' }, written: () => undefined };
 
 export class AlertWriter {
   private readonly locks = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly store: AlertStore,
-    private readonly notify: (notification: AlertNotification) => void = () => undefined,
+    private readonly notifications: AlertNotifications = NO_NOTIFICATIONS,
   ) {}
 
   write(finding: Finding, evaluator: RuleEvaluator, unit: EvaluationUnit, ctx: EvaluationContext): Promise<WriteOutcome> {
@@ -44,13 +57,14 @@ export class AlertWriter {
       if (!existing) {
         const evidence = await evaluator.evidence(rule, unit, finding.entity, finding.windowStart, finding.windowEnd, ctx);
         const id = alertId(rule.id, finding.signal, key, finding.windowStart);
-        const alert = newAlert(
+        const created = newAlert(
           { ...finding, eventCount: Math.max(evidence.count, finding.eventCount), eventIds: evidence.ids.length ? evidence.ids : finding.eventIds },
           id,
           now,
         );
+        const alert = withNotification(created, 'alert.created', this.notifications.targets, now);
         if (await this.store.create(alert)) {
-          this.notify({ kind: 'alert.created', alert });
+          if (alert !== created) this.notifications.written();
           return 'created';
         }
         existing = await this.store.get(id);
@@ -66,8 +80,10 @@ export class AlertWriter {
       const evidence = await evaluator.evidence(rule, unit, finding.entity, windowStart, windowEnd, ctx);
       const merged = mergedAlert(current, finding, evidence, now);
       if (merged === current) return 'unchanged';
-      if (await this.store.replace(merged, existing.seqNo, existing.primaryTerm)) {
-        if (severityRank(merged.severity) > severityRank(current.severity)) this.notify({ kind: 'alert.severity_raised', alert: merged });
+      const raised = severityRank(merged.severity) > severityRank(current.severity);
+      const stored = raised ? withNotification(merged, 'alert.severity_raised', this.notifications.targets, now) : merged;
+      if (await this.store.replace(stored, existing.seqNo, existing.primaryTerm)) {
+        if (stored !== merged) this.notifications.written();
         return 'updated';
       }
     }

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { SEVERITIES, severityRank, type Severity } from '../contract/event-schema.js';
 import type { Finding } from './evaluation.js';
+import type { AlertOutbox } from './notifications.js';
 import type { EntityField, EscalationAction, Rule } from './rule-schema.js';
 
 export const ALERT_STATUSES = ['open', 'acknowledged', 'closed'] as const;
@@ -22,7 +23,8 @@ export interface HistoryEntry {
   severity?: Severity;
 }
 
-export type AlertDocument = Partial<Record<EntityField, string>> & {
+/** Detection and triage fields, plus the notification outbox (detection/notifications.ts). */
+export type AlertDocument = Partial<Record<EntityField, string>> & AlertOutbox & {
   id: string;
   rule_id: string;
   rule_type: string;

@@ -6,7 +6,7 @@
 import { timeRuleEvaluation } from '../observability/metrics.js';
 import type { AlertStore } from '../elasticsearch/alert-store.js';
 import type { DetectionStore } from '../elasticsearch/detection-store.js';
-import { AlertWriter, type AlertNotification, type WriteOutcome } from './alert-writer.js';
+import { AlertWriter, type AlertNotifications, type WriteOutcome } from './alert-writer.js';
 import type { Catalogue } from './catalogue.js';
 import { batches, entityOf, keyString, ms, predicateContext, type EvaluationContext, type EvaluationScope, type EvaluationUnit } from './evaluation.js';
 import { compilePredicate, TEXT_FIELDS, type EventDoc } from './predicate.js';
@@ -35,7 +35,8 @@ export interface EngineOptions {
   catalogue: Catalogue;
   store: DetectionStore;
   alerts: AlertStore;
-  notify?: (notification: AlertNotification) => void;
+  /** where the alert writer records notifications for the outbox */
+  notifications?: AlertNotifications;
   now?: () => number;
 }
 
@@ -60,7 +61,7 @@ export class DetectionEngine {
 
   constructor(options: EngineOptions) {
     this.catalogue = options.catalogue;
-    this.writer = new AlertWriter(options.alerts, options.notify);
+    this.writer = new AlertWriter(options.alerts, options.notifications);
     this.ctx = { store: options.store, config: options.catalogue.config, cache: new Map(), memory: new Map(), now: options.now ?? Date.now };
   }
 

@@ -11,7 +11,11 @@
  *   AISEC_WEBHOOK_URLS              comma-separated http(s) URLs to POST alerts to
  *   AISEC_WEBHOOK_MIN_SEVERITY      lowest alert severity sent, default high
  *   AISEC_WEBHOOK_SECRET            HMAC-SHA256 key for X-Aisec-Signature (recommended)
- *   AISEC_WEBHOOK_MAX_ATTEMPTS      default 6; AISEC_WEBHOOK_BACKOFF_MS default 500 (doubles per retry)
+ *   AISEC_WEBHOOK_BACKOFF_MS        first retry delay, default 500 (doubles per retry)
+ *   AISEC_WEBHOOK_MAX_BACKOFF_MS    longest delay between attempts, default 60000
+ *   AISEC_WEBHOOK_MAX_AGE           a notification undelivered this long is given up (expired), default 24h
+ *   AISEC_WEBHOOK_SCAN_MS           how often the outbox is scanned for due retries and what other replicas left, default 1000
+ *   AISEC_WEBHOOK_TIMEOUT_MS        per-request timeout, default 5000
  */
 import { SEVERITIES, type Severity } from '../contract/event-schema.js';
 import { ConfigError, flagVar, numberVar, type Env } from '../env-vars.js';
@@ -55,6 +59,17 @@ export function loadDetectionSettings(env: Env): DetectionSettings {
   const minSeverity = (env.AISEC_WEBHOOK_MIN_SEVERITY?.trim() || 'high') as Severity;
   if (!SEVERITIES.includes(minSeverity)) throw new ConfigError(`AISEC_WEBHOOK_MIN_SEVERITY must be one of ${SEVERITIES.join(', ')} (got "${minSeverity}")`);
   const secret = env.AISEC_WEBHOOK_SECRET?.trim() || undefined;
+  for (const removed of ['AISEC_WEBHOOK_MAX_ATTEMPTS', 'AISEC_WEBHOOK_QUEUE']) {
+    if (env[removed]?.trim())
+      throw new ConfigError(`${removed} is no longer used: notifications are kept in the alert outbox until delivered or AISEC_WEBHOOK_MAX_AGE (default 24h) has passed; unset it`);
+  }
+  const maxAge = env.AISEC_WEBHOOK_MAX_AGE?.trim() || '24h';
+  let maxAgeMs: number;
+  try {
+    maxAgeMs = durationMs(maxAge);
+  } catch {
+    throw new ConfigError(`AISEC_WEBHOOK_MAX_AGE must look like 30m, 24h or 7d (got "${maxAge}")`);
+  }
   const configPath = env.AISEC_DETECTION_CONFIG?.trim() || undefined;
   return {
     ...(configPath ? { configPath } : {}),
@@ -70,10 +85,11 @@ export function loadDetectionSettings(env: Env): DetectionSettings {
       urls,
       minSeverity,
       ...(secret ? { secret } : {}),
-      maxAttempts: numberVar(env, 'AISEC_WEBHOOK_MAX_ATTEMPTS', 6, 1, 20),
       baseDelayMs: numberVar(env, 'AISEC_WEBHOOK_BACKOFF_MS', 500, 1, 600_000),
-      queueSize: numberVar(env, 'AISEC_WEBHOOK_QUEUE', 1000, 1, 100_000),
+      maxDelayMs: numberVar(env, 'AISEC_WEBHOOK_MAX_BACKOFF_MS', 60_000, 1, 3_600_000),
+      maxAgeMs,
       timeoutMs: numberVar(env, 'AISEC_WEBHOOK_TIMEOUT_MS', 5000, 100, 120_000),
+      scanMs: numberVar(env, 'AISEC_WEBHOOK_SCAN_MS', 1000, 10, 60_000),
     },
   };
 }

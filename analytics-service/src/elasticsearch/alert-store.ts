@@ -117,6 +117,37 @@ export class AlertStore {
     return { alerts: hits.map((h) => h._source!), total, ...(hits.length === limit && last?.sort ? { next: last.sort as AlertCursor } : {}) };
   }
 
+  /** Alerts with notifications still pending, oldest pending first. */
+  async withPendingNotifications(limit: number): Promise<AlertDocument[]> {
+    const response = await withAvailability('alert outbox read', () =>
+      this.es.search<AlertDocument>({
+        index: this.index,
+        ignore_unavailable: true,
+        size: limit,
+        query: { bool: { filter: [{ exists: { field: 'notifications_pending' } }] } },
+        sort: [{ notifications_pending_since: { order: 'asc', unmapped_type: 'date' } }, { id: { order: 'asc' } }],
+      }),
+    );
+    return response.hits.hits.map((h) => h._source!);
+  }
+
+  /** How many notifications are pending, across all alerts, and since when the oldest. */
+  async pendingNotificationSummary(): Promise<{ pending: number; oldest?: string }> {
+    const response = await withAvailability('alert outbox count', () =>
+      this.es.search({
+        index: this.index,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        size: 0,
+        query: { bool: { filter: [{ exists: { field: 'notifications_pending' } }] } },
+        aggs: { pending: { value_count: { field: 'notifications_pending' } }, oldest: { min: { field: 'notifications_pending_since' } } },
+      }),
+    );
+    const aggs = response.aggregations as { pending?: { value: number }; oldest?: { value: number | null } } | undefined;
+    const oldest = aggs?.oldest?.value;
+    return { pending: aggs?.pending?.value ?? 0, ...(typeof oldest === 'number' ? { oldest: new Date(oldest).toISOString() } : {}) };
+  }
+
   async countAll(): Promise<number> {
     const response = await withAvailability('alert count', () => this.es.count({ index: this.index, ignore_unavailable: true, allow_no_indices: true }));
     return response.count;

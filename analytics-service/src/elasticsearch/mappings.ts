@@ -4,7 +4,7 @@
  */
 import type { estypes } from '@elastic/elasticsearch';
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 const keyword: estypes.MappingProperty = { type: 'keyword', ignore_above: 1024 };
 const date: estypes.MappingProperty = { type: 'date' };
@@ -52,6 +52,10 @@ export const alertMapping: estypes.MappingTypeMapping = {
     updated_at: date,
     explanation: { type: 'object', enabled: false },
     history: { type: 'object', enabled: false },
+    // the notification outbox (detection/notifications.ts): records stored, pending ids and age indexed
+    notifications: { type: 'object', enabled: false },
+    notifications_pending: keyword,
+    notifications_pending_since: date,
   },
 };
 

@@ -59,9 +59,20 @@ export const metrics = {
     labelNames: ['kind'] as const,
     registers: [registry],
   }),
-  webhookFailures: new Counter({
-    name: 'aisec_webhook_failures_total',
-    help: 'Alert webhook deliveries given up after every retry failed',
+  webhookDeliveries: new Counter({
+    name: 'aisec_webhook_deliveries_total',
+    help: 'Alert webhook delivery outcomes: delivered, failed (an attempt; retried until delivered or expired), expired (given up at AISEC_WEBHOOK_MAX_AGE)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  }),
+  webhookPending: new Gauge({
+    name: 'aisec_webhook_pending',
+    help: 'Alert webhook notifications stored in the outbox and not yet delivered (all replicas), as of the last outbox scan',
+    registers: [registry],
+  }),
+  webhookOldestPending: new Gauge({
+    name: 'aisec_webhook_oldest_pending_seconds',
+    help: 'Age of the oldest undelivered alert webhook notification (0 when none), as of the last outbox scan',
     registers: [registry],
   }),
   httpRequests: new Histogram({

@@ -1,7 +1,8 @@
 /**
  * Wires the detection engine into the app: loads the rule catalogue and detection config (a bad rule or
  * config stops the start with a clear message), decorates `app.detection`, starts streaming detection once
- * the app is ready and stops it, and the webhook dispatcher, on close.
+ * the app is ready, with the webhook outbox's deliverer, and stops both on close. Both run in the replica that
+ * holds the streaming lease (one Lease object, so they always agree on who that is).
  */
 import fp from 'fastify-plugin';
 import type { Client } from '@elastic/elasticsearch';
@@ -15,7 +16,7 @@ import { DetectionEngine } from '../../detection/engine.js';
 import { RetroHunts } from '../../detection/retro-hunt.js';
 import type { DetectionSettings } from '../../detection/settings.js';
 import { StreamingDetector } from '../../detection/streaming.js';
-import { WebhookDispatcher } from '../../detection/webhooks.js';
+import { WebhookOutbox } from '../../detection/webhooks.js';
 
 export interface Detection {
   catalogue: Catalogue;
@@ -24,7 +25,7 @@ export interface Detection {
   store: DetectionStore;
   retroHunts: RetroHunts;
   streaming: StreamingDetector;
-  webhooks: WebhookDispatcher;
+  webhooks: WebhookOutbox;
   settings: DetectionSettings;
 }
 
@@ -49,10 +50,11 @@ export const detection = fp<DetectionPluginOptions>(
     const catalogue = loadCatalogue(loadDetectionConfig(options.settings.configPath), options.rulesDir);
     const store = new DetectionStore(options.client, options.indices);
     const alerts = new AlertStore(options.client, options.indices.alerts);
-    const webhooks = new WebhookDispatcher(options.settings.webhooks, app.log);
-    const engine = new DetectionEngine({ catalogue, store, alerts, notify: (n) => webhooks.notify(n) });
     const { leaseMs, ...streamingSettings } = options.settings.streaming;
     const lease = new Lease(options.client, options.indices.state, { id: 'detection:streaming-lease', owner: options.replicaId, termMs: leaseMs });
+    const webhooks = new WebhookOutbox(options.settings.webhooks, alerts, lease, app.log);
+    const { urls: receivers, minSeverity } = options.settings.webhooks;
+    const engine = new DetectionEngine({ catalogue, store, alerts, notifications: { targets: { receivers, minSeverity }, written: () => webhooks.kick() } });
     const streaming = new StreamingDetector(engine, store, {
       ...streamingSettings,
       checkpointId: 'detection-checkpoint',
@@ -64,14 +66,15 @@ export const detection = fp<DetectionPluginOptions>(
 
     app.addHook('onReady', async () => {
       if (options.settings.streaming.enabled) streaming.start();
+      webhooks.start();
       app.log.info(
         { rules: catalogue.rules.filter((r) => r.enabled).length, streaming: options.settings.streaming.enabled, webhooks: options.settings.webhooks.urls.length },
         'detection engine ready',
       );
     });
     app.addHook('onClose', async () => {
-      await streaming.stop();
-      webhooks.close();
+      await webhooks.stop();
+      await streaming.stop(); // releases the lease
     });
   },
   { name: 'detection', dependencies: ['elasticsearch'] },

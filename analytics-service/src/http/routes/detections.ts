@@ -125,11 +125,14 @@ export const detectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
               targets: Type.Integer(),
               min_severity: Type.String(),
               signed: Type.Boolean(),
-              queued: Type.Integer(),
-              delivered: Type.Integer(),
-              failed: Type.Integer(),
-              retried: Type.Integer(),
-              dropped: Type.Integer(),
+              delivering: Type.Boolean({ description: 'whether this replica delivers (the holder of the streaming lease does)' }),
+              pending: Type.Integer({ description: 'notifications stored in the outbox and not yet delivered, across all replicas, as of the last outbox scan (every AISEC_WEBHOOK_SCAN_MS)' }),
+              oldest_pending_at: Type.Optional(Type.String({ description: 'when the oldest pending notification was queued' })),
+              in_flight: Type.Integer(),
+              delivered: Type.Integer({ description: 'delivered by this replica since it started' }),
+              failed_attempts: Type.Integer({ description: 'attempts that failed; each is retried until delivered or expired' }),
+              expired: Type.Integer({ description: 'given up after AISEC_WEBHOOK_MAX_AGE' }),
+              last_error: Type.Optional(Type.String()),
             }),
           }),
         },
@@ -140,7 +143,12 @@ export const detectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { by_rule: _byRule, ...alerts } = streaming.stats.alerts;
       return {
         streaming: { ...streaming.stats, enabled: settings.streaming.enabled, alerts },
-        webhooks: { targets: settings.webhooks.urls.length, min_severity: settings.webhooks.minSeverity, signed: settings.webhooks.secret !== undefined, ...webhooks.stats },
+        webhooks: {
+          targets: settings.webhooks.urls.length,
+          min_severity: settings.webhooks.minSeverity,
+          signed: settings.webhooks.secret !== undefined,
+          ...webhooks.stats,
+        },
       };
     },
   );
