@@ -56,7 +56,9 @@ const es = (type: EsFieldType, options: SchemaOptions = {}): SchemaOptions => ({
 const keyword = (description: string, options: SchemaOptions = {}) =>
   Type.String(es('keyword', { minLength: 1, maxLength: MAX_KEYWORD_LENGTH, description, ...options }));
 const text = (description: string) => Type.String(es('text', { maxLength: MAX_TEXT_LENGTH, description }));
-const count = (description: string) => Type.Integer(es('long', { minimum: 0, description }));
+/** A `long` holds less than 2^63 (mapping-limits.ts). */
+export const LONG_LIMIT = 2 ** 63;
+const count = (description: string) => Type.Integer(es('long', { minimum: 0, exclusiveMaximum: LONG_LIMIT, description }));
 const amount = (description: string) => Type.Number(es('double', { minimum: 0, description }));
 const score = (description: string) => Type.Number(es('double', { minimum: 0, maximum: 1, description }));
 /** A string enum as plain JSON Schema `enum`, so validation errors list the allowed values. */

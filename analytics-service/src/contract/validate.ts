@@ -8,6 +8,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { AiSecurityEventSchema, type AiSecurityEvent } from './event-schema.js';
 import { isPlainObject, normalizeAliases, type RawObject } from './aliases.js';
+import { isStoredDateTime, LONG_LIMIT, mappingErrors, nonFiniteNumbers } from './mapping-limits.js';
 
 // ajv-formats is CommonJS; its default export is the plugin function
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -23,9 +24,13 @@ export interface FieldError {
 export type ValidationResult = { ok: true; event: AiSecurityEvent } | { ok: false; errors: FieldError[] };
 
 function compile(allErrors: boolean) {
-  const ajv = new Ajv({ allErrors, strict: false });
+  // strictNumbers: Infinity (JSON's 1e400) is not a number here, as it is not one to Elasticsearch
+  const ajv = new Ajv({ allErrors, strict: false, strictNumbers: true });
   addFormats(ajv);
   ajv.addFormat('ip', { type: 'string', validate: (value: string) => isIP(value) !== 0 });
+  // the stored form of a date-time (mapping-limits.ts): stricter than RFC 3339, which also allows a space, a lower-case
+  // t or z and a leap second, all of which Elasticsearch refuses
+  ajv.addFormat('date-time', { type: 'string', validate: isStoredDateTime });
   return ajv.compile<AiSecurityEvent>(AiSecurityEventSchema);
 }
 /** Stops at the first error: the fast path for the (common) valid event. */
@@ -62,7 +67,13 @@ function toFieldError(error: ErrorObject, event: RawObject): FieldError {
     return { field, message: `${field} must be one of: ${allowed} (got ${got})` };
   }
   if (error.keyword === 'format' && params.format === 'date-time') {
-    return { field, message: `${field} must be an ISO 8601 date-time with a timezone, e.g. 2026-02-11T14:30:00Z (got ${got})` };
+    return {
+      field,
+      message: `${field} must be an ISO 8601 date-time YYYY-MM-DDTHH:MM:SS with an upper-case T, an optional fraction of up to 9 digits and Z or ±HH:MM, e.g. 2026-02-11T14:30:00Z (got ${got})`,
+    };
+  }
+  if (error.keyword === 'exclusiveMaximum' && params.limit === LONG_LIMIT) {
+    return { field, message: `${field} is larger than the largest whole number that can be stored (9223372036854775807) (got ${got})` };
   }
   if (error.keyword === 'format' && params.format === 'ip') {
     return { field, message: `${field} must be an IPv4 or IPv6 address (got ${got})` };
@@ -73,7 +84,11 @@ function toFieldError(error: ErrorObject, event: RawObject): FieldError {
   return { field, message: `${field} ${error.message ?? 'is invalid'} (got ${got})` };
 }
 
-/** Deepest nesting accepted inside an event; Elasticsearch's `flattened` fields refuse deeper objects too. */
+/**
+ * Deepest nesting of objects and arrays accepted inside one field. A guard for the recursive steps after it (hostile
+ * input must not exhaust the stack); Elasticsearch's own limit on `flattened` fields (20 objects, arrays not counted)
+ * is checked in mapping-limits.ts.
+ */
 export const MAX_NESTING_DEPTH = 20;
 
 /** Whether a JSON value nests deeper than `max` levels. Iterative, so hostile input cannot exhaust the stack. */
@@ -88,20 +103,32 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
+/** The top-level field that nests deeper than MAX_NESTING_DEPTH, if any. */
+function tooDeepField(input: RawObject): string | undefined {
+  for (const [key, value] of Object.entries(input)) if (nestsDeeperThan(value, MAX_NESTING_DEPTH)) return key;
+  return undefined;
+}
+
 /** Normalizes aliases, then validates. `now` is injectable for tests of the future-skew check. */
 export function validateEvent(input: unknown, now: number = Date.now()): ValidationResult {
   if (!isPlainObject(input)) {
     return { ok: false, errors: [{ message: `an event must be a JSON object (got ${Array.isArray(input) ? 'an array' : preview(input)})` }] };
   }
-  if (nestsDeeperThan(input, MAX_NESTING_DEPTH + 1)) {
-    return { ok: false, errors: [{ message: `the event nests objects or arrays deeper than ${MAX_NESTING_DEPTH} levels` }] };
+  const deep = tooDeepField(input);
+  if (deep !== undefined) {
+    return { ok: false, errors: [{ field: deep, message: `${deep} nests objects or arrays deeper than ${MAX_NESTING_DEPTH} levels` }] };
   }
   const event = normalizeAliases(input);
   if (!isValidEvent(event)) {
     explainInvalidEvent(event);
-    const errors = (explainInvalidEvent.errors ?? []).map((e) => toFieldError(e, event));
-    return { ok: false, errors: dedupe(errors) };
+    // a non-finite number is named where it sits (even inside tool_params), and Ajv's "must be number" for it dropped
+    const nonFinite = nonFiniteNumbers(event);
+    const named = new Set(nonFinite.map((e) => e.field));
+    const errors = (explainInvalidEvent.errors ?? []).map((e) => toFieldError(e, event)).filter((e) => !named.has(e.field ?? ''));
+    return { ok: false, errors: dedupe([...nonFinite, ...errors]) };
   }
+  const limits = [...nonFiniteNumbers(event), ...mappingErrors(event)];
+  if (limits.length > 0) return { ok: false, errors: dedupe(limits) };
   const at = Date.parse(event.timestamp);
   if (at > now + MAX_FUTURE_SKEW_MS) {
     return {

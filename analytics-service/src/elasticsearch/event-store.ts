@@ -2,7 +2,7 @@
  * Reads and writes of events. The only place that knows how an event is laid out in Elasticsearch.
  * User input reaches Elasticsearch only as term and range values, never as query syntax.
  */
-import type { Client, estypes } from '@elastic/elasticsearch';
+import { errors, type Client, estypes } from '@elastic/elasticsearch';
 import type { AiSecurityEvent } from '../contract/event-schema.js';
 import { withAvailability } from './errors.js';
 
@@ -11,11 +11,36 @@ export type StoredEventDocument = Omit<AiSecurityEvent, 'timestamp'> & {
   event: { ingested: string };
 };
 
+/**
+ * `reason` is Elasticsearch's text, for the service log only; `field` is the contract field Elasticsearch named, when
+ * it named one. Neither Elasticsearch's words nor its exception types go back to a caller.
+ */
 export type WriteOutcome =
   | { status: 'created' }
   | { status: 'duplicate' }
-  | { status: 'rejected'; message: string }
-  | { status: 'retryable'; message: string };
+  | { status: 'rejected'; reason: string; field?: string }
+  | { status: 'retryable'; reason: string };
+
+/**
+ * Elasticsearch refused a bulk request as a whole (4xx at request level: an invalid `_id`, a body over
+ * `http.max_content_length`, …): none of its events was stored. The caller splits the request to find the offender.
+ */
+export class BulkRequestRefusedError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly reason: string,
+  ) {
+    super(`Elasticsearch refused the bulk request (${statusCode})`);
+    this.name = 'BulkRequestRefusedError';
+  }
+}
+
+/** "failed to parse field [tool_params] of type …" → the contract field, to name it to the producer. */
+function refusedField(reason: string): string | undefined {
+  const field = /field \[([^\]]{1,200})\]/.exec(reason)?.[1];
+  if (field === undefined) return undefined;
+  return field === '@timestamp' ? 'timestamp' : field;
+}
 
 export type Refresh = boolean | 'wait_for';
 
@@ -90,16 +115,25 @@ export class EventStore {
     for (const event of events) {
       operations.push({ create: { _index: this.index, _id: event.event_id } }, toDocument(event, ingestedAt));
     }
-    const response = await withAvailability('bulk write', () =>
-      this.es.bulk({ operations, refresh, filter_path: 'errors,items.*.status,items.*.error.type,items.*.error.reason' }),
-    );
+    const response = await withAvailability('bulk write', async () => {
+      try {
+        return await this.es.bulk({ operations, refresh, filter_path: 'errors,items.*.status,items.*.error.type,items.*.error.reason' });
+      } catch (error) {
+        if (error instanceof errors.ResponseError && (error.statusCode ?? 0) >= 400 && (error.statusCode ?? 0) < 500 && error.statusCode !== 429) {
+          const body = error.meta?.body as { error?: { type?: string; reason?: string } } | undefined;
+          throw new BulkRequestRefusedError(error.statusCode!, `${body?.error?.type ?? 'error'}: ${body?.error?.reason ?? error.message}`);
+        }
+        throw error;
+      }
+    });
     return response.items.map((item): WriteOutcome => {
       const result = item.create!;
       if (result.status === 201) return { status: 'created' };
       if (result.status === 409) return { status: 'duplicate' };
-      const message = `${result.error?.type ?? 'error'}: ${result.error?.reason ?? 'unknown'}`;
-      if (result.status === 429 || result.status >= 500) return { status: 'retryable', message };
-      return { status: 'rejected', message };
+      const reason = `${result.error?.type ?? 'error'}: ${result.error?.reason ?? 'unknown'}`;
+      if (result.status === 429 || result.status >= 500) return { status: 'retryable', reason };
+      const field = refusedField(result.error?.reason ?? '');
+      return { status: 'rejected', reason, ...(field ? { field } : {}) };
     });
   }
 

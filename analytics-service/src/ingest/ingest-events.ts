@@ -5,7 +5,7 @@
 import type { AiSecurityEvent } from '../contract/event-schema.js';
 import { validateEvent } from '../contract/validate.js';
 import { ElasticsearchUnavailableError } from '../elasticsearch/errors.js';
-import type { EventStore, Refresh, WriteOutcome } from '../elasticsearch/event-store.js';
+import { BulkRequestRefusedError, type EventStore, type Refresh, type WriteOutcome } from '../elasticsearch/event-store.js';
 import type { BodyItem } from './parse-body.js';
 
 export interface IngestError {
@@ -43,6 +43,8 @@ export interface IngestOptions {
   /** attempts for items Elasticsearch refused with 429/5xx before the whole request is answered 503 */
   itemRetries?: number;
   retryDelayMs?: number;
+  /** told of each event Elasticsearch refused, with its reason (for the service log; callers get our own words) */
+  onRefused?: (refusal: { index: number; event_id: string; reason: string }) => void;
 }
 
 /** Thrown when some valid events could not be stored; carries what was stored so far. */
@@ -116,25 +118,40 @@ export async function ingestEvents(store: EventStore, items: BodyItem[], options
   return result;
 }
 
-/** Writes one chunk, retrying items Elasticsearch refused with 429/5xx; counts outcomes into `result`. */
+/**
+ * Writes one chunk, retrying items Elasticsearch refused with 429/5xx; counts outcomes into `result`.
+ * When Elasticsearch refuses the bulk request as a whole (nothing of it stored), the chunk is split in halves and each
+ * written on its own, down to the single event that caused it, which is rejected: every event gets its own outcome.
+ */
 async function writeChunk(store: EventStore, chunk: Valid[], result: IngestResult, options: IngestOptions): Promise<void> {
   const retries = options.itemRetries ?? 2;
   let pending = chunk;
   for (let attempt = 0; pending.length > 0; attempt++) {
-    const outcomes: WriteOutcome[] = await store.createMany(
-      pending.map((p) => p.event),
-      options.refresh ?? false,
-    );
+    let outcomes: WriteOutcome[];
+    try {
+      outcomes = await store.createMany(
+        pending.map((p) => p.event),
+        options.refresh ?? false,
+      );
+    } catch (error) {
+      if (!(error instanceof BulkRequestRefusedError)) throw error;
+      if (pending.length === 1) {
+        const { index, event } = pending[0]!;
+        refuse(result, options, index, event, error.reason);
+        return;
+      }
+      const half = Math.ceil(pending.length / 2);
+      await writeChunk(store, pending.slice(0, half), result, options);
+      await writeChunk(store, pending.slice(half), result, options);
+      return;
+    }
     const retry: Valid[] = [];
     outcomes.forEach((outcome, i) => {
       const { index, event } = pending[i]!;
       if (outcome.status === 'created') result.accepted++;
       else if (outcome.status === 'duplicate') result.duplicates++;
       else if (outcome.status === 'retryable') retry.push(pending[i]!);
-      else {
-        result.rejected++;
-        report(result, { index, event_id: event.event_id!, message: `Elasticsearch refused the event: ${outcome.message}` });
-      }
+      else refuse(result, options, index, event, outcome.reason, outcome.field);
     });
     if (retry.length > 0 && attempt >= retries) {
       throw new ElasticsearchUnavailableError(`Elasticsearch could not take ${retry.length} events after ${retries + 1} attempts`);
@@ -142,4 +159,20 @@ async function writeChunk(store: EventStore, chunk: Valid[], result: IngestResul
     pending = retry;
     if (pending.length > 0) await sleep((options.retryDelayMs ?? 250) * 2 ** attempt);
   }
+}
+
+/**
+ * An event the validator passed and Elasticsearch refused: a gap between the contract and the mapping (the
+ * differential contract test exists to keep it empty). The caller is told in our words; the reason goes to the log.
+ */
+function refuse(result: IngestResult, options: IngestOptions, index: number, event: AiSecurityEvent, reason: string, field?: string): void {
+  result.rejected++;
+  options.onRefused?.({ index, event_id: event.event_id!, reason });
+  const where = field ? `${field} has a value` : 'the event has a value';
+  report(result, {
+    index,
+    event_id: event.event_id!,
+    ...(field ? { field } : {}),
+    message: `the event could not be stored: ${where} the index mapping does not accept; the service log has the detail (look for this event_id)`,
+  });
 }

@@ -127,7 +127,12 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
       const items = NDJSON_TYPES.includes(contentType) ? parseNdjsonBody(body) : parseJsonBody(body);
       if (items.length === 0) throw new BodyError('body holds no events');
       const refresh = request.query.refresh === 'true' ? true : request.query.refresh === 'wait_for' ? 'wait_for' : false;
-      const result = await ingestEvents(app.events, items, { chunkSize: options.bulkChunkSize, refresh, transform: options.contentTransform });
+      const result = await ingestEvents(app.events, items, {
+        chunkSize: options.bulkChunkSize,
+        refresh,
+        transform: options.contentTransform,
+        onRefused: ({ index, event_id, reason }) => request.log.warn({ index, event_id, reason }, 'Elasticsearch refused an event the contract accepts'),
+      });
       recordIngest(result, reply.elapsedTime / 1000);
       const stored = result.accepted + result.duplicates;
       return reply.code(stored === 0 && result.rejected > 0 ? 400 : 200).send(result);
