@@ -2,8 +2,8 @@
  * docker-compose.yml cannot be run here (no Docker engine), so it is kept correct by validating it with Debian's
  * docker-compose and by checking it against what the rest of the repository says: the Elasticsearch version the
  * tests run, the Grafana version and plugin ids of grafana-plugin/, the container paths and variables the generated
- * Grafana provisioning expects, the service names the provisioned datasources call, and a Dockerfile that can run
- * `npm ci` for the workspaces it builds.
+ * Grafana provisioning expects, the service names the provisioned datasources call, Dockerfiles that can run
+ * `npm ci` for the workspaces they build, and a plugin built inside the stack before Grafana starts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,11 +17,6 @@ import { ES_VERSION } from '../elasticsearch/embedded.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Mounted host paths that are build outputs rather than files in git, with the command that makes them. */
-const BUILD_OUTPUTS: Record<string, { workspace: string; script: string }> = {
-  'grafana-plugin/dist': { workspace: 'grafana-plugin', script: 'build' },
-};
-
 interface Service {
   image?: string;
   build?: { context: string; dockerfile: string };
@@ -31,6 +26,7 @@ interface Service {
   volumes?: Array<string | { type: string; source: string; target: string; read_only?: boolean }>;
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: unknown };
+  restart?: string;
 }
 
 function compose(envFile: string, ...args: string[]) {
@@ -92,8 +88,12 @@ test('docker-compose refuses to start without API keys and a Grafana password', 
   assert.match(result.stderr, /AISEC_\w+_API_KEY|GRAFANA_ADMIN_PASSWORD/);
 });
 
-test('start order follows health: Elasticsearch → analytics service → Grafana and the demo', () => {
+test('start order follows health: Elasticsearch → analytics service → Grafana and the demo; Grafana waits for the plugin build to complete', () => {
   const { services } = config();
+  // pkg/services/provisioning/plugins (validatePluginsConfig): an app named in provisioning/plugins that is not
+  // installed fails provisioning ("plugin not installed") and stops Grafana, so the plugin must exist first
+  assert.equal(services.grafana!.depends_on?.['grafana-plugin']?.condition, 'service_completed_successfully', 'Grafana starts after the plugin build');
+  assert.notEqual(services['grafana-plugin']!.restart, 'always', 'the build runs once');
   const expected: Record<string, string[]> = { 'analytics-service': ['elasticsearch'], grafana: ['elasticsearch', 'analytics-service'], demo: ['analytics-service'] };
   for (const [name, deps] of Object.entries(expected)) {
     for (const dep of deps) {
@@ -104,26 +104,37 @@ test('start order follows health: Elasticsearch → analytics service → Grafan
   assert.ok(services.grafana!.healthcheck);
 });
 
-test('every mounted host path is in the repository or is a documented build output', () => {
+test('every mounted host path is in the repository (nothing has to be built on the host first)', () => {
   const { services } = config();
   const tracked = gitFiles();
   for (const [name, service] of Object.entries(services)) {
     const volumes = volumesOf(service);
-    if (name === 'grafana') assert.equal(volumes.filter((v) => v.bind).length, 3, 'Grafana mounts the plugin, provisioning and dashboards');
+    if (name === 'grafana') assert.equal(volumes.filter((v) => v.bind).length, 2, 'Grafana bind-mounts provisioning and dashboards (the plugin comes from a volume)');
     for (const volume of volumes) {
       if (!volume.bind) continue;
       const path = relative(root, volume.source);
-      const build = BUILD_OUTPUTS[path];
-      if (build) {
-        const scripts = readJson<{ scripts: Record<string, string> }>(`${build.workspace}/package.json`).scripts;
-        assert.ok(scripts[build.script], `${path} is made by npm run ${build.script} -w ${build.workspace}`);
-        assert.match(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), new RegExp(`npm run ${build.script} -w ${build.workspace}`), 'the compose file says how to build it');
-        continue;
-      }
       assert.ok([...tracked].some((f) => f === path || f.startsWith(`${path}/`)), `${name} mounts ${path}, which is not in git`);
       assert.equal(volume.readOnly, true, `${name} mounts ${path} read-only`);
     }
   }
+});
+
+test('the plugin is built inside the stack: a pinned Node image builds grafana-plugin/ and fills the volume Grafana mounts', () => {
+  const { services } = config();
+  const builder = services['grafana-plugin']!;
+  assert.equal(builder.build?.dockerfile, 'grafana-plugin/Dockerfile');
+  const out = volumesOf(builder).find((v) => !v.bind)!;
+  const pluginMount = volumesOf(services.grafana!).find((v) => v.target === '/var/lib/grafana/plugins/aisec-soc-app')!;
+  assert.ok(pluginMount && !pluginMount.bind && pluginMount.readOnly, 'Grafana mounts the plugin volume read-only');
+  assert.equal(pluginMount.source, out.source, 'Grafana mounts the volume the builder writes');
+  const dockerfile = readFileSync(join(root, 'grafana-plugin/Dockerfile'), 'utf8');
+  const image = /^ARG NODE_IMAGE=node:(\d+)\.(\d+)\.(\d+)-[a-z-]+$/m.exec(dockerfile);
+  assert.ok(image, 'the Node image is pinned to a full version');
+  assert.equal(image[1], readFileSync(join(root, 'grafana-plugin/.nvmrc'), 'utf8').trim(), 'the Node major the plugin declares (.nvmrc)');
+  assert.match(dockerfile, /^RUN npm ci --workspace grafana-plugin /m);
+  assert.match(dockerfile, /npm run build -w grafana-plugin/);
+  for (const plugin of ['', 'datasource/', 'panel/']) assert.ok(dockerfile.includes(`test -f grafana-plugin/dist/${plugin}module.js`), `the build proves ${plugin || 'the app '}module.js exists`);
+  assert.match(dockerfile, new RegExp(`cp -r /plugin/\\. ${out.target}/`), 'the container copies the build into its volume');
 });
 
 test('Grafana: version, plugin ids and mounts agree with grafana-plugin/ and the generated provisioning', () => {
@@ -141,7 +152,7 @@ test('Grafana: version, plugin ids and mounts agree with grafana-plugin/ and the
   assert.deepEqual(grafana.environment!.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS!.split(',').sort(), ids.sort(), 'unsigned loading is allowed for our plugin ids only');
 
   const mounts = Object.fromEntries(volumesOf(grafana).filter((v) => v.bind).map((v) => [relative(root, v.source), v.target]));
-  assert.equal(mounts['grafana-plugin/dist'], `/var/lib/grafana/plugins/${app.id}`);
+  assert.ok(volumesOf(grafana).some((v) => v.source === 'grafana-plugin' && v.target === `/var/lib/grafana/plugins/${app.id}`), 'the plugin volume is mounted under the app id');
   assert.equal(mounts['dashboards/provisioning'], '/etc/grafana/provisioning');
   const provider = parse(readFileSync(join(root, 'dashboards/provisioning/dashboards/aisec.yaml'), 'utf8')) as { providers: Array<{ options: { path: string } }> };
   assert.equal(mounts['dashboards/json'], provider.providers[0]!.options.path, 'dashboards are mounted where the provider reads them');
@@ -180,15 +191,18 @@ test('the demo service runs `aisec demo` from the service image with an ingest k
   assert.ok(services['analytics-service']!.environment!.AISEC_API_KEYS!.split(',').includes(`ingest:${demo.environment?.AISEC_API_KEY}`));
 });
 
-test('the Dockerfile copies every workspace manifest npm ci needs, builds in stages and runs as non-root', () => {
-  const dockerfile = readFileSync(join(root, 'analytics-service/Dockerfile'), 'utf8');
+test('the Dockerfiles copy every workspace manifest npm ci needs, build in stages, and the service runs as non-root', () => {
   const workspaces = readJson<{ workspaces: string[] }>('package.json').workspaces;
-  const stages = dockerfile.split(/^FROM /m).slice(1);
-  assert.ok(stages.length >= 2, 'multi-stage');
-  for (const stage of stages.filter((s) => /npm ci/.test(s))) {
-    for (const workspace of workspaces) assert.match(stage, new RegExp(`^COPY ${workspace}/package.json ${workspace}/$`, 'm'), `a stage running npm ci copies ${workspace}/package.json`);
-    assert.match(stage, /^COPY package.json package-lock.json/m);
+  for (const path of ['analytics-service/Dockerfile', 'grafana-plugin/Dockerfile']) {
+    const stages = readFileSync(join(root, path), 'utf8').split(/^FROM /m).slice(1);
+    assert.ok(stages.length >= 2, `${path} is multi-stage`);
+    for (const stage of stages.filter((s) => /npm ci/.test(s))) {
+      for (const workspace of workspaces) assert.match(stage, new RegExp(`^COPY ${workspace}/package.json ${workspace}/$`, 'm'), `${path}: a stage running npm ci copies ${workspace}/package.json`);
+      assert.match(stage, /^COPY package.json package-lock.json/m);
+    }
   }
+  const dockerfile = readFileSync(join(root, 'analytics-service/Dockerfile'), 'utf8');
+  const stages = dockerfile.split(/^FROM /m).slice(1);
   const runtime = stages.at(-1)!;
   assert.match(runtime, /^USER node$/m, 'runs as the unprivileged node user');
   assert.match(runtime, /^HEALTHCHECK /m);
