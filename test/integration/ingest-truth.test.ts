@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ingestEvents } from '../../analytics-service/src/ingest/ingest-events.js';
 import { metrics } from '../../analytics-service/src/observability/metrics.js';
+import { ELASTICSEARCH_TEXT } from '../support/leaks.js';
 import { countStored, postEvents, startTestService, type TestService } from '../support/service.js';
 
 let service: TestService;
@@ -16,8 +17,6 @@ before(async () => {
 });
 after(async () => service.close());
 
-/** Elasticsearch or Java wording that must never reach a caller. */
-export const ELASTICSEARCH_TEXT = /exception|elasticsearch\.|org\.|java\.|Preview of field|document_parsing|action_request_validation|search_phase|\bat [a-z]+\.[a-z]+\(/i;
 
 const eventCount = async (outcome: string) => (await metrics.events.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
 

@@ -33,7 +33,9 @@ export async function withAvailability<T>(what: string, call: () => Promise<T>):
     return await call();
   } catch (error) {
     if (isTransient(error)) {
-      throw new ElasticsearchUnavailableError(`Elasticsearch is unavailable (${what}): ${(error as Error).message}`, 5, { cause: error });
+      // a server error's message is Elasticsearch's own (exception types, Java text): only its status goes to callers
+      const detail = error instanceof errors.ResponseError ? `it answered ${error.statusCode ?? 'an error'}` : (error as Error).message;
+      throw new ElasticsearchUnavailableError(`Elasticsearch is unavailable (${what}): ${detail}`, 5, { cause: error });
     }
     throw error;
   }

@@ -4,7 +4,8 @@
  */
 import fp from 'fastify-plugin';
 import type { FastifyError } from 'fastify';
-import { ElasticsearchUnavailableError } from '../../elasticsearch/errors.js';
+import { errors } from '@elastic/elasticsearch';
+import { ElasticsearchUnavailableError, logFields } from '../../elasticsearch/errors.js';
 import { BodyError } from '../../ingest/parse-body.js';
 import { IngestUnavailableError } from '../../ingest/ingest-events.js';
 
@@ -29,6 +30,27 @@ export const errorHandler = fp<{ bodyLimitBytes: number }>(
           .code(503)
           .header('Retry-After', String(error.retryAfterSeconds))
           .send({ statusCode: 503, error: 'Service Unavailable', message: error.message });
+      }
+      if (error instanceof errors.ElasticsearchClientError) {
+        // a request Elasticsearch would not run (a value no check here caught) or could not (credentials): its words
+        // and exception types stay in the log; the caller learns what to do
+        const status = error instanceof errors.ResponseError ? (error.statusCode ?? 0) : 0;
+        request.log.warn(logFields(error), 'Elasticsearch refused a request');
+        if (status === 401 || status === 403) {
+          return reply
+            .code(503)
+            .header('Retry-After', '30')
+            .send({ statusCode: 503, error: 'Service Unavailable', message: 'the service cannot use Elasticsearch with its credentials; an operator should check GET /ready' });
+        }
+        if (status >= 400 && status < 500) {
+          return reply.code(400).send({
+            statusCode: 400,
+            error: 'Bad Request',
+            message: `a value in this request is outside what can be searched (a date, number or address out of range); check the parameters. Request id ${request.id}`,
+          });
+        }
+        request.log.error(logFields(error), 'unhandled Elasticsearch error');
+        return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: `internal error; see the service log for request id ${request.id}` });
       }
       if (error instanceof BodyError) {
         return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: error.message });

@@ -9,7 +9,8 @@ import { ALERT_STATUSES, RESOLUTIONS, type AlertDocument, type HistoryEntry } fr
 import { ESCALATION_ACTIONS, ENTITY_FIELDS, literals } from '../../detection/rule-schema.js';
 import { ALERT_FILTER_FIELDS, type AlertCursor, type AlertFilters } from '../../elasticsearch/alert-store.js';
 import { fromDocument, type StoredEventDocument } from '../../elasticsearch/event-store.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, isSortPosition } from '../cursor.js';
+import { checkTermFilters } from '../filters.js';
 import { ErrorResponse, ExactValue, IsoDate, Since } from '../schemas/common.js';
 import { resolveRange } from '../time-range.js';
 
@@ -74,8 +75,6 @@ const AlertsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const isAlertCursor = (v: unknown[]): v is AlertCursor => v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'string';
-
 const TriageBody = Type.Object(
   {
     status: Type.Optional(literals(ALERT_STATUSES)),
@@ -107,7 +106,8 @@ export const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const value = query[field];
         if (typeof value === 'string') filters.terms[field] = value;
       }
-      const after = query.cursor ? decodeCursor(query.cursor, isAlertCursor) : undefined;
+      checkTermFilters(filters.terms);
+      const after = query.cursor ? decodeCursor(query.cursor, isSortPosition) : undefined;
       const page = await app.detection.alerts.search(filters, query.limit, after);
       return { alerts: page.alerts.map(toApi), total: page.total, ...(page.next ? { next: encodeCursor(page.next) } : {}) };
     },

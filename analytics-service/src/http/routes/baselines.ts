@@ -8,7 +8,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { BaselineCursor } from '../../elasticsearch/baseline-store.js';
 import { BaselineDocumentSchema } from '../../ueba/baseline-document.js';
 import { ENTITY_COLLECTIONS, KIND_OF_COLLECTION, RISK_KINDS, type EntityCollection } from '../../ueba/entities.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, isSortPosition } from '../cursor.js';
 import { ErrorResponse, IsoDate } from '../schemas/common.js';
 import { RangeError400 } from '../time-range.js';
 import { profileExample } from './baseline-examples.js';
@@ -138,8 +138,6 @@ const RebuildResponse = Type.Object({
 });
 
 const MAX_WINDOW_DAYS = 400;
-const isBaselineCursor = (v: unknown[]): v is BaselineCursor => v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'string';
-
 export const baselineRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/baselines/rebuild',
@@ -190,7 +188,7 @@ export const baselineRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       app.assertReady();
       const kind = KIND_OF_COLLECTION[request.params.kind as EntityCollection];
-      const after = request.query.cursor ? decodeCursor(request.query.cursor, isBaselineCursor) : undefined;
+      const after = request.query.cursor ? decodeCursor(request.query.cursor, isSortPosition) : undefined;
       const page = await app.ueba.baselines.list(kind, request.query.sort, request.query.limit, after);
       return {
         baselines: page.baselines.map((b) => ({

@@ -10,7 +10,8 @@ import type { ContentTransform } from '../../ingest/content-mode.js';
 import { recordIngest } from '../../observability/metrics.js';
 import { ingestEvents } from '../../ingest/ingest-events.js';
 import { BodyError, parseJsonBody, parseNdjsonBody } from '../../ingest/parse-body.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, isSortPosition } from '../cursor.js';
+import { checkTermFilters } from '../filters.js';
 import { ErrorResponse, ExactValue, IsoDate, Since } from '../schemas/common.js';
 import { resolveRange } from '../time-range.js';
 
@@ -43,9 +44,6 @@ const EventsQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-
-const isEventCursor = (v: unknown[]): v is EventCursor =>
-  v.length === 2 && typeof v[0] === 'number' && Number.isFinite(v[0]) && typeof v[1] === 'string';
 
 const exampleBatch = [
   {
@@ -147,7 +145,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
         tags: ['events'],
         summary: 'List events, newest first (role: read)',
         description:
-          'Filters are exact matches (`user_id=*` matches a user literally named "*"). Page with `cursor=<next>`. ' +
+          'Filters are exact matches (`user_id=*` matches a user literally named "*"); `src_ip` takes an address or a CIDR block ' +
+          '(`10.0.0.0/8` matches every address in it). Page with `cursor=<next>`. ' +
           '`format=ndjson` streams one event per line.',
         querystring: EventsQuery,
         response: {
@@ -168,7 +167,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
         const value = query[field];
         if (typeof value === 'string') filters.terms[field] = value;
       }
-      const after = query.cursor ? decodeCursor(query.cursor, isEventCursor) : undefined;
+      checkTermFilters(filters.terms);
+      const after = query.cursor ? decodeCursor(query.cursor, isSortPosition) : undefined;
 
       if (query.format === 'ndjson') {
         // the first page is read before answering, so an Elasticsearch outage is still a 503, not a cut stream

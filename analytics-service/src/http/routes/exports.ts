@@ -15,7 +15,8 @@ import { ExportStore } from '../../elasticsearch/export-store.js';
 import { ExportService } from '../../export/export-service.js';
 import { EXPORT_ID_PATTERN, ExportFiltersSchema, ExportManifestSchema, MANIFEST_FILE, SUMS_FILE, type ExportFilters } from '../../export/manifest.js';
 import type { ExportSettings } from '../../export/settings.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, isSortPosition } from '../cursor.js';
+import { checkTermFilters } from '../filters.js';
 import { ErrorResponse, IsoDate, Since } from '../schemas/common.js';
 import { RangeError400, resolveRange } from '../time-range.js';
 
@@ -80,8 +81,6 @@ const Verification = Type.Object({
 });
 
 const IdParams = Type.Object({ id: Type.String({ pattern: EXPORT_ID_PATTERN }) });
-const isListCursor = (v: unknown[]): v is [number, string] => v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'string';
-
 export const exportRoutes: FastifyPluginAsyncTypebox<{ settings: ExportSettings }> = async (app, options) => {
   const service = new ExportService(new ExportStore(app.es, app.indices.exports, app.indices.events), options.settings, app.log);
   app.addHook('onClose', async () => service.close());
@@ -113,6 +112,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<{ settings: ExportSettings 
       const to = range.to ?? new Date(now);
       if (!(from < to)) throw new RangeError400('from must be before to');
       if (to.getTime() - from.getTime() > MAX_RANGE_MS) throw new RangeError400('the range may span at most 400 days; split it into several exports');
+      checkTermFilters((body.filters ?? {}) as Partial<Record<string, string>>);
       const { manifest, done } = await service.create({
         from,
         to,
@@ -151,7 +151,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<{ settings: ExportSettings 
     },
     async (request) => {
       app.assertReady();
-      const after = request.query.cursor ? decodeCursor(request.query.cursor, isListCursor) : undefined;
+      const after = request.query.cursor ? decodeCursor(request.query.cursor, isSortPosition) : undefined;
       const page = await service.list(request.query.limit, after);
       return { exports: page.exports, total: page.total, ...(page.next ? { next: encodeCursor(page.next) } : {}) };
     },

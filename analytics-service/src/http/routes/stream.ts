@@ -17,7 +17,8 @@ import { comparePositions, EventTail, type TailPosition } from '../../elasticsea
 import { TERM_FILTER_FIELDS, type TermFilterField } from '../../elasticsearch/event-store.js';
 import { metrics } from '../../observability/metrics.js';
 import { REQUEST_ID_HEADER } from '../../observability/request-id.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { CursorError, decodeCursor, encodeCursor, isSortPosition } from '../cursor.js';
+import { checkTermFilters } from '../filters.js';
 import { ErrorResponse, ExactValue, Since } from '../schemas/common.js';
 import { parseSince } from '../time-range.js';
 
@@ -29,8 +30,6 @@ export interface StreamOptions {
   /** events read per Elasticsearch request (and the most held in memory per client) */
   pageSize?: number;
 }
-
-const isPosition = (v: unknown[]): v is TailPosition => v.length === 2 && typeof v[0] === 'number' && Number.isFinite(v[0]) && typeof v[1] === 'string';
 
 /** Follows the tail for one client: yields batches of events not yet delivered. Knows nothing of HTTP. */
 export class TailFollower {
@@ -137,7 +136,12 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamOptions> = async (app
       const terms: Partial<Record<TermFilterField, string>> = {};
       for (const field of TERM_FILTER_FIELDS) if (typeof query[field] === 'string') terms[field] = query[field] as string;
       const lastEventId = request.headers['last-event-id'];
-      const floor = typeof lastEventId === 'string' && lastEventId !== '' ? decodeCursor(lastEventId, isPosition) : undefined;
+      checkTermFilters(terms);
+      const floor = typeof lastEventId === 'string' && lastEventId !== '' ? decodeCursor(lastEventId, isSortPosition) : undefined;
+      // a position is an event.ingested time this service handed out: from 1970 until (a little after) now
+      if (floor && (floor[0] < 0 || floor[0] > Date.now() + 86_400_000)) {
+        throw new CursorError('Last-Event-ID is not a position this stream sent: pass the id of the last message received unchanged');
+      }
       const start = floor ? floor[0] : Date.now() - (query.since ? parseSince(query.since) : 0);
       const follower = new TailFollower(tail, terms, start, floor, settings);
 
