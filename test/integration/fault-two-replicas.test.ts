@@ -2,28 +2,26 @@
  * Two service replicas, each a real process talking to its own node of a two-node Elasticsearch cluster:
  * streaming detection runs in one of them (the lease in `<prefix>-state`); the other stands by. Killing the
  * streaming replica with SIGKILL hands streaming to the survivor once the lease runs out, and a replica stopped
- * gracefully hands it over at once. Across all of it: every attack gives exactly one alert and exactly one
- * webhook, and a retro-hunt afterwards finds nothing streaming missed.
+ * gracefully hands it over at once. The streaming replica is killed while its webhook deliveries are on the wire
+ * (the receiver holds them unanswered): the survivor delivers them from the outbox. Across all of it: every attack
+ * gives exactly one alert, every alert exactly one page once the receiver de-duplicates by delivery id (repeats
+ * carry the same id), and a retro-hunt afterwards finds nothing streaming missed.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Client } from '@elastic/elasticsearch';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
 import { startEmbeddedElasticsearch, type EmbeddedElasticsearch } from '../elasticsearch/embedded.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { deletePrefix, uniquePrefix } from '../support/service.js';
 import { waitFor as waitForValue } from '../support/wait.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 const LEASE_MS = 3000;
 const nodes: EmbeddedElasticsearch[] = [];
 const processes: ServiceProcess[] = [];
 let es: Client;
-let receiver: Server;
-let receiverUrl: string;
-/** webhook deliveries received: notification type and alert id */
-const deliveries: Array<{ type: string; alertId: string; delivery: string }> = [];
+let receiver: WebhookReceiver;
 
 before(async () => {
   const first = await startEmbeddedElasticsearch({ heap: '384m', clusterName: 'replicas-test', cluster: { nodeName: 'node-1' } });
@@ -32,23 +30,13 @@ before(async () => {
   es = createElasticsearchClient({ url: first.url, requestTimeoutMs: 30_000, maxRetries: 0 });
   const health = await es.cluster.health({ wait_for_nodes: '2', timeout: '60s' });
   assert.equal(health.number_of_nodes, 2);
-  receiver = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      const parsed = JSON.parse(body) as { type: string; alert: { id: string } };
-      deliveries.push({ type: parsed.type, alertId: parsed.alert.id, delivery: String(request.headers['x-aisec-delivery']) });
-      response.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  receiver = await startWebhookReceiver();
 });
 
 after(async () => {
   await Promise.all(processes.map((p) => p.stop(5000)));
   await es?.close();
-  receiver?.close();
+  await receiver?.close();
   for (const node of nodes.reverse()) await node.stop();
 });
 
@@ -62,9 +50,10 @@ function replica(name: string, prefix: string, node: EmbeddedElasticsearch): Pro
       AISEC_DETECTION_LEASE_MS: String(LEASE_MS),
       AISEC_DETECTION_POLL_MS: '100',
       AISEC_DETECTION_OVERLAP_MS: '2000',
-      AISEC_WEBHOOK_URLS: receiverUrl,
+      AISEC_WEBHOOK_URLS: receiver.url,
       AISEC_WEBHOOK_MIN_SEVERITY: 'high',
       AISEC_WEBHOOK_BACKOFF_MS: '50',
+      AISEC_WEBHOOK_SCAN_MS: '200',
       AISEC_RATE_LIMIT_PER_MIN: '0',
     },
   }).then((p) => {
@@ -90,7 +79,7 @@ async function status(p: ServiceProcess): Promise<Status> {
 function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   return waitForValue(what, probe, timeoutMs, async () => {
     const state = await Promise.all(processes.filter((p) => !p.exitStatus()).map(async (p) => ({ [p.name]: await status(p).catch((e: Error) => e.message) })));
-    return `${deliveries.length} webhooks; replicas ${JSON.stringify(state)}`;
+    return `${receiver.accepted.length} webhooks; replicas ${JSON.stringify(state)}`;
   });
 }
 
@@ -133,7 +122,23 @@ async function alerts(p: ServiceProcess): Promise<Alert[]> {
 const pairs = (list: Alert[]) => list.map((a) => `${a.rule_id} ${a.user_id}`).sort();
 const expected = (users: string[]) => users.flatMap((u) => RULES.map((r) => `${r} ${u}`)).sort();
 
-test('two replicas on a two-node cluster: streaming runs once, the survivor takes over, no alert or webhook twice', async (t) => {
+/** newest event.ingested stored under the prefix: streaming has caught up once its checkpoint reaches it */
+async function newestIngested(prefix: string): Promise<number> {
+  await es.indices.refresh({ index: `${prefix}-events` });
+  const response = await es.search({ index: `${prefix}-events`, size: 0, aggs: { newest: { max: { field: 'event.ingested' } } } });
+  return (response.aggregations as { newest: { value: number } }).newest.value;
+}
+
+/** the replica streamed everything stored and its outbox is empty */
+async function settled(p: ServiceProcess, prefix: string): Promise<boolean | undefined> {
+  const newest = await newestIngested(prefix);
+  const response = await p.request('read', '/v1/detections/status');
+  const body = (await response.json()) as { streaming: { checkpoint?: string }; webhooks: { pending: number; in_flight: number } };
+  const caughtUp = body.streaming.checkpoint !== undefined && Date.parse(body.streaming.checkpoint) >= newest;
+  return caughtUp && body.webhooks.pending === 0 && body.webhooks.in_flight === 0 ? true : undefined;
+}
+
+test('two replicas on a two-node cluster: streaming runs once, the survivor takes over, no alert twice, every page delivered', async (t) => {
   const prefix = uniquePrefix('replicas');
   const t0 = Date.now() - 10 * 60_000;
   // both replicas start at once and race for the lease
@@ -147,30 +152,41 @@ test('two replicas on a two-node cluster: streaming runs once, the survivor take
   // phase 1: ten attackers, their events spread over both replicas (and so over both nodes)
   const phase1 = Array.from({ length: 10 }, (_, i) => `attacker-${i}`);
   for (const [i, user] of phase1.entries()) await ingest(i % 2 === 0 ? a : b, attack(user, t0 + i * 1000));
-  await waitFor('phase 1 alerts and their webhooks', async () => ((await alerts(a)).length >= 20 && deliveries.length >= 20 ? true : undefined));
+  await waitFor('phase 1 alerts and their webhooks', async () => ((await alerts(a)).length >= 20 && receiver.unique().length >= 20 ? true : undefined));
   // alerts are written while other rules still evaluate the batch: the count follows
   await waitFor('the leader counts 60 events', async () => ((await status(leader)).events_processed === 60 ? true : undefined));
   assert.equal((await status(standby)).events_processed, 0, 'the standby replica processed nothing');
 
-  // phase 2: the streaming replica dies mid-stream; ten more attackers arrive through the survivor
+  // the pages of one more attacker are on the wire — the receiver has them but has not answered — when the
+  // streaming replica dies: its successor must send them again from the outbox
+  receiver.mode = 'hold';
+  const heldBefore = receiver.seen.length;
+  await ingest(standby, attack('victim', t0 + 30_000));
+  const heldIds = () => new Set(receiver.seen.slice(heldBefore).map((d) => d.deliveryId));
+  await waitFor('both victim pages held by the receiver', async () => (heldIds().size >= 2 ? true : undefined));
+  const onTheWire = [...heldIds()];
+
+  // phase 2: the streaming replica dies mid-stream, mid-delivery; ten more attackers arrive through the survivor
   const phase2 = Array.from({ length: 10 }, (_, i) => `intruder-${i}`);
   const killedAt = Date.now();
   leader.kill('SIGKILL');
   await leader.exited;
+  receiver.release(); // answers go nowhere: the sender is gone, so the pages stay pending in the outbox
+  receiver.mode = 'accept';
   const takeover = waitFor('the survivor streams', async () => ((await status(standby)).leader ? Date.now() - killedAt : undefined), 30_000);
   for (const [i, user] of phase2.entries()) await ingest(standby, attack(user, t0 + 60_000 + i * 1000));
   const takeoverMs = await takeover;
-  await waitFor('phase 2 alerts', async () => ((await alerts(standby)).length >= 40 ? true : undefined));
-  await waitFor('phase 2 webhooks', async () => (deliveries.length >= 40 ? true : undefined));
-  // let the survivor re-read its overlap and anything in flight settle, then count everything once more
-  await new Promise((r) => setTimeout(r, 3000));
+  await waitFor('phase 2 alerts', async () => ((await alerts(standby)).length >= 42 ? true : undefined));
+  await waitFor('the survivor streamed everything and delivered every page', () => settled(standby, prefix));
 
   const stored = await alerts(standby);
-  assert.deepEqual(pairs(stored), expected([...phase1, ...phase2]), 'one alert per rule and attacker');
+  assert.deepEqual(pairs(stored), expected([...phase1, 'victim', ...phase2]), 'one alert per rule and attacker');
   assert.ok(stored.every((x) => x.event_count === 6));
-  const created = deliveries.filter((d) => d.type === 'alert.created');
-  assert.equal(created.length, 40, `one alert.created webhook per alert: ${JSON.stringify(deliveries)}`);
-  assert.deepEqual(new Set(created.map((d) => d.alertId)), new Set(stored.map((x) => x.id)));
+  const pages = receiver.unique().filter((d) => d.type === 'alert.created');
+  assert.equal(pages.length, 42, 'one alert.created page per alert after de-duplication by delivery id');
+  assert.deepEqual(new Set(pages.map((d) => d.alertId)), new Set(stored.map((x) => x.id)));
+  const resent = receiver.accepted.filter((d) => onTheWire.includes(d.deliveryId)).length;
+  assert.ok(resent >= 4, `the pages on the wire at the kill were sent again by the survivor, with the same ids (${resent} copies of 2)`);
   const survivor = await status(standby);
   assert.equal(survivor.takeovers, 1);
 
@@ -188,24 +204,26 @@ test('two replicas on a two-node cluster: streaming runs once, the survivor take
 
   // a replica stopped gracefully releases the lease: a third replica takes over without waiting for the term
   const c = await replica('replica-c', prefix, nodes[0]!);
-  await new Promise((r) => setTimeout(r, 1000));
+  await new Promise((r) => setTimeout(r, 1000)); // a negative: c must not take a lease that is held
   assert.equal((await status(c)).leader, false, 'a new replica stands by while the streaming one lives');
   const stoppedAt = Date.now();
   await standby.stop();
   await waitFor('the third replica streams', async () => ((await status(c)).leader ? true : undefined), 30_000);
   const handoverMs = Date.now() - stoppedAt;
   await ingest(c, attack('late-attacker', t0 + 120_000));
-  await waitFor('the late alerts', async () => ((await alerts(c)).length >= 42 ? true : undefined));
-  await waitFor('their webhooks', async () => (deliveries.length >= 42 ? true : undefined));
-  await new Promise((r) => setTimeout(r, 1000));
+  await waitFor('the late alerts', async () => ((await alerts(c)).length >= 44 ? true : undefined));
+  await waitFor('the third replica streamed everything and delivered every page', () => settled(c, prefix));
   const final = await alerts(c);
-  assert.deepEqual(pairs(final), expected([...phase1, ...phase2, 'late-attacker']));
-  assert.equal(deliveries.filter((d) => d.type === 'alert.created').length, 42);
-  assert.equal(new Set(deliveries.map((d) => d.delivery)).size, deliveries.length, 'no delivery twice');
+  assert.deepEqual(pairs(final), expected([...phase1, 'victim', ...phase2, 'late-attacker']));
+  const finalPages = receiver.unique().filter((d) => d.type === 'alert.created');
+  assert.equal(finalPages.length, 44);
+  assert.deepEqual(new Set(finalPages.map((d) => d.alertId)), new Set(final.map((x) => x.id)), 'exactly one page per alert id');
+  const repeats = receiver.accepted.length - receiver.unique().length;
 
   t.diagnostic(
-    `two-replicas: alerts expected 42, stored ${final.length}, webhooks ${deliveries.length}; ` +
-      `takeover after SIGKILL ${takeoverMs} ms (lease ${LEASE_MS} ms); handover after SIGTERM ${handoverMs} ms; retro-hunt created ${run.created}`,
+    `two-replicas: alerts expected 44, stored ${final.length}, pages ${receiver.unique().length} distinct (${repeats} repeats with the same delivery id, ` +
+      `${onTheWire.length} on the wire at the kill); takeover after SIGKILL ${takeoverMs} ms (lease ${LEASE_MS} ms); ` +
+      `handover after SIGTERM ${handoverMs} ms; retro-hunt created ${run.created}`,
   );
   await deletePrefix(es, prefix);
 });
