@@ -1,6 +1,7 @@
 /**
  * Service configuration from environment variables, validated at start with errors that name the variable.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { ConfigError, flagVar, numberVar, oneOfVar, type Env } from './env-vars.js';
@@ -21,6 +22,8 @@ export interface ElasticsearchConfig {
 }
 
 export interface ApiKey {
+  /** who holds the key: recorded as the actor of what it does (triage history, exports); never secret */
+  name: string;
   role: Role;
   key: string;
 }
@@ -63,21 +66,43 @@ export interface ServiceConfig {
 
 export { ConfigError };
 
-/** `AISEC_API_KEYS=ingest:k1,read:k2,admin:k3` */
+const KEY_NAME = /^[A-Za-z0-9._@+-]{1,64}$/;
+
+/** The name of a key given without one: its role and the start of its SHA-256, stable wherever the key is listed. */
+export function defaultKeyName(role: Role, key: string): string {
+  return `${role}-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
+}
+
+/**
+ * `AISEC_API_KEYS=name=role:key,…`, e.g. `alice=admin:k1,shipper=ingest:k2`; the older `role:key` form still works
+ * and names the key after its role and hash (defaultKeyName).
+ */
 export function parseApiKeys(raw: string | undefined): ApiKey[] {
   if (raw === undefined || raw.trim() === '') return [];
-  return raw.split(',').map((entry, i) => {
+  const keys = raw.split(',').map((entry, i) => {
     const separator = entry.indexOf(':');
-    const role = entry.slice(0, separator).trim();
+    const head = entry.slice(0, separator).trim();
     const key = entry.slice(separator + 1).trim();
+    const equals = head.indexOf('=');
+    const name = equals < 0 ? undefined : head.slice(0, equals).trim();
+    const role = equals < 0 ? head : head.slice(equals + 1).trim();
     if (separator < 0 || !(ROLES as readonly string[]).includes(role)) {
-      throw new ConfigError(`AISEC_API_KEYS entry ${i + 1} must look like role:key with role one of ${ROLES.join(', ')}`);
+      throw new ConfigError(`AISEC_API_KEYS entry ${i + 1} must look like name=role:key (or role:key) with role one of ${ROLES.join(', ')}`);
+    }
+    if (name !== undefined && !KEY_NAME.test(name)) {
+      throw new ConfigError(`AISEC_API_KEYS entry ${i + 1} has a name that is not 1 to 64 letters, digits or . _ @ + - (got "${name}")`);
     }
     if (key.length < 16) {
-      throw new ConfigError(`AISEC_API_KEYS entry ${i + 1} (${role}) has a key shorter than 16 characters`);
+      throw new ConfigError(`AISEC_API_KEYS entry ${i + 1} (${name ?? role}) has a key shorter than 16 characters`);
     }
-    return { role: role as Role, key };
+    return { name: name ?? defaultKeyName(role as Role, key), role: role as Role, key };
   });
+  const seen = new Set<string>();
+  for (const { name } of keys) {
+    if (seen.has(name)) throw new ConfigError(`AISEC_API_KEYS names "${name}" twice: every key needs its own name, so the audit trail tells them apart`);
+    seen.add(name);
+  }
+  return keys;
 }
 
 export function loadConfig(env: Env = process.env): ServiceConfig {

@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { KEYS, postEvents, startTestService, type TestService } from '../support/service.js';
+import { KEY_NAMES, KEYS, postEvents, startTestService, type TestService } from '../support/service.js';
 import { aisec } from './cli-runner.js';
 
 let service: TestService;
@@ -150,7 +150,10 @@ test('detections run with progress, then alerts list, show, ack and resolve', as
   const shown = await run(['alerts', 'show', alert.id, '--json'], 'read');
   const detail = JSON.parse(shown.stdout);
   assert.equal(detail.alert.resolution, 'false_positive');
-  assert.deepEqual(detail.alert.history.filter((h: { action: string }) => h.action === 'triage').map((h: { status: string; actor: string }) => `${h.actor}:${h.status}`), ['analyst-1:acknowledged', `${detail.alert.history.at(-1).actor}:closed`]);
+  assert.deepEqual(
+    detail.alert.history.filter((h: { action: string }) => h.action === 'triage').map((h: { status: string; actor: string; on_behalf_of?: string }) => `${h.actor}/${h.on_behalf_of}:${h.status}`),
+    [`${KEY_NAMES.admin}/analyst-1:acknowledged`, `${KEY_NAMES.admin}/${detail.alert.history.at(-1).on_behalf_of}:closed`],
+  );
   assert.ok(detail.evidence.length > 0);
   const text = await run(['alerts', 'show', alert.id], 'read');
   assert.match(text.stdout, /evidence/);

@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { postEvents, startTestService, type TestService } from '../support/service.js';
+import { KEY_NAMES, postEvents, startTestService, type TestService } from '../support/service.js';
 
 let service: TestService;
 const day = '2026-03-02';
@@ -130,12 +130,13 @@ describe('PATCH /v1/alerts/{id}', () => {
       history.map((h) => [h.action, h.status ?? h.severity, h.actor]),
       [
         ['created', 'medium', 'detection'],
-        ['triage', 'acknowledged', 'soc-l1@example.com'],
+        ['triage', 'acknowledged', KEY_NAMES.admin],
         ['updated', 'critical', 'detection'],
-        ['triage', 'closed', 'api-key:admin'],
+        ['triage', 'closed', KEY_NAMES.admin],
       ],
     );
     assert.equal(history.at(-1)!.resolution, 'true_positive');
+    assert.equal((history[1] as { on_behalf_of?: string }).on_behalf_of, 'soc-l1@example.com', 'a body actor is kept as on_behalf_of only');
     assert.equal((await get('/v1/alerts?status=closed')).json().total, 1);
   });
 });

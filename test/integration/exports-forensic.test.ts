@@ -10,7 +10,7 @@ import { chmod, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { KEYS, ndjson, postEvents, startTestService, type TestService } from '../support/service.js';
+import { KEY_NAMES, KEYS, ndjson, postEvents, startTestService, type TestService } from '../support/service.js';
 import { aisec } from './cli-runner.js';
 
 let service: TestService;
@@ -53,7 +53,7 @@ test('a small export answers when done, with a manifest that matches the read-on
   const manifest = JSON.parse(response.body);
   assert.equal(manifest.status, 'completed');
   assert.equal(manifest.event_count, 500);
-  assert.equal(manifest.created_by, 'api-key:admin');
+  assert.equal(manifest.created_by, KEY_NAMES.admin, 'the export is recorded under the name of the key that made it');
   assert.equal(manifest.requested_by, 'analyst-7');
   assert.deepEqual(manifest.query.filters, { user_id: 'suspect@example.com' });
   assert.equal(response.headers.location, `/v1/exports/${manifest.id}`);

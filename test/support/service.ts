@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../analytics-service/src/app.js';
-import { loadConfig, type ServiceConfig } from '../../analytics-service/src/config.js';
+import { defaultKeyName, loadConfig, type ServiceConfig } from '../../analytics-service/src/config.js';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
 import { testElasticsearchUrl } from './elasticsearch.js';
 
@@ -14,6 +14,13 @@ export const KEYS = {
   ingest: 'test-ingest-key-0000000001',
   read: 'test-read-key-00000000002',
   admin: 'test-admin-key-0000000003',
+} as const;
+
+/** The names the service gives KEYS (given in the older `role:key` form, without a name): the actors in audit trails. */
+export const KEY_NAMES = {
+  ingest: defaultKeyName('ingest', KEYS.ingest),
+  read: defaultKeyName('read', KEYS.read),
+  admin: defaultKeyName('admin', KEYS.admin),
 } as const;
 
 export interface TestService {

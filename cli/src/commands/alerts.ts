@@ -25,7 +25,7 @@ interface Alert {
   tags: string[];
   window_start: string;
   window_end: string;
-  history: Array<{ at: string; actor: string; action: string; status?: string; resolution?: string; note?: string }>;
+  history: Array<{ at: string; actor: string; on_behalf_of?: string; action: string; status?: string; resolution?: string; note?: string }>;
 }
 
 const RESOLUTIONS = ['true_positive', 'false_positive', 'benign'];
@@ -96,7 +96,7 @@ export function registerAlerts(program: Command): void {
         ...found.evidence.map((e) => `  ${shortTime(e.timestamp as string)}  ${String(e.category).padEnd(22)} ${String(e.user_id ?? '-')}  ${style.dim(String(e.event_id))}`),
         '',
         style.bold('history'),
-        ...a.history.map((h) => `  ${shortTime(h.at)}  ${h.actor}  ${h.action}${h.status ? ` → ${h.status}` : ''}${h.resolution ? ` (${h.resolution})` : ''}${h.note ? `: ${h.note}` : ''}`),
+        ...a.history.map((h) => `  ${shortTime(h.at)}  ${h.actor}${h.on_behalf_of ? ` for ${h.on_behalf_of}` : ''}  ${h.action}${h.status ? ` → ${h.status}` : ''}${h.resolution ? ` (${h.resolution})` : ''}${h.note ? `: ${h.note}` : ''}`),
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
     });
@@ -105,7 +105,7 @@ export function registerAlerts(program: Command): void {
     .command('ack <id>')
     .description('acknowledge an alert (status acknowledged); needs an admin key')
     .option('--note <text>', 'a note for the history')
-    .option('--actor <name>', 'who triaged (default: cli:<your login>)')
+    .option('--actor <name>', 'on whose behalf (recorded as on_behalf_of; the actor is always the API key\'s name; default: cli:<your login>)')
     .action(async (id: string, options: { note?: string; actor?: string }, command: Command) => {
       const { client, json } = contextOf(command);
       const full = await resolveId(client, id);
@@ -119,7 +119,7 @@ export function registerAlerts(program: Command): void {
     .description('close an alert with a resolution; needs an admin key')
     .requiredOption('--resolution <kind>', `one of ${RESOLUTIONS.join(', ')}`)
     .option('--note <text>', 'a note for the history')
-    .option('--actor <name>', 'who triaged (default: cli:<your login>)')
+    .option('--actor <name>', 'on whose behalf (recorded as on_behalf_of; the actor is always the API key\'s name; default: cli:<your login>)')
     .action(async (id: string, options: { resolution: string; note?: string; actor?: string }, command: Command) => {
       const { client, json } = contextOf(command);
       if (!RESOLUTIONS.includes(options.resolution)) throw new CliError(`--resolution must be one of ${RESOLUTIONS.join(', ')} (got "${options.resolution}")`, 2);

@@ -18,6 +18,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** role of the authenticated caller, when the route required one */
     callerRole?: Role;
+    /** name of the authenticated caller's key (AISEC_API_KEYS `name=role:key`): the actor in audit trails */
+    callerName?: string;
   }
 }
 
@@ -28,23 +30,31 @@ export interface AuthOptions {
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
-export type KeyDigests = Array<{ role: Role; digest: Buffer }>;
+export type KeyDigests = Array<{ name: string; role: Role; digest: Buffer }>;
+
+/** Name of the caller when authentication is off (local demo): every request acts as admin under this name. */
+export const LOCAL_DEMO_ACTOR = 'local-demo';
 
 export function keyDigests(apiKeys: ApiKey[]): KeyDigests {
-  return apiKeys.map((k) => ({ role: k.role, digest: digest(k.key) }));
+  return apiKeys.map((k) => ({ name: k.name, role: k.role, digest: digest(k.key) }));
+}
+
+export function findKey(keys: KeyDigests, presented: string): { name: string; role: Role } | undefined {
+  const candidate = digest(presented);
+  let found: { name: string; role: Role } | undefined;
+  for (const key of keys) if (timingSafeEqual(key.digest, candidate) && found === undefined) found = { name: key.name, role: key.role };
+  return found;
 }
 
 export function findRole(keys: KeyDigests, presented: string): Role | undefined {
-  const candidate = digest(presented);
-  let found: Role | undefined;
-  for (const key of keys) if (timingSafeEqual(key.digest, candidate) && found === undefined) found = key.role;
-  return found;
+  return findKey(keys, presented)?.role;
 }
 
 export const apiKeyAuth = fp<AuthOptions>(
   async (app, options) => {
     const keys = keyDigests(options.apiKeys);
     app.decorateRequest('callerRole', undefined);
+    app.decorateRequest('callerName', undefined);
 
     // preParsing: after the route-level rate limiter (so failed guesses count), before any body is parsed
     app.addHook('preParsing', async (request: FastifyRequest, reply: FastifyReply, payload) => {
@@ -52,6 +62,7 @@ export const apiKeyAuth = fp<AuthOptions>(
       if (!required) return payload;
       if (options.disabled) {
         request.callerRole = 'admin';
+        request.callerName = LOCAL_DEMO_ACTOR;
         return payload;
       }
       const header = request.headers.authorization ?? '';
@@ -62,21 +73,22 @@ export const apiKeyAuth = fp<AuthOptions>(
           .header('WWW-Authenticate', 'Bearer realm="aisec"')
           .send({ statusCode: 401, error: 'Unauthorized', message: 'missing API key: send Authorization: Bearer <key>' });
       }
-      const role = findRole(keys, match[1]!);
-      if (!role) {
+      const found = findKey(keys, match[1]!);
+      if (!found) {
         return reply
           .code(401)
           .header('WWW-Authenticate', 'Bearer realm="aisec", error="invalid_token"')
           .send({ statusCode: 401, error: 'Unauthorized', message: 'unknown API key' });
       }
-      if (!roleAllows(role, required)) {
+      if (!roleAllows(found.role, required)) {
         return reply.code(403).send({
           statusCode: 403,
           error: 'Forbidden',
-          message: `this route needs a key with role "${required}" (or admin); the key presented has role "${role}"`,
+          message: `this route needs a key with role "${required}" (or admin); the key presented has role "${found.role}"`,
         });
       }
-      request.callerRole = role;
+      request.callerRole = found.role;
+      request.callerName = found.name;
       return payload;
     });
   },

@@ -16,7 +16,8 @@ import { resolveRange } from '../time-range.js';
 
 const History = Type.Object({
   at: Type.String(),
-  actor: Type.String(),
+  actor: Type.String({ description: 'who made the change: the name of the API key (detection for the engine\'s own entries)' }),
+  on_behalf_of: Type.Optional(Type.String({ description: 'the person the key holder acted for, as the triage request said (not verified)' })),
   action: literals(['created', 'updated', 'triage'] as const),
   status: Type.Optional(literals(ALERT_STATUSES)),
   resolution: Type.Optional(literals(RESOLUTIONS)),
@@ -80,10 +81,19 @@ const TriageBody = Type.Object(
     status: Type.Optional(literals(ALERT_STATUSES)),
     resolution: Type.Optional(literals(RESOLUTIONS)),
     note: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })),
-    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'who triaged; defaults to the key role' })),
+    actor: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description: 'who the change is made for; kept as on_behalf_of (the history\'s actor is always the key\'s name)',
+      }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 );
+
+/** A triage entry of the history: HistoryEntry plus who the key holder acted for. */
+type TriageEntry = HistoryEntry & { on_behalf_of?: string };
 
 export const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -141,7 +151,8 @@ export const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['alerts'],
         summary: 'Triage an alert (role: admin)',
         description:
-          'Sets status and/or resolution and adds a note; every change is appended to the alert history with the actor. ' +
+          'Sets status and/or resolution and adds a note; every change is appended to the alert history (append-only) with the ' +
+          'authenticated key\'s name as actor, and a body `actor` as `on_behalf_of`. ' +
           'Detection keeps updating the alert (window, count, severity) without touching these fields.',
         params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{64}$' }) }),
         body: TriageBody,
@@ -155,7 +166,9 @@ export const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const found = await app.detection.alerts.get(request.params.id);
         if (!found) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no alert ${request.params.id}` });
         const now = new Date().toISOString();
-        const entry: HistoryEntry = { at: now, actor: body.actor ?? `api-key:${request.callerRole ?? 'admin'}`, action: 'triage' };
+        // the actor is who authenticated, never what the body claims: a body actor is only recorded as on_behalf_of
+        const entry: TriageEntry = { at: now, actor: request.callerName ?? `api-key:${request.callerRole ?? 'admin'}`, action: 'triage' };
+        if (body.actor) entry.on_behalf_of = body.actor;
         if (body.status) entry.status = body.status;
         if (body.resolution) entry.resolution = body.resolution;
         if (body.note) entry.note = body.note;

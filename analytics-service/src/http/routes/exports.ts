@@ -119,7 +119,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<{ settings: ExportSettings 
         filters: (body.filters ?? {}) as ExportFilters,
         description: body.description,
         compression: body.compression,
-        createdBy: `api-key:${request.callerRole ?? 'admin'}`,
+        createdBy: request.callerName ?? `api-key:${request.callerRole ?? 'admin'}`,
         ...(body.requested_by ? { requestedBy: body.requested_by } : {}),
       });
       reply.header('location', `/v1/exports/${manifest.id}`);
