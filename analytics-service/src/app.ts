@@ -94,7 +94,7 @@ export async function buildApp({ config, es, logger }: AppDependencies): Promise
   await app.register(ruleRoutes);
   await app.register(detectionRoutes);
   await app.register(contentPackRoutes);
-  await app.register(streamRoutes);
+  await app.register(streamRoutes, { maxPerKey: config.maxStreamsPerKey });
   await app.register(exportRoutes, { settings: config.exports });
   await app.register(serviceMetricsRoutes);
 

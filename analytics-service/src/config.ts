@@ -52,6 +52,8 @@ export interface ServiceConfig {
   contentMode: ContentMode;
   /** ingest requests processed at once; more are refused with 503 before their body is read (bounds memory) */
   maxConcurrentIngest: number;
+  /** open GET /v1/events/stream connections one API key may hold (each polls Elasticsearch) */
+  maxStreamsPerKey: number;
   /** requests per minute per API key (per client IP without a key); 0 disables */
   rateLimitPerMinute: number;
   /** event-loop delay (ms) above which requests are shed with 503 + Retry-After; 0 disables */
@@ -146,6 +148,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     eventsShards: numberVar(env, 'AISEC_EVENTS_SHARDS', 1, 1, 64),
     contentMode: oneOfVar(env, 'AISEC_CONTENT_MODE', CONTENT_MODES, 'store'),
     maxConcurrentIngest: numberVar(env, 'AISEC_MAX_CONCURRENT_INGEST', 16, 1, 10_000),
+    maxStreamsPerKey: numberVar(env, 'AISEC_MAX_STREAMS_PER_KEY', 8, 1, 10_000),
     rateLimitPerMinute: numberVar(env, 'AISEC_RATE_LIMIT_PER_MIN', 1200, 0, 10_000_000),
     maxEventLoopDelayMs: numberVar(env, 'AISEC_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
     ueba: loadUebaConfig(env),

@@ -29,6 +29,8 @@ export interface StreamOptions {
   overlapMs?: number;
   /** events read per Elasticsearch request (and the most held in memory per client) */
   pageSize?: number;
+  /** open streams one API key may hold; one more is refused with 429 (AISEC_MAX_STREAMS_PER_KEY) */
+  maxPerKey?: number;
 }
 
 /** Follows the tail for one client: yields batches of events not yet delivered. Knows nothing of HTTP. */
@@ -66,6 +68,8 @@ export class TailFollower {
     for (const [id, ingested] of this.delivered) if (ingested < horizon) this.delivered.delete(id);
   }
 }
+
+export const DEFAULT_MAX_STREAMS_PER_KEY = 8;
 
 const StreamQuery = Type.Object(
   {
@@ -105,7 +109,14 @@ function write(raw: ServerResponse, chunk: string): Promise<boolean> {
 }
 
 export const streamRoutes: FastifyPluginAsyncTypebox<StreamOptions> = async (app, options) => {
-  const settings: Required<StreamOptions> = { pollMs: options.pollMs ?? 1000, overlapMs: options.overlapMs ?? 5000, pageSize: options.pageSize ?? 500 };
+  const settings: Required<StreamOptions> = {
+    pollMs: options.pollMs ?? 1000,
+    overlapMs: options.overlapMs ?? 5000,
+    pageSize: options.pageSize ?? 500,
+    maxPerKey: options.maxPerKey ?? DEFAULT_MAX_STREAMS_PER_KEY,
+  };
+  // every open stream polls Elasticsearch: each key may hold a bounded number at once
+  const openPerKey = new Map<string, number>();
   const tail = new EventTail(app.es, app.indices.events);
   const open = new Set<(reason: string) => void>();
 
@@ -124,10 +135,11 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamOptions> = async (app
           'Streams events as they are ingested (ordered by event.ingested), filtered by exact values. `since=5m` first replays the ' +
           'last five minutes. Messages are `event: event` with the event as JSON in `data`; `id` is a position that the ' +
           'Last-Event-ID header resumes after. A `: heartbeat` comment is sent every `heartbeat` seconds; `event: warning` tells of an ' +
-          'Elasticsearch outage (the stream keeps trying); `event: end` is sent before the service closes the stream.',
+          'Elasticsearch outage (the stream keeps trying); `event: end` is sent before the service closes the stream. One API key may ' +
+          'hold AISEC_MAX_STREAMS_PER_KEY streams at once (default 8); one more is answered 429 with Retry-After.',
         querystring: StreamQuery,
         produces: ['text/event-stream'],
-        response: { 200: Type.String({ description: 'text/event-stream', examples: [EXAMPLE_STREAM] }), 400: ErrorResponse, 503: ErrorResponse },
+        response: { 200: Type.String({ description: 'text/event-stream', examples: [EXAMPLE_STREAM] }), 400: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse },
       },
     },
     async (request, reply) => {
@@ -144,6 +156,25 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamOptions> = async (app
       }
       const start = floor ? floor[0] : Date.now() - (query.since ? parseSince(query.since) : 0);
       const follower = new TailFollower(tail, terms, start, floor, settings);
+
+      const holder = request.callerName ?? request.callerRole ?? 'anonymous';
+      const held = openPerKey.get(holder) ?? 0;
+      if (held >= settings.maxPerKey) {
+        return reply
+          .code(429)
+          .header('Retry-After', '30')
+          .send({
+            statusCode: 429,
+            error: 'Too Many Requests',
+            message: `this API key already holds ${held} open event streams, the most allowed (AISEC_MAX_STREAMS_PER_KEY); close one first`,
+          });
+      }
+      openPerKey.set(holder, held + 1);
+      const release = () => {
+        const left = (openPerKey.get(holder) ?? 1) - 1;
+        if (left > 0) openPerKey.set(holder, left);
+        else openPerKey.delete(holder);
+      };
 
       reply.hijack();
       const raw = reply.raw;
@@ -201,6 +232,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamOptions> = async (app
           }
         }
       } finally {
+        release();
         clearInterval(heartbeat);
         open.delete(end);
         metrics.streamClients.dec();
