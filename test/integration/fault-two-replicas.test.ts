@@ -122,6 +122,12 @@ async function alerts(p: ServiceProcess): Promise<Alert[]> {
 const pairs = (list: Alert[]) => list.map((a) => `${a.rule_id} ${a.user_id}`).sort();
 const expected = (users: string[]) => users.flatMap((u) => RULES.map((r) => `${r} ${u}`)).sort();
 
+/** what the replicas logged about the lease and failed polls, for a failure message */
+const leaseLog = (...replicas: ServiceProcess[]) =>
+  replicas
+    .flatMap((p) => p.output().split('\n').filter((line) => /lease|poll failed|outbox scan failed/.test(line)).map((line) => `${p.name}: ${line.slice(0, 400)}`))
+    .join('\n');
+
 /** newest event.ingested stored under the prefix: streaming has caught up once its checkpoint reaches it */
 async function newestIngested(prefix: string): Promise<number> {
   await es.indices.refresh({ index: `${prefix}-events` });
@@ -155,7 +161,8 @@ test('two replicas on a two-node cluster: streaming runs once, the survivor take
   await waitFor('phase 1 alerts and their webhooks', async () => ((await alerts(a)).length >= 20 && receiver.unique().length >= 20 ? true : undefined));
   // alerts are written while other rules still evaluate the batch: the count follows
   await waitFor('the leader counts 60 events', async () => ((await status(leader)).events_processed === 60 ? true : undefined));
-  assert.equal((await status(standby)).events_processed, 0, 'the standby replica processed nothing');
+  const standbyProcessed = (await status(standby)).events_processed;
+  assert.equal(standbyProcessed, 0, `the standby replica processed nothing; lease log lines:\n${leaseLog(leader, standby)}`);
 
   // the pages of one more attacker are on the wire — the receiver has them but has not answered — when the
   // streaming replica dies: its successor must send them again from the outbox

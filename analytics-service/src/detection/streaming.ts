@@ -135,7 +135,11 @@ export class StreamingDetector {
       this.stats.takeovers++;
       this.options.log.info({ replica: this.stats.replica }, 'streaming detection: this replica holds the lease and streams');
     } else if (!leader && this.stats.leader) {
-      this.options.log.warn({ replica: this.stats.replica }, 'streaming detection: lease lost to another replica; standing by');
+      const written = this.options.lease.lastWrittenAt;
+      this.options.log.warn(
+        { replica: this.stats.replica, last_renewed_ms_ago: written === undefined ? undefined : Date.now() - written, term_ms: this.options.lease.termMs },
+        'streaming detection: lease lost to another replica (not renewed within its term); standing by',
+      );
     }
     this.stats.leader = leader;
     return leader;

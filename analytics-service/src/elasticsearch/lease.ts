@@ -35,6 +35,7 @@ export class Lease {
   private held: { seqNo: number; primaryTerm: number; expiresAt: number } | undefined;
   private readonly now: () => number;
   private pending: Promise<boolean> | undefined;
+  private lastWritten: number | undefined;
 
   constructor(
     private readonly es: Client,
@@ -50,6 +51,11 @@ export class Lease {
 
   get termMs(): number {
     return this.options.termMs;
+  }
+
+  /** When this replica last took or renewed the lease (ms), for logs about a lost lease. */
+  get lastWrittenAt(): number | undefined {
+    return this.lastWritten;
   }
 
   /** Whether this replica held the lease at its last acquire(), and the term has not run out since. */
@@ -109,6 +115,7 @@ export class Lease {
     };
     const written = await this.es.index({ index: this.index, id: this.options.id, document, ...condition });
     this.held = { seqNo: written._seq_no!, primaryTerm: written._primary_term!, expiresAt };
+    this.lastWritten = now;
     return true;
   }
 }
