@@ -11,6 +11,7 @@ import { indexNames } from './elasticsearch/index-names.js';
 import { apiKeyAuth, findRole, keyDigests } from './http/auth/api-key-auth.js';
 import { elasticsearch } from './http/plugins/elasticsearch.js';
 import { detection } from './http/plugins/detection.js';
+import { contentEncoding } from './http/plugins/content-encoding.js';
 import { errorHandler } from './http/plugins/error-handler.js';
 import { loadProtection } from './http/plugins/load-protection.js';
 import { openapi } from './http/plugins/openapi.js';
@@ -20,6 +21,7 @@ import { alertRoutes } from './http/routes/alerts.js';
 import { contentPackRoutes } from './http/routes/content-pack.js';
 import { detectionRoutes } from './http/routes/detections.js';
 import { eventRoutes } from './http/routes/events.js';
+import { otlpRoutes } from './http/routes/otlp.js';
 import { healthRoutes } from './http/routes/health.js';
 import { metricRoutes } from './http/routes/metrics.js';
 import { queryRoutes } from './http/routes/query.js';
@@ -48,7 +50,8 @@ export async function buildApp({ config, es, logger }: AppDependencies): Promise
     bodyLimit: config.bodyLimitBytes,
     // onReady waits for the index bootstrap; on a loaded machine that can take longer than Fastify's 10 s default
     pluginTimeout: 120_000,
-    requestIdHeader: 'x-request-id',
+    // generateRequestId reads x-request-id itself and takes it only when it looks like an id
+    requestIdHeader: false,
     genReqId: generateRequestId,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -68,6 +71,7 @@ export async function buildApp({ config, es, logger }: AppDependencies): Promise
     isKnownKey: (token) => findRole(keys, token) !== undefined,
   });
   await app.register(apiKeyAuth, { apiKeys: config.apiKeys, disabled: config.authDisabled });
+  await app.register(contentEncoding);
   await app.register(elasticsearch, {
     client: es,
     indices: indexNames(config.indexPrefix),
@@ -82,6 +86,13 @@ export async function buildApp({ config, es, logger }: AppDependencies): Promise
   // redaction uses the same secret patterns the content rules look for
   const detectors = app.detection.catalogue.rules.flatMap((rule) => (rule.type === 'content_match' ? rule.detectors : []));
   await app.register(eventRoutes, {
+    bodyLimitBytes: config.bodyLimitBytes,
+    bulkChunkSize: config.bulkChunkSize,
+    maxConcurrentIngest: config.maxConcurrentIngest,
+    contentTransform: createContentTransform(config.contentMode, detectors),
+  });
+  // OTLP/HTTP (OpenTelemetry SDKs and collectors) into the same ingest pipeline
+  await app.register(otlpRoutes, {
     bodyLimitBytes: config.bodyLimitBytes,
     bulkChunkSize: config.bulkChunkSize,
     maxConcurrentIngest: config.maxConcurrentIngest,

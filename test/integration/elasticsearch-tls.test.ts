@@ -104,9 +104,9 @@ describe('Elasticsearch over TLS with authentication', () => {
     assert.match(node.url, /^https:\/\//);
     const svc = await service({ ES_CA_FILE: node.caFile!, ES_USERNAME: USER, ES_PASSWORD: PASSWORD });
     try {
-      const ready = await svc.app.inject({ method: 'GET', url: '/ready' });
+      const ready = await svc.app.inject({ method: 'GET', url: '/ready', headers: auth('read') });
       assert.equal(ready.statusCode, 200, ready.body);
-      assert.equal(ready.json().elasticsearch.cluster, 'tls-test');
+      assert.equal(ready.json().elasticsearch.cluster, 'tls-test', 'an authenticated caller is told the cluster');
 
       const events = Array.from({ length: 20 }, (_, i) => ({
         timestamp: new Date(Date.UTC(2026, 2, 1, 10, i)).toISOString(),

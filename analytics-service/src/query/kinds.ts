@@ -62,7 +62,8 @@ export const RiskMatrixQuery = target('risk_matrix', 'Event counts by risk tier 
 });
 
 export const JudgeScoreDistributionQuery = target('judge_score_distribution', 'Histogram of judge scores (seed 001 panel 5).', {
-  bucketSize: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.1 })),
+  // at most 1000 buckets: a smaller size would ask Elasticsearch for more buckets than it computes in one request
+  bucketSize: Type.Optional(Type.Number({ minimum: 0.001, maximum: 1, default: 0.1 })),
   byJudgeModel: Type.Optional(Type.Boolean({ default: false })),
 });
 
@@ -139,13 +140,18 @@ export type EventGroupField = (typeof EVENT_GROUP_FIELDS)[number];
 export type ValueField = (typeof VALUE_FIELDS)[number];
 export type EntityKind = (typeof ENTITY_KINDS)[number];
 
+/** The widest bucket a caller may ask for: a year (Elasticsearch reads the interval as a whole number of ms). */
+export const MAX_INTERVAL_MS = 366 * 86_400_000;
+
 export const QueryRequestSchema = Type.Object(
   {
     range: Type.Object({
       from: Type.String({ format: 'date-time' }),
       to: Type.String({ format: 'date-time' }),
     }),
-    intervalMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Grafana’s interval: the smallest bucket worth drawing' })),
+    intervalMs: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: MAX_INTERVAL_MS, description: 'Grafana’s interval: the smallest bucket worth drawing (at most 366 days)' }),
+    ),
     maxDataPoints: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'at most this many buckets per series' })),
     // targets are validated one by one, so one bad target fails alone rather than the batch
     targets: Type.Array(

@@ -4,7 +4,7 @@
  */
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
-import type { Client } from '@elastic/elasticsearch';
+import { errors, type Client } from '@elastic/elasticsearch';
 import type { IndexNames } from '../elasticsearch/index-names.js';
 import { isTransient } from '../elasticsearch/errors.js';
 import { alertSummary, alerts, annotations, topUsers } from './alert-kinds.js';
@@ -81,7 +81,8 @@ export function duplicateRefIds(targets: Array<{ refId: string }>): string[] {
 export async function runQuery(deps: QueryDependencies, request: QueryRequest): Promise<QueryResponse> {
   const from = new Date(request.range.from);
   const to = new Date(request.range.to);
-  const results: Record<string, TargetResult> = {};
+  // no prototype: a refId such as "__proto__" or "constructor" is a key like any other, never dropped or inherited
+  const results: Record<string, TargetResult> = Object.create(null) as Record<string, TargetResult>;
   const jobs = request.targets.map(async (raw) => {
     const refId = raw.refId;
     try {
@@ -93,7 +94,12 @@ export async function runQuery(deps: QueryDependencies, request: QueryRequest): 
       results[refId] = { status: 200, frames: frames.map((f) => ({ ...f, refId })) };
     } catch (error) {
       if (error instanceof TargetError) results[refId] = { status: error.status, frames: [], error: error.message };
-      else if (isTransient(error)) results[refId] = { status: 503, frames: [], error: `Elasticsearch is unavailable: ${(error as Error).message}; retry shortly` };
+      else if (isTransient(error)) results[refId] = { status: 503, frames: [], error: 'Elasticsearch is unavailable; retry shortly' };
+      else if (error instanceof errors.ResponseError && (error.statusCode ?? 0) >= 400 && (error.statusCode ?? 0) < 500) {
+        // Elasticsearch would not compute it (too many buckets, a value out of range): the target's to change
+        deps.onError?.(refId, error);
+        results[refId] = { status: 400, frames: [], error: 'this target asks for more than can be computed at once: narrow the range, widen the buckets or lower the limits' };
+      }
       else {
         deps.onError?.(refId, error);
         results[refId] = { status: 500, frames: [], error: 'internal error computing this target; see the service log' };

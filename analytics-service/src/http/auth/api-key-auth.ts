@@ -14,6 +14,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** role a caller's key must hold; absent = open route */
     role?: Role;
+    /** open route that says more to a caller presenting a valid key (GET /ready): identify, never refuse */
+    identify?: boolean;
   }
   interface FastifyRequest {
     /** role of the authenticated caller, when the route required one */
@@ -53,13 +55,29 @@ export function findRole(keys: KeyDigests, presented: string): Role | undefined 
 export const apiKeyAuth = fp<AuthOptions>(
   async (app, options) => {
     const keys = keyDigests(options.apiKeys);
+    const identify = (request: FastifyRequest) => {
+      if (options.disabled) {
+        request.callerRole = 'admin';
+        request.callerName = LOCAL_DEMO_ACTOR;
+        return;
+      }
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+      const found = match ? findKey(keys, match[1]!) : undefined;
+      if (found) {
+        request.callerRole = found.role;
+        request.callerName = found.name;
+      }
+    };
     app.decorateRequest('callerRole', undefined);
     app.decorateRequest('callerName', undefined);
 
     // preParsing: after the route-level rate limiter (so failed guesses count), before any body is parsed
     app.addHook('preParsing', async (request: FastifyRequest, reply: FastifyReply, payload) => {
       const required = request.routeOptions.config?.role;
-      if (!required) return payload;
+      if (!required) {
+        if (request.routeOptions.config?.identify) identify(request);
+        return payload;
+      }
       if (options.disabled) {
         request.callerRole = 'admin';
         request.callerName = LOCAL_DEMO_ACTOR;

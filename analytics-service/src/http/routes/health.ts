@@ -12,23 +12,32 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/ready',
     {
+      config: { identify: true },
       schema: {
         tags: ['operations'],
         summary: 'Readiness: Elasticsearch reachable and indices bootstrapped',
+        description:
+          'Open, for probes: answers `{"status":"ready"}`. With a valid API key (any role) it also reports the Elasticsearch cluster ' +
+          '(name, health, nodes) and the index bootstrap (templates, pipeline), which an anonymous caller is not told.',
         security: [],
         response: {
-          200: Type.Object({ status: Type.Literal('ready'), elasticsearch: Type.Unknown(), bootstrap: Type.Unknown() }),
+          200: Type.Object({
+            status: Type.Literal('ready'),
+            elasticsearch: Type.Optional(Type.Unknown({ description: 'with an API key only' })),
+            bootstrap: Type.Optional(Type.Unknown({ description: 'with an API key only' })),
+          }),
           503: Type.Object({ status: Type.Literal('not_ready'), reason: Type.String() }),
         },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
       if (!app.readiness.bootstrap) {
         return reply.code(503).send({ status: 'not_ready', reason: app.readiness.lastError ?? 'index bootstrap in progress' });
       }
       try {
         const health = await app.es.cluster.health({ timeout: '2s' }, { requestTimeout: 3000, maxRetries: 0 });
         if (health.status === 'red') return reply.code(503).send({ status: 'not_ready', reason: 'Elasticsearch cluster health is red' });
+        if (request.callerRole === undefined) return { status: 'ready' as const };
         return {
           status: 'ready' as const,
           elasticsearch: { cluster: health.cluster_name, status: health.status, nodes: health.number_of_nodes },
