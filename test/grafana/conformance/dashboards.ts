@@ -5,8 +5,8 @@ import { validUid, type Check } from './check.js';
 export const DASHBOARD_CHECKS: Check[] = [
   {
     id: 'dashboard-providers',
-    mirrors: 'pkg/services/provisioning/dashboards/config_reader.go readConfig/parseConfigs; file_reader.go NewDashboardFileReader ("path param is not a string")',
-    consequence: 'dashboard provisioning fails: no dashboard appears',
+    mirrors: 'pkg/services/provisioning/dashboards/config_reader.go readConfig/parseConfigs; file_reader.go NewDashboardFileReader ("path param is not a string", "\'folder\' and \'folderUID\' should be empty using \'foldersFromFilesStructure\' option")',
+    consequence: 'the dashboard provisioner cannot be created: Grafana stops ("Failed to provision dashboard") or no dashboard appears',
     run: (p) => {
       const problems: string[] = [];
       const names = new Set<string>();
@@ -17,6 +17,7 @@ export const DASHBOARD_CHECKS: Check[] = [
         if ((provider.type ?? 'file') !== 'file') problems.push(`${provider.name}: type ${provider.type}`);
         if (typeof provider.options?.path !== 'string' || provider.options.path === '') problems.push(`${provider.name}: path param is not a string`);
         if (provider.folderUid !== undefined && (!validUid(provider.folderUid) || provider.folderUid === 'general')) problems.push(`${provider.name}: folderUid ${provider.folderUid} is not a valid folder uid`);
+        if (provider.options?.foldersFromFilesStructure && provider.folder && provider.folderUid) problems.push(`${provider.name}: 'folder' and 'folderUID' should be empty using 'foldersFromFilesStructure' option`);
       }
       return problems;
     },
