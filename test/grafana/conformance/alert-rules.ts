@@ -39,7 +39,7 @@ export const ALERT_RULE_CHECKS: Check[] = [
         else if (!validUid(rule.uid)) problems.push(`${at}: UID must be ≤ 40 letters, digits, '-' or '_'`);
         if (!rule.data?.length) problems.push(`${at}: no data set`);
         if (!rule.condition) problems.push(`${at}: no condition set`);
-        for (const [name, value] of [['for', rule.for], ['keepFiringFor', undefined]] as const) if (value !== undefined && value !== '' && parseDuration(value) === undefined) problems.push(`${at}: failed to parse '${name}' field`);
+        if (rule.for !== undefined && rule.for !== '' && parseDuration(rule.for) === undefined) problems.push(`${at}: failed to parse 'for' field`);
         if (rule.noDataState && !NO_DATA_STATES.includes(rule.noDataState.trim())) problems.push(`${at}: unknown NoData state option ${rule.noDataState}`);
         if (rule.execErrState && !EXEC_ERR_STATES.includes(rule.execErrState.trim())) problems.push(`${at}: unknown Error state option ${rule.execErrState}`);
         for (const label of Object.keys(rule.labels ?? {})) if (RESERVED_LABELS.includes(label)) problems.push(`${at}: system reserved label ${label} cannot be defined`);
