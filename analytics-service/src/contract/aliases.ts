@@ -35,7 +35,13 @@ export const FIELD_ALIASES: Readonly<Record<string, string>> = {
   'gen_ai.conversation.id': 'session_id',
   'gen_ai.agent.id': 'agent_id',
   'gen_ai.tool.name': 'tool_name',
+  // the GenAI evaluation event (gen_ai.evaluation.result) is an LLM judge's verdict
+  'gen_ai.evaluation.score.value': 'judge_score',
+  'gen_ai.evaluation.score.label': 'judge_verdict',
   'user.id': 'user_id',
+  // OpenTelemetry resource and general attributes (OTLP ingest sends resource attributes with each record)
+  'service.name': 'ai_system_id',
+  'source.address': 'src_ip',
   // ECS names (seed 000's SIEM mapping, read backwards)
   'user.name': 'user_id',
   'source.ip': 'src_ip',
