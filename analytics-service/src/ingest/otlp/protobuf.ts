@@ -5,6 +5,7 @@
  * (otlp-model.ts) so one walker reads both encodings.
  */
 import { createRequire } from 'node:module';
+import { BodyError } from '../parse-body.js';
 import type { Signal } from './records.js';
 
 interface ConversionOptions {
@@ -44,7 +45,8 @@ function messageClass(signal: Signal, kind: 'Request' | 'Response'): MessageClas
   return found;
 }
 
-export class ProtobufDecodeError extends Error {
+/** A BodyError, so the service's error handler answers it 400 with this message. */
+export class ProtobufDecodeError extends BodyError {
   constructor(signal: Signal, cause: unknown) {
     const name = signal === 'traces' ? 'ExportTraceServiceRequest' : 'ExportLogsServiceRequest';
     super(`body is not a protobuf-encoded OTLP ${name}: ${(cause as Error).message}`);

@@ -1,0 +1,107 @@
+/**
+ * POST /v1/traces and /v1/logs with hand-written OTLP/HTTP requests (the JSON mapping of opentelemetry-proto: hex
+ * ids, decimal-string int64, AnyValue wrappers) against real Elasticsearch: partial success naming each refused record
+ * and field, the unset partial success when all is stored, and the refusals in our words (bad JSON or protobuf,
+ * unsupported encoding, missing key, wrong role).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { decompress } from '../../analytics-service/src/ingest/otlp/ingest-otlp.js';
+import { countStored, startTestService, type TestService } from '../support/service.js';
+
+let service: TestService;
+before(async () => {
+  service = await startTestService('otlp-http');
+});
+after(async () => service.close());
+
+const TRACE = '5b8efff798038103d269b633813fc60c';
+const str = (value: string) => ({ stringValue: value });
+const int = (value: string) => ({ intValue: value });
+
+function span(spanId: string, name: string, attributes: Array<{ key: string; value: object }>, start = '1770820200000000000') {
+  return { traceId: TRACE, spanId, name, kind: 3, startTimeUnixNano: start, endTimeUnixNano: '1770820200500000000', attributes };
+}
+
+const traces = (spans: object[]) => ({
+  resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: str('gateway-otlp') }] }, scopeSpans: [{ scope: { name: 'hand' }, spans }] }],
+});
+
+const post = (path: string, body: string | Buffer, headers: Record<string, string> = {}, role: 'ingest' | 'read' | null = 'ingest') =>
+  service.request(role, { method: 'POST', url: path, headers: { 'content-type': 'application/json', ...headers }, payload: body });
+
+describe('POST /v1/traces (OTLP JSON by hand)', () => {
+  test('refused spans are answered as partial success naming each span and field; the good span is stored', async () => {
+    const before = await countStored(service);
+    const response = await post(
+      '/v1/traces',
+      JSON.stringify(
+        traces([
+          span('eee19b7ec3c1b174', 'chat ok', [{ key: 'gen_ai.request.model', value: str('gpt-4o') }, { key: 'user.id', value: str('hand-1') }]),
+          span('eee19b7ec3c1b175', 'chat negative', [{ key: 'gen_ai.usage.input_tokens', value: int('-5') }, { key: 'user.id', value: str('hand-1') }]),
+          span('eee19b7ec3c1b176', 'chat no time', [{ key: 'gen_ai.request.model', value: str('gpt-4o') }], '0'),
+        ]),
+      ),
+    );
+    assert.equal(response.statusCode, 200);
+    assert.match(String(response.headers['content-type']), /^application\/json/);
+    const body = response.json() as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
+    assert.equal(body.partialSuccess.rejectedSpans, '2', 'int64 as a decimal string (proto3 JSON)');
+    const message = body.partialSuccess.errorMessage;
+    assert.match(message, /^2 of 3 spans refused\./);
+    assert.match(message, /span 1 "chat negative" \(trace 5b8efff798038103d269b633813fc60c, span eee19b7ec3c1b175\): tokens_in must be >= 0/);
+    assert.match(message, /span 2 "chat no time" .*timestamp is required/);
+    assert.doesNotMatch(message, /span 0 /);
+    assert.equal(await countStored(service), before + 1);
+  });
+
+  test('when every span is stored the partial success is left unset, and a replay stores nothing', async () => {
+    const payload = JSON.stringify(traces([span('aaa19b7ec3c1b174', 'chat', [{ key: 'gen_ai.request.model', value: str('m') }, { key: 'user.id', value: str('hand-2') }])]));
+    const first = await post('/v1/traces', payload);
+    assert.equal(first.statusCode, 200);
+    assert.deepEqual(first.json(), {});
+    const before = await countStored(service);
+    const replay = await post('/v1/traces', gzipSync(payload), { 'content-encoding': 'gzip' });
+    assert.equal(replay.statusCode, 200);
+    assert.deepEqual(replay.json(), {});
+    assert.equal(await countStored(service), before);
+  });
+
+  test('a body that is not OTLP is a 400 in our words; a request with no records is answered with nothing refused', async () => {
+    const bad = await post('/v1/traces', '{"resourceSpans": [');
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.json().message, /body is not valid JSON/);
+
+    const garbage = await post('/v1/traces', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]), { 'content-type': 'application/x-protobuf' });
+    assert.equal(garbage.statusCode, 400);
+    assert.match(garbage.json().message, /not a protobuf-encoded OTLP ExportTraceServiceRequest/);
+
+    const empty = await post('/v1/traces', Buffer.alloc(0), { 'content-type': 'application/x-protobuf' });
+    assert.equal(empty.statusCode, 400);
+
+    // an export request with no records is valid OTLP: answered with nothing refused
+    const nothing = await post('/v1/logs', '{}');
+    assert.equal(nothing.statusCode, 200);
+    assert.deepEqual(nothing.json(), {});
+  });
+
+  test('unsupported encodings, missing keys and the wrong role are refused', async () => {
+    const br = await post('/v1/logs', '{}', { 'content-encoding': 'br' });
+    assert.equal(br.statusCode, 415);
+    const anonymous = await post('/v1/traces', '{}', {}, null);
+    assert.equal(anonymous.statusCode, 401);
+    const reader = await post('/v1/traces', '{}', {}, 'read');
+    assert.equal(reader.statusCode, 403);
+  });
+});
+
+describe('decompress (the route’s own gzip step)', () => {
+  test('gunzips a gzip body, passes a body already decoded upstream through, and holds the expanded size to the limit', async () => {
+    const text = JSON.stringify(traces([]));
+    assert.equal((await decompress(gzipSync(text), 'gzip', 1 << 20)).toString(), text);
+    assert.equal((await decompress(Buffer.from(text), 'gzip', 1 << 20)).toString(), text);
+    await assert.rejects(decompress(gzipSync(Buffer.alloc(100_000)), 'gzip', 1000), /expands to more than the 1000 bytes/);
+    await assert.rejects(decompress(Buffer.from(text), 'deflate', 1000), /Content-Encoding "deflate" is not supported/);
+  });
+});
