@@ -1,16 +1,16 @@
-/** aisec content-pack --format spl|kql|sigma */
+/** aisec content-pack --format spl|kql|sigma|kibana */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CliError } from '../client.js';
 import { info } from '../output.js';
 import { contextOf } from './context.js';
 
-const FORMATS = ['spl', 'kql', 'sigma'];
+const FORMATS = ['spl', 'kql', 'sigma', 'kibana'];
 
 export function registerContentPack(program: Command): void {
   program
     .command('content-pack')
-    .description('the detection rules as Splunk SPL, Sentinel KQL or Sigma, generated from the same definitions the engine runs')
+    .description('the detection rules as Splunk SPL, Sentinel KQL, Sigma or Kibana detection rules (NDJSON for Elastic Security\'s rule import), generated from the same definitions the engine runs')
     .requiredOption('--format <format>', FORMATS.join(' | '))
     .option('--rules <ids>', 'comma-separated rule ids (default: all)')
     .option('--out <file>', 'write to a file instead of stdout')
