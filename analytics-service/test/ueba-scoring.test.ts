@@ -15,7 +15,7 @@ import {
   type ScoredHour,
 } from '../src/ueba/anomaly-scoring.js';
 import type { BaselineDocument } from '../src/ueba/baseline-document.js';
-import { reviewerAgrees } from '../src/assurance/judge-drift.js';
+import { reviewerAgrees } from '../src/assurance/reviews.js';
 
 /** erfc for the test's own check, by numerical integration (independent of the service's Chebyshev fit). */
 function erfcLike(x: number): number {

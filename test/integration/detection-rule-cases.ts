@@ -13,6 +13,8 @@ export interface RuleCase {
   /** alerts this rule must raise for the case */
   alerts: number;
   expect?: Partial<{ severity: string; observed: number; event_count: number; recommended_action: string; signal: string }>;
+  /** the first alert's explanation.flags (judge_drift) */
+  flags?: string[];
 }
 
 const ip = (n: number) => `10.20.${Math.floor(n / 250)}.${(n % 250) + 1}`;
@@ -101,10 +103,17 @@ export const RULE_CASES: RuleCase[] = [
   { rule: 'guardrail_bypass', kind: 'boundary', name: 'bypasses 61 minutes apart are two episodes', alerts: 2,
     events: each(['D0 10:00', 'D0 11:01'], { ...JF, guardrail_result: 'pass', judge_score: 0.95, user_id: 'u', endpoint: '/chat', policy_violated: 'pii' }) },
 
-  // judge_drift: daily mean vs trailing 7-day mean, |diff| > 0.15
+  // judge_drift: the day against the 7 days before it; mean_shift = |diff| > 0.15 and Welch p < 0.001,
+  // distribution_shift = PSI ≥ 0.1 and G-test p < 0.001, each on days with at least 10 scores
   { rule: 'judge_drift', kind: 'positive', name: 'daily mean 0.2 below the trailing mean', alerts: 1, expect: { observed: 0.2 },
+    flags: ['mean_shift', 'distribution_shift'],
     events: [...judgeDays('jm', -7, -1, 0.8), ...judgeDay('jm', 0, 0.6)] },
-  { rule: 'judge_drift', kind: 'negative', name: 'daily mean exactly 0.15 below', alerts: 0,
+  { rule: 'judge_drift', kind: 'negative', name: 'a drop of 0.2 on a day with 9 scores, one fewer than min_events_per_day', alerts: 0,
+    events: [...judgeDays('jm', -7, -1, 0.8), ...judgeDay('jm', 0, 0.6, '09:00', 9)] },
+  { rule: 'judge_drift', kind: 'negative', name: 'the same scores every day', alerts: 0,
+    events: judgeDays('jm', -7, 0, 0.8) },
+  { rule: 'judge_drift', kind: 'boundary', name: 'a drop of exactly 0.15 is no mean shift; the moved distribution is flagged', alerts: 1, expect: { observed: 0.15 },
+    flags: ['distribution_shift'],
     events: [...judgeDays('jm', -7, -1, 0.8), ...judgeDay('jm', 0, 0.65)] },
   { rule: 'judge_drift', kind: 'boundary', name: 'a day 8 days back is outside the trailing window', alerts: 1,
     events: [...judgeDay('jm', -8, 0.1), ...judgeDays('jm', -7, -1, 0.8), ...judgeDay('jm', 0, 0.6, '00:00')] },
@@ -309,8 +318,8 @@ function baseline(endpoint: string, fromDay: number, toDay: number) {
   return events;
 }
 
-function judgeDay(model: string, day: number, score: number, start = '09:00') {
-  return each(times(12, start, 60, day), { category: 'judge_flag', judge_model: model, judge_score: score });
+function judgeDay(model: string, day: number, score: number, start = '09:00', count = 12) {
+  return each(times(count, start, 60, day), { category: 'judge_flag', judge_model: model, judge_score: score });
 }
 
 function judgeDays(model: string, fromDay: number, toDay: number, score: number) {

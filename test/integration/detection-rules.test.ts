@@ -67,6 +67,7 @@ describe('rule cases', () => {
       assert.equal(total, c.alerts, `alerts: ${JSON.stringify(alerts.map((a) => ({ w: [a.window_start, a.window_end], o: a.observed, s: a.signal })))}`);
       assert.equal(result.created, c.alerts);
       for (const [field, value] of Object.entries(c.expect ?? {})) assert.equal(alerts[0]?.[field], value, `${field} of ${JSON.stringify(alerts[0])}`);
+      if (c.flags) assert.deepEqual((alerts[0]?.explanation as { flags?: string[] } | undefined)?.flags, c.flags);
       for (const alert of alerts) {
         assert.match(String(alert.id), /^[0-9a-f]{64}$/);
         assert.ok((alert.event_ids as string[]).length >= 1 && (alert.event_ids as string[]).length <= 50);

@@ -67,9 +67,10 @@ export function makeEvents(): AiSecurityEvent[] {
       });
     }
     const drifted = day >= DRIFT_DAY;
-    for (let i = 0; i < 3; i++) {
+    // twelve scores a day: judge drift judges days with at least min_events_per_day (10) scores
+    for (let i = 0; i < 12; i++) {
       const score = drifted ? 0.93 + random() * 0.05 : 0.55 + random() * 0.1;
-      add(dayStart + (10 + i * 3) * 3_600_000, 'judge_flag', {
+      add(dayStart + (10 + (i * 3) / 4) * 3_600_000, 'judge_flag', {
         user_id: pick(USERS),
         endpoint: '/api/v1/chat',
         model: 'gpt-4o',
@@ -82,15 +83,17 @@ export function makeEvents(): AiSecurityEvent[] {
       });
     }
     // a steady second judge that never drifts
-    add(dayStart + 15 * 3_600_000, 'judge_flag', {
-      user_id: 'carol',
-      endpoint: '/api/v1/rag',
-      judge_model: 'judge-claude',
-      judge_score: 0.7,
-      severity: 'medium',
-      risk_tier: 2,
-      guardrail_result: 'pass',
-    });
+    for (let i = 0; i < 10; i++) {
+      add(dayStart + 15 * 3_600_000 + i * 60_000, 'judge_flag', {
+        user_id: 'carol',
+        endpoint: '/api/v1/rag',
+        judge_model: 'judge-claude',
+        judge_score: 0.7,
+        severity: 'medium',
+        risk_tier: 2,
+        guardrail_result: 'pass',
+      });
+    }
     // mallory probes with prompt injection at night on the last week
     if (day >= 23) {
       for (let i = 0; i < 5; i++) {

@@ -1,6 +1,7 @@
 /**
- * Judge assurance and guardrail effectiveness against real Elasticsearch: a judge whose scores shift is
- * flagged and a stable one is not; the API's PSI equals PSI computed here from the raw scores; guardrail
+ * Judge assurance and guardrail effectiveness against real Elasticsearch: a judge whose scores shift, and one
+ * whose scores spread, are flagged on their day and a stable one is not; the API, the Grafana query kind and the
+ * judge_drift rule flag the same days; the API's PSI equals PSI computed here from the raw scores; guardrail
  * counts and percentages equal seed 001 panel 3 computed from the raw events; the daily documents written back
  * to the metrics index are what a Grafana alert rule would query.
  */
@@ -12,6 +13,7 @@ import { DAY, HOUR, ingest, judgeTraffic, seededRandom, type TrafficEvent } from
 const START = Date.parse('2026-05-01T00:00:00Z');
 const DAYS = 21;
 const SHIFT_DAY = 14;
+const SPREAD_DAY = 17;
 const END = START + DAYS * DAY;
 
 let service: TestService;
@@ -32,6 +34,8 @@ before(async () => {
       seed: 2,
       reviewed: (d, i) => (i % 10 === 0 ? (d >= SHIFT_DAY && i % 20 === 0 ? 'false_positive' : 'confirmed') : undefined),
     }),
+    // the same mean throughout, but from SPREAD_DAY on the scores spread three times as wide
+    ...judgeTraffic({ model: 'judge-spread', start: START, days: DAYS, perDay: 120, mean: 0.7, spread: 0.18, spreadFrom: SPREAD_DAY, seed: 4 }),
   ];
   // guardrail catches (and noise that must not count)
   const random = seededRandom(3);
@@ -74,25 +78,57 @@ function psiFromScores(actualScores: number[], expectedScores: number[]): number
 }
 
 describe('GET /v1/metrics/judge-drift', () => {
-  test('flags the shifted judge from the day it shifts, and never the stable one', async () => {
+  test('flags the shifted judge from the day it shifts, the spreading one on its day, and never the stable one', async () => {
     const response = await service.request('read', { method: 'GET', url: `/v1/metrics/judge-drift?from=${iso(START)}&to=${iso(END)}` });
     assert.equal(response.statusCode, 200, response.body);
-    const { series, threshold } = response.json();
-    assert.equal(threshold, 0.15);
-    const stable = series.filter((d: { judge_model: string }) => d.judge_model === 'judge-stable');
-    const shifted = series.filter((d: { judge_model: string }) => d.judge_model === 'judge-shifted');
+    const { series, settings } = response.json();
+    // the judge_drift rule's parameters, as config/detection.yaml sets them
+    assert.deepEqual(settings, { time_zone: 'UTC', trailing_days: 7, min_trailing_days: 3, min_events_per_day: 10, max_abs_diff: 0.15, alpha: 0.001, min_psi: 0.1 });
+    const of = (model: string) => series.filter((d: { judge_model: string }) => d.judge_model === model);
+    const stable = of('judge-stable');
+    const shifted = of('judge-shifted');
     assert.equal(stable.length, DAYS);
     assert.equal(shifted.length, DAYS);
     assert.deepEqual(stable.filter((d: { flagged: boolean }) => d.flagged), [], 'the stable judge is never flagged');
-    for (const d of stable.slice(7)) assert.equal(d.psi_level, 'stable', `${d.date}: psi ${d.psi}`);
 
     const shiftDay = shifted.find((d: { date: string }) => d.date === day(SHIFT_DAY));
-    assert.ok(shiftDay.flagged);
-    assert.ok(shiftDay.flags.includes('mean_shift') && shiftDay.flags.includes('psi_significant'), JSON.stringify(shiftDay.flags));
-    assert.ok(shiftDay.flags.includes('low_agreement'));
-    assert.ok(shiftDay.abs_diff > 0.15);
+    assert.deepEqual(shiftDay.flags, ['mean_shift', 'distribution_shift', 'low_agreement']);
+    assert.ok(shiftDay.abs_diff > 0.15 && shiftDay.mean_shift_p < 0.001 && shiftDay.distribution_p < 0.001);
     assert.equal(shiftDay.trailing_days, 7);
     assert.deepEqual(shifted.filter((d: { flagged: boolean; date: string }) => d.flagged && d.date < day(SHIFT_DAY)), [], 'nothing before the shift');
+
+    const spread = of('judge-spread');
+    const spreadDay = spread.find((d: { date: string }) => d.date === day(SPREAD_DAY));
+    assert.deepEqual(spreadDay.flags, ['distribution_shift'], 'the mean stays, the shape changes');
+    assert.ok(spreadDay.abs_diff < 0.15);
+    assert.deepEqual(spread.filter((d: { flagged: boolean; date: string }) => d.flagged && d.date < day(SPREAD_DAY)), [], 'nothing before the spread');
+  });
+
+  test('the API, the Grafana query kind and the judge_drift rule flag the same judge-days', async () => {
+    const api = (await service.request('read', { method: 'GET', url: `/v1/metrics/judge-drift?from=${iso(START)}&to=${iso(END)}` })).json();
+    const fromApi = new Set<string>(api.series.filter((d: { flagged: boolean }) => d.flagged).map((d: { judge_model: string; date: string }) => `${d.judge_model} ${d.date}`));
+
+    const query = await service.request('read', {
+      method: 'POST',
+      url: '/v1/query',
+      payload: { range: { from: iso(START), to: iso(END) }, targets: [{ refId: 'A', kind: 'judge_drift' }] },
+    });
+    assert.equal(query.statusCode, 200, query.body);
+    const fromQuery = new Set<string>();
+    for (const frame of query.json().results.A.frames as Array<{ name: string; fields: Array<{ name: string; values: unknown[] }> }>) {
+      const times = frame.fields.find((f) => f.name === 'Time')!.values as number[];
+      const flagged = frame.fields.find((f) => f.name === 'flagged')!.values;
+      times.forEach((t, i) => flagged[i] === true && fromQuery.add(`${frame.name} ${iso(t).slice(0, 10)}`));
+    }
+
+    const hunt = await service.request('admin', { method: 'POST', url: '/v1/detections/run', payload: { from: iso(START), to: iso(END), rules: ['judge_drift'] } });
+    assert.equal(hunt.statusCode, 200, hunt.body);
+    const alerts = (await service.request('read', { method: 'GET', url: `/v1/alerts?rule_id=judge_drift&limit=500&from=${iso(START - DAY)}&to=${iso(END + DAY)}` })).json().alerts;
+    const fromRule = new Set<string>(alerts.map((a: { judge_model: string; window_start: string }) => `${a.judge_model} ${a.window_start.slice(0, 10)}`));
+
+    assert.ok(fromApi.has(`judge-shifted ${day(SHIFT_DAY)}`) && fromApi.has(`judge-spread ${day(SPREAD_DAY)}`), [...fromApi].join(', '));
+    assert.deepEqual([...fromQuery].sort(), [...fromApi].sort(), 'query kind = API');
+    assert.deepEqual([...fromRule].sort(), [...fromApi].sort(), 'rule = API');
   });
 
   test("the day's mean, trailing mean, PSI and agreement equal values computed from the raw events", async () => {
@@ -107,8 +143,8 @@ describe('GET /v1/metrics/judge-drift', () => {
     const today = scoresOf(d);
     assert.equal(entry.count, today.length);
     assert.ok(Math.abs(entry.mean_score - meanOf(today)) < 1e-9);
-    const trailing = [0, 1, 2, 3, 4, 5, 6].map((k) => meanOf(scoresOf(d - k)));
-    assert.ok(Math.abs(entry.trailing_mean - meanOf(trailing)) < 1e-9, 'seed 001 §6: mean of the 7 daily means ending with the day');
+    const trailing = [1, 2, 3, 4, 5, 6, 7].map((k) => meanOf(scoresOf(d - k)));
+    assert.ok(Math.abs(entry.trailing_mean - meanOf(trailing)) < 1e-9, 'seed 001 §6: mean of the daily means of the 7 days before');
     const reference = [1, 2, 3, 4, 5, 6, 7].flatMap((k) => scoresOf(d - k));
     assert.equal(entry.reference_count, reference.length);
     assert.ok(Math.abs(entry.psi - psiFromScores(today, reference)) < 1e-9, `${entry.psi} vs ${psiFromScores(today, reference)}`);
@@ -118,11 +154,10 @@ describe('GET /v1/metrics/judge-drift', () => {
     assert.equal(entry.agreed, reviewed.filter((e) => e.human_verdict === 'confirmed').length);
   });
 
-  test('a lower threshold flags more, and bad parameters are 400s', async () => {
-    const strict = await service.request('read', { method: 'GET', url: `/v1/metrics/judge-drift?from=${iso(START)}&to=${iso(END)}&threshold=0.001&judge_model=judge-stable` });
-    assert.ok(strict.json().series.some((d: { flags: string[] }) => d.flags.includes('mean_shift')));
+  test('bad parameters are 400s', async () => {
     assert.equal((await service.request('read', { method: 'GET', url: `/v1/metrics/judge-drift?from=${iso(END)}&to=${iso(START)}` })).statusCode, 400);
-    assert.equal((await service.request('read', { method: 'GET', url: '/v1/metrics/judge-drift?threshold=2' })).statusCode, 400);
+    // the threshold is the judge_drift rule's (config/detection.yaml), so the API and the alert agree
+    assert.equal((await service.request('read', { method: 'GET', url: '/v1/metrics/judge-drift?threshold=0.01' })).statusCode, 400);
   });
 });
 
@@ -178,7 +213,8 @@ describe('daily metrics written back to Elasticsearch', () => {
     assert.equal(shiftDoc._source!.flagged, true);
     assert.equal(shiftDoc._source!['@timestamp'], iso(START + SHIFT_DAY * DAY));
     assert.equal(shiftDoc._source!.value, shiftDoc._source!.mean_score);
-    assert.equal(shiftDoc._source!.psi_level, 'significant');
+    assert.ok((shiftDoc._source!.distribution_p as number) < 0.001);
+    assert.deepEqual(shiftDoc._source!.flags, ['mean_shift', 'distribution_shift', 'low_agreement']);
 
     // what a Grafana alert rule asks: flagged judge days in a range, and the daily guardrail percentage
     const flagged = await service.es.search({
@@ -188,7 +224,7 @@ describe('daily metrics written back to Elasticsearch', () => {
       aggs: { models: { terms: { field: 'judge_model' } }, worst: { max: { field: 'abs_diff' } } },
     });
     const models = (flagged.aggregations!.models as { buckets: Array<{ key: string }> }).buckets.map((b) => b.key);
-    assert.deepEqual(models, ['judge-shifted']);
+    assert.deepEqual(models, ['judge-shifted', 'judge-spread']);
     const guardrailDays = await service.es.search({
       index,
       size: 0,

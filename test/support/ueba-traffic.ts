@@ -142,6 +142,9 @@ export function judgeTraffic(options: {
   mean: number;
   shift?: number;
   shiftFrom?: number;
+  /** standard deviation of the scores from `spreadFrom` on (0.06 before) */
+  spread?: number;
+  spreadFrom?: number;
   seed: number;
   reviewed?: (day: number, i: number) => string | undefined;
 }): TrafficEvent[] {
@@ -150,7 +153,8 @@ export function judgeTraffic(options: {
   for (let d = 0; d < options.days; d++) {
     const mean = options.mean + (options.shiftFrom !== undefined && d >= options.shiftFrom ? (options.shift ?? 0) : 0);
     for (let i = 0; i < options.perDay; i++) {
-      const score = Math.min(1, Math.max(0, mean + 0.06 * normal(random)));
+      const sd = options.spreadFrom !== undefined && d >= options.spreadFrom ? (options.spread ?? 0.06) : 0.06;
+      const score = Math.min(1, Math.max(0, mean + sd * normal(random)));
       const event: TrafficEvent = {
         event_id: `judge-${options.model}-${d}-${i}`,
         timestamp: new Date(options.start + d * DAY + Math.floor(random() * DAY)).toISOString(),

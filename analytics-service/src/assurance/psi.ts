@@ -12,9 +12,6 @@
  */
 export const PSI_EPSILON = 1e-4;
 
-/** Fixed judge-score bins: [0, 0.1), [0.1, 0.2), … [0.9, 1.0]. Fixed so that days are comparable. */
-export const JUDGE_SCORE_BIN_EDGES = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1] as const;
-
 export type PsiLevel = 'stable' | 'moderate' | 'significant';
 
 export interface PsiBin {

@@ -60,6 +60,16 @@ function localToUtc(dayAnchor: number, minuteOfDay: number, timeZone: string): n
   return guess;
 }
 
+/** Start of the local calendar day containing `at`, as a UTC instant (DST-aware). */
+export function localDayStart(at: number, timeZone: string): number {
+  return localToUtc(at, 0, timeZone);
+}
+
+/** The local calendar date containing `at`, as YYYY-MM-DD. */
+export function localDate(at: number, timeZone: string): string {
+  return new Date(localTime(at, timeZone).wallMidnight).toISOString().slice(0, 10);
+}
+
 /**
  * The business-hours intervals [start, end) that intersect [from, to), as UTC milliseconds.
  * Off-hours are the complement; Elasticsearch gets them as `must_not` ranges.

@@ -219,6 +219,13 @@ export const DriftRuleSchema = Type.Object(
     min_trailing_days: Type.Integer({ minimum: 1 }),
     min_events_per_day: Type.Integer({ minimum: 1 }),
     max_abs_diff: Type.Number({ exclusiveMinimum: 0 }),
+    /** significance level of each test (mean shift, distribution shift), per entity and day */
+    alpha: Type.Number({ exclusiveMinimum: 0, maximum: 0.5 }),
+    /** PSI a distribution shift must reach */
+    min_psi: Type.Number({ minimum: 0 }),
+    /** human reviews a day needs before agreement can flag, and the agreement below which it does */
+    min_reviewed: Type.Integer({ minimum: 1 }),
+    min_agreement: Type.Number({ minimum: 0, maximum: 1 }),
   },
   { additionalProperties: false },
 );

@@ -4,7 +4,7 @@
  */
 import type { estypes } from '@elastic/elasticsearch';
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 const keyword: estypes.MappingProperty = { type: 'keyword', ignore_above: 1024 };
 const date: estypes.MappingProperty = { type: 'date' };
@@ -129,7 +129,8 @@ export const metricMapping: estypes.MappingTypeMapping = {
     trailing_days: long,
     abs_diff: double,
     psi: double,
-    psi_level: keyword,
+    mean_shift_p: double,
+    distribution_p: double,
     reviewed: long,
     agreed: long,
     agreement: double,

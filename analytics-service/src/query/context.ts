@@ -4,6 +4,7 @@
  * and frame builders.
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
+import type { JudgeDriftSettings } from '../assurance/judge-drift-assessment.js';
 import type { IndexNames } from '../elasticsearch/index-names.js';
 import type { FieldJson, FieldType, FrameJson, QueryFilters } from './kinds.js';
 
@@ -14,6 +15,8 @@ export interface QueryContext {
   to: Date;
   intervalMs?: number;
   maxDataPoints: number;
+  /** the judge_drift rule's parameters (assurance/judge-drift.ts) */
+  judgeDrift: JudgeDriftSettings;
 }
 
 export type Query = estypes.QueryDslQueryContainer;

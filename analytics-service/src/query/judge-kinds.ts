@@ -3,7 +3,10 @@
  * metrics index, which holds only what the UEBA job has already persisted: score distribution and drift.
  * Both default to `judge_flag` events, as seed 001 counts them, unless the target names categories.
  */
-import { aggregate, bucketsOf, eventFilters, field, frame, valueOf, type QueryContext } from './context.js';
+import { judgeDaySeries, judgeReadStart } from '../assurance/judge-drift.js';
+import { localDayStart } from '../detection/business-hours.js';
+import { readJudgeDays } from '../elasticsearch/judge-days.js';
+import { aggregate, bucketsOf, eventFilters, field, frame, type QueryContext } from './context.js';
 import type { FrameJson, QueryTargetOf } from './kinds.js';
 
 const DAY_MS = 86_400_000;
@@ -46,72 +49,43 @@ export async function judgeScoreDistribution(ctx: QueryContext, target: QueryTar
   ];
 }
 
-interface Day {
-  time: number;
-  mean: number | null;
-  flags: number;
-}
-
 /**
- * The rolling comparison of seed 001 §6: `streamstats window=7 avg(avg_score)` over days that have judge flags,
- * so the window holds the current day and the previous `trailingDays - 1` days with data. Days over the
- * threshold are flagged.
+ * Seed 001 §6's rolling comparison per judge model and day, flagged exactly as the judge_drift rule flags it
+ * (assurance/judge-drift.ts: one assessment, the rule's configured parameters). `threshold` and `trailingDays`
+ * override them for exploring; the alert keeps the configured ones. Days without scores are null.
  */
-export function driftSeries(days: Day[], trailingDays: number, threshold: number) {
-  const withData: number[] = [];
-  return days.map((day) => {
-    if (day.mean === null) return { ...day, trailing: null, drift: null, flagged: false };
-    withData.push(day.mean);
-    const window = withData.slice(-trailingDays);
-    const trailing = window.reduce((a, b) => a + b, 0) / window.length;
-    const drift = Math.abs(day.mean - trailing);
-    return { ...day, trailing: round(trailing), drift: round(drift), flagged: drift > threshold };
-  });
-}
-
-/** Daily mean judge score per judge model with its trailing mean, drift and a flag per day (seed 001 §6). */
 export async function judgeDrift(ctx: QueryContext, target: QueryTargetOf<'judge_drift'>): Promise<FrameJson[]> {
-  const trailingDays = target.trailingDays ?? 7;
-  const threshold = target.threshold ?? 0.15;
-  const firstDay = Math.floor(ctx.from.getTime() / DAY_MS) * DAY_MS;
-  // read back far enough that the first day in range has a full window; days with no flags may make it shorter
-  const readFrom = new Date(firstDay - (trailingDays - 1) * DAY_MS);
+  const settings = {
+    ...ctx.judgeDrift,
+    ...(target.threshold !== undefined ? { maxAbsDiff: target.threshold } : {}),
+    ...(target.trailingDays !== undefined ? { trailingDays: target.trailingDays } : {}),
+  };
+  const from = ctx.from.getTime();
+  const to = ctx.to.getTime();
   const categories = target.category && target.category.length > 0 ? target.category : ['judge_flag'];
-  const filter = [
-    ...eventFilters(ctx, target, { from: readFrom, categories }),
-    { exists: { field: 'judge_score' } },
-    ...(target.judge_model && target.judge_model.length > 0 ? [{ terms: { judge_model: target.judge_model } }] : []),
-  ];
-  const aggs = await aggregate(ctx, ctx.indices.events, { bool: { filter } }, {
-    models: {
-      terms: { field: 'judge_model', size: 50, missing: '(none)' },
-      aggs: {
-        daily: {
-          date_histogram: {
-            field: '@timestamp',
-            calendar_interval: '1d',
-            time_zone: 'UTC',
-            min_doc_count: 0,
-            extended_bounds: { min: readFrom.getTime(), max: ctx.to.getTime() - 1 },
-          },
-          aggs: { mean: { avg: { field: 'judge_score' } } },
-        },
-      },
-    },
+  const byModel = await readJudgeDays(ctx.es, {
+    index: ctx.indices.events,
+    filter: eventFilters(ctx, target, { from: new Date(judgeReadStart(from, settings)), categories }),
+    timeZone: settings.timeZone,
+    ...(target.judge_model && target.judge_model.length > 0 ? { judgeModels: target.judge_model } : {}),
   });
+  const series = judgeDaySeries(byModel, from, to, settings);
+  const days: number[] = [];
+  for (let day = localDayStart(from, settings.timeZone); day < to; day = localDayStart(day + DAY_MS + DAY_MS / 2, settings.timeZone)) days.push(day);
 
-  return bucketsOf(aggs, 'models').map((model) => {
-    const name = String(model.key);
-    const days: Day[] = bucketsOf(model, 'daily').map((b) => ({ time: Number(b.key), mean: b.doc_count > 0 ? valueOf(b, 'mean') : null, flags: b.doc_count }));
-    const series = driftSeries(days, trailingDays, threshold).filter((d) => d.time >= firstDay && d.time < ctx.to.getTime());
+  return [...byModel.keys()].map((name) => {
+    const assessed = new Map(series.filter((d) => d.judge_model === name).map((d) => [Date.parse(d.timestamp), d]));
+    const at = days.map((day) => assessed.get(day));
     const labels = { judge_model: name };
+    const flagged = at.filter((d) => d?.flagged).length;
     return frame(name, [
-      field('Time', 'time', series.map((d) => d.time)),
-      field('mean_score', 'number', series.map((d) => (d.mean === null ? null : round(d.mean))), { labels, config: { displayNameFromDS: `${name} daily mean`, min: 0, max: 1 } }),
-      field('trailing_mean', 'number', series.map((d) => d.trailing), { labels, config: { displayNameFromDS: `${name} ${trailingDays}-day mean`, min: 0, max: 1 } }),
-      field('drift', 'number', series.map((d) => d.drift), { labels, config: { displayNameFromDS: `${name} drift` } }),
-      field('flagged', 'boolean', series.map((d) => d.flagged), { labels }),
-      field('flags', 'number', series.map((d) => d.flags), { labels, config: { displayNameFromDS: `${name} judge flags` } }),
-    ], { custom: { threshold, trailingDays, flaggedDays: series.filter((d) => d.flagged).length } });
+      field('Time', 'time', days),
+      field('mean_score', 'number', at.map((d) => (d ? round(d.mean_score) : null)), { labels, config: { displayNameFromDS: `${name} daily mean`, min: 0, max: 1 } }),
+      field('trailing_mean', 'number', at.map((d) => (d?.trailing_mean !== undefined ? round(d.trailing_mean) : null)), { labels, config: { displayNameFromDS: `${name} ${settings.trailingDays}-day mean`, min: 0, max: 1 } }),
+      field('drift', 'number', at.map((d) => (d?.abs_diff !== undefined ? round(d.abs_diff) : null)), { labels, config: { displayNameFromDS: `${name} drift` } }),
+      field('flagged', 'boolean', at.map((d) => d?.flagged ?? false), { labels }),
+      field('flags', 'number', at.map((d) => d?.count ?? 0), { labels, config: { displayNameFromDS: `${name} judge flags` } }),
+      field('reasons', 'string', at.map((d) => (d ? d.flags.join(', ') : '')), { labels }),
+    ], { custom: { threshold: settings.maxAbsDiff, trailingDays: settings.trailingDays, alpha: settings.alpha, flaggedDays: flagged } });
   });
 }

@@ -67,11 +67,19 @@ export const JudgeScoreDistributionQuery = target('judge_score_distribution', 'H
   byJudgeModel: Type.Optional(Type.Boolean({ default: false })),
 });
 
-export const JudgeDriftQuery = target('judge_drift', 'Daily mean judge score per judge model against its trailing mean; days beyond the threshold are flagged (seed 001 §6).', {
-  judge_model: values(filterValue, 'judge models'),
-  threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.15 })),
-  trailingDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 90, default: 7 })),
-});
+export const JudgeDriftQuery = target(
+  'judge_drift',
+  'Daily mean judge score per judge model against its trailing mean; days the judge_drift rule flags (mean or distribution shift, low reviewer agreement) are flagged (seed 001 §6).',
+  {
+    judge_model: values(filterValue, 'judge models'),
+    threshold: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 1, description: "mean-shift threshold for exploring; default (and the alert's): the judge_drift rule's max_abs_diff" }),
+    ),
+    trailingDays: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 90, description: "reference days for exploring; default (and the alert's): the judge_drift rule's trailing_days" }),
+    ),
+  },
+);
 
 export const GuardrailEffectivenessQuery = target(
   'guardrail_effectiveness',

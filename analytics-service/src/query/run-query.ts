@@ -2,6 +2,7 @@
  * Answers a batch of query targets. Every target is validated and computed on its own: a bad or failing target
  * is an error in its own result, never in the batch. Knows nothing of HTTP.
  */
+import { DEFAULT_JUDGE_DRIFT, type JudgeDriftSettings } from '../assurance/judge-drift.js';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { errors, type Client } from '@elastic/elasticsearch';
@@ -66,6 +67,8 @@ function run(ctx: QueryContext, target: QueryTarget): Promise<FrameJson[]> {
 export interface QueryDependencies {
   es: Client;
   indices: IndexNames;
+  /** the judge_drift rule's parameters, so the judge_drift kind flags the days the rule alerts on */
+  judgeDrift?: JudgeDriftSettings;
   /** logs an unexpected failure of one target; the caller sees only a generic message */
   onError?: (refId: string, error: unknown) => void;
 }
@@ -88,7 +91,14 @@ export async function runQuery(deps: QueryDependencies, request: QueryRequest): 
     try {
       if (!(from < to)) throw new TargetError('range.from must be before range.to');
       const target = parseTarget(raw as Record<string, unknown>);
-      const ctx: QueryContext = { es: deps.es, indices: deps.indices, from, to, maxDataPoints: request.maxDataPoints ?? DEFAULT_MAX_DATA_POINTS };
+      const ctx: QueryContext = {
+        es: deps.es,
+        indices: deps.indices,
+        from,
+        to,
+        maxDataPoints: request.maxDataPoints ?? DEFAULT_MAX_DATA_POINTS,
+        judgeDrift: deps.judgeDrift ?? DEFAULT_JUDGE_DRIFT,
+      };
       if (request.intervalMs !== undefined) ctx.intervalMs = request.intervalMs;
       const frames = await run(ctx, target);
       results[refId] = { status: 200, frames: frames.map((f) => ({ ...f, refId })) };

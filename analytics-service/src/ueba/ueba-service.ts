@@ -45,7 +45,8 @@ export interface RebuildReport {
 export class UebaService {
   readonly baselines: BaselineStore;
   readonly metrics: MetricStore;
-  readonly judgeDrift: JudgeDriftSettings = DEFAULT_JUDGE_DRIFT;
+  /** the judge_drift rule's parameters once the detection catalogue is loaded (http/plugins/ueba.ts), its defaults before */
+  judgeDrift: JudgeDriftSettings = DEFAULT_JUDGE_DRIFT;
   private rebuilding = false;
 
   constructor(

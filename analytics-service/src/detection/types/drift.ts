@@ -1,35 +1,31 @@
 /**
  * drift (`judge_drift`): per `by` entity (judge model) and calendar day in the configured time zone, the day's
- * mean of `field` against the trailing mean — the mean of the daily means of the `trailing_days` days before it
- * (days with at least min_events_per_day events; at least min_trailing_days of them). Fires when
- * |daily − trailing| > max_abs_diff and the day itself has at least min_events_per_day events.
- * One alert per entity and day; a day still in progress is judged on its events so far.
+ * scores assessed against the `trailing_days` days before it by assurance/judge-drift-assessment.ts — the one
+ * judge-drift definition the API and the Grafana query kind use too. Fires on any flag (mean shift,
+ * distribution shift, low reviewer agreement); one alert per entity and day, observed = |daily − trailing mean|.
+ * A day still in progress is judged on its events so far.
  */
-import { localTime } from '../business-hours.js';
-import {
-  MAX_EVIDENCE_IDS,
-  eventFilter,
-  type EvaluationUnit,
-  type Finding,
-  type RuleEvaluator,
-} from '../evaluation.js';
+import { assessJudgeDays, type JudgeDayAssessment, type JudgeDayStats, type JudgeDriftSettings } from '../../assurance/judge-drift-assessment.js';
+import { judgeDayAggregations, judgeDayStats } from '../../elasticsearch/judge-days.js';
+import { localDayStart } from '../business-hours.js';
+import { MAX_EVIDENCE_IDS, eventFilter, type EvaluationUnit, type Finding, type RuleEvaluator } from '../evaluation.js';
 import type { DriftRule, EntityField } from '../rule-schema.js';
 
 const DAY_MS = 86_400_000;
 
-/** Start of the local day containing `t`, as a UTC instant. */
-export function localDayStart(t: number, timeZone: string): number {
-  const local = localTime(t, timeZone);
-  const wall = local.wallMidnight;
-  let guess = wall - local.offsetMs;
-  guess = wall - localTime(guess, timeZone).offsetMs;
-  return guess;
-}
-
-interface DayStat {
-  mean: number;
-  n: number;
-  last: number;
+/** The rule's parameters as judge drift settings: the API and the query kind read them from here. */
+export function judgeDriftSettingsOf(rule: DriftRule, timeZone: string): JudgeDriftSettings {
+  return {
+    timeZone,
+    trailingDays: rule.trailing_days,
+    minTrailingDays: rule.min_trailing_days,
+    minEventsPerDay: rule.min_events_per_day,
+    maxAbsDiff: rule.max_abs_diff,
+    alpha: rule.alpha,
+    minPsi: rule.min_psi,
+    minReviewed: rule.min_reviewed,
+    minAgreement: rule.min_agreement,
+  };
 }
 
 export const driftEvaluator: RuleEvaluator<DriftRule> = {
@@ -38,33 +34,29 @@ export const driftEvaluator: RuleEvaluator<DriftRule> = {
   },
 
   async *evaluate(rule, unit, scope, ctx) {
-    const tz = ctx.config.timezone;
+    const settings = judgeDriftSettingsOf(rule, ctx.config.timezone);
+    const tz = settings.timeZone;
     const firstDay = localDayStart(scope.from, tz);
     const lastDay = localDayStart(scope.to - 1, tz);
-    const from = localDayStart(firstDay - rule.trailing_days * DAY_MS + DAY_MS / 2, tz);
+    const from = localDayStart(firstDay - rule.trailing_days * DAY_MS - DAY_MS / 2, tz);
     const to = localDayStart(lastDay + DAY_MS + DAY_MS / 2, tz);
     const filter = eventFilter(rule.where, ctx.config, from, to, unit.keyFields, scope.keys);
-    const days = new Map<string, Map<number, DayStat>>();
+    const days = new Map<string, JudgeDayStats[]>();
     const sources = [
       { [rule.by]: { terms: { field: rule.by } } },
       { day: { date_histogram: { field: '@timestamp', calendar_interval: '1d', time_zone: tz } } },
     ];
-    for await (const b of ctx.store.composite(filter.query, sources, { mean: { avg: { field: rule.field } }, last: { max: { field: '@timestamp' } } })) {
+    for await (const b of ctx.store.composite(filter.query, sources, judgeDayAggregations(rule.field))) {
       const entity = String(b.key[rule.by]);
-      if (!days.has(entity)) days.set(entity, new Map());
-      days.get(entity)!.set(Number(b.key.day), { mean: (b.aggs.mean as { value: number }).value, n: b.doc_count, last: (b.aggs.last as { value: number }).value });
+      const list = days.get(entity) ?? [];
+      list.push(judgeDayStats(Number(b.key.day), b.aggs));
+      days.set(entity, list);
     }
     for (const [entity, stats] of days) {
-      for (const [day, stat] of [...stats].sort((a, b) => a[0] - b[0])) {
-        if (day < firstDay || day > lastDay) continue;
-        if (stat.n < rule.min_events_per_day) continue;
-        const trailing = [...stats].filter(([d, s]) => d < day && d >= day - rule.trailing_days * DAY_MS - DAY_MS / 2 && s.n >= rule.min_events_per_day);
-        if (trailing.length < rule.min_trailing_days) continue;
-        const trailingMean = trailing.reduce((sum, [, s]) => sum + s.mean, 0) / trailing.length;
-        // compared at 1e-9 so that a difference of exactly the threshold (0.8 − 0.65) does not fire on float noise
-        const diff = Math.round(Math.abs(stat.mean - trailingMean) * 1e9) / 1e9;
-        if (!(diff > rule.max_abs_diff)) continue;
-        yield finding(rule, unit, entity, day, localDayStart(day + DAY_MS + DAY_MS / 2, tz), stat, trailingMean, trailing.length, diff);
+      for (const assessment of assessJudgeDays(stats, firstDay, lastDay + 1, settings)) {
+        if (assessment.flags.length === 0) continue;
+        const last = stats.find((s) => s.day === assessment.day)!.last;
+        yield finding(rule, unit, entity, assessment, localDayStart(assessment.day + DAY_MS + DAY_MS / 2, tz), last);
       }
     }
   },
@@ -76,20 +68,33 @@ export const driftEvaluator: RuleEvaluator<DriftRule> = {
   },
 };
 
-function finding(rule: DriftRule, unit: EvaluationUnit, entity: string, day: number, nextDay: number, stat: DayStat, trailingMean: number, trailingDays: number, diff: number): Finding {
+function finding(rule: DriftRule, unit: EvaluationUnit, entity: string, day: JudgeDayAssessment, nextDay: number, last: number): Finding {
   const round = (x: number) => Math.round(x * 10_000) / 10_000;
+  const p = (x: number | undefined) => (x === undefined ? undefined : Number(x.toPrecision(3)));
   return {
     rule,
     entity: { [rule.by]: entity },
     keyFields: unit.keyFields,
-    windowStart: day,
+    windowStart: day.day,
     windowEnd: nextDay - 1,
-    firedAt: stat.last,
-    observed: round(diff),
+    firedAt: last,
+    observed: round(day.abs_diff ?? 0),
     threshold: rule.max_abs_diff,
-    eventCount: stat.n,
+    eventCount: day.count,
     eventIds: [],
-    explanation: { daily_mean: round(stat.mean), trailing_mean: round(trailingMean), trailing_days_used: trailingDays, events_that_day: stat.n, day: new Date(day).toISOString() },
+    explanation: {
+      flags: day.flags,
+      daily_mean: round(day.mean),
+      ...(day.trailing_mean !== undefined ? { trailing_mean: round(day.trailing_mean) } : {}),
+      trailing_days_used: day.trailing_days,
+      events_that_day: day.count,
+      ...(day.mean_shift_p !== undefined ? { mean_shift_p: p(day.mean_shift_p) } : {}),
+      ...(day.psi !== undefined ? { psi: round(day.psi) } : {}),
+      ...(day.distribution_p !== undefined ? { distribution_p: p(day.distribution_p) } : {}),
+      ...(day.agreement !== undefined ? { reviewer_agreement: round(day.agreement), reviewed: day.reviewed } : {}),
+      alpha: rule.alpha,
+      day: new Date(day.day).toISOString(),
+    },
     mergeGapMs: 0,
   };
 }

@@ -5,6 +5,7 @@
  */
 import fp from 'fastify-plugin';
 import type { UebaConfig } from '../../ueba/config.js';
+import { judgeDriftSettingsOf } from '../../detection/types/drift.js';
 import { bindUebaScoring } from '../../ueba/rule-type.js';
 import { UebaScheduler } from '../../ueba/scheduler.js';
 import { UebaService } from '../../ueba/ueba-service.js';
@@ -28,6 +29,9 @@ export const ueba = fp<{ config: UebaConfig; replicaId: string }>(
     app.addHook('onReady', async () => {
       // ueba_* detection rules score against the stored baselines: hand them to the detection engine, if present
       if (app.hasDecorator('detection')) {
+        // judge drift in the API and daily metrics uses the judge_drift rule's own parameters (one definition)
+        const rule = app.detection.catalogue.byId.get('judge_drift');
+        if (rule?.type === 'drift') service.judgeDrift = judgeDriftSettingsOf(rule, app.detection.catalogue.config.timezone);
         bindUebaScoring(app.detection.store, { es: app.es, eventsIndex: app.indices.events, baselines: service.baselines, timeZone: options.config.timeZone });
       }
       if (options.config.refreshIntervalMs <= 0) return;

@@ -17,30 +17,42 @@ const RangeQuery = {
 };
 
 const JudgeDaySchema = Type.Object({
-  date: Type.String({ description: 'UTC day' }),
-  timestamp: Type.String(),
+  date: Type.String({ description: 'day in the detection config\'s time zone (judge_drift rule), YYYY-MM-DD' }),
+  timestamp: Type.String({ description: 'start of the day' }),
   judge_model: Type.String(),
   count: Type.Integer({ description: 'judge_flag events with a judge_score that day' }),
   mean_score: Type.Number(),
-  trailing_mean: Type.Number({ description: 'mean of the daily means of the 7 days ending with this one (seed 001 §6)' }),
-  trailing_days: Type.Integer({ description: 'days with scores in the trailing mean' }),
-  abs_diff: Type.Number({ description: '|mean_score − trailing_mean|; > 0.15 flags mean_shift' }),
-  psi: Type.Optional(Type.Number({ description: 'PSI of the day against the 7 days before; absent with too few scores' })),
-  psi_level: Type.Optional(Type.String({ description: 'stable < 0.1 ≤ moderate ≤ 0.25 < significant' })),
-  reference_count: Type.Integer({ description: 'scores in the PSI reference window' }),
+  trailing_mean: Type.Optional(Type.Number({ description: 'mean of the daily means of the reference days: the trailing_days days before this one with min_events_per_day scores (seed 001 §6); absent without min_trailing_days of them' })),
+  trailing_days: Type.Integer({ description: 'reference days used' }),
+  reference_count: Type.Integer({ description: 'scores on the reference days' }),
+  abs_diff: Type.Optional(Type.Number({ description: '|mean_score − trailing_mean|; mean_shift needs it over max_abs_diff (0.15)' })),
+  mean_shift_p: Type.Optional(Type.Number({ description: "Welch's t-test of the day's scores against the reference's; mean_shift needs it under alpha (0.001)" })),
+  psi: Type.Optional(Type.Number({ description: 'PSI of the day against the reference on fixed 0.1 bins; distribution_shift needs it ≥ min_psi (0.1)' })),
+  distribution_p: Type.Optional(Type.Number({ description: 'G-test of the two histograms; distribution_shift needs it under alpha' })),
   reviewed: Type.Integer({ description: 'events with a human_verdict' }),
   agreed: Type.Integer({ description: 'reviews that agreed with the judge' }),
   agreement: Type.Optional(Type.Number({ description: 'agreed / reviewed' })),
   bins: Type.Array(Type.Integer(), { description: 'scores per bin [0,0.1) … [0.9,1.0]' }),
-  flags: Type.Array(Type.String(), { description: 'mean_shift, psi_moderate, psi_significant, low_agreement' }),
-  flagged: Type.Boolean({ description: 'mean_shift, psi_significant or low_agreement' }),
+  flags: Type.Array(Type.Union([Type.Literal('mean_shift'), Type.Literal('distribution_shift'), Type.Literal('low_agreement')])),
+  flagged: Type.Boolean({ description: 'any flag: the judge_drift rule raises an alert for exactly these days' }),
 });
 
 const JudgeDriftResponse = Type.Object(
   {
     from: Type.String(),
     to: Type.String(),
-    threshold: Type.Number(),
+    settings: Type.Object(
+      {
+        time_zone: Type.String(),
+        trailing_days: Type.Integer(),
+        min_trailing_days: Type.Integer(),
+        min_events_per_day: Type.Integer(),
+        max_abs_diff: Type.Number(),
+        alpha: Type.Number(),
+        min_psi: Type.Number(),
+      },
+      { description: "the judge_drift rule's configured parameters (config/detection.yaml), used here as by the rule" },
+    ),
     series: Type.Array(JudgeDaySchema),
   },
   {
@@ -48,7 +60,7 @@ const JudgeDriftResponse = Type.Object(
       {
         from: '2026-01-26T00:00:00.000Z',
         to: '2026-02-02T00:00:00.000Z',
-        threshold: 0.15,
+        settings: { time_zone: 'UTC', trailing_days: 7, min_trailing_days: 3, min_events_per_day: 10, max_abs_diff: 0.15, alpha: 0.001, min_psi: 0.1 },
         series: [
           {
             date: '2026-02-01',
@@ -59,14 +71,15 @@ const JudgeDriftResponse = Type.Object(
             trailing_mean: 0.82,
             trailing_days: 7,
             abs_diff: 0.18,
-            psi: 0.61,
-            psi_level: 'significant',
             reference_count: 2190,
+            mean_shift_p: 1.2e-31,
+            psi: 0.61,
+            distribution_p: 3.4e-40,
             reviewed: 25,
             agreed: 16,
             agreement: 0.64,
             bins: [0, 0, 2, 10, 31, 60, 101, 70, 30, 8],
-            flags: ['mean_shift', 'psi_significant', 'low_agreement'],
+            flags: ['mean_shift', 'distribution_shift', 'low_agreement'],
             flagged: true,
           },
         ],
@@ -125,14 +138,14 @@ export const metricRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['metrics'],
         summary: 'Daily judge score series with drift flags (role: read)',
         description:
-          'Per judge model and UTC day: mean judge_score of judge_flag events, trailing 7-day mean, |difference| (> threshold, ' +
-          'default 0.15, flags mean_shift), PSI against the 7 days before on fixed 0.1 bins, agreement with human_verdict. ' +
+          'Per judge model and day: the judge scores of judge_flag events assessed against the 7 days before, as the judge_drift ' +
+          'rule does (the same code and configured parameters): mean_shift when |mean − trailing mean| > 0.15 and Welch\'s t-test ' +
+          'p < 0.001; distribution_shift when PSI ≥ 0.1 and a G-test p < 0.001; low_agreement with human_verdict. ' +
           'Default range: the last 30 days.',
         querystring: Type.Object(
           {
             ...RangeQuery,
             judge_model: Type.Optional(ExactValue('only this judge model')),
-            threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'mean-shift threshold (default 0.15)' })),
           },
           { additionalProperties: false },
         ),
@@ -143,9 +156,15 @@ export const metricRoutes: FastifyPluginAsyncTypebox = async (app) => {
       app.assertReady();
       const { from, to } = rangeOrDefault(request.query, 30);
       if (to.getTime() - from.getTime() > 731 * DAY_MS) throw new RangeError400('the range may span at most two years');
-      const settings = { ...app.ueba.judgeDrift, ...(request.query.threshold !== undefined ? { meanShiftThreshold: request.query.threshold } : {}) };
+      const settings = app.ueba.judgeDrift;
       const series = await judgeDrift(app.es, app.indices.events, { from, to, ...(request.query.judge_model ? { judgeModel: request.query.judge_model } : {}) }, settings);
-      return { from: from.toISOString(), to: to.toISOString(), threshold: settings.meanShiftThreshold, series };
+      const { timeZone, trailingDays, minTrailingDays, minEventsPerDay, maxAbsDiff, alpha, minPsi } = settings;
+      return {
+        from: from.toISOString(),
+        to: to.toISOString(),
+        settings: { time_zone: timeZone, trailing_days: trailingDays, min_trailing_days: minTrailingDays, min_events_per_day: minEventsPerDay, max_abs_diff: maxAbsDiff, alpha, min_psi: minPsi },
+        series,
+      };
     },
   );
 

@@ -45,7 +45,7 @@ export const queryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (duplicates.length > 0) {
         return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `refIds must be unique in a batch; repeated: ${duplicates.join(', ')}` });
       }
-      return runQuery({ es: app.es, indices: app.indices, onError: (refId, err) => request.log.error({ err, refId }, 'query target failed') }, request.body);
+      return runQuery({ es: app.es, indices: app.indices, judgeDrift: app.ueba.judgeDrift, onError: (refId, err) => request.log.error({ err, refId }, 'query target failed') }, request.body);
     },
   );
 };
