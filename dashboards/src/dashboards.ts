@@ -34,19 +34,44 @@ function base(uid: string, title: string, description: string, tags: string[]): 
 const legendRight = () => new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.Table).placement(common.LegendPlacement.Right).calcs(['sum']);
 const colorFixed = (color: string): dashboard.DynamicConfigValue => ({ id: 'color', value: { mode: 'fixed', fixedColor: color } });
 
+/** Grafana's table gives each column at least 150 px unless told otherwise: 9–12 columns would scroll sideways. */
+const TABLE_MIN_COLUMN_WIDTH = 60;
+/** Guardrail share per bucket needs events in the bucket: a day, not Grafana's automatic minutes. */
+const GUARDRAIL_MIN_INTERVAL = '1d';
+const PAGED_SEVERITIES = ['critical', 'high', 'medium'] as const;
+/** Display names of the guardrail fields (overrides); stat and bar gauge pick their fields by these names. */
+const GUARDRAIL_NAMES = { guardrail_pct: 'Caught by guardrail', judge_pct: 'Caught by judge after pass', guardrail_caught: 'Guardrail blocks', judge_caught_after_pass: 'Judge flags after guardrail pass' };
+const byDisplayName = (...names: string[]) => `/^(${names.join('|')})$/`;
+
+/**
+ * The guardrail share (a percentage per bucket) on its own right axis, named by the axis label and left out of the
+ * legend: the legend's Total sums every series, and a sum of percentages (2800 %) means nothing.
+ */
+const guardrailShareOnRightAxis = (color: string): dashboard.DynamicConfigValue[] => [
+  { id: 'custom.axisPlacement', value: 'right' },
+  { id: 'custom.axisLabel', value: 'Guardrail effectiveness (%)' },
+  { id: 'custom.hideFrom', value: { legend: true, tooltip: false, viz: false } },
+  { id: 'unit', value: 'percent' },
+  { id: 'min', value: 0 },
+  { id: 'max', value: 100 },
+  colorFixed(color),
+];
+
 /** Open alerts per severity, one stat per rung of the ladder, coloured by it. */
 function openAlertsBySeverity(): stat.PanelBuilder {
   const panel = new stat.PanelBuilder()
     .title('Open alerts by severity')
     .description('Alerts of the detection engine not yet closed, on the SOC ladder of seed 004: critical → incident (immediate), high → alert (1 h), medium → warning (4 h).')
     .datasource(AISEC)
-    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).fields('/^alerts$/').values(false))
+    // the numeric field of each query's frame (`alerts`; the overrides below name every field of the frame, so a name
+    // pattern would also pick the severity column); a row per rung of the ladder (zeros kept), so the count is the sum
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['sum']).fields('').values(false))
     .colorMode(common.BigValueColorMode.Background)
     .graphMode(common.BigValueGraphMode.None)
     .textMode(common.BigValueTextMode.ValueAndName)
     .height(5)
     .span(8);
-  for (const severity of ['critical', 'high', 'medium'] as const) {
+  for (const severity of PAGED_SEVERITIES) {
     panel.withTarget(q({ kind: 'alert_summary', groupBy: 'severity', status: 'open', severity: [severity], ...VARIABLE_FILTERS }, severity));
     panel.overrideByQuery(severity, [{ id: 'displayName', value: severity[0]!.toUpperCase() + severity.slice(1) }, colorFixed(SEVERITY_COLOR[severity])]);
   }
@@ -72,7 +97,9 @@ function topUsers(): table.PanelBuilder {
     .description('Seed 001 panel 2. Click a user for the UEBA drill-down.')
     .datasource(AISEC)
     .withTarget(q({ kind: 'top_users', source: 'alerts', limit: 10, model: ['$model'], endpoint: ['$endpoint'] }))
+    .minWidth(TABLE_MIN_COLUMN_WIDTH)
     .withOverride(userLink('user_id'))
+    .overrideByName('user_id', [{ id: 'custom.minWidth', value: 150 }])
     .overrideByName('critical', [colorFixed(SEVERITY_COLOR.critical), { id: 'custom.cellOptions', value: { type: 'color-text' } }])
     .overrideByName('high', [colorFixed(SEVERITY_COLOR.high), { id: 'custom.cellOptions', value: { type: 'color-text' } }])
     .overrideByName('max_risk', [{ id: 'custom.cellOptions', value: { type: 'gauge', mode: 'basic' } }, { id: 'max', value: 100 }]);
@@ -84,14 +111,14 @@ function guardrailRatio(): stat.PanelBuilder {
     .description('Seed 001 panel 3: share of threats the guardrails caught vs what the judge caught after a guardrail pass (a guardrail gap).')
     .datasource(AISEC)
     .withTarget(q({ kind: 'guardrail_effectiveness', format: 'total', ...VARIABLE_FILTERS }))
-    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).fields('/_pct$/').values(false))
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).fields(byDisplayName(GUARDRAIL_NAMES.guardrail_pct, GUARDRAIL_NAMES.judge_pct)).values(false))
     .unit('percent')
     .min(0)
     .max(100)
     .colorMode(common.BigValueColorMode.Value)
     .graphMode(common.BigValueGraphMode.None)
-    .overrideByName('guardrail_pct', [{ id: 'displayName', value: 'Caught by guardrail' }, colorFixed('green')])
-    .overrideByName('judge_pct', [{ id: 'displayName', value: 'Caught by judge after pass' }, colorFixed('orange')]);
+    .overrideByName('guardrail_pct', [{ id: 'displayName', value: GUARDRAIL_NAMES.guardrail_pct }, colorFixed('green')])
+    .overrideByName('judge_pct', [{ id: 'displayName', value: GUARDRAIL_NAMES.judge_pct }, colorFixed('orange')]);
 }
 
 function riskMatrix(): dashboard.PanelBuilder {
@@ -115,6 +142,7 @@ function alertsTable(title: string, filters: Record<string, unknown>): table.Pan
     .title(title)
     .datasource(AISEC)
     .withTarget(q({ kind: 'alerts', limit: 200, ...filters } as Parameters<typeof q>[0]))
+    .minWidth(TABLE_MIN_COLUMN_WIDTH)
     .withOverride(userLink('user_id'))
     .overrideByName('severity', [{ id: 'mappings', value: severityMappings() }, { id: 'custom.cellOptions', value: { type: 'color-background', mode: 'basic' } }, { id: 'custom.width', value: 90 }])
     .overrideByName('Time', [{ id: 'custom.width', value: 170 }])
@@ -152,8 +180,11 @@ export function socOverview(): dashboard.Dashboard {
         .title('Guardrail effectiveness over time')
         .datasource(AISEC)
         .withTarget(q({ kind: 'guardrail_effectiveness', format: 'timeseries', ...VARIABLE_FILTERS }))
+        .interval(GUARDRAIL_MIN_INTERVAL)
+        .min(0)
         .legend(legendRight())
-        .overrideByName('guardrail_pct', [{ id: 'custom.axisPlacement', value: 'right' }, { id: 'unit', value: 'percent' }, colorFixed('green')])
+        .overrideByName('guardrail_pct', guardrailShareOnRightAxis('blue'))
+        .overrideByName('guardrail_caught', [colorFixed('green')])
         .overrideByName('judge_caught_after_pass', [colorFixed('orange')])
         .height(8)
         .span(12),
@@ -191,9 +222,10 @@ export function uebaDrillDown(): dashboard.Dashboard {
           ]),
         ),
     )
-    .withPanel(summaryStat('Events in range', 'events'))
+    // plain counts: a fixed colour, or Grafana's default thresholds would paint any count above 80 red
+    .withPanel(summaryStat('Events in range', 'events').colorScheme(new dashboard.FieldColorBuilder().mode(dashboard.FieldColorModeId.Fixed).fixedColor('text')))
     .withPanel(summaryStat('Security events in range', 'security_events').colorMode(common.BigValueColorMode.Value).colorScheme(new dashboard.FieldColorBuilder().mode(dashboard.FieldColorModeId.Fixed).fixedColor('orange')))
-    .withPanel(summaryStat('Cost in range', 'cost_usd', 'currencyUSD'))
+    .withPanel(summaryStat('Cost in range', 'cost_usd', 'currencyUSD').colorScheme(new dashboard.FieldColorBuilder().mode(dashboard.FieldColorModeId.Fixed).fixedColor('text')))
     .withPanel(
       matrixPanel('Activity by hour of week (events)', { rowField: 'day', columnField: 'hour', valueField: 'events', colorMode: 'gradient', rowOrder: 'data', columnPrefix: '', showLegend: true, drilldownUrl: '' })
         .description('Events per hour-of-week slot over the range, in the baseline’s time zone (UTC without a baseline).')
@@ -241,7 +273,8 @@ export function judgeAssurance(): dashboard.Dashboard {
         .showPoints(common.VisibilityMode.Always)
         .pointSize(6)
         .legend(legendRight().calcs(['mean', 'max']))
-        .transformations([{ id: 'filterFieldsByName', options: { include: { pattern: '^(Time|mean_score|trailing_mean)$' } } }])
+        // by field name: a pattern would match display names, which the service sets per judge model ("gpt-4o daily mean")
+        .transformations([{ id: 'filterFieldsByName', options: { include: { names: ['Time', 'mean_score', 'trailing_mean'] } } }])
         .overrideByName('trailing_mean', [{ id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } }, { id: 'custom.showPoints', value: 'never' }])
         .height(10)
         .span(16),
@@ -251,7 +284,7 @@ export function judgeAssurance(): dashboard.Dashboard {
         .title('Drift (|daily − trailing|)')
         .datasource(AISEC)
         .withTarget(q({ kind: 'judge_drift', threshold: 0.15, trailingDays: 7, judge_model: ['$judge_model'], ...VARIABLE_FILTERS }))
-        .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['max']).fields('/^drift$/').values(false))
+        .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['max']).fields('/drift$/').values(false)) // display names, one per judge model: "<judge model> drift"
         .decimals(2)
         .thresholds(new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([{ value: null, color: 'green' }, { value: 0.15, color: 'yellow' }]))
         .colorMode(common.BigValueColorMode.Background)
@@ -276,11 +309,12 @@ export function guardrailEffectiveness(): dashboard.Dashboard {
         .title('Caught, in range')
         .datasource(AISEC)
         .withTarget(q({ kind: 'guardrail_effectiveness', format: 'total', ...VARIABLE_FILTERS }))
-        .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).fields('/^(guardrail_caught|judge_caught_after_pass)$/').values(false))
+        .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).fields(byDisplayName(GUARDRAIL_NAMES.guardrail_caught, GUARDRAIL_NAMES.judge_caught_after_pass)).values(false))
         .orientation(common.VizOrientation.Horizontal)
         .displayMode(common.BarGaugeDisplayMode.Basic)
-        .overrideByName('guardrail_caught', [{ id: 'displayName', value: 'Guardrail blocks' }, colorFixed('green')])
-        .overrideByName('judge_caught_after_pass', [{ id: 'displayName', value: 'Judge flags after guardrail pass' }, colorFixed('orange')])
+        .namePlacement(common.BarGaugeNamePlacement.Top)
+        .overrideByName('guardrail_caught', [{ id: 'displayName', value: GUARDRAIL_NAMES.guardrail_caught }, colorFixed('green')])
+        .overrideByName('judge_caught_after_pass', [{ id: 'displayName', value: GUARDRAIL_NAMES.judge_caught_after_pass }, colorFixed('orange')])
         .height(6)
         .span(16),
     )
@@ -289,10 +323,20 @@ export function guardrailEffectiveness(): dashboard.Dashboard {
         .title('Guardrail vs judge catches over time')
         .datasource(AISEC)
         .withTarget(q({ kind: 'guardrail_effectiveness', format: 'timeseries', ...VARIABLE_FILTERS }))
+        .interval(GUARDRAIL_MIN_INTERVAL)
         .drawStyle(common.GraphDrawStyle.Bars)
         .fillOpacity(70)
+        // bars of one day stacked, not drawn over each other; the share is a plain line on its own axis
+        .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
+        .min(0)
         .legend(legendRight())
-        .overrideByName('guardrail_pct', [{ id: 'custom.drawStyle', value: 'line' }, { id: 'custom.axisPlacement', value: 'right' }, { id: 'unit', value: 'percent' }, { id: 'min', value: 0 }, { id: 'max', value: 100 }, colorFixed('blue')])
+        .overrideByName('guardrail_pct', [
+          { id: 'custom.drawStyle', value: 'line' },
+          { id: 'custom.fillOpacity', value: 0 },
+          { id: 'custom.lineWidth', value: 2 },
+          { id: 'custom.stacking', value: { mode: 'none', group: 'A' } },
+          ...guardrailShareOnRightAxis('blue'),
+        ])
         .overrideByName('guardrail_caught', [colorFixed('green')])
         .overrideByName('judge_caught_after_pass', [colorFixed('orange')])
         .height(9)
@@ -305,7 +349,7 @@ export function guardrailEffectiveness(): dashboard.Dashboard {
         .datasource(AISEC)
         .withTarget(q({ kind: 'guardrail_effectiveness', format: 'total', byPolicy: true, ...VARIABLE_FILTERS }))
         .sortBy([new common.TableSortByFieldStateBuilder().displayName('judge_caught_after_pass').desc(true)])
-        .overrideByName('guardrail_pct', [{ id: 'custom.cellOptions', value: { type: 'gauge', mode: 'basic' } }, { id: 'unit', value: 'percent' }])
+        .overrideByName('guardrail_pct', [{ id: 'custom.cellOptions', value: { type: 'gauge', mode: 'basic' } }, { id: 'unit', value: 'percent' }, { id: 'max', value: 100 }, colorFixed('green')])
         .overrideByName('judge_pct', [{ id: 'custom.hidden', value: true }])
         .height(9)
         .span(12),

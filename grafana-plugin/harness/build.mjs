@@ -1,4 +1,5 @@
-// Bundles the screenshot harness (harness/main.tsx + the plugin's own src/) for the browser with esbuild.
+// Bundles the screenshot harnesses (harness/main.tsx: panel and datasource; harness/dashboard.tsx: whole provisioned
+// dashboards) with the plugin's own src/ for the browser with esbuild: build/harness.js, build/dashboard.js.
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
@@ -12,8 +13,8 @@ const require = createRequire(import.meta.url);
 const cjs = (name) => require.resolve(name);
 const alias = Object.fromEntries(['@grafana/ui', '@grafana/data', '@grafana/runtime', '@grafana/schema'].map((n) => [n, cjs(n)]));
 await build({
-  entryPoints: [resolve(here, 'main.tsx')],
-  outfile: resolve(here, 'build/harness.js'),
+  entryPoints: { harness: resolve(here, 'main.tsx'), dashboard: resolve(here, 'dashboard.tsx') },
+  outdir: resolve(here, 'build'),
   bundle: true,
   alias,
   format: 'iife',
@@ -21,7 +22,8 @@ await build({
   target: 'es2020',
   define: { 'process.env.NODE_ENV': JSON.stringify(process.env.HARNESS_NODE_ENV ?? 'production'), global: 'window' },
   banner: { js: 'window.process = window.process || { env: {} };' },
-  loader: { '.svg': 'dataurl', '.png': 'dataurl', '.woff': 'empty', '.woff2': 'empty', '.ttf': 'empty', '.eot': 'empty', '.css': 'empty' },
+  loader: { '.svg': 'dataurl', '.png': 'dataurl', '.woff': 'empty', '.woff2': 'empty', '.ttf': 'empty', '.eot': 'empty', '.css': 'css' },
+  // CSS that Grafana's components import (uPlot's, rc-*) is bundled into build/<entry>.css, as Grafana's page loads it
   logLevel: 'error',
 });
 console.log('harness built');

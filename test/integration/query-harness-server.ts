@@ -1,7 +1,8 @@
 /**
  * Serves the plugin's screenshot harness and plays Grafana's data proxy for it: requests to
  * /api/datasources/proxy/uid/aisec/aisec/<path> go to the service at <path> with `Authorization: Bearer <key>`
- * added here, server-side, as Grafana does from secureJsonData — the page never sees the key.
+ * added here, server-side, as Grafana does from secureJsonData — the page never sees the key. `mounts` serves further
+ * directories read-only under a URL prefix (the dashboard harness reads dashboards/json from /dashboards/).
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -14,9 +15,9 @@ export interface HarnessServer {
 }
 
 const PROXY_PREFIX = '/api/datasources/proxy/uid/aisec/aisec/';
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.json': 'application/json', '.css': 'text/css; charset=utf-8' };
 
-export async function startHarnessServer(options: { root: string; serviceUrl: string; apiKey: string }): Promise<HarnessServer> {
+export async function startHarnessServer(options: { root: string; serviceUrl: string; apiKey: string; mounts?: Record<string, string> }): Promise<HarnessServer> {
   const proxy = (req: IncomingMessage, res: ServerResponse) => {
     const target = new URL(req.url!.slice(PROXY_PREFIX.length - 1), options.serviceUrl);
     const upstream = httpRequest(
@@ -36,8 +37,10 @@ export async function startHarnessServer(options: { root: string; serviceUrl: st
   const server = createServer((req, res) => {
     const path = new URL(req.url!, 'http://harness').pathname;
     if (path.startsWith(PROXY_PREFIX)) return proxy(req, res);
-    const file = normalize(join(options.root, path === '/' ? 'index.html' : path));
-    if (!file.startsWith(options.root)) {
+    const mount = Object.entries(options.mounts ?? {}).find(([prefix]) => path.startsWith(`${prefix}/`));
+    const [base, rest] = mount ? [mount[1], path.slice(mount[0].length)] : [options.root, path === '/' ? 'index.html' : path];
+    const file = normalize(join(base, rest));
+    if (!file.startsWith(base)) {
       res.writeHead(403).end();
       return;
     }

@@ -42,7 +42,11 @@ export function RiskMatrixPanel({ data, options, width, height, replaceVariables
     };
   };
   const columnHeadings = matrix.columns.map((c) => columnLabel(c, options.columnPrefix, options.columnField));
-  const gridTemplateColumns = `minmax(96px, max-content) repeat(${matrix.columns.length}, minmax(44px, 1fr)) minmax(52px, max-content)`;
+  // a wide matrix (hour of week: 24 columns) narrows its headings and cells to the panel's width instead of scrolling
+  const roomPerColumn = (width - 96 - 52) / Math.max(1, matrix.columns.length) - 4;
+  const dense = roomPerColumn < 44;
+  const cellMin = dense ? Math.max(18, Math.floor((width - 80) / Math.max(1, matrix.columns.length) - 4)) : 44;
+  const gridTemplateColumns = `minmax(${dense ? 40 : 96}px, max-content) repeat(${matrix.columns.length}, minmax(${cellMin}px, 1fr)) minmax(${dense ? 40 : 52}px, max-content)`;
   // headings take their own height; the rows share the rest of the panel
   const gridTemplateRows = `auto repeat(${matrix.rows.length}, minmax(20px, 1fr))`;
 
@@ -71,7 +75,7 @@ export function RiskMatrixPanel({ data, options, width, height, replaceVariables
               const href = drilldownHref(options.drilldownUrl, cell, replaceVariables);
               const content = (
                 <>
-                  <span className={styles.count}>{formatCount(cell.value)}</span>
+                  <span className={dense ? styles.countDense : styles.count}>{formatCount(cell.value)}</span>
                   {options.colorMode === 'severity' && cell.severity && <span className={styles.severity}>{cell.severity}</span>}
                 </>
               );
@@ -156,6 +160,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   emptyCell: css({ borderRadius: theme.shape.radius.default, border: `1px dashed ${theme.colors.border.weak}` }),
   count: css({ fontWeight: theme.typography.fontWeightBold, fontSize: theme.typography.body.fontSize, fontVariantNumeric: 'tabular-nums' }),
+  countDense: css({ fontWeight: theme.typography.fontWeightBold, fontSize: theme.typography.bodySmall.fontSize, fontVariantNumeric: 'tabular-nums' }),
   severity: css({ fontSize: 10, textTransform: 'uppercase', letterSpacing: 0.4, opacity: 0.85 }),
   rowTotal: css({
     fontSize: theme.typography.bodySmall.fontSize,

@@ -1,0 +1,153 @@
+/**
+ * Dashboard harness: opens one provisioned dashboard (dashboards/json/<file>, served by the harness server) the way
+ * Grafana would — variables resolved by their own queries, every panel's targets through the plugin's DataSource and
+ * the data-proxy stand-in to the real service — checks each panel's data shape (src/testing/panelShapes.ts) and
+ * draws the dashboard on Grafana's grid inside @grafana/ui's PanelChrome.
+ * URL: dashboard.html?file=soc-overview.json&now=<epoch ms>&theme=dark&var-user=<id>
+ */
+import React from 'react';
+import { createRoot } from 'react-dom/client';
+import { createTheme, type DataFrame, type DataSourceInstanceSettings } from '@grafana/data';
+import { setBackendSrv } from '@grafana/runtime';
+import { GlobalStyles, PanelChrome, ThemeContext } from '@grafana/ui';
+import { DataSource } from '../src/datasource/datasource';
+import type { AisecDataSourceOptions } from '../src/datasource/types';
+import { GRID, panelBox, type DashboardJson } from '../src/testing/dashboardModel';
+import { runDashboard, type DashboardRun } from '../src/testing/dashboardRun';
+import { proxyBackendSrv, type Transport } from '../src/testing/grafanaProxy';
+import { displayValues, PANEL_VIEWS } from './panelViews';
+
+const params = new URLSearchParams(location.search);
+const theme = createTheme({ colors: { mode: params.get('theme') === 'light' ? 'light' : 'dark' } });
+const WIDTH = Number(params.get('width') ?? 1600);
+const PAD = 16;
+const PROXY_BASE = '/api/datasources/proxy/uid/aisec';
+
+const browserTransport: Transport = async (method, url, headers, body) => {
+  const response = await fetch(url, { method, headers, body });
+  return { status: response.status, statusText: response.statusText, body: await response.text() };
+};
+
+interface FrameSummary {
+  name?: string;
+  refId?: string;
+  length: number;
+  fields: Array<{ name: string; type: string; labels?: Record<string, string>; numbers: number }>;
+}
+interface PanelReport {
+  id: number;
+  type: string;
+  title: string;
+  drawnBy: string;
+  maxDataPoints?: number;
+  intervalMs?: number;
+  frames: FrameSummary[];
+  /** what a stat or bar gauge shows, `title=text` */
+  shown?: string[];
+  problems: string[];
+}
+interface DashboardState {
+  done: boolean;
+  error?: string;
+  uid?: string;
+  variables?: Record<string, string>;
+  problems: string[];
+  panels: PanelReport[];
+}
+const state: DashboardState = { done: false, problems: [], panels: [] };
+(window as unknown as { __dashboard: DashboardState }).__dashboard = state;
+
+const summarize = (frames: DataFrame[]): FrameSummary[] =>
+  frames.map((f) => ({
+    name: f.name,
+    refId: f.refId,
+    length: f.length,
+    fields: f.fields.map((x) => ({ name: x.name, type: x.type, labels: x.labels, numbers: x.values.filter((v) => typeof v === 'number' && Number.isFinite(v)).length })),
+  }));
+
+function Dashboard({ run }: { run: DashboardRun }) {
+  const bottom = Math.max(...run.dashboard.panels.map((p) => p.gridPos.y + p.gridPos.h));
+  const height = bottom * (GRID.cellHeight + GRID.margin);
+  const vars = Object.entries(run.variables).map(([name, v]) => `${name} = ${v.value === '__all__' ? 'All' : v.value}`).join('   ·   ');
+  return (
+    <div style={{ background: theme.colors.background.canvas, color: theme.colors.text.primary, fontFamily: theme.typography.fontFamily, fontSize: theme.typography.fontSize, padding: PAD, width: WIDTH + 2 * PAD }}>
+      <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'baseline', marginBottom: 12 }}>
+        <h1 style={{ fontSize: 20, margin: 0 }}>{run.dashboard.title}</h1>
+        <div style={{ color: theme.colors.text.secondary }}>
+          {new Date(run.range.from.valueOf()).toISOString().slice(0, 16)}Z → {new Date(run.range.to.valueOf()).toISOString().slice(0, 16)}Z ({run.dashboard.time.from} → {run.dashboard.time.to})
+        </div>
+      </div>
+      <div style={{ color: theme.colors.text.secondary, marginBottom: 12 }}>{vars}</div>
+      <div style={{ position: 'relative', width: WIDTH, height }}>
+        {run.panels.map(({ panel, series }) => {
+          const box = panelBox(panel.gridPos, WIDTH);
+          const view = PANEL_VIEWS[panel.type];
+          return (
+            <div key={panel.id} data-testid="dashboard-panel" data-panel-id={panel.id} style={{ position: 'absolute', ...box }}>
+              <PanelChrome
+                title={run.replaceVariables(panel.title)}
+                description={panel.description}
+                width={box.width}
+                height={box.height}
+                titleItems={<span style={{ color: theme.colors.text.disabled, fontSize: 11, marginLeft: 8 }}>{view?.drawnBy ?? `no view for ${panel.type}`}</span>}
+              >
+                {(w, h) => view?.render({ panel, series, width: w, height: h, theme, timeRange: run.range, replaceVariables: run.replaceVariables })}
+              </PanelChrome>
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
+async function main() {
+  const file = params.get('file');
+  if (!file) throw new Error('no ?file= given');
+  const dashboard = (await (await fetch(`/dashboards/${file}`)).json()) as DashboardJson;
+  setBackendSrv(proxyBackendSrv({ proxyBase: PROXY_BASE, serviceUrl: `${location.origin}${PROXY_BASE}/aisec`, transport: browserTransport }));
+  const ds = new DataSource({
+    id: 1,
+    uid: 'aisec',
+    type: 'aisec-ueba-datasource',
+    name: 'AI Security',
+    url: PROXY_BASE,
+    access: 'proxy',
+    jsonData: { url: 'http://analytics-service:8080' },
+    meta: {} as DataSourceInstanceSettings['meta'],
+    readOnly: false,
+  } as DataSourceInstanceSettings<AisecDataSourceOptions>);
+  const variables = Object.fromEntries([...params.entries()].filter(([k]) => k.startsWith('var-')).map(([k, v]) => [k.slice(4), v]));
+  const run = await runDashboard(dashboard, ds, { now: Number(params.get('now')), width: WIDTH, theme, variables });
+  state.uid = dashboard.uid;
+  state.variables = Object.fromEntries(Object.entries(run.variables).map(([k, v]) => [k, v.value]));
+  state.problems = run.problems;
+  state.panels = run.panels.map(({ panel, request, frames, series, problems }) => ({
+    id: panel.id,
+    type: panel.type,
+    title: panel.title,
+    drawnBy: PANEL_VIEWS[panel.type]?.drawnBy ?? '',
+    maxDataPoints: request.maxDataPoints,
+    intervalMs: request.intervalMs,
+    frames: summarize(frames),
+    shown: ['stat', 'bargauge'].includes(panel.type) ? displayValues({ panel, series, theme, replaceVariables: run.replaceVariables }).map((v) => `${v.display.title ?? ''}=${v.display.text}`) : undefined,
+    problems,
+  }));
+  document.body.style.margin = '0';
+  document.body.style.background = theme.colors.background.canvas;
+  createRoot(document.getElementById('root')!).render(
+    <ThemeContext.Provider value={theme}>
+      {/* Grafana's page CSS (box sizing, fonts, scrollbars), which its panels are laid out against */}
+      <GlobalStyles />
+      <Dashboard run={run} />
+    </ThemeContext.Provider>,
+  );
+  // every panel has mounted once React has committed; uPlot draws on the next frames
+  await new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
+  state.done = true;
+}
+
+main().catch((error: Error) => {
+  state.error = error.stack ?? error.message;
+  state.done = true;
+});
