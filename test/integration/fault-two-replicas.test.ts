@@ -135,13 +135,26 @@ async function newestIngested(prefix: string): Promise<number> {
   return (response.aggregations as { newest: { value: number } }).newest.value;
 }
 
-/** the replica streamed everything stored and its outbox is empty */
+/**
+ * The replica streamed everything stored, and the outbox is empty — read from Elasticsearch itself (the status's
+ * `pending` is as of the replica's last outbox scan, which may predate the newest alert).
+ */
 async function settled(p: ServiceProcess, prefix: string): Promise<boolean | undefined> {
   const newest = await newestIngested(prefix);
   const response = await p.request('read', '/v1/detections/status');
-  const body = (await response.json()) as { streaming: { checkpoint?: string }; webhooks: { pending: number; in_flight: number } };
+  const body = (await response.json()) as { streaming: { checkpoint?: string }; webhooks: { in_flight: number } };
   const caughtUp = body.streaming.checkpoint !== undefined && Date.parse(body.streaming.checkpoint) >= newest;
-  return caughtUp && body.webhooks.pending === 0 && body.webhooks.in_flight === 0 ? true : undefined;
+  if (!caughtUp || body.webhooks.in_flight > 0) return undefined;
+  const pending = await es.count({ index: `${prefix}-alerts`, query: { exists: { field: 'notifications_pending' } } });
+  return pending.count === 0 ? true : undefined;
+}
+
+/** the replica streaming now */
+async function currentLeader(...replicas: ServiceProcess[]): Promise<ServiceProcess> {
+  return waitFor('a streaming replica', async () => {
+    for (const p of replicas) if ((await status(p)).leader) return p;
+    return undefined;
+  });
 }
 
 test('two replicas on a two-node cluster: streaming runs once, the survivor takes over, no alert twice, every page delivered', async (t) => {
@@ -160,9 +173,15 @@ test('two replicas on a two-node cluster: streaming runs once, the survivor take
   for (const [i, user] of phase1.entries()) await ingest(i % 2 === 0 ? a : b, attack(user, t0 + i * 1000));
   await waitFor('phase 1 alerts and their webhooks', async () => ((await alerts(a)).length >= 20 && receiver.unique().length >= 20 ? true : undefined));
   // alerts are written while other rules still evaluate the batch: the count follows
-  await waitFor('the leader counts 60 events', async () => ((await status(leader)).events_processed === 60 ? true : undefined));
-  const standbyProcessed = (await status(standby)).events_processed;
-  assert.equal(standbyProcessed, 0, `the standby replica processed nothing; lease log lines:\n${leaseLog(leader, standby)}`);
+  const processed = await waitFor('the replicas count 60 events', async () => {
+    const [sa, sb] = await Promise.all([status(leader), status(standby)]);
+    return sa.events_processed + sb.events_processed >= 60 ? ([sa.events_processed, sb.events_processed] as const) : undefined;
+  });
+  // the standby streams only after the lease holder failed to renew within the term (a handover, never two at once):
+  // on a 2-core machine under heavy load an Elasticsearch write can take longer than the test's 3 s term
+  const handovers = leaseLog(leader).split('\n').filter((line) => line.includes('lease lost')).length;
+  if (processed[1] > 0) assert.ok(handovers > 0, `the standby processed ${processed[1]} events without a lease handover; lease log lines:\n${leaseLog(leader, standby)}`);
+  else assert.equal(processed[0], 60, 'the lease holder processed every event once');
 
   // the pages of one more attacker are on the wire — the receiver has them but has not answered — when the
   // streaming replica dies: its successor must send them again from the outbox
@@ -175,30 +194,33 @@ test('two replicas on a two-node cluster: streaming runs once, the survivor take
 
   // phase 2: the streaming replica dies mid-stream, mid-delivery; ten more attackers arrive through the survivor
   const phase2 = Array.from({ length: 10 }, (_, i) => `intruder-${i}`);
+  const streaming = await currentLeader(a, b);
+  const survivor = streaming === a ? b : a;
   const killedAt = Date.now();
-  leader.kill('SIGKILL');
-  await leader.exited;
+  streaming.kill('SIGKILL');
+  await streaming.exited;
   receiver.release(); // answers go nowhere: the sender is gone, so the pages stay pending in the outbox
   receiver.mode = 'accept';
-  const takeover = waitFor('the survivor streams', async () => ((await status(standby)).leader ? Date.now() - killedAt : undefined), 30_000);
-  for (const [i, user] of phase2.entries()) await ingest(standby, attack(user, t0 + 60_000 + i * 1000));
+  const takeover = waitFor('the survivor streams', async () => ((await status(survivor)).leader ? Date.now() - killedAt : undefined), 30_000);
+  for (const [i, user] of phase2.entries()) await ingest(survivor, attack(user, t0 + 60_000 + i * 1000));
   const takeoverMs = await takeover;
-  await waitFor('phase 2 alerts', async () => ((await alerts(standby)).length >= 42 ? true : undefined));
-  await waitFor('the survivor streamed everything and delivered every page', () => settled(standby, prefix));
+  await waitFor('phase 2 alerts', async () => ((await alerts(survivor)).length >= 42 ? true : undefined));
+  await waitFor('the survivor streamed everything and delivered every page', () => settled(survivor, prefix));
 
-  const stored = await alerts(standby);
+  const stored = await alerts(survivor);
   assert.deepEqual(pairs(stored), expected([...phase1, 'victim', ...phase2]), 'one alert per rule and attacker');
   assert.ok(stored.every((x) => x.event_count === 6));
   const pages = receiver.unique().filter((d) => d.type === 'alert.created');
   assert.equal(pages.length, 42, 'one alert.created page per alert after de-duplication by delivery id');
   assert.deepEqual(new Set(pages.map((d) => d.alertId)), new Set(stored.map((x) => x.id)));
   const resent = receiver.accepted.filter((d) => onTheWire.includes(d.deliveryId)).length;
-  assert.ok(resent >= 4, `the pages on the wire at the kill were sent again by the survivor, with the same ids (${resent} copies of 2)`);
-  const survivor = await status(standby);
-  assert.equal(survivor.takeovers, 1);
+  // the killed replica never heard the receiver's answer, so the survivor sent the pages again, with the same ids
+  // (unless a handover under load had moved delivery to the survivor before the kill: then it held them itself)
+  if (handovers === 0) assert.ok(resent >= 4, `the pages on the wire at the kill were sent again by the survivor, with the same ids (${resent} copies of 2)`);
+  assert.ok((await status(survivor)).takeovers >= 1);
 
   // nothing missed: a retro-hunt over the whole span finds only what streaming already wrote
-  const hunt = await standby.request('admin', '/v1/detections/run', {
+  const hunt = await survivor.request('admin', '/v1/detections/run', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ from: new Date(t0 - 3_600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() }),
@@ -214,7 +236,7 @@ test('two replicas on a two-node cluster: streaming runs once, the survivor take
   await new Promise((r) => setTimeout(r, 1000)); // a negative: c must not take a lease that is held
   assert.equal((await status(c)).leader, false, 'a new replica stands by while the streaming one lives');
   const stoppedAt = Date.now();
-  await standby.stop();
+  await survivor.stop();
   await waitFor('the third replica streams', async () => ((await status(c)).leader ? true : undefined), 30_000);
   const handoverMs = Date.now() - stoppedAt;
   await ingest(c, attack('late-attacker', t0 + 120_000));
@@ -230,7 +252,7 @@ test('two replicas on a two-node cluster: streaming runs once, the survivor take
   t.diagnostic(
     `two-replicas: alerts expected 44, stored ${final.length}, pages ${receiver.unique().length} distinct (${repeats} repeats with the same delivery id, ` +
       `${onTheWire.length} on the wire at the kill); takeover after SIGKILL ${takeoverMs} ms (lease ${LEASE_MS} ms); ` +
-      `handover after SIGTERM ${handoverMs} ms; retro-hunt created ${run.created}`,
+      `handover after SIGTERM ${handoverMs} ms; retro-hunt created ${run.created}; lease handovers under load before the kill ${handovers}`,
   );
   await deletePrefix(es, prefix);
 });
