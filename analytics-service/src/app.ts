@@ -27,6 +27,7 @@ import { metricRoutes } from './http/routes/metrics.js';
 import { queryRoutes } from './http/routes/query.js';
 import { ruleRoutes } from './http/routes/rules.js';
 import { redactedLogOptions } from './logging.js';
+import { QuietPollsLogController } from './observability/request-log.js';
 import { observability } from './observability/plugin.js';
 import { generateRequestId } from './observability/request-id.js';
 import { exportRoutes } from './http/routes/exports.js';
@@ -46,7 +47,9 @@ const isLoggerInstance = (logger: AppDependencies['logger']): logger is FastifyB
 
 export async function buildApp({ config, es, logger }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(isLoggerInstance(logger) ? { loggerInstance: logger } : { logger: logger ?? redactedLogOptions(config.logLevel) }),
+    ...(isLoggerInstance(logger) ? { loggerInstance: logger } : { logger: logger ?? redactedLogOptions(config.logLevel, config.logFormat) }),
+    // /ready and /metrics polls are logged at debug, every other request at info
+    logController: new QuietPollsLogController(),
     bodyLimit: config.bodyLimitBytes,
     // onReady waits for the index bootstrap; on a loaded machine that can take longer than Fastify's 10 s default
     pluginTimeout: 120_000,

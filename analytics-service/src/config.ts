@@ -10,6 +10,7 @@ import { CONTENT_MODES, type ContentMode } from './ingest/content-mode.js';
 import { loadDetectionSettings, type DetectionSettings } from './detection/settings.js';
 import { loadUebaConfig, type UebaConfig } from './ueba/config.js';
 import { loadExportSettings, type ExportSettings } from './export/settings.js';
+import { logFormatFrom, type LogFormat } from './logging.js';
 
 export interface ElasticsearchConfig {
   url: string;
@@ -32,6 +33,8 @@ export interface ServiceConfig {
   host: string;
   port: number;
   logLevel: string;
+  /** LOG_FORMAT: json, or pino-pretty's colourised lines; default pretty on a terminal, json elsewhere */
+  logFormat: LogFormat;
   elasticsearch: ElasticsearchConfig;
   indexPrefix: string;
   /**
@@ -134,6 +137,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     host: env.HOST?.trim() || '127.0.0.1',
     port: numberVar(env, 'PORT', 8080, 0, 65535),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
+    logFormat: logFormatFrom(env, process.stdout.isTTY === true),
     elasticsearch: {
       url,
       requestTimeoutMs: numberVar(env, 'ES_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
