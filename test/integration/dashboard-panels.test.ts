@@ -4,12 +4,12 @@
  * their own queries, each panel's targets sent through the plugin's DataSource and the data-proxy stand-in to the real
  * service over real Elasticsearch — and each panel's data, after its transformations and field config, must have the
  * shape its panel type needs (grafana-plugin/src/testing/panelShapes.ts, one rule per type citing Grafana's source).
- * Each dashboard is drawn and saved to docs/screenshots/dashboard-<uid>.png.
+ * Each dashboard is drawn and saved as dashboard-<uid>.png (see screenshotsDir).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
@@ -20,7 +20,11 @@ import { startHarnessServer, type HarnessServer } from './query-harness-server.j
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const pluginDir = resolve(root, 'grafana-plugin');
 const dashboardsDir = resolve(root, 'dashboards/json');
-const screenshotsDir = resolve(root, 'docs/screenshots');
+/**
+ * Screenshots go to grafana-plugin/test-results/ (ignored by git): the demo range ends today, so every run draws new
+ * dates. AISEC_UPDATE_SCREENSHOTS=1 writes them to docs/screenshots/ instead, to refresh the committed ones.
+ */
+const screenshotsDir = process.env.AISEC_UPDATE_SCREENSHOTS === '1' ? resolve(root, 'docs/screenshots') : resolve(pluginDir, 'test-results');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WIDTH = 1600;
 
@@ -96,6 +100,7 @@ async function openAlerts(severity: string): Promise<number> {
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
   const started = Date.now();
+  mkdirSync(screenshotsDir, { recursive: true });
   service = await startTestService('dashboards', { AISEC_DETECTION_STREAMING: 'false' });
   const [demo, harnessBuild] = await Promise.all([seedDemoTraffic(service), build()]);
   assert.equal(harnessBuild.code, 0, `harness build failed:\n${harnessBuild.output}`);
