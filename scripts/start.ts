@@ -17,7 +17,9 @@ import { ensureDistribution, startEmbeddedElasticsearch, type EmbeddedElasticsea
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dataRoot = resolve(process.env.AISEC_DATA_DIR ?? join(root, '.data'));
 const started = Date.now();
-const log = (line: string) => process.stdout.write(`[start] ${line}\n`);
+// the service itself picks pino-pretty or JSON (LOG_FORMAT, else whether its output is a terminal); these lines follow suit
+const colour = process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.LOG_FORMAT !== 'json';
+const log = (line: string) => process.stdout.write(`${colour ? '\x1b[36m[start]\x1b[0m' : '[start]'} ${line}\n`);
 
 function apiKeysFromFile(): string {
   const file = join(dataRoot, 'api-keys.env');

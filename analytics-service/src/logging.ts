@@ -35,7 +35,8 @@ export function redactedLogOptions(level: string, format: LogFormat = 'json'): F
     // pino-pretty runs in pino's transport worker, off the request path
     transport: {
       target: 'pino-pretty',
-      options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true },
+      // NO_COLOR (no-color.org) turns the colours off; the layout stays
+      options: { colorize: !process.env.NO_COLOR, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true },
     },
   };
 }
