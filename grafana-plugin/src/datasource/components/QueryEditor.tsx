@@ -80,7 +80,23 @@ interface KindOptionsProps {
   update: (patch: Partial<AisecQuery>, run?: boolean) => void;
 }
 
-function NumberInput({ label, value, min, max, step, onCommit }: { label: string; value: number | undefined; min: number; max: number; step?: number; onCommit: (v: number | undefined) => void }) {
+function NumberInput({
+  label,
+  value,
+  min,
+  max,
+  step,
+  placeholder,
+  onCommit,
+}: {
+  label: string;
+  value: number | undefined;
+  min: number;
+  max: number;
+  step?: number;
+  placeholder?: string;
+  onCommit: (v: number | undefined) => void;
+}) {
   return (
     <InlineField label={label} labelWidth={LABEL_WIDTH}>
       <Input
@@ -90,6 +106,7 @@ function NumberInput({ label, value, min, max, step, onCommit }: { label: string
         min={min}
         max={max}
         step={step ?? 1}
+        placeholder={placeholder}
         defaultValue={value ?? ''}
         onBlur={(e) => {
           const raw = e.currentTarget.value.trim();
@@ -157,8 +174,9 @@ function KindOptions({ query, update }: KindOptionsProps) {
       const q = query as AisecQueryOf<'judge_drift'>;
       return (
         <InlineFieldRow>
-          <NumberInput label="Threshold" value={q.threshold} min={0.01} max={1} step={0.01} onCommit={(threshold) => update({ threshold })} />
-          <NumberInput label="Trailing days" value={q.trailingDays} min={1} max={90} onCommit={(trailingDays) => update({ trailingDays })} />
+          {/* empty: the judge_drift rule's configured values, so the panel flags the days the alert fires on */}
+          <NumberInput label="Threshold" value={q.threshold} min={0.01} max={1} step={0.01} placeholder="rule's" onCommit={(threshold) => update({ threshold })} />
+          <NumberInput label="Trailing days" value={q.trailingDays} min={1} max={90} placeholder="rule's" onCommit={(trailingDays) => update({ trailingDays })} />
           <InlineField label="Judge model" labelWidth={LABEL_WIDTH}>
             <TagsInput aria-label="Judge model filter" tags={q.judge_model ?? []} width={30} placeholder="any" onChange={(judge_model) => update({ judge_model })} />
           </InlineField>
