@@ -3,12 +3,11 @@
  * which field, what was wrong, what was received.
  */
 import { createHash } from 'node:crypto';
-import { isIP } from 'node:net';
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { AiSecurityEventSchema, type AiSecurityEvent } from './event-schema.js';
-import { isPlainObject, normalizeAliases, type RawObject } from './aliases.js';
-import { isStoredDateTime, LONG_LIMIT, mappingErrors, nonFiniteNumbers } from './mapping-limits.js';
+import { AiSecurityEventSchema, EVENT_FIELDS, type AiSecurityEvent } from './event-schema.js';
+import { FIELD_ALIASES, isPlainObject, normalizeAliases, type RawObject } from './aliases.js';
+import { isStoredDateTime, isStoredIp, LONG_LIMIT, mappingErrors, nonFiniteNumbers } from './mapping-limits.js';
 
 // ajv-formats is CommonJS; its default export is the plugin function
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -27,7 +26,7 @@ function compile(allErrors: boolean) {
   // strictNumbers: Infinity (JSON's 1e400) is not a number here, as it is not one to Elasticsearch
   const ajv = new Ajv({ allErrors, strict: false, strictNumbers: true });
   addFormats(ajv);
-  ajv.addFormat('ip', { type: 'string', validate: (value: string) => isIP(value) !== 0 });
+  ajv.addFormat('ip', { type: 'string', validate: isStoredIp });
   // the stored form of a date-time (mapping-limits.ts): stricter than RFC 3339, which also allows a space, a lower-case
   // t or z and a leap second, all of which Elasticsearch refuses
   ajv.addFormat('date-time', { type: 'string', validate: isStoredDateTime });
@@ -103,29 +102,46 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
-/** The top-level field that nests deeper than MAX_NESTING_DEPTH, if any. */
-function tooDeepField(input: RawObject): string | undefined {
-  for (const [key, value] of Object.entries(input)) if (nestsDeeperThan(value, MAX_NESTING_DEPTH)) return key;
-  return undefined;
+/** The producer's keys whose values nest deeper than MAX_NESTING_DEPTH, each with the field the contract calls it. */
+function tooDeepFields(input: RawObject): Array<{ key: string; field: string }> {
+  const deep: Array<{ key: string; field: string }> = [];
+  for (const [key, value] of Object.entries(input)) {
+    if (!nestsDeeperThan(value, MAX_NESTING_DEPTH)) continue;
+    const field = CONTRACT_FIELDS.has(key) ? key : Object.hasOwn(FIELD_ALIASES, key) ? FIELD_ALIASES[key]! : `extra.${key}`;
+    deep.push({ key, field });
+  }
+  return deep;
 }
+const CONTRACT_FIELDS = new Set<string>(EVENT_FIELDS);
 
 /** Normalizes aliases, then validates. `now` is injectable for tests of the future-skew check. */
 export function validateEvent(input: unknown, now: number = Date.now()): ValidationResult {
   if (!isPlainObject(input)) {
     return { ok: false, errors: [{ message: `an event must be a JSON object (got ${Array.isArray(input) ? 'an array' : preview(input)})` }] };
   }
-  const deep = tooDeepField(input);
-  if (deep !== undefined) {
-    return { ok: false, errors: [{ field: deep, message: `${deep} nests objects or arrays deeper than ${MAX_NESTING_DEPTH} levels` }] };
+  const deep = tooDeepFields(input);
+  if (deep.length > 0) {
+    // the too-deep values are not looked into further; the rest of the event is still checked, so that one answer
+    // names every field to fix
+    const errors: FieldError[] = deep.map(({ field }) => ({ field, message: `${field} nests objects or arrays deeper than ${MAX_NESTING_DEPTH} levels` }));
+    const rest: RawObject = {};
+    for (const [key, value] of Object.entries(input)) {
+      if (!deep.some((d) => d.key === key)) Object.defineProperty(rest, key, { value, enumerable: true, writable: true, configurable: true });
+    }
+    const others = validateEvent(rest, now);
+    const removed = new Set(deep.map((d) => d.field));
+    if (!others.ok) errors.push(...others.errors.filter((e) => !removed.has(e.field ?? '')));
+    return { ok: false, errors: dedupe(errors) };
   }
   const event = normalizeAliases(input);
   if (!isValidEvent(event)) {
     explainInvalidEvent(event);
     // a non-finite number is named where it sits (even inside tool_params), and Ajv's "must be number" for it dropped
+    // and what the mapping would refuse is named too, so one answer lists every field to fix
     const nonFinite = nonFiniteNumbers(event);
     const named = new Set(nonFinite.map((e) => e.field));
     const errors = (explainInvalidEvent.errors ?? []).map((e) => toFieldError(e, event)).filter((e) => !named.has(e.field ?? ''));
-    return { ok: false, errors: dedupe([...nonFinite, ...errors]) };
+    return { ok: false, errors: dedupe([...nonFinite, ...errors, ...mappingErrors(event)]) };
   }
   const limits = [...nonFiniteNumbers(event), ...mappingErrors(event)];
   if (limits.length > 0) return { ok: false, errors: dedupe(limits) };

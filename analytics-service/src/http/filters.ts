@@ -6,13 +6,14 @@
  * it): Elasticsearch's `ip` field reads a term that way, and a SOC filters by network as often as by host.
  */
 import { isIP } from 'node:net';
+import { isStoredIp } from '../contract/mapping-limits.js';
 import { RangeError400 } from './time-range.js';
 
 export function checkIpFilter(name: string, value: string): void {
   const slash = value.indexOf('/');
   const address = slash < 0 ? value : value.slice(0, slash);
   const version = isIP(address);
-  if (version === 0 || (slash >= 0 && address.includes('%'))) {
+  if (version === 0 || !isStoredIp(address) || (slash >= 0 && address.includes('%'))) {
     throw new RangeError400(`${name} must be an IPv4 or IPv6 address, or a CIDR block such as 10.0.0.0/8 (got "${value}")`);
   }
   if (slash >= 0) {
