@@ -24,6 +24,7 @@ const spiky = user('spiky');
 const shifter = user('shifter');
 const traveller = user('traveller');
 const explorer = user('explorer');
+const prober = user('prober');
 const nightowl = user('nightowl');
 const newbie = user('newbie');
 
@@ -31,6 +32,7 @@ const SPIKE_HOUR = BASELINE_END + 1 * DAY + 11 * HOUR; // Tuesday 11:00 of week 
 const SHIFT_HOURS = [10, 11, 12].map((h) => BASELINE_END + 2 * DAY + h * HOUR); // Wednesday 10:00–13:00
 const TRAVEL_HOUR = BASELINE_END + 3 * DAY + 14 * HOUR; // Thursday 14:00
 const NEW_MODEL_HOUR = BASELINE_END + 4 * DAY + 15 * HOUR; // Friday 15:00
+const PROBED_MODELS = ['llama-3-70b', 'qwen-2', 'mixtral-8x7b'];
 const NIGHT_HOUR = BASELINE_END + 2 * DAY + 3 * HOUR; // Wednesday 03:00
 const NEWBIE_START = BASELINE_END + 1 * DAY; // first seen on Tuesday of week 5
 
@@ -41,7 +43,7 @@ let found: AnomalyCandidate[];
 before(async () => {
   service = await startTestService('ueba-anomalies', { AISEC_DETECTION_STREAMING: 'false' });
   events = [];
-  [steady, spiky, shifter, traveller, explorer, nightowl].forEach((u, i) => events.push(...userTraffic(u, START, WEEK5_END, 100 + i)));
+  [steady, spiky, shifter, traveller, explorer, nightowl, prober].forEach((u, i) => events.push(...userTraffic(u, START, WEEK5_END, 100 + i)));
   // the anomalies
   events.push(...burst(spiky, SPIKE_HOUR, 20 * spiky.rate.weekday, 1, 'spike'));
   // during the shift, the shifter's ordinary requests answer 2.5× longer: replace them
@@ -49,6 +51,8 @@ before(async () => {
   SHIFT_HOURS.forEach((h, i) => events.push(...burst(shifter, h, 8, 10 + i, 'shift', { tokensOutFactor: 2.5 })));
   events.push(...burst(traveller, TRAVEL_HOUR, 5, 2, 'travel', { country: 'BR' }));
   events.push(...burst(explorer, NEW_MODEL_HOUR, 4, 3, 'model', { model: 'mistral-large' }));
+  // one act of probing: three models the prober never used, minutes apart (one alert listing them, issue 13)
+  PROBED_MODELS.forEach((model, i) => events.push(...burst(prober, NEW_MODEL_HOUR + i * 4 * 60_000, 1, 20 + i, `probe-${model}`, { model })));
   events.push(...burst(nightowl, NIGHT_HOUR, 12, 4, 'night'));
   // a new user: three days of ordinary traffic, then the same burst as the spike
   events.push(...userTraffic(newbie, NEWBIE_START, WEEK5_END, 200));
@@ -201,8 +205,13 @@ describe('ueba_* rules in the detection engine', () => {
     assert.equal(country.user_id, 'traveller');
     assert.equal(country.explanation.observed_value, 'BR');
     assert.equal(country.event_ids.length, 1, 'evidence: the first event from the new country');
-    const model = alerts.find((a) => a.rule_id === 'ueba_new_model_for_user')!;
+    const model = alerts.find((a) => a.rule_id === 'ueba_new_model_for_user' && a.user_id === 'explorer')!;
     assert.equal(model.model, 'mistral-large');
+    // three new models within minutes are one alert naming all three, in the order they were first used
+    const probing = alerts.filter((a) => a.rule_id === 'ueba_new_model_for_user' && a.user_id === 'prober');
+    assert.equal(probing.length, 1, JSON.stringify(probing.map((a) => a.explanation.new_values)));
+    const firstUse = PROBED_MODELS.map((m) => ({ m, t: Math.min(...events.filter((e) => e.user_id === 'prober' && e.model === m).map((e) => Date.parse(e.timestamp))) }));
+    assert.deepEqual(probing[0]!.explanation.new_values, firstUse.sort((x, y) => x.t - y.t).map((x) => x.m));
 
     assert.equal(alerts.filter((a) => a.user_id === 'steady').length, 0);
 

@@ -168,7 +168,7 @@ export function mergedAlert(existing: AlertDocument, finding: Finding, evidence:
     tags: ruleTags(rule),
     response: rule.response,
     ...escalationFor(rule, severity),
-    ...(finding.explanation || existing.explanation ? { explanation: { ...existing.explanation, ...finding.explanation } } : {}),
+    ...(finding.explanation || existing.explanation ? { explanation: mergedExplanation(existing.explanation, finding.explanation) } : {}),
   };
   if (!merged.escalated) {
     delete merged.recommended_action;
@@ -177,6 +177,14 @@ export function mergedAlert(existing: AlertDocument, finding: Finding, evidence:
   if (!detectionChanged(existing, merged)) return existing;
   merged.updated_at = now;
   if (severity !== existing.severity) merged.history = [...existing.history, { at: now, actor: 'detection', action: 'updated', severity }];
+  return merged;
+}
+
+/** The latest finding's explanation over the alert's, with `new_values` (first-seen episodes) accumulated in order. */
+function mergedExplanation(existing: Record<string, unknown> | undefined, latest: Record<string, unknown> | undefined): Record<string, unknown> {
+  const merged = { ...existing, ...latest };
+  const values = [existing?.new_values, latest?.new_values].flatMap((v) => (Array.isArray(v) ? (v as unknown[]) : []));
+  if (values.length > 0) merged.new_values = [...new Set(values)];
   return merged;
 }
 

@@ -9,6 +9,7 @@
  * them to the engine's event store at start (bindUebaScoring).
  */
 import type { DetectionStore } from '../elasticsearch/detection-store.js';
+import { durationMs } from '../detection/duration.js';
 import { MAX_EVIDENCE_IDS, esPredicate, eventFilter, type EvaluationUnit, type Finding, type RuleEvaluator } from '../detection/evaluation.js';
 import { ENTITY_FIELDS, type EntityField, type UebaRule } from '../detection/rule-schema.js';
 import { DEFAULT_PARAMS, type AnomalyCandidate, type UebaParams } from './anomaly.js';
@@ -38,7 +39,9 @@ function toFinding(rule: UebaRule, unit: EvaluationUnit, candidate: AnomalyCandi
   for (const [field, value] of Object.entries(candidate.fields)) {
     if ((ENTITY_FIELDS as readonly string[]).includes(field)) entity[field as EntityField] = value;
   }
-  const signal = firstSeen ? candidate.observed_value : candidate.anomaly === 'token_shift' ? candidate.feature : undefined;
+  // first-seen values of one entity within the rule's window are one episode (one act of probing, one alert
+  // listing the new values); token shifts keep one alert per feature
+  const signal = candidate.anomaly === 'token_shift' ? candidate.feature : undefined;
   return {
     rule,
     ...(signal !== undefined ? { signal } : {}),
@@ -62,11 +65,12 @@ function toFinding(rule: UebaRule, unit: EvaluationUnit, candidate: AnomalyCandi
       log10_probability: candidate.log10_probability,
       baseline_window: candidate.baseline_window,
       ...(candidate.observed_value !== undefined ? { observed_value: candidate.observed_value } : {}),
+      ...(firstSeen && candidate.observed_value !== undefined ? { new_values: [candidate.observed_value] } : {}),
       ...(candidate.expected_values !== undefined ? { expected_values: candidate.expected_values.slice(0, 25) } : {}),
       text: candidate.explanation,
     },
-    // consecutive anomalous hours of an entity are one episode
-    mergeGapMs: firstSeen ? 0 : 1,
+    // consecutive anomalous hours of an entity are one episode; so are its new values within the rule's window
+    mergeGapMs: firstSeen ? durationMs(rule.window ?? '1h') : 1,
   };
 }
 
@@ -93,7 +97,15 @@ export const uebaEvaluator: RuleEvaluator<UebaRule> = {
       },
       [{ rule_id: rule.id, anomaly: rule.anomaly, params }],
     );
-    for await (const candidate of candidates) yield toFinding(rule, unit, candidate, params);
+    if (!FIRST_SEEN.has(rule.anomaly)) {
+      for await (const candidate of candidates) yield toFinding(rule, unit, candidate, params);
+      return;
+    }
+    // first-seen values in time order, so that an episode is anchored at its first new value in every mode
+    const found: AnomalyCandidate[] = [];
+    for await (const candidate of candidates) found.push(candidate);
+    found.sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp) || String(a.observed_value).localeCompare(String(b.observed_value)));
+    for (const candidate of found) yield toFinding(rule, unit, candidate, params);
   },
 
   async relevant(rule, unit, events, ctx) {
