@@ -22,7 +22,9 @@ export const contentEncoding = fp(
   async (app) => {
     app.addHook('preParsing', async (request, _reply, payload) => {
       const header = request.headers['content-encoding'];
-      if (header === undefined) return payload;
+      // only a body can be encoded: a GET with the header is answered as if it had none
+      const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+      if (header === undefined || !hasBody) return payload;
       const encoding = String(header).trim().toLowerCase();
       if (encoding === '' || encoding === 'identity') return payload;
       if (encoding !== 'gzip' && encoding !== 'x-gzip') {
