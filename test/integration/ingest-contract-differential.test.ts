@@ -36,7 +36,7 @@ let service: TestService;
 let oracleIndex: string;
 
 before(async () => {
-  service = await startTestService('differential', { AISEC_BODY_LIMIT_BYTES: String(200 * 1024 * 1024), AISEC_BULK_CHUNK: '500' });
+  service = await startTestService('differential', { AISEC_BODY_LIMIT_BYTES: String(200 * 1024 * 1024), AISEC_BULK_CHUNK: '500', AISEC_DETECTION_STREAMING: 'false' });
   // the oracle: a plain index with exactly the settings and mapping the events template gives the data stream
   const template = (await service.es.indices.getIndexTemplate({ name: `${service.prefix}-events` })).index_templates[0]!.index_template.template!;
   const settings = { ...(template.settings as Record<string, unknown>) };
