@@ -137,8 +137,9 @@ function judgeScoreDistribution(byModel = false): histogram.PanelBuilder {
     .legend(new common.VizLegendOptionsBuilder().showLegend(byModel).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom));
 }
 
-function alertsTable(title: string, filters: Record<string, unknown>): table.PanelBuilder {
-  return new table.PanelBuilder()
+/** Alerts, newest first; `hidden` names columns that are always empty for the rules shown (judge drift has no user). */
+function alertsTable(title: string, filters: Record<string, unknown>, hidden: string[] = []): table.PanelBuilder {
+  const panel = new table.PanelBuilder()
     .title(title)
     .datasource(AISEC)
     .withTarget(q({ kind: 'alerts', limit: 200, ...filters } as Parameters<typeof q>[0]))
@@ -146,7 +147,9 @@ function alertsTable(title: string, filters: Record<string, unknown>): table.Pan
     .withOverride(userLink('user_id'))
     .overrideByName('severity', [{ id: 'mappings', value: severityMappings() }, { id: 'custom.cellOptions', value: { type: 'color-background', mode: 'basic' } }, { id: 'custom.width', value: 90 }])
     .overrideByName('Time', [{ id: 'custom.width', value: 170 }])
-    .overrideByName('id', [{ id: 'custom.hidden', value: true }]);
+    .overrideByName('entity', [{ id: 'custom.minWidth', value: 240 }]);
+  for (const name of ['id', ...hidden]) panel.overrideByName(name, [{ id: 'custom.hidden', value: true }]);
+  return panel;
 }
 
 export function socOverview(): dashboard.Dashboard {
@@ -293,7 +296,7 @@ export function judgeAssurance(): dashboard.Dashboard {
     )
     .withPanel(judgeScoreDistribution(true).height(9).span(12))
     .withPanel(eventVolume('Judge flags by severity', { groupBy: 'severity', category: ['judge_flag'] }).height(9).span(12))
-    .withPanel(alertsTable('Judge drift alerts', { rule_id: ['judge_drift'], status: 'all' }).height(8).span(24))
+    .withPanel(alertsTable('Judge drift alerts', { rule_id: ['judge_drift'], status: 'all' }, ['user_id', 'endpoint', 'model', 'risk_score']).height(8).span(24))
     .build();
 }
 

@@ -157,6 +157,8 @@ describe('POST /v1/query', () => {
     assert.equal(fieldOf(table!, 'id').values.length, inRange.length, 'the alert 40 days back is outside the range');
     const times = fieldOf(table!, 'Time').values as number[];
     assert.deepEqual(times, [...times].sort((a, b) => b - a), 'newest first');
+    const drift = fieldOf(table!, 'rule_id').values.indexOf('judge_drift');
+    assert.equal(fieldOf(table!, 'entity').values[drift], 'judge_model=judge-gpt-4o', 'what the alert is about, from its group-by fields');
 
     const [summary] = await one({ kind: 'alert_summary' });
     const open = inRange.filter((a) => a.status === 'open');

@@ -129,6 +129,8 @@ export interface AlertFixture {
   endpoint?: string;
   src_ip?: string;
   judge_model?: string;
+  /** the rule's group-by fields, as the engine writes them */
+  entity_fields?: string[];
   observed: number;
   threshold: number;
   event_count: number;
@@ -179,7 +181,7 @@ export function makeAlerts(): AlertFixture[] {
     alert(6, 72, 'credential_exposure', 'high', { user_id: 'bob', endpoint: '/api/v1/rag' }),
     alert(7, 23, 'guardrail_bypass', 'critical', { user_id: 'dave', endpoint: '/api/v1/chat' }),
     alert(8, 24 * 10, 'judge_flag_burst', 'high', { user_id: 'alice', endpoint: '/api/v1/chat', status: 'closed' }),
-    alert(9, 24 * 4, 'judge_drift', 'medium', { judge_model: 'judge-gpt-4o', observed: 0.31, threshold: 0.15 }),
+    alert(9, 24 * 4, 'judge_drift', 'medium', { judge_model: 'judge-gpt-4o', entity_fields: ['judge_model'], observed: 0.31, threshold: 0.15 }),
     alert(10, 24 * 12, 'off_hours_geo_shift', 'medium', { user_id: 'carol' }),
     alert(11, 24 * 40, 'prompt_injection_repeated', 'high', { user_id: 'bob' }),
   ];

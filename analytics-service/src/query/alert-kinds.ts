@@ -26,6 +26,15 @@ interface AlertDocument {
   threshold?: number;
   response?: string;
   tags?: string[] | string;
+  /** the rule's group-by fields, whose values (on the document) name what the alert is about */
+  entity_fields?: string[];
+  [field: string]: unknown;
+}
+
+/** What an alert is about, from its rule's group-by fields: `judge_model=gpt-4o`, `agent_id=agent-7 tool_name=send_email`. */
+function entityOf(doc: AlertDocument): string | null {
+  const parts = (doc.entity_fields ?? []).filter((f) => doc[f] !== undefined && doc[f] !== null).map((f) => `${f}=${String(doc[f])}`);
+  return parts.length > 0 ? parts.join(' ') : null;
 }
 
 const LADDER_DESC = [...SEVERITIES].reverse();
@@ -56,6 +65,7 @@ export async function alerts(ctx: QueryContext, target: QueryTargetOf<'alerts'>)
         field('severity', 'string', docs.map((d) => d.severity ?? null)),
         field('rule_id', 'string', docs.map((d) => d.rule_id ?? null)),
         field('title', 'string', docs.map((d) => d.title ?? null)),
+        field('entity', 'string', docs.map(entityOf)),
         field('user_id', 'string', docs.map((d) => d.user_id ?? null)),
         field('endpoint', 'string', docs.map((d) => d.endpoint ?? null)),
         field('model', 'string', docs.map((d) => d.model ?? null)),
