@@ -6,7 +6,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { KEYS } from '../support/service.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { aisec } from './cli-runner.js';
 import { waitFor } from '../support/wait.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -81,6 +83,11 @@ test('pages on the wire at a SIGKILL, and pending through a receiver outage, arr
     const s = await webhookStatus(second);
     return s.delivering && s.pending === 6 && s.failed_attempts >= 6 ? s : undefined;
   });
+
+  // what an on-call engineer sees with `aisec status` meanwhile
+  const cli = await aisec(['status'], { AISEC_URL: second.url, AISEC_API_KEY: KEYS.read });
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.match(cli.stdout, /^webhooks +1 receiver, 6 pending since \d{4}-\d\d-\d\dT/m);
 
   receiver.mode = 'accept';
   await waitFor('the outbox to drain', async () => {

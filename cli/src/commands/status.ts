@@ -30,6 +30,11 @@ export function registerStatus(program: Command): void {
           const s = detection.streaming as { enabled: boolean; running: boolean; checkpoint?: string; events_processed: number; last_error?: string };
           process.stdout.write(`detection   streaming ${s.enabled ? (s.running ? style.green('running') : style.red('stopped')) : 'disabled'}, ${s.events_processed} events processed, checkpoint ${s.checkpoint ?? '-'}\n`);
           if (s.last_error) process.stdout.write(`            last error: ${style.red(s.last_error)}\n`);
+          const w = detection.webhooks as { targets: number; pending: number; oldest_pending_at?: string; delivered: number; expired: number } | undefined;
+          if (w && w.targets > 0) {
+            const pending = w.pending > 0 ? style.yellow(`${w.pending} pending since ${w.oldest_pending_at ?? '?'}`) : '0 pending';
+            process.stdout.write(`webhooks    ${w.targets} receiver${w.targets === 1 ? '' : 's'}, ${pending}, ${w.delivered} delivered by this replica${w.expired ? `, ${style.red(`${w.expired} expired`)}` : ''}\n`);
+          }
         }
       }
       if (!response.ok) throw new CliError('the service is not ready', 1);
