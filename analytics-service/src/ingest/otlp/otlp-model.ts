@@ -68,8 +68,9 @@ export function isoFromUnixNano(value: unknown): string | undefined {
   const ms = Number(nanos / 1_000_000n);
   const date = new Date(ms);
   if (Number.isNaN(date.getTime())) return undefined;
-  const subMs = (nanos % 1_000_000n).toString().padStart(6, '0');
-  return date.toISOString().replace(/Z$/, `${subMs}Z`);
+  const subMs = nanos % 1_000_000n;
+  // milliseconds as usual; the nanoseconds only when the producer measured finer
+  return subMs === 0n ? date.toISOString() : date.toISOString().replace(/Z$/, `${subMs.toString().padStart(6, '0')}Z`);
 }
 
 /** Nanoseconds between two OTLP times, in milliseconds; undefined when either is unknown or the span runs backwards. */
