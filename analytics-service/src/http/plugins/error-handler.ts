@@ -8,12 +8,15 @@ import { errors } from '@elastic/elasticsearch';
 import { ElasticsearchUnavailableError, logFields } from '../../elasticsearch/errors.js';
 import { BodyError } from '../../ingest/parse-body.js';
 import { IngestUnavailableError } from '../../ingest/ingest-events.js';
+import { recordIngest } from '../../observability/metrics.js';
 
 export const errorHandler = fp<{ bodyLimitBytes: number }>(
   async (app, options) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof IngestUnavailableError) {
         request.log.warn({ err: error }, 'ingest refused: Elasticsearch unavailable');
+        // what was stored before the outage is counted, so the counter keeps agreeing with Elasticsearch
+        recordIngest(error.partial, reply.elapsedTime / 1000);
         return reply
           .code(503)
           .header('Retry-After', String(error.retryAfterSeconds))
