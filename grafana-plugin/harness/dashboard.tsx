@@ -53,8 +53,9 @@ interface DashboardState {
   variables?: Record<string, string>;
   problems: string[];
   panels: PanelReport[];
+  annotations: Array<{ name: string; frames: FrameSummary[]; problems: string[] }>;
 }
-const state: DashboardState = { done: false, problems: [], panels: [] };
+const state: DashboardState = { done: false, problems: [], panels: [], annotations: [] };
 (window as unknown as { __dashboard: DashboardState }).__dashboard = state;
 
 const summarize = (frames: DataFrame[]): FrameSummary[] =>
@@ -133,6 +134,7 @@ async function main() {
     shown: ['stat', 'bargauge'].includes(panel.type) ? displayValues({ panel, series, theme, replaceVariables: run.replaceVariables }).map((v) => `${v.display.title ?? ''}=${v.display.text}`) : undefined,
     problems,
   }));
+  state.annotations = run.annotations.map((a) => ({ name: a.name, frames: summarize(a.frames), problems: a.problems }));
   document.body.style.margin = '0';
   document.body.style.background = theme.colors.background.canvas;
   createRoot(document.getElementById('root')!).render(

@@ -3,7 +3,8 @@
  * headless Chromium by the plugin's dashboard harness (grafana-plugin/harness/dashboard.tsx) — variables resolved by
  * their own queries, each panel's targets sent through the plugin's DataSource and the data-proxy stand-in to the real
  * service over real Elasticsearch — and each panel's data, after its transformations and field config, must have the
- * shape its panel type needs (grafana-plugin/src/testing/panelShapes.ts, one rule per type citing Grafana's source).
+ * shape its panel type needs (grafana-plugin/src/testing/panelShapes.ts, one rule per type citing Grafana's source);
+ * the dashboards' annotation queries must give Grafana's annotation support a time and a text field.
  * Each dashboard is drawn and saved as dashboard-<uid>.png (see screenshotsDir).
  */
 import { after, before, describe, test } from 'node:test';
@@ -33,6 +34,7 @@ interface DashboardFile {
   uid: string;
   title: string;
   templating: { list: Array<{ name: string; query?: { field?: string }; current?: unknown }> };
+  annotations?: { list: Array<{ name: string; builtIn?: number; datasource?: { uid?: string } }> };
   panels: Array<{ id: number; type: string; title: string }>;
 }
 const dashboards: DashboardFile[] = readdirSync(dashboardsDir)
@@ -58,6 +60,7 @@ interface DashboardState {
   variables?: Record<string, string>;
   problems: string[];
   panels: PanelReport[];
+  annotations: Array<{ name: string; frames: PanelReport['frames']; problems: string[] }>;
 }
 
 let service: TestService;
@@ -144,6 +147,10 @@ describe('every dashboard panel gets data of the shape its visualization needs, 
         assert.equal(state.uid, dashboard.uid);
         assert.deepEqual(state.problems, [], 'template variables');
         assert.deepEqual(state.panels.map((p) => p.id), dashboard.panels.map((p) => p.id), 'every panel of the JSON was run');
+        const annotationQueries = (dashboard.annotations?.list ?? []).filter((a) => !a.builtIn && a.datasource?.uid === 'aisec');
+        assert.deepEqual(state.annotations.map((a) => a.name), annotationQueries.map((a) => a.name), 'every annotation query of the JSON was run');
+        for (const a of state.annotations) console.log(`# ${dashboard.uid} annotations "${a.name}" → ${a.frames.map((f) => `${f.name ?? '?'}[${f.length}](${f.fields.map((x) => `${x.name}:${x.type}`).join(',')})`).join(' ')}`);
+        assert.deepEqual(state.annotations.flatMap((a) => a.problems.map((p) => `${a.name}: ${p}`)), [], 'annotation queries give Grafana a time and a text field');
 
         // every panel is on the page, and uPlot has drawn each time series' canvas
         assert.equal(await page.locator('[data-testid="dashboard-panel"]').count(), dashboard.panels.length);

@@ -24,7 +24,7 @@ export interface PanelJson {
   description?: string;
   gridPos: { h: number; w: number; x: number; y: number };
   datasource?: { type?: string; uid?: string };
-  targets?: Array<AisecQuery & { datasource?: { type?: string; uid?: string } }>;
+  targets?: AisecQuery[];
   options?: Record<string, unknown>;
   fieldConfig?: FieldConfigSource;
   transformations?: Array<{ id: string; options: unknown; disabled?: boolean }>;
@@ -32,11 +32,20 @@ export interface PanelJson {
   interval?: string;
 }
 
+export interface AnnotationJson {
+  name: string;
+  datasource?: { type?: string; uid?: string };
+  enable?: boolean;
+  builtIn?: number;
+  target?: AisecQuery;
+}
+
 export interface DashboardJson {
   uid: string;
   title: string;
   time: { from: string; to: string };
   templating: { list: VariableJson[] };
+  annotations?: { list: AnnotationJson[] };
   panels: PanelJson[];
 }
 

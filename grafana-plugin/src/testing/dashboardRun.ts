@@ -2,7 +2,7 @@
  * Opens a provisioned dashboard against a datasource the way Grafana does, without Grafana: resolves its template
  * variables (each variable's own query through the datasource's metricFindQuery), then sends every panel's targets
  * through DataSource.query, prepares the series as the panel receives them and checks their shape for the panel
- * type. Runs in the browser harness (and anywhere @grafana/data runs); the HTTP goes through whatever BackendSrv is
+ * type; the dashboard's annotation queries likewise. Runs in the browser harness (and anywhere @grafana/data runs); the HTTP goes through whatever BackendSrv is
  * installed (the data-proxy stand-in in grafanaProxy.ts).
  */
 import type { DataFrame, DataQueryRequest, GrafanaTheme2, TimeRange } from '@grafana/data';
@@ -13,7 +13,7 @@ import type { AisecQuery, AisecVariableQuery } from '../datasource/types';
 import { dashboardRange, defaultVariableValue, panelBox, panelRequest, type DashboardJson, type PanelJson } from './dashboardModel';
 import { fixedTemplateSrv } from './grafanaProxy';
 import { panelSeries } from './panelData';
-import { checkPanelShape } from './panelShapes';
+import { checkAnnotationFrames, checkPanelShape } from './panelShapes';
 
 export interface PanelRun {
   panel: PanelJson;
@@ -28,8 +28,16 @@ export interface PanelRun {
   problems: string[];
 }
 
+export interface AnnotationRun {
+  name: string;
+  frames: DataFrame[];
+  problems: string[];
+}
+
 export interface DashboardRun {
   dashboard: DashboardJson;
+  /** the dashboard's annotation queries on the aisec datasource */
+  annotations: AnnotationRun[];
   range: TimeRange;
   variables: Record<string, { value: string; options: string[] }>;
   replaceVariables: (text: string) => string;
@@ -85,5 +93,15 @@ export async function runDashboard(dashboard: DashboardJson, ds: DataSource, opt
     const shape = checkPanelShape(panel, series, { theme: options.theme });
     panels.push({ panel, request, frames, series, errors, problems: [...errors, ...shape] });
   }
-  return { dashboard, range, variables, replaceVariables, panels, problems };
+  // annotation queries go through DataSource.query too (the datasource uses Grafana's standard annotation support)
+  const annotations: AnnotationRun[] = [];
+  for (const annotation of dashboard.annotations?.list ?? []) {
+    if (annotation.builtIn || annotation.enable === false || annotation.datasource?.uid !== ds.uid || !annotation.target) continue;
+    const request = { ...panelRequest(dashboard, { id: 0, type: 'annotations', title: annotation.name, gridPos: { h: 1, w: 24, x: 0, y: 0 }, targets: [annotation.target] }, range, options.width), requestId: `${dashboard.uid}-annotations` };
+    const response = await lastValueFrom(ds.query(request));
+    const frames = (response.data ?? []) as DataFrame[];
+    const errors = (response.errors ?? []).map((e) => `${e.refId ?? '?'}: ${e.message ?? 'error'}`);
+    annotations.push({ name: annotation.name, frames, problems: [...errors, ...checkAnnotationFrames(frames)] });
+  }
+  return { dashboard, range, variables, replaceVariables, panels, annotations, problems };
 }

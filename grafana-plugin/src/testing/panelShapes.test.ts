@@ -1,7 +1,7 @@
 import { createTheme, FieldType, toDataFrame, type DataFrame } from '@grafana/data';
 import type { PanelJson } from './dashboardModel';
 import { panelSeries } from './panelData';
-import { checkPanelShape } from './panelShapes';
+import { checkAnnotationFrames, checkPanelShape } from './panelShapes';
 
 const theme = createTheme();
 const panel = (type: string, extra: Partial<PanelJson> = {}): PanelJson => ({ id: 1, type, title: 't', gridPos: { h: 8, w: 12, x: 0, y: 0 }, ...extra });
@@ -59,5 +59,15 @@ describe('table, matrix and unknown types', () => {
     expect(await check(panel('aisec-riskmatrix-panel'), [matrix])).toEqual([]);
     expect((await check(panel('aisec-riskmatrix-panel', { options: { valueField: 'count' } }), [matrix]))[0]).toMatch(/matrix/);
     expect(await check(panel('geomap'), [matrix])).toEqual(['no shape rule for panel type "geomap" (add one to grafana-plugin/src/testing/panelShapes.ts)']);
+  });
+});
+
+describe('annotations', () => {
+  it('need a time and a text field, as getAnnotationsFromData reads them', () => {
+    const good = toDataFrame({ fields: [{ name: 'time', type: FieldType.time, values: [1] }, { name: 'title', type: FieldType.string, values: ['x'] }, { name: 'text', type: FieldType.string, values: ['y'] }] });
+    expect(checkAnnotationFrames([good])).toEqual([]);
+    const noTime = toDataFrame({ name: 'a', fields: [{ name: 'text', type: FieldType.string, values: ['y'] }] });
+    expect(checkAnnotationFrames([noTime])).toEqual(['annotation frame a has no time field']);
+    expect(checkAnnotationFrames([])[0]).toMatch(/no annotation rows/);
   });
 });

@@ -109,6 +109,25 @@ export const SHAPE_RULES: Record<string, Rule> = {
   'aisec-riskmatrix-panel': riskMatrix,
 };
 
+/**
+ * Annotation queries — public/app/features/annotations/standardAnnotationSupport.ts, getAnnotationsFromData(): the
+ * frames become one (joined on time), a `time` field (by name, else the first time field) and a `text` field (by
+ * name, else the first string field) are required or no annotation is drawn; `title`, `timeEnd` and `tags` are used
+ * when present. On demo traffic there must be events to draw.
+ */
+export function checkAnnotationFrames(frames: DataFrame[]): string[] {
+  const rows = frames.filter((f) => f.length > 0);
+  if (rows.length === 0) return [`no annotation rows: ${describe(frames)}`];
+  const problems: string[] = [];
+  for (const frame of rows) {
+    const time = frame.fields.find((x) => x.name.toLowerCase() === 'time') ?? frame.fields.find((x) => x.type === FieldType.time);
+    const text = frame.fields.find((x) => x.name.toLowerCase() === 'text') ?? frame.fields.find((x) => x.type === FieldType.string);
+    if (!time || time.type !== FieldType.time) problems.push(`annotation frame ${frame.name} has no time field`);
+    if (!text) problems.push(`annotation frame ${frame.name} has no text field`);
+  }
+  return problems;
+}
+
 /** Problems of one panel's data; a panel type without a rule is a problem too (add a rule for it). */
 export function checkPanelShape(panel: PanelJson, series: DataFrame[], context: ShapeContext): string[] {
   const rule = SHAPE_RULES[panel.type];
