@@ -104,7 +104,10 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
         description:
           'One JSON object, a JSON array, or NDJSON (Content-Type: application/x-ndjson). Each event is validated on its own: ' +
           'good events are stored even when others in the batch are rejected. Replays are reported as duplicates. ' +
-          '200 when nothing was rejected or something was stored; 400 when nothing was stored; 413 over the body limit; ' +
+          'The body may be sent with Content-Encoding: gzip. accepted + rejected + duplicates is always the number of events sent, and ' +
+          'accepted is what Elasticsearch stored. ' +
+          '200 when nothing was rejected or something was stored; 400 when nothing was stored; 413 over the body limit (decompressed); ' +
+          '415 for another content type or encoding; ' +
           '503 with Retry-After when Elasticsearch cannot take the write (retrying the whole batch is safe).',
         querystring: Type.Object({
           refresh: Type.Optional(
