@@ -12,8 +12,13 @@ const require = createRequire(import.meta.url);
 // interoperate as webpack does inside Grafana.
 const cjs = (name) => require.resolve(name);
 const alias = Object.fromEntries(['@grafana/ui', '@grafana/data', '@grafana/runtime', '@grafana/schema'].map((n) => [n, cjs(n)]));
+// `node build.mjs harness` or `node build.mjs dashboard` builds one of them, so two test files can build side by side
+// without rewriting the bundle the other one's browser is loading
+const ENTRIES = { harness: resolve(here, 'main.tsx'), dashboard: resolve(here, 'dashboard.tsx') };
+const only = process.argv[2];
+if (only !== undefined && !(only in ENTRIES)) throw new Error(`unknown harness "${only}": one of ${Object.keys(ENTRIES).join(', ')}`);
 await build({
-  entryPoints: { harness: resolve(here, 'main.tsx'), dashboard: resolve(here, 'dashboard.tsx') },
+  entryPoints: only ? { [only]: ENTRIES[only] } : ENTRIES,
   outdir: resolve(here, 'build'),
   bundle: true,
   alias,

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { DemoGenerator } from '../../cli/src/demo/generator.js';
-import { ndjson, type TestService } from '../support/service.js';
+import { ndjson, waitUntilReady, type TestService } from '../support/service.js';
 
 const DAY = 86_400_000;
 /**
@@ -28,6 +28,7 @@ async function admin(service: TestService, url: string, payload: Record<string, 
 }
 
 export async function seedDemoTraffic(service: TestService): Promise<DemoSummary> {
+  await waitUntilReady(service);
   const events = new DemoGenerator({ seed: 11, rate: 0.08, users: 30 }).range(DEMO_FROM, DEMO_NOW);
   for (let i = 0; i < events.length; i += 5000) {
     const last = i + 5000 >= events.length;

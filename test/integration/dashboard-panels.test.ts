@@ -70,7 +70,7 @@ let topUser: string;
 
 function build(): Promise<{ code: number | null; output: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [resolve(pluginDir, 'harness/build.mjs')], { cwd: pluginDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [resolve(pluginDir, 'harness/build.mjs'), 'dashboard'], { cwd: pluginDir, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));

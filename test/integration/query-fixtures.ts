@@ -6,7 +6,7 @@
  * shaped by `alertMapping` / `baselineMapping` in analytics-service/src/elasticsearch/mappings.ts.
  */
 import type { AiSecurityEvent, Category, Severity } from '../../analytics-service/src/contract/event-schema.js';
-import { postEvents, type TestService } from '../support/service.js';
+import { postEvents, waitUntilReady, type TestService } from '../support/service.js';
 import { seededRandom } from '../../cli/src/demo/random.js';
 
 /**
@@ -231,6 +231,7 @@ export interface SeededData {
 }
 
 export async function seedQueryFixtures(service: TestService): Promise<SeededData> {
+  await waitUntilReady(service);
   const events = makeEvents();
   for (let i = 0; i < events.length; i += 1000) {
     const response = await postEvents(service, events.slice(i, i + 1000));

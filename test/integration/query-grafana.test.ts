@@ -65,7 +65,7 @@ describe('Grafana plugin against the real service', () => {
   describe('panels rendered in headless Chromium', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}: apt-get install chromium` }, () => {
     let harness: HarnessServer;
     before(async () => {
-      const build = await run(process.execPath, [resolve(pluginDir, 'harness/build.mjs')], { cwd: pluginDir, timeoutMs: 240_000 });
+      const build = await run(process.execPath, [resolve(pluginDir, 'harness/build.mjs'), 'harness'], { cwd: pluginDir, timeoutMs: 240_000 });
       assert.equal(build.code, 0, `harness build failed:\n${build.output}`);
       harness = await startHarnessServer({ root: resolve(pluginDir, 'harness'), serviceUrl, apiKey: KEYS.read });
       mkdirSync(resultsDir, { recursive: true });

@@ -9,6 +9,7 @@ import { buildApp } from '../../analytics-service/src/app.js';
 import { defaultKeyName, loadConfig, type ServiceConfig } from '../../analytics-service/src/config.js';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
 import { testElasticsearchUrl } from './elasticsearch.js';
+import { waitFor } from './wait.js';
 
 export const KEYS = {
   ingest: 'test-ingest-key-0000000001',
@@ -107,4 +108,19 @@ export async function countStored(service: TestService): Promise<number> {
   await service.es.indices.refresh({ index: `${service.prefix}-events` }, { ignore: [404] });
   const response = await service.es.count({ index: `${service.prefix}-events`, ignore_unavailable: true, allow_no_indices: true });
   return response.count;
+}
+
+/** Waits until GET /ready answers 200: a service answers 503 until its index bootstrap is through (slow on a busy node). */
+export async function waitUntilReady(service: TestService, timeoutMs = 180_000): Promise<void> {
+  let last = '';
+  await waitFor(
+    'the service to be ready (index bootstrap)',
+    async () => {
+      const ready = await service.request(null, { method: 'GET', url: '/ready' });
+      last = ready.body;
+      return ready.statusCode === 200 ? true : undefined;
+    },
+    timeoutMs,
+    async () => `last /ready: ${last}`,
+  );
 }
