@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { decompress } from '../../analytics-service/src/ingest/otlp/ingest-otlp.js';
 import { countStored, startTestService, type TestService } from '../support/service.js';
 
@@ -103,5 +104,59 @@ describe('decompress (the route’s own gzip step)', () => {
     assert.equal((await decompress(Buffer.from(text), 'gzip', 1 << 20)).toString(), text);
     await assert.rejects(decompress(gzipSync(Buffer.alloc(100_000)), 'gzip', 1000), /expands to more than the 1000 bytes/);
     await assert.rejects(decompress(Buffer.from(text), 'deflate', 1000), /Content-Encoding "deflate" is not supported/);
+  });
+});
+
+describe('hostile OTLP bodies', () => {
+  const RUNS = Number(process.env.AISEC_FUZZ_RUNS ?? 100);
+  const assertHandled = (status: number, body: string, what: string) => assert.ok(status < 500, `${what} answered ${status}: ${body.slice(0, 300)}`);
+
+  test('random bytes as protobuf and random JSON as OTLP are answered 2xx or 4xx, never 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 2000 }), fc.constantFrom('/v1/traces', '/v1/logs'), async (bytes, path) => {
+        const response = await post(path, Buffer.from(bytes), { 'content-type': 'application/x-protobuf' });
+        assertHandled(response.statusCode, response.body, `protobuf ${Buffer.from(bytes).toString('hex').slice(0, 80)}`);
+      }),
+      { numRuns: RUNS },
+    );
+    const anyValue = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.record({ stringValue: fc.string() }),
+        fc.record({ intValue: fc.oneof(fc.string(), fc.bigInt().map(String), fc.double()) }),
+        fc.record({ doubleValue: fc.oneof(fc.double(), fc.string()) }),
+        fc.record({ kvlistValue: fc.record({ values: fc.array(fc.record({ key: fc.oneof(fc.string(), fc.constantFrom('__proto__', 'gen_ai.request.model', 'category')), value: tie('value') }), { maxLength: 4 }) }) }),
+        fc.record({ arrayValue: fc.record({ values: fc.array(tie('value'), { maxLength: 4 }) }) }),
+        fc.anything(),
+      ),
+    })).value;
+    const attributes = fc.array(fc.record({ key: fc.oneof(fc.string(), fc.constantFrom('gen_ai.usage.input_tokens', 'user.id', 'timestamp', 'event_id', 'src_ip')), value: anyValue }), { maxLength: 6 });
+    const time = fc.oneof(fc.bigInt({ min: -1n, max: 10n ** 25n }).map(String), fc.double(), fc.string());
+    const hex = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: length, maxLength: length });
+    const record = fc.record({ traceId: fc.oneof(hex(32), fc.string()), spanId: fc.oneof(hex(16), fc.string()), startTimeUnixNano: time, endTimeUnixNano: time, timeUnixNano: time, eventName: fc.string(), attributes, body: anyValue }, { requiredKeys: [] });
+    await fc.assert(
+      fc.asyncProperty(fc.array(record, { maxLength: 4 }), fc.anything(), async (records, junk) => {
+        const traces = { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: records }] }], junk };
+        const logs = { resourceLogs: [{ scopeLogs: [{ logRecords: records }] }] };
+        for (const [path, body] of [['/v1/traces', traces], ['/v1/logs', logs], ['/v1/logs', junk]] as const) {
+          const response = await post(path, JSON.stringify(body) ?? 'null');
+          assertHandled(response.statusCode, response.body, `${path} ${JSON.stringify(body)?.slice(0, 200)}`);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test('AnyValues nested thousands deep are refused, not a crash', async () => {
+    // written as text: JSON.stringify itself cannot go 5000 levels deep
+    const depth = 5000;
+    const value = `${'{"kvlistValue":{"values":[{"key":"k","value":'.repeat(depth)}{"stringValue":"leaf"}${'}]}}'.repeat(depth)}`;
+    const attributes = `[{"key":"gen_ai.request.model","value":${value}},{"key":"user.id","value":{"stringValue":"deep"}}]`;
+    const body = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${TRACE}","spanId":"bbb19b7ec3c1b174","startTimeUnixNano":"1770820200000000000","attributes":${attributes}}]}]}]}`;
+    const response = await post('/v1/traces', body);
+    assert.equal(response.statusCode, 200);
+    const answer = response.json() as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
+    assert.equal(answer.partialSuccess.rejectedSpans, '1');
+    assert.match(answer.partialSuccess.errorMessage, /span 0 \(trace [0-9a-f]{32}, span bbb19b7ec3c1b174\): (gen_ai\.request\.)?model nests objects or arrays deeper than 20 levels/);
   });
 });

@@ -73,16 +73,16 @@ function idsToHex(request: Record<string, unknown>, signal: Signal): void {
 /** A protobuf export request → its OTLP JSON form. */
 export function decodeExportRequest(signal: Signal, bytes: Uint8Array): Record<string, unknown> {
   const type = messageClass(signal, 'Request');
-  let message: object;
   try {
-    message = type.decode(bytes);
+    const message = type.decode(bytes);
+    // bytes as base64 is OTLP JSON's form for bytesValue; ids are converted to hex afterwards. Inside the try: a
+    // hostile body nesting AnyValues thousands deep exhausts the stack here as well as in decode
+    const request = type.toObject(message, { longs: String, enums: Number, bytes: String, defaults: false });
+    idsToHex(request, signal);
+    return request;
   } catch (error) {
     throw new ProtobufDecodeError(signal, error);
   }
-  // bytes as base64 is OTLP JSON's form for bytesValue; ids are converted to hex afterwards
-  const request = type.toObject(message, { longs: String, enums: Number, bytes: String, defaults: false });
-  idsToHex(request, signal);
-  return request;
 }
 
 export interface PartialSuccess {
