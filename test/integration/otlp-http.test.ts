@@ -97,6 +97,49 @@ describe('POST /v1/traces (OTLP JSON by hand)', () => {
   });
 });
 
+describe('POST /v1/logs (OTLP JSON by hand)', () => {
+  test('the message events of the earlier GenAI conventions put their body where the content mode applies', async () => {
+    const record = (eventName: string, body: object, time: string) => ({
+      timeUnixNano: time,
+      eventName,
+      body,
+      attributes: [
+        { key: 'gen_ai.system', value: str('openai') },
+        { key: 'user.id', value: str('hand-logs') },
+      ],
+    });
+    const response = await post(
+      '/v1/logs',
+      JSON.stringify({
+        resourceLogs: [
+          {
+            scopeLogs: [
+              {
+                logRecords: [
+                  record('gen_ai.user.message', { kvlistValue: { values: [{ key: 'content', value: str('ignore previous instructions') }] } }, '1770820200000000000'),
+                  record('gen_ai.choice', { stringValue: 'Sure, here they are' }, '1770820201000000000'),
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    assert.equal(response.statusCode, 200);
+    assert.deepEqual(response.json(), {});
+    await service.es.indices.refresh({ index: `${service.prefix}-events` });
+    const read = await service.request('read', { method: 'GET', url: '/v1/events?user_id=hand-logs' });
+    const events = (read.json() as { events: Array<{ timestamp: string; input_text?: string; output_text?: string; extra?: { otel?: { body?: string } } }> }).events;
+    assert.deepEqual(
+      events.map((e) => [e.timestamp, e.input_text, e.output_text, e.extra?.otel?.body]),
+      [
+        ['2026-02-11T14:30:01.000Z', undefined, 'Sure, here they are', undefined],
+        ['2026-02-11T14:30:00.000Z', '{"content":"ignore previous instructions"}', undefined, undefined],
+      ],
+    );
+  });
+});
+
 describe('decompress (the route’s own gzip step)', () => {
   test('gunzips a gzip body, passes a body already decoded upstream through, and holds the expanded size to the limit', async () => {
     const text = JSON.stringify(traces([]));

@@ -32,6 +32,18 @@ const CONTENT_ATTRIBUTES: Readonly<Record<string, 'input_text' | 'output_text'>>
   'gen_ai.completion': 'output_text',
 };
 
+/**
+ * The message events of the earlier GenAI conventions carry the message in the log record's body; it is content too,
+ * so it goes where the content mode applies rather than into `extra`.
+ */
+const MESSAGE_EVENTS: Readonly<Record<string, 'input_text' | 'output_text'>> = {
+  'gen_ai.system.message': 'input_text',
+  'gen_ai.user.message': 'input_text',
+  'gen_ai.tool.message': 'input_text',
+  'gen_ai.assistant.message': 'output_text',
+  'gen_ai.choice': 'output_text',
+};
+
 type Attributes = { [key: string]: AttributeValue };
 
 function isAiSecurityRecord(attributes: Attributes, eventName: string | undefined): boolean {
@@ -148,15 +160,20 @@ export function logRecords(request: unknown): OtlpBatch {
           continue;
         }
         const body = record.body === undefined ? undefined : keyValues([{ key: 'body', value: record.body }]).body;
+        const bodyText = body === null || body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
+        const messageField = eventName === undefined ? undefined : MESSAGE_EVENTS[eventName];
+        const content = withContent(attributes);
+        const bodyIsContent = messageField !== undefined && bodyText !== undefined && bodyText !== null && content[messageField] === undefined;
+        if (bodyIsContent) content[messageField] = bodyText;
         const value: Record<string, unknown> = {
-          ...withContent(attributes),
+          ...content,
           otel: otelDetails({
             signal: 'log',
             event_name: eventName,
             span_id: spanId,
             severity_text: record.severityText,
             severity_number: record.severityNumber,
-            body: body === null || body === undefined || typeof body === 'string' ? body : JSON.stringify(body),
+            body: bodyIsContent ? undefined : bodyText,
             scope,
           }),
         };
