@@ -169,6 +169,10 @@ describe('POST /v1/query', () => {
     assert.equal(fieldOf(top!, 'user_id').values[0], 'mallory');
     assert.equal(fieldOf(top!, 'alerts').values[0], inRange.filter((a) => a.user_id === 'mallory').length);
     assert.equal(fieldOf(top!, 'critical').values[0], 2);
+    // an alert without its own risk counts at its severity's default (medium: 47), as entity risk counts it
+    const carol = (fieldOf(top!, 'user_id').values as string[]).indexOf('carol');
+    assert.equal(fieldOf(top!, 'max_risk').values[carol], 47);
+    assert.equal(fieldOf(top!, 'max_risk').values[0], 80, 'mallory: the largest explicit risk (critical fixture: 80)');
 
     const [fromEvents] = await one({ kind: 'top_users', source: 'events' });
     const highCritical = countBy(events.filter((e) => e.severity === 'high' || e.severity === 'critical'), (e) => e.user_id);

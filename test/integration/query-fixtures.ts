@@ -138,7 +138,8 @@ export interface AlertFixture {
   tags: string[];
   response: string;
   status: string;
-  risk_score: number;
+  /** most engine alerts carry none (their risk is their severity's default) */
+  risk_score?: number;
   created_at: string;
   updated_at: string;
 }
@@ -182,7 +183,7 @@ export function makeAlerts(): AlertFixture[] {
     alert(7, 23, 'guardrail_bypass', 'critical', { user_id: 'dave', endpoint: '/api/v1/chat' }),
     alert(8, 24 * 10, 'judge_flag_burst', 'high', { user_id: 'alice', endpoint: '/api/v1/chat', status: 'closed' }),
     alert(9, 24 * 4, 'judge_drift', 'medium', { judge_model: 'judge-gpt-4o', entity_fields: ['judge_model'], observed: 0.31, threshold: 0.15 }),
-    alert(10, 24 * 12, 'off_hours_geo_shift', 'medium', { user_id: 'carol' }),
+    alert(10, 24 * 12, 'off_hours_geo_shift', 'medium', { user_id: 'carol', risk_score: undefined }),
     alert(11, 24 * 40, 'prompt_injection_repeated', 'high', { user_id: 'bob' }),
   ];
 }

@@ -6,6 +6,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import { SEVERITIES, severityRank, type Severity } from '../contract/event-schema.js';
 import { aggregate, alertFilters, bucketsOf, eventFilters, field, frame, valueOf, type QueryContext } from './context.js';
 import type { FrameJson, QueryTargetOf } from './kinds.js';
+import { SEVERITY_RISK } from '../ueba/risk-score.js';
 
 /** The fields of an alert document this module reads. */
 interface AlertDocument {
@@ -73,7 +74,7 @@ export async function alerts(ctx: QueryContext, target: QueryTargetOf<'alerts'>)
         field('event_count', 'number', docs.map((d) => d.event_count ?? null)),
         field('observed', 'number', docs.map((d) => d.observed ?? null)),
         field('threshold', 'number', docs.map((d) => d.threshold ?? null)),
-        field('risk_score', 'number', docs.map((d) => d.risk_score ?? null)),
+        field('risk_score', 'number', docs.map(alertRisk), { config: { min: 0, max: 100 } }),
         field('id', 'string', docs.map((d) => d.id ?? null)),
       ],
       { preferredVisualisationType: 'table' },
@@ -98,6 +99,21 @@ export async function alertSummary(ctx: QueryContext, target: QueryTargetOf<'ale
   ];
 }
 
+/**
+ * An alert's risk is its own risk_score, else its severity's default (ueba/risk-score.ts SEVERITY_RISK, as entity risk
+ * counts it): the user's highest, from the largest explicit score and the highest severity among unscored alerts.
+ */
+function maxRisk(user: unknown): number | null {
+  const explicit = valueOf(user, 'risk');
+  const unscored = bucketsOf((user as { unscored?: unknown }).unscored, 'severities').filter((b) => b.doc_count > 0);
+  const byDefault = unscored.map((b) => SEVERITY_RISK[b.key as Severity] ?? 0);
+  const all = [...(typeof explicit === 'number' ? [explicit] : []), ...byDefault];
+  return all.length > 0 ? Math.max(...all) : null;
+}
+
+/** An alert's risk: its own, else its severity's default. */
+const alertRisk = (d: AlertDocument): number | null => d.risk_score ?? (d.severity ? (SEVERITY_RISK[d.severity as Severity] ?? null) : null);
+
 /** Seed 001 panel 2, from alerts (default) or, as the seed counts them, from high/critical events. */
 export async function topUsers(ctx: QueryContext, target: QueryTargetOf<'top_users'>): Promise<FrameJson[]> {
   const fromEvents = target.source === 'events';
@@ -110,7 +126,14 @@ export async function topUsers(ctx: QueryContext, target: QueryTargetOf<'top_use
       aggs: {
         severities: { terms: { field: 'severity', size: SEVERITIES.length } },
         last: { max: { field: '@timestamp' } },
-        ...(fromEvents ? { kinds: { cardinality: { field: 'category' } } } : { kinds: { cardinality: { field: 'rule_id' } }, risk: { max: { field: 'risk_score' } } }),
+        ...(fromEvents
+          ? { kinds: { cardinality: { field: 'category' } } }
+          : {
+              kinds: { cardinality: { field: 'rule_id' } },
+              risk: { max: { field: 'risk_score' } },
+              // alerts without their own risk count at their severity's (the engine's alerts mostly carry none)
+              unscored: { filter: { bool: { must_not: { exists: { field: 'risk_score' } } } }, aggs: { severities: { terms: { field: 'severity', size: SEVERITIES.length } } } },
+            }),
       },
     },
   });
@@ -125,7 +148,7 @@ export async function topUsers(ctx: QueryContext, target: QueryTargetOf<'top_use
       field('high', 'number', bySeverity('high')),
       ...(fromEvents ? [] : [field('medium', 'number', bySeverity('medium')), field('low', 'number', bySeverity('low'))]),
       field(fromEvents ? 'categories' : 'rules', 'number', users.map((u) => valueOf(u, 'kinds') ?? 0)),
-      ...(fromEvents ? [] : [field('max_risk', 'number', users.map((u) => valueOf(u, 'risk')))]),
+      ...(fromEvents ? [] : [field('max_risk', 'number', users.map(maxRisk), { config: { min: 0, max: 100 } })]),
       field('last_seen', 'time', users.map((u) => valueOf(u, 'last'))),
     ], { preferredVisualisationType: 'table' }),
   ];
