@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import protobuf from 'protobufjs';
 import { decompress } from '../../analytics-service/src/ingest/otlp/ingest-otlp.js';
 import { countStored, startTestService, type TestService } from '../support/service.js';
 
@@ -74,10 +75,6 @@ describe('POST /v1/traces (OTLP JSON by hand)', () => {
     assert.equal(bad.statusCode, 400);
     assert.match(bad.json().message, /body is not valid JSON/);
 
-    const garbage = await post('/v1/traces', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]), { 'content-type': 'application/x-protobuf' });
-    assert.equal(garbage.statusCode, 400);
-    assert.match(garbage.json().message, /not a protobuf-encoded OTLP ExportTraceServiceRequest/);
-
     const empty = await post('/v1/traces', Buffer.alloc(0), { 'content-type': 'application/x-protobuf' });
     assert.equal(empty.statusCode, 400);
 
@@ -85,6 +82,37 @@ describe('POST /v1/traces (OTLP JSON by hand)', () => {
     const nothing = await post('/v1/logs', '{}');
     assert.equal(nothing.statusCode, 200);
     assert.deepEqual(nothing.json(), {});
+  });
+
+  test('refusals carry a google.rpc.Status in the request’s encoding', async () => {
+    // google.rpc.Status and google.protobuf.Any as googleapis and protobuf declare them (google/rpc/status.proto,
+    // google/protobuf/any.proto), parsed by protobufjs
+    const root = new protobuf.Root();
+    protobuf.parse('syntax = "proto3"; package google.protobuf; message Any { string type_url = 1; bytes value = 2; }', root);
+    protobuf.parse('syntax = "proto3"; package google.rpc; message Status { int32 code = 1; string message = 2; repeated google.protobuf.Any details = 3; }', root);
+    const Status = root.lookupType('google.rpc.Status');
+    const statusOf = (body: Buffer) => Status.toObject(Status.decode(body)) as { code: number; message: string };
+
+    const garbage = await post('/v1/traces', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]), { 'content-type': 'application/x-protobuf' });
+    assert.equal(garbage.statusCode, 400);
+    assert.equal(garbage.headers['content-type'], 'application/x-protobuf');
+    const invalid = statusOf(garbage.rawPayload);
+    assert.equal(invalid.code, 3, 'INVALID_ARGUMENT');
+    assert.match(invalid.message, /not a protobuf-encoded OTLP ExportTraceServiceRequest/);
+
+    const anonymous = await post('/v1/logs', Buffer.alloc(0), { 'content-type': 'application/x-protobuf' }, null);
+    assert.equal(anonymous.statusCode, 401);
+    assert.deepEqual(statusOf(anonymous.rawPayload), { code: 16, message: 'missing API key: send Authorization: Bearer <key>' });
+
+    const json = await post('/v1/logs', '[1, 2');
+    assert.equal(json.statusCode, 400);
+    const jsonStatus = json.json() as { code: number; message: string };
+    assert.equal(jsonStatus.code, 3);
+    assert.match(jsonStatus.message, /body is not valid JSON/);
+
+    const text = await post('/v1/traces', 'hello', { 'content-type': 'text/plain' });
+    assert.equal(text.statusCode, 415);
+    assert.match((text.json() as { message: string }).message, /Content-Type "text\/plain" is not OTLP\/HTTP: send application\/x-protobuf or application\/json/);
   });
 
   test('unsupported encodings, missing keys and the wrong role are refused', async () => {

@@ -8,6 +8,7 @@ import type { FastifyReply } from 'fastify';
 import type { ContentTransform } from '../../ingest/content-mode.js';
 import { decodeBody, decompress, ingestOtlp, type OtlpEncoding } from '../../ingest/otlp/ingest-otlp.js';
 import { encodeExportResponse, type PartialSuccess } from '../../ingest/otlp/protobuf.js';
+import { encodeStatus, rpcCode } from '../../ingest/otlp/status.js';
 import type { Signal } from '../../ingest/otlp/records.js';
 import { recordIngest } from '../../observability/metrics.js';
 import { BodyError } from '../../ingest/parse-body.js';
@@ -15,8 +16,18 @@ import { BodyError } from '../../ingest/parse-body.js';
 const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
 
+const mediaType = (contentType: string | undefined) => (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+
 function encodingOf(contentType: string | undefined): OtlpEncoding {
-  return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === PROTOBUF ? 'protobuf' : 'json';
+  return mediaType(contentType) === PROTOBUF ? 'protobuf' : 'json';
+}
+
+class NotOtlpMediaTypeError extends Error {
+  readonly statusCode = 415;
+  constructor(contentType: string) {
+    super(`Content-Type "${contentType.slice(0, 100)}" is not OTLP/HTTP: send ${PROTOBUF} or ${JSON_TYPE}`);
+    this.name = 'Unsupported Media Type';
+  }
 }
 
 /** OTLP JSON: partial success with its int64 count as a decimal string (proto3 JSON), unset when nothing was refused. */
@@ -34,7 +45,27 @@ export const otlpRoutes: FastifyPluginAsyncTypebox<{
 }> = async (app, options) => {
   // bodies are read as bytes here: decompression and decoding depend on both Content-Encoding and Content-Type
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser([JSON_TYPE, PROTOBUF], { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes }, (_req, body, done) => done(null, body));
+  // every media type is read, so that one OTLP does not speak is refused in OTLP's terms by the handler
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes }, (_req, body, done) => done(null, body));
+
+  // every refusal (ours, authentication's, the error handler's) as the google.rpc.Status OTLP clients expect: protobuf
+  // for a protobuf request; for JSON, Status' fields alongside the service's usual error fields
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode < 400) return payload;
+    let error: Record<string, unknown> = {};
+    try {
+      error = typeof payload === 'string' ? (JSON.parse(payload) as Record<string, unknown>) : {};
+    } catch {
+      // not our JSON: the message below stands alone
+    }
+    const status = { code: rpcCode(reply.statusCode), message: typeof error.message === 'string' ? error.message : `HTTP ${reply.statusCode}` };
+    if (encodingOf(request.headers['content-type']) === 'protobuf') {
+      reply.type(PROTOBUF);
+      return Buffer.from(encodeStatus(status));
+    }
+    reply.type(JSON_TYPE);
+    return JSON.stringify({ ...error, ...status });
+  });
 
   // the same bound as POST /v1/events: bodies held at once, refused before they are read
   let ingesting = 0;
@@ -81,6 +112,8 @@ export const otlpRoutes: FastifyPluginAsyncTypebox<{
       },
       async (request, reply) => {
         app.assertReady();
+        const type = mediaType(request.headers['content-type']);
+        if (type !== JSON_TYPE && type !== PROTOBUF) throw new NotOtlpMediaTypeError(type);
         const encoding = encodingOf(request.headers['content-type']);
         if (!Buffer.isBuffer(request.body) || request.body.length === 0) throw new BodyError(`body is empty: send an OTLP ${signal} export request`);
         const body = await decompress(request.body, request.headers['content-encoding'], options.bodyLimitBytes);
