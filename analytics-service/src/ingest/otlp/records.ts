@@ -78,10 +78,11 @@ function scopeName(scope: unknown): string | undefined {
   return typeof scope.version === 'string' && scope.version !== '' ? `${scope.name}@${scope.version}` : scope.name;
 }
 
-function notAiSecurity(index: number, label: string): BodyItem {
+/** Refused before validation; the partial-success message puts the record's label in front. */
+function notAiSecurity(index: number): BodyItem {
   return {
     index,
-    error: `${label} carries no gen_ai.* attribute and no category attribute: it is not an AI-security record (filter such records out in the collector or SDK)`,
+    error: 'it carries no gen_ai.* attribute and no category attribute, so it is not an AI-security record (filter such records out in the collector or SDK)',
   };
 }
 
@@ -103,7 +104,7 @@ export function spanRecords(request: unknown): OtlpBatch {
         const own = keyValues(span.attributes);
         const attributes: Attributes = { ...resource, ...own };
         if (!isAiSecurityRecord(own, undefined)) {
-          batch.items.push(notAiSecurity(index, label));
+          batch.items.push(notAiSecurity(index));
           continue;
         }
         const status = isObject(span.status) ? span.status : {};
@@ -156,7 +157,7 @@ export function logRecords(request: unknown): OtlpBatch {
         batch.labels.push(label);
         const attributes: Attributes = { ...resource, ...own };
         if (!isAiSecurityRecord(own, eventName)) {
-          batch.items.push(notAiSecurity(index, label));
+          batch.items.push(notAiSecurity(index));
           continue;
         }
         const body = record.body === undefined ? undefined : keyValues([{ key: 'body', value: record.body }]).body;
