@@ -258,7 +258,7 @@ export function uebaDrillDown(): dashboard.Dashboard {
 }
 
 export function judgeAssurance(): dashboard.Dashboard {
-  return base(DASHBOARD.judge.uid, 'AI Security — Judge assurance', 'Seed 001 §6: judge drift (daily mean score vs trailing 7-day mean, |diff| > 0.15 flagged) and score distributions.', ['judge'])
+  return base(DASHBOARD.judge.uid, 'AI Security — Judge assurance', 'Seed 001 §6: judge drift (daily mean score vs the 7 days before; days flagged as the judge_drift rule flags them: a mean shift over 0.15 or a distribution shift, each significant at its sample size) and score distributions.', ['judge'])
     .withVariable(valuesVariable('judge_model', 'Judge model', 'judge_model'))
     .withVariable(valuesVariable('user', 'User', 'user_id'))
     .withVariable(valuesVariable('model', 'Model', 'model'))
@@ -270,7 +270,7 @@ export function judgeAssurance(): dashboard.Dashboard {
         .title('Judge drift: daily mean score vs trailing mean')
         .description('Solid: daily mean judge score per judge model; dashed: its trailing mean. Drift above the threshold is flagged (see the table).')
         .datasource(AISEC)
-        .withTarget(q({ kind: 'judge_drift', threshold: 0.15, trailingDays: 7, judge_model: ['$judge_model'], ...VARIABLE_FILTERS }))
+        .withTarget(q({ kind: 'judge_drift', judge_model: ['$judge_model'], ...VARIABLE_FILTERS }))
         .min(0)
         .max(1)
         .showPoints(common.VisibilityMode.Always)
@@ -286,7 +286,7 @@ export function judgeAssurance(): dashboard.Dashboard {
       new stat.PanelBuilder()
         .title('Drift (|daily − trailing|)')
         .datasource(AISEC)
-        .withTarget(q({ kind: 'judge_drift', threshold: 0.15, trailingDays: 7, judge_model: ['$judge_model'], ...VARIABLE_FILTERS }))
+        .withTarget(q({ kind: 'judge_drift', judge_model: ['$judge_model'], ...VARIABLE_FILTERS }))
         .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['max']).fields('/drift$/').values(false)) // display names, one per judge model: "<judge model> drift"
         .decimals(2)
         .thresholds(new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([{ value: null, color: 'green' }, { value: 0.15, color: 'yellow' }]))
