@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { aisec } from './cli-runner.js';
 import { KEYS, startTestService, type TestService } from '../support/service.js';
+import { waitFor } from '../support/wait.js';
 import { DATE_MATH, kibanaRuleErrors, RISK_BANDS, spanMs } from '../support/kibana-rule-schema.js';
 
 interface ExportedRule {
@@ -36,6 +37,9 @@ let catalogue: Array<{ id: string; window: string; severity: string; tags: { atl
 
 before(async () => {
   service = await startTestService('kibanapack', { AISEC_DETECTION_STREAMING: 'false' });
+  // app.ready() returns after the first bootstrap attempt; on a loaded Elasticsearch that attempt can time out and the
+  // service answers 503 until its retry succeeds
+  await waitFor('the index bootstrap', async () => (service.app.readiness.bootstrap ? true : undefined), 120_000, async () => `last error: ${service.app.readiness.lastError}`);
   const response = await service.request('read', { method: 'GET', url: '/v1/content-pack?format=kibana' });
   assert.equal(response.statusCode, 200);
   assert.match(String(response.headers['content-type']), /^application\/x-ndjson/);

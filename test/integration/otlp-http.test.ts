@@ -11,10 +11,14 @@ import fc from 'fast-check';
 import protobuf from 'protobufjs';
 import { decompress } from '../../analytics-service/src/ingest/otlp/ingest-otlp.js';
 import { countStored, startTestService, type TestService } from '../support/service.js';
+import { waitFor } from '../support/wait.js';
 
 let service: TestService;
 before(async () => {
   service = await startTestService('otlp-http');
+  // app.ready() returns after the first bootstrap attempt; on a loaded Elasticsearch that attempt can time out and the
+  // service answers 503 until its retry succeeds
+  await waitFor('the index bootstrap', async () => (service.app.readiness.bootstrap ? true : undefined), 120_000, async () => `last error: ${service.app.readiness.lastError}`);
 });
 after(async () => service.close());
 
