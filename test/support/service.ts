@@ -63,6 +63,9 @@ export async function startTestService(name: string, env: Record<string, string>
   const es = createElasticsearchClient(config.elasticsearch);
   const app = await buildApp({ config, es, logger: false });
   await app.ready();
+  // on a busy machine the first bootstrap attempt can time out and go on retrying in the background: a test's
+  // first request would then get 503 "service is starting"
+  await waitFor('the index bootstrap', async () => (app.readiness.bootstrap ? true : undefined), 180_000, async () => `last error: ${app.readiness.lastError ?? 'none'}`);
   return {
     app,
     es,
