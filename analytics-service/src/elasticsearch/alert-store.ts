@@ -13,6 +13,10 @@ export interface VersionedAlert {
   primaryTerm: number;
 }
 
+/** The identity fields that relate two alerts to one actor. */
+export const RELATED_FIELDS = ['user_id', 'agent_id', 'src_ip', 'session_id'] as const;
+export type RelatedField = (typeof RELATED_FIELDS)[number];
+
 export const ALERT_FILTER_FIELDS = ['rule_id', 'severity', 'user_id', 'status', 'agent_id', 'src_ip', 'endpoint', 'model', 'session_id', 'judge_model'] as const;
 export type AlertFilterField = (typeof ALERT_FILTER_FIELDS)[number];
 
@@ -115,6 +119,35 @@ export class AlertStore {
     const total = typeof response.hits.total === 'number' ? response.hits.total : (response.hits.total?.value ?? 0);
     const last = hits.at(-1);
     return { alerts: hits.map((h) => h._source!), total, ...(hits.length === limit && last?.sort ? { next: last.sort as AlertCursor } : {}) };
+  }
+
+  /**
+   * Alerts of the same actor in about the same time: another alert sharing one of this alert's identity values
+   * (user_id, agent_id, src_ip, session_id) whose window overlaps this one's widened by `gapMs` on both sides.
+   * The relation is symmetric: each of two related alerts finds the other.
+   */
+  async related(alert: AlertDocument, gapMs: number, limit: number): Promise<Array<{ alert: AlertDocument; shared: RelatedField[] }>> {
+    const present = RELATED_FIELDS.filter((f) => typeof alert[f] === 'string' && alert[f] !== '');
+    if (present.length === 0) return [];
+    const start = Date.parse(alert.window_start) - gapMs;
+    const end = Date.parse(alert.window_end) + gapMs;
+    const response = await withAvailability('related alerts', () =>
+      this.es.search<AlertDocument>({
+        index: this.index,
+        ignore_unavailable: true,
+        size: limit,
+        query: {
+          bool: {
+            filter: [{ range: { window_start: { lte: new Date(end).toISOString() } } }, { range: { window_end: { gte: new Date(start).toISOString() } } }],
+            should: present.map((f) => ({ term: { [f]: alert[f]! } })),
+            minimum_should_match: 1,
+            must_not: [{ term: { id: alert.id } }],
+          },
+        },
+        sort: [{ window_start: { order: 'asc' } }, { id: { order: 'asc' } }],
+      }),
+    );
+    return response.hits.hits.map((h) => ({ alert: h._source!, shared: present.filter((f) => h._source![f] === alert[f]) }));
   }
 
   /** Alerts with notifications still pending, oldest pending first. */

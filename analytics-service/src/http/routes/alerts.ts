@@ -14,6 +14,9 @@ import { checkTermFilters } from '../filters.js';
 import { ErrorResponse, ExactValue, IsoDate, Since } from '../schemas/common.js';
 import { resolveRange } from '../time-range.js';
 
+/** How far apart two alerts' windows may be to be related. */
+const RELATED_GAP_MS = 3_600_000;
+
 const History = Type.Object({
   at: Type.String(),
   actor: Type.String({ description: 'who made the change: the name of the API key (detection for the engine\'s own entries)' }),
@@ -131,15 +134,54 @@ export const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['alerts'],
         summary: 'One alert with its evidence events (role: read)',
         params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{64}$' }) }),
-        response: { 200: Type.Object({ alert: AlertSchema, evidence: Type.Array(AiSecurityEventSchema) }), 404: ErrorResponse },
+        description:
+          'With the alert: its evidence events, and `related` — alerts of the same actor (a shared user_id, agent_id, src_ip or ' +
+          'session_id) whose windows overlap this one within an hour, e.g. model_enumeration beside ueba_new_model_for_user. ' +
+          'Related alerts point at each other.',
+        response: {
+          200: Type.Object({
+            alert: AlertSchema,
+            evidence: Type.Array(AiSecurityEventSchema),
+            related: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                rule_id: Type.String(),
+                title: Type.String(),
+                severity: literals(SEVERITIES),
+                status: literals(ALERT_STATUSES),
+                window_start: Type.String(),
+                window_end: Type.String(),
+                shared: Type.Array(Type.String(), { description: 'the identity fields both alerts have with the same value' }),
+              }),
+              { description: 'at most 20, earliest first' },
+            ),
+          }),
+          404: ErrorResponse,
+        },
       },
     },
     async (request, reply) => {
       app.assertReady();
       const found = await app.detection.alerts.get(request.params.id);
       if (!found) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no alert ${request.params.id}` });
-      const docs = await app.detection.store.eventsByIds(found.alert.event_ids, true);
-      return { alert: toApi(found.alert), evidence: docs.map((d) => fromDocument(d as unknown as StoredEventDocument)) };
+      const [docs, related] = await Promise.all([
+        app.detection.store.eventsByIds(found.alert.event_ids, true),
+        app.detection.alerts.related(found.alert, RELATED_GAP_MS, 20),
+      ]);
+      return {
+        alert: toApi(found.alert),
+        evidence: docs.map((d) => fromDocument(d as unknown as StoredEventDocument)),
+        related: related.map(({ alert: r, shared }) => ({
+          id: r.id,
+          rule_id: r.rule_id,
+          title: r.title,
+          severity: r.severity,
+          status: r.status,
+          window_start: r.window_start,
+          window_end: r.window_end,
+          shared,
+        })),
+      };
     },
   );
 
