@@ -70,7 +70,7 @@ interface Status {
 }
 
 async function status(p: ServiceProcess): Promise<Status> {
-  const response = await p.request('read', '/v1/detections/status');
+  const response = await call(p, 'read', '/v1/detections/status');
   assert.equal(response.status, 200);
   return ((await response.json()) as { streaming: Status }).streaming;
 }
@@ -98,8 +98,21 @@ function attack(user: string, start: number) {
   }));
 }
 
+/**
+ * A request as a client following the API's contract makes it: a 503 (the replica sheds load while its event loop
+ * is overloaded, which the repeat runs on a saturated 2-core machine provoke) is retried after its Retry-After.
+ */
+async function call(p: ServiceProcess, role: 'read' | 'ingest' | 'admin', path: string, init?: RequestInit): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    const response = await p.request(role, path, init);
+    if (response.status !== 503 || attempt >= 10) return response;
+    await response.arrayBuffer();
+    await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('retry-after') ?? '1') * 1000));
+  }
+}
+
 async function ingest(p: ServiceProcess, events: unknown[]): Promise<void> {
-  const response = await p.request('ingest', '/v1/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
+  const response = await call(p, 'ingest', '/v1/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
   const body = await response.text();
   assert.equal(response.status, 200, body);
   assert.equal((JSON.parse(body) as { accepted: number }).accepted, events.length);
@@ -113,7 +126,7 @@ interface Alert {
 }
 
 async function alerts(p: ServiceProcess): Promise<Alert[]> {
-  const response = await p.request('read', '/v1/alerts?limit=1000');
+  const response = await call(p, 'read', '/v1/alerts?limit=1000');
   assert.equal(response.status, 200);
   return ((await response.json()) as { alerts: Alert[] }).alerts;
 }
@@ -141,7 +154,7 @@ async function newestIngested(prefix: string): Promise<number> {
  */
 async function settled(p: ServiceProcess, prefix: string): Promise<boolean | undefined> {
   const newest = await newestIngested(prefix);
-  const response = await p.request('read', '/v1/detections/status');
+  const response = await call(p, 'read', '/v1/detections/status');
   const body = (await response.json()) as { streaming: { checkpoint?: string }; webhooks: { in_flight: number } };
   const caughtUp = body.streaming.checkpoint !== undefined && Date.parse(body.streaming.checkpoint) >= newest;
   if (!caughtUp || body.webhooks.in_flight > 0) return undefined;
@@ -179,9 +192,12 @@ test('two replicas on a two-node cluster: streaming runs once, the survivor take
   });
   // the standby streams only after the lease holder failed to renew within the term (a handover, never two at once):
   // on a 2-core machine under heavy load an Elasticsearch write can take longer than the test's 3 s term
-  const handovers = leaseLog(leader).split('\n').filter((line) => line.includes('lease lost')).length;
-  if (processed[1] > 0) assert.ok(handovers > 0, `the standby processed ${processed[1]} events without a lease handover; lease log lines:\n${leaseLog(leader, standby)}`);
-  else assert.equal(processed[0], 60, 'the lease holder processed every event once');
+  const lost = () => leaseLog(leader).split('\n').filter((line) => line.includes('lease lost')).length;
+  if (processed[1] > 0) {
+    // the former holder says so at its next tick, which a long poll can hold up
+    await waitForValue('the first holder to report that it lost the lease', async () => (lost() > 0 ? true : undefined), 60_000, async () => leaseLog(leader, standby));
+  } else assert.equal(processed[0], 60, 'the lease holder processed every event once');
+  const handovers = lost();
 
   // the pages of one more attacker are on the wire — the receiver has them but has not answered — when the
   // streaming replica dies: its successor must send them again from the outbox
@@ -220,7 +236,7 @@ test('two replicas on a two-node cluster: streaming runs once, the survivor take
   assert.ok((await status(survivor)).takeovers >= 1);
 
   // nothing missed: a retro-hunt over the whole span finds only what streaming already wrote
-  const hunt = await survivor.request('admin', '/v1/detections/run', {
+  const hunt = await call(survivor, 'admin', '/v1/detections/run', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ from: new Date(t0 - 3_600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() }),
