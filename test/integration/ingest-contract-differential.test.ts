@@ -27,7 +27,6 @@ import type { AiSecurityEvent } from '../../analytics-service/src/contract/event
 import { eventArbitrary, toJsonText } from '../support/contract-arbitraries.js';
 import { ELASTICSEARCH_TEXT } from '../support/leaks.js';
 import { countStored, startTestService, type TestService } from '../support/service.js';
-import { waitFor } from '../support/wait.js';
 
 const CASES = Number(process.env.AISEC_CONTRACT_CASES ?? 2000);
 const BATCH = 250;
@@ -38,8 +37,6 @@ let oracleIndex: string;
 
 before(async () => {
   service = await startTestService('differential', { AISEC_BODY_LIMIT_BYTES: String(200 * 1024 * 1024), AISEC_BULK_CHUNK: '500', AISEC_DETECTION_STREAMING: 'false' });
-  // on a busy node the index bootstrap can outlast the start: wait until the service says it is ready
-  await waitFor('the service to be ready', async () => ((await service.request(null, { method: 'GET', url: '/ready' })).statusCode === 200 ? true : undefined), 180_000);
   // the oracle: a plain index with exactly the settings and mapping the events template gives the data stream
   const template = (await service.es.indices.getIndexTemplate({ name: `${service.prefix}-events` })).index_templates[0]!.index_template.template!;
   const settings = { ...(template.settings as Record<string, unknown>) };

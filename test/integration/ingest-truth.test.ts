@@ -10,13 +10,10 @@ import { ingestEvents } from '../../analytics-service/src/ingest/ingest-events.j
 import { metrics } from '../../analytics-service/src/observability/metrics.js';
 import { ELASTICSEARCH_TEXT } from '../support/leaks.js';
 import { countStored, postEvents, startTestService, type TestService } from '../support/service.js';
-import { waitFor } from '../support/wait.js';
 
 let service: TestService;
 before(async () => {
   service = await startTestService('truth', { AISEC_BULK_CHUNK: '500' });
-  // on a busy node the index bootstrap can outlast the start: wait until the service says it is ready
-  await waitFor('the service to be ready', async () => ((await service.request(null, { method: 'GET', url: '/ready' })).statusCode === 200 ? true : undefined), 180_000);
 });
 after(async () => service.close());
 
