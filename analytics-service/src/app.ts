@@ -21,6 +21,7 @@ import { alertRoutes } from './http/routes/alerts.js';
 import { contentPackRoutes } from './http/routes/content-pack.js';
 import { detectionRoutes } from './http/routes/detections.js';
 import { eventRoutes } from './http/routes/events.js';
+import { ingestAdmission } from './http/ingest-admission.js';
 import { otlpRoutes } from './http/routes/otlp.js';
 import { healthRoutes } from './http/routes/health.js';
 import { metricRoutes } from './http/routes/metrics.js';
@@ -88,19 +89,15 @@ export async function buildApp({ config, es, logger }: AppDependencies): Promise
   await app.register(healthRoutes);
   // redaction uses the same secret patterns the content rules look for
   const detectors = app.detection.catalogue.rules.flatMap((rule) => (rule.type === 'content_match' ? rule.detectors : []));
-  await app.register(eventRoutes, {
+  const ingest = {
     bodyLimitBytes: config.bodyLimitBytes,
     bulkChunkSize: config.bulkChunkSize,
-    maxConcurrentIngest: config.maxConcurrentIngest,
+    admission: ingestAdmission(config.maxConcurrentIngest),
     contentTransform: createContentTransform(config.contentMode, detectors),
-  });
-  // OTLP/HTTP (OpenTelemetry SDKs and collectors) into the same ingest pipeline
-  await app.register(otlpRoutes, {
-    bodyLimitBytes: config.bodyLimitBytes,
-    bulkChunkSize: config.bulkChunkSize,
-    maxConcurrentIngest: config.maxConcurrentIngest,
-    contentTransform: createContentTransform(config.contentMode, detectors),
-  });
+  };
+  await app.register(eventRoutes, ingest);
+  // OTLP/HTTP (OpenTelemetry SDKs and collectors) into the same ingest pipeline, under the same bound
+  await app.register(otlpRoutes, ingest);
   await app.register(baselineRoutes);
   await app.register(metricRoutes);
   await app.register(queryRoutes);

@@ -69,6 +69,41 @@ test('under a pile-up, requests beyond the concurrency limit are refused at once
   assert.ok(Date.now() - started < 15_000);
 });
 
+test('the bound is one for every ingest route: OTLP requests in progress count against POST /v1/events too', async () => {
+  delayMs = 3000;
+  // a GenAI span per request: OTLP ingest writes to Elasticsearch like /v1/events, so it is held by the slow node
+  const otlp = (i: number) =>
+    JSON.stringify({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'slow-gateway' } }] },
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: '5b8efff798038103d269b633813fc60c',
+                  spanId: (0x1000000000000000 + i).toString(16).padStart(16, '0'),
+                  name: 'chat',
+                  kind: 3,
+                  startTimeUnixNano: '1770820200000000000',
+                  endTimeUnixNano: '1770820200500000000',
+                  attributes: [{ key: 'gen_ai.request.model', value: { stringValue: 'gpt-4o' } }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+  const responses = await Promise.all([
+    ...Array.from({ length: 10 }, (_, i) => service.request('ingest', { method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload: otlp(i) })),
+    ...Array.from({ length: 10 }, (_, i) => postEvents(service, batch(`mixed-${i}`, 20))),
+  ]);
+  const refusedAtAdmission = responses.filter((r) => r.statusCode === 503 && /ingest requests are in progress/.test(r.body));
+  // per-route bounds would let 4 + 4 in and refuse 12
+  assert.ok(refusedAtAdmission.length >= 16, `only 4 requests may be in progress across both routes; ${refusedAtAdmission.length} were refused at admission`);
+});
+
 test('when Elasticsearch is fast again, the same batches are stored', async (t) => {
   delayMs = 0;
   // a client following the ingest contract: a 503 says "retry the whole batch after Retry-After". The proxy adds no

@@ -2,6 +2,7 @@
  * POST /v1/events — ingest one event, a JSON array, or NDJSON.
  * GET  /v1/events — filtered, paged reads in the contract shape, as JSON or streamed NDJSON.
  */
+import type { IngestAdmission } from '../ingest-admission.js';
 import { Readable } from 'node:stream';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AiSecurityEventSchema } from '../../contract/event-schema.js';
@@ -60,7 +61,8 @@ const exampleBatch = [
 export const eventRoutes: FastifyPluginAsyncTypebox<{
   bodyLimitBytes: number;
   bulkChunkSize: number;
-  maxConcurrentIngest: number;
+  /** shared with the OTLP routes: one bound on bodies held at once */
+  admission: IngestAdmission;
   contentTransform: ContentTransform;
 }> = async (
   app,
@@ -72,31 +74,14 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
     done(null, body),
   );
 
-  // Backpressure: at most maxConcurrentIngest bodies are held at once (memory ≤ that × the body limit); the rest
-  // are refused before their body is read. When Elasticsearch slows down, requests pile up here, not in memory.
-  let ingesting = 0;
-  const admitted = new WeakSet<object>();
-
   app.post(
     '/v1/events',
     {
       config: { role: 'ingest' },
-      onRequest: async (request, reply) => {
-        if (ingesting >= options.maxConcurrentIngest) {
-          return reply
-            .code(503)
-            .header('Retry-After', '2')
-            .send({ statusCode: 503, error: 'Service Unavailable', message: `${ingesting} ingest requests are in progress (AISEC_MAX_CONCURRENT_INGEST); retry after 2s` });
-        }
-        ingesting++;
-        admitted.add(request);
-      },
-      onResponse: async (request) => {
-        if (admitted.delete(request)) ingesting--;
-      },
-      onRequestAbort: async (request) => {
-        if (admitted.delete(request)) ingesting--;
-      },
+      // backpressure: bodies beyond AISEC_MAX_CONCURRENT_INGEST are refused before they are read
+      onRequest: options.admission.onRequest,
+      onResponse: options.admission.onResponse,
+      onRequestAbort: options.admission.onRequestAbort,
       bodyLimit: options.bodyLimitBytes,
       schema: {
         tags: ['events'],

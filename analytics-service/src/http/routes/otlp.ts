@@ -3,6 +3,7 @@
  * collectors. Authenticated like every ingest call: the ingest key as `Authorization: Bearer <key>`, which OTel
  * exporters send through their `headers` option or OTEL_EXPORTER_OTLP_HEADERS.
  */
+import type { IngestAdmission } from '../ingest-admission.js';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { ContentTransform } from '../../ingest/content-mode.js';
@@ -40,7 +41,8 @@ function jsonResponse(signal: Signal, partial: PartialSuccess | undefined): obje
 export const otlpRoutes: FastifyPluginAsyncTypebox<{
   bodyLimitBytes: number;
   bulkChunkSize: number;
-  maxConcurrentIngest: number;
+  /** shared with POST /v1/events: one bound on bodies held at once */
+  admission: IngestAdmission;
   contentTransform: ContentTransform;
 }> = async (app, options) => {
   // bodies are read as bytes here: decompression and decoding depend on both Content-Encoding and Content-Type
@@ -67,10 +69,6 @@ export const otlpRoutes: FastifyPluginAsyncTypebox<{
     return JSON.stringify({ ...error, ...status });
   });
 
-  // the same bound as POST /v1/events: bodies held at once, refused before they are read
-  let ingesting = 0;
-  const admitted = new WeakSet<object>();
-
   const send = (reply: FastifyReply, signal: Signal, encoding: OtlpEncoding, partial: PartialSuccess | undefined) =>
     encoding === 'protobuf'
       ? reply.type(PROTOBUF).send(Buffer.from(encodeExportResponse(signal, partial)))
@@ -82,22 +80,10 @@ export const otlpRoutes: FastifyPluginAsyncTypebox<{
       {
         config: { role: 'ingest' },
         bodyLimit: options.bodyLimitBytes,
-        onRequest: async (request, reply) => {
-          if (ingesting >= options.maxConcurrentIngest) {
-            return reply
-              .code(503)
-              .header('Retry-After', '2')
-              .send({ statusCode: 503, error: 'Service Unavailable', message: `${ingesting} ingest requests are in progress (AISEC_MAX_CONCURRENT_INGEST); retry after 2s` });
-          }
-          ingesting++;
-          admitted.add(request);
-        },
-        onResponse: async (request) => {
-          if (admitted.delete(request)) ingesting--;
-        },
-        onRequestAbort: async (request) => {
-          if (admitted.delete(request)) ingesting--;
-        },
+        // the bound POST /v1/events shares: bodies held at once, refused before they are read
+        onRequest: options.admission.onRequest,
+        onResponse: options.admission.onResponse,
+        onRequestAbort: options.admission.onRequestAbort,
         schema: {
           tags: ['events'],
           summary: `OTLP/HTTP ${signal} ingest (role: ingest)`,
