@@ -226,8 +226,10 @@ test('two replicas on a two-node cluster: streaming runs once, the survivor take
   const stored = await alerts(survivor);
   assert.deepEqual(pairs(stored), expected([...phase1, 'victim', ...phase2]), 'one alert per rule and attacker');
   assert.ok(stored.every((x) => x.event_count === 6));
-  const pages = receiver.unique().filter((d) => d.type === 'alert.created');
-  assert.equal(pages.length, 42, 'one alert.created page per alert after de-duplication by delivery id');
+  // one page per alert after de-duplication by delivery id: alert.created, or alert.severity_raised for an alert that
+  // streaming first saw with 4 or 5 of its 6 events (medium, under the floor) and raised to high on the rest
+  const pages = receiver.unique();
+  assert.equal(pages.length, 42, `one page per alert: ${JSON.stringify(pages.map((d) => [d.type, d.severity]))}`);
   assert.deepEqual(new Set(pages.map((d) => d.alertId)), new Set(stored.map((x) => x.id)));
   const resent = receiver.accepted.filter((d) => onTheWire.includes(d.deliveryId)).length;
   // the killed replica never heard the receiver's answer, so the survivor sent the pages again, with the same ids
@@ -260,7 +262,7 @@ test('two replicas on a two-node cluster: streaming runs once, the survivor take
   await waitFor('the third replica streamed everything and delivered every page', () => settled(c, prefix));
   const final = await alerts(c);
   assert.deepEqual(pairs(final), expected([...phase1, 'victim', ...phase2, 'late-attacker']));
-  const finalPages = receiver.unique().filter((d) => d.type === 'alert.created');
+  const finalPages = receiver.unique();
   assert.equal(finalPages.length, 44);
   assert.deepEqual(new Set(finalPages.map((d) => d.alertId)), new Set(final.map((x) => x.id)), 'exactly one page per alert id');
   const repeats = receiver.accepted.length - receiver.unique().length;
