@@ -127,17 +127,18 @@ export class WebhookOutbox {
 
   private async scan(): Promise<void> {
     try {
-      await this.count();
       const delivering = await this.lease.acquire();
       if (delivering !== this.stats.delivering) {
         this.backoff.clear(); // another replica may have delivered meanwhile: trust only what is stored
         this.log.info({ delivering }, delivering ? 'alert webhooks: this replica delivers' : 'alert webhooks: another replica delivers');
       }
       this.stats.delivering = delivering;
-      if (!delivering) return;
-      const alerts = await this.store.withPendingNotifications(ALERTS_PER_SCAN);
-      const failing = new Set<string>();
-      await runPool(alerts, DELIVERIES_IN_PARALLEL, (alert) => this.deliverAlert(alert, failing));
+      if (delivering) {
+        const alerts = await this.store.withPendingNotifications(ALERTS_PER_SCAN);
+        const failing = new Set<string>();
+        await runPool(alerts, DELIVERIES_IN_PARALLEL, (alert) => this.deliverAlert(alert, failing));
+      }
+      // one count per scan, after its deliveries (standbys count too: every replica's status shows the outbox)
       await this.count();
     } catch (error) {
       this.stats.last_error = `${new Date(this.now()).toISOString()} ${(error as Error).message}`;
