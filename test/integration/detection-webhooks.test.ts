@@ -90,8 +90,12 @@ test('alerts at or above the severity floor are posted, signed, after retries; l
     'every attempt of one notification carries the same X-Aisec-Delivery',
   );
 
-  // the outbox on the stored alert says delivered; the medium alert (4 attempts) has no notification at all
-  const stored = await storedOutbox(service, delivery!.alertId);
+  // the outbox on the stored alert says delivered (marked after the receiver's 2xx reaches the service, so wait for
+  // it); the medium alert (4 attempts) has no notification at all
+  const stored = await waitFor('the stored outbox to mark the delivery', async () => {
+    const current = await storedOutbox(service, delivery!.alertId);
+    return current.notifications?.every((n) => n.state !== 'pending') ? current : undefined;
+  });
   assert.deepEqual(stored.notifications?.map((n) => [n.kind, n.state, n.id]), [['alert.created', 'delivered', delivery!.deliveryId]]);
   assert.equal(stored.notifications_pending, undefined);
   const all = (await service.request('read', { method: 'GET', url: '/v1/alerts?limit=10' })).json().alerts as Array<{ id: string; user_id: string }>;
