@@ -6,6 +6,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import type { DetectionStore } from '../elasticsearch/detection-store.js';
 import { predicateQuery, timeRange, keysQuery, type CompiledQuery } from '../elasticsearch/detection-queries.js';
 import type { DetectionConfig } from './config-schema.js';
+import type { RuleExport } from './content-pack/rule-export.js';
 import { compilePredicate, fieldValue, readsText, type CompiledPredicate, type EventDoc } from './predicate.js';
 import type { EntityField, Predicate, Rule } from './rule-schema.js';
 
@@ -83,6 +84,8 @@ export interface RuleEvaluator<R extends Rule = Rule> {
    * for rules its events cannot affect.
    */
   relevant?(rule: R, unit: EvaluationUnit, events: EventDoc[], ctx: EvaluationContext): Promise<EventDoc[]>;
+  /** The rule type's SPL, KQL, Sigma and Kibana translations (content-pack/rule-export.ts); without it, none. */
+  export?: RuleExport<R>;
 }
 
 export function predicateContext(config: DetectionConfig) {

@@ -12,6 +12,7 @@ import { newTermsEvaluator } from './types/new-terms.js';
 import { sequenceEvaluator } from './types/sequence.js';
 import { thresholdEvaluator } from './types/threshold.js';
 import { uebaEvaluator } from '../ueba/rule-type.js';
+import { uebaExport } from '../ueba/siem-export.js';
 
 const EVALUATORS: { [T in RuleType]: RuleEvaluator<Extract<Rule, { type: T }>> } = {
   threshold: thresholdEvaluator,
@@ -20,7 +21,7 @@ const EVALUATORS: { [T in RuleType]: RuleEvaluator<Extract<Rule, { type: T }>> }
   baseline_deviation: baselineDeviationEvaluator,
   drift: driftEvaluator,
   content_match: contentMatchEvaluator,
-  ueba: uebaEvaluator,
+  ueba: { ...uebaEvaluator, export: uebaExport },
 };
 
 export function evaluatorFor(rule: Rule): RuleEvaluator {

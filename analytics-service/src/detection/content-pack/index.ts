@@ -1,6 +1,13 @@
-/** The content pack: SPL, KQL, Sigma or Kibana detection rules for the catalogue, rendered as one text document. */
+/**
+ * The content pack: SPL, KQL, Sigma or Kibana detection rules for the catalogue, rendered as one text document.
+ * Every rule type translates itself (its `export`, content-pack/rule-export.ts); the builders here and in
+ * sigma.ts and kibana.ts only iterate the rules and assemble what their types return.
+ */
 import type { Catalogue } from '../catalogue.js';
-import { kqlQueries, splQueries, type GeneratedQuery } from './siem-queries.js';
+import type { DetectionConfig } from '../config-schema.js';
+import { evaluatorFor } from '../rule-types.js';
+import type { Rule } from '../rule-schema.js';
+import type { GeneratedQuery, SkippedExport } from './rule-export.js';
 import { sigmaPack, sigmaYaml } from './sigma.js';
 import { kibanaNdjson, kibanaPack } from './kibana.js';
 
@@ -8,6 +15,11 @@ export type PackFormat = 'spl' | 'kql' | 'sigma' | 'kibana';
 
 /** The events data stream Kibana rules read, when the caller does not name the deployment's own. */
 export const DEFAULT_EVENTS_INDEX = 'aisec-events';
+
+/** A rule type without an SPL or KQL translation is left out of those packs. */
+function queries(rules: Rule[], config: DetectionConfig, language: 'spl' | 'kql'): GeneratedQuery[] {
+  return rules.flatMap((rule) => evaluatorFor(rule).export?.[language](rule, config) ?? []);
+}
 
 function renderQueries(queries: GeneratedQuery[], comment: (text: string) => string): string {
   return queries.map((q) => [comment(` ${q.rule_id}${q.signal ? ` / ${q.signal}` : ''} — ${q.title} (severity ${q.severity})`), q.query].join('\n')).join('\n\n');
@@ -22,7 +34,7 @@ export interface RenderedPack {
   contentType: string;
   extension: string;
   /** rules (or signals) the format cannot express, with the reason */
-  skipped?: Array<{ rule_id: string; signal?: string; reason: string }>;
+  skipped?: SkippedExport[];
 }
 
 export function contentPack(catalogue: Catalogue, format: PackFormat, ruleIds?: string[], options: { eventsIndex?: string } = {}): RenderedPack {
@@ -30,9 +42,9 @@ export function contentPack(catalogue: Catalogue, format: PackFormat, ruleIds?: 
   const header = `generated from ${rules.length} rules of the aisec detection catalogue; thresholds and lists as configured`;
   switch (format) {
     case 'spl':
-      return { body: `${splComment(` ${header}`)}\n\n${renderQueries(rules.flatMap((r) => splQueries(r, catalogue.config)), splComment)}\n`, contentType: 'text/plain; charset=utf-8', extension: 'spl' };
+      return { body: `${splComment(` ${header}`)}\n\n${renderQueries(queries(rules, catalogue.config, 'spl'), splComment)}\n`, contentType: 'text/plain; charset=utf-8', extension: 'spl' };
     case 'kql':
-      return { body: `${kqlComment(` ${header}`)}\n\n${renderQueries(rules.flatMap((r) => kqlQueries(r, catalogue.config)), kqlComment)}\n`, contentType: 'text/plain; charset=utf-8', extension: 'kql' };
+      return { body: `${kqlComment(` ${header}`)}\n\n${renderQueries(queries(rules, catalogue.config, 'kql'), kqlComment)}\n`, contentType: 'text/plain; charset=utf-8', extension: 'kql' };
     case 'sigma':
       return { body: sigmaYaml(sigmaPack(rules, catalogue.config)), contentType: 'application/yaml; charset=utf-8', extension: 'yml' };
     case 'kibana': {

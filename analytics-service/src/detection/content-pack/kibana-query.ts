@@ -7,16 +7,9 @@
 import type { DetectionConfig } from '../config-schema.js';
 import type { Detector, Predicate } from '../rule-schema.js';
 import { redactionMarker } from '../content-detectors.js';
+import { NotExpressible } from './rule-export.js';
 
 export type QueryDialect = 'kuery' | 'lucene' | 'eql';
-
-/** A predicate Kibana's query languages cannot state. */
-export class NotExpressible extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NotExpressible';
-  }
-}
 
 const stored = (field: string) => (field === 'timestamp' ? '@timestamp' : field);
 const quote = (value: string) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;

@@ -36,6 +36,7 @@ import {
 import type { EventDoc } from '../predicate.js';
 import type { BaselineDeviationRule, EntityField } from '../rule-schema.js';
 import { sourcesOf } from './threshold.js';
+import { baselineDeviationExport } from './baseline-deviation-export.js';
 
 type Query = estypes.QueryDslQueryContainer;
 type TokensMeasure = Extract<BaselineDeviationRule['measure'], { kind: 'event_tokens_out' }>;
@@ -293,6 +294,8 @@ async function crossingPoint(rule: BaselineDeviationRule, unit: EvaluationUnit, 
 }
 
 export const baselineDeviationEvaluator: RuleEvaluator<BaselineDeviationRule> = {
+  export: baselineDeviationExport,
+
   units(rule) {
     return [{ trigger: rule.where, keyFields: rule.group_by as EntityField[], lookaheadMs: 1 }];
   },

@@ -28,6 +28,7 @@ import {
   type RuleEvaluator,
 } from '../evaluation.js';
 import type { ContentMatchRule, Detector, EntityField } from '../rule-schema.js';
+import { contentMatchExport } from './content-match-export.js';
 
 type Query = estypes.QueryDslQueryContainer;
 
@@ -104,6 +105,8 @@ async function* evaluateContent(rule: ContentMatchRule, unit: EvaluationUnit, sc
 }
 
 export const contentMatchEvaluator: RuleEvaluator<ContentMatchRule> = {
+  export: contentMatchExport,
+
   units(rule) {
     const textCondition = { any: rule.fields.map((field) => ({ field, exists: true })) };
     return [{ trigger: { all: [rule.where, textCondition] }, keyFields: rule.group_by as EntityField[], lookaheadMs: 1 }];

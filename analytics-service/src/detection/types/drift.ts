@@ -10,6 +10,7 @@ import { judgeDayAggregations, judgeDayStats } from '../../elasticsearch/judge-d
 import { localDayStart } from '../business-hours.js';
 import { MAX_EVIDENCE_IDS, eventFilter, type EvaluationUnit, type Finding, type RuleEvaluator } from '../evaluation.js';
 import type { DriftRule, EntityField } from '../rule-schema.js';
+import { driftExport } from './drift-export.js';
 
 const DAY_MS = 86_400_000;
 
@@ -29,6 +30,8 @@ export function judgeDriftSettingsOf(rule: DriftRule, timeZone: string): JudgeDr
 }
 
 export const driftEvaluator: RuleEvaluator<DriftRule> = {
+  export: driftExport,
+
   units(rule) {
     return [{ trigger: rule.where, keyFields: [rule.by as EntityField], lookaheadMs: 1 }];
   },

@@ -16,8 +16,11 @@ import {
 import type { EntityField, NewTermsRule } from '../rule-schema.js';
 import { sourcesOf } from './threshold.js';
 import { timeRange } from '../../elasticsearch/detection-queries.js';
+import { newTermsExport } from './new-terms-export.js';
 
 export const newTermsEvaluator: RuleEvaluator<NewTermsRule> = {
+  export: newTermsExport,
+
   units(rule) {
     return [{ trigger: rule.where, keyFields: [rule.field as EntityField], lookaheadMs: 1 }];
   },

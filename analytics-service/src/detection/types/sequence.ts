@@ -25,10 +25,13 @@ import { compilePredicate, fieldValue, TEXT_FIELDS, type EventDoc } from '../pre
 import type { EntityField, Predicate, SequenceRule } from '../rule-schema.js';
 import { scanEvidence, sourcesOf } from './threshold.js';
 import { windowMemory } from '../window-memory.js';
+import { sequenceExport } from './sequence-export.js';
 
 const eitherStep = (rule: SequenceRule): Predicate => ({ any: [rule.first.where, rule.then.where] });
 
 export const sequenceEvaluator: RuleEvaluator<SequenceRule> = {
+  export: sequenceExport,
+
   units(rule) {
     return [{ trigger: eitherStep(rule), keyFields: rule.group_by as EntityField[], lookaheadMs: durationMs(rule.window) }];
   },

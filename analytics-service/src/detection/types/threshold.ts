@@ -27,6 +27,7 @@ import {
 import { fieldValue, type EventDoc } from '../predicate.js';
 import { windowMemory } from '../window-memory.js';
 import type { EntityField, ThresholdRule, ThresholdSignal } from '../rule-schema.js';
+import { thresholdExport } from './threshold-export.js';
 
 const CANDIDATE_BATCH = 100;
 
@@ -46,6 +47,8 @@ interface HistogramBucket {
 type Query = Parameters<EvaluationContext['store']['count']>[0];
 
 export const thresholdEvaluator: RuleEvaluator<ThresholdRule> = {
+  export: thresholdExport,
+
   units(rule) {
     return rule.signals.map((signal) => ({
       signal: signal.name,

@@ -1,19 +1,20 @@
 /**
- * Splunk SPL and Sentinel KQL for `ueba` rules, for teams that run the content in their own SIEM. They compute
- * the same features over the same windows with the same practical guards (minimum ratio, minimum excess,
- * minimum history); the tail-probability score itself is the service's and is not reproduced — a SIEM search
- * that passes the guards is the candidate the service would then score.
+ * The `ueba` rule type's export: Splunk SPL and Sentinel KQL, for teams that run the content in their own SIEM.
+ * They compute the same features over the same windows with the same practical guards (minimum ratio, minimum
+ * excess, minimum history); the tail-probability score itself is the service's and is not reproduced — a SIEM
+ * search that passes the guards is the candidate the service would then score. Sigma and Kibana rules cannot
+ * compute per-entity baselines; UEBA rules are left out of both.
  */
 import type { DetectionConfig } from '../detection/config-schema.js';
 import { kql, kqlColumn, spl } from '../detection/content-pack/expressions.js';
-import type { GeneratedQuery } from '../detection/content-pack/siem-queries.js';
+import { NEEDS_HISTORY, notExported, type GeneratedQuery, type RuleExport } from '../detection/content-pack/rule-export.js';
 import type { UebaRule } from '../detection/rule-schema.js';
 import { ENTITY_FIELD } from './entities.js';
 import { uebaParams } from './rule-type.js';
 
 const kinds = (rule: UebaRule) => (rule.anomaly === 'peer_outlier' ? (['user'] as const) : rule.entity_kinds);
 
-export function uebaSplQueries(rule: UebaRule, config: DetectionConfig): GeneratedQuery[] {
+function uebaSplQueries(rule: UebaRule, config: DetectionConfig): GeneratedQuery[] {
   return kinds(rule).map((kind) => {
     const p = uebaParams(rule, kind);
     const by = ENTITY_FIELD[kind];
@@ -90,7 +91,7 @@ export function uebaSplQueries(rule: UebaRule, config: DetectionConfig): Generat
   });
 }
 
-export function uebaKqlQueries(rule: UebaRule, config: DetectionConfig): GeneratedQuery[] {
+function uebaKqlQueries(rule: UebaRule, config: DetectionConfig): GeneratedQuery[] {
   return kinds(rule).map((kind) => {
     const p = uebaParams(rule, kind);
     const by = kqlColumn(ENTITY_FIELD[kind]);
@@ -167,3 +168,10 @@ export function uebaKqlQueries(rule: UebaRule, config: DetectionConfig): Generat
     return { rule_id: rule.id, signal: kind, title: rule.title, severity: rule.severity, query: lines.join('\n') };
   });
 }
+
+export const uebaExport: RuleExport<UebaRule> = {
+  spl: uebaSplQueries,
+  kql: uebaKqlQueries,
+  sigma: (rule) => notExported(rule, NEEDS_HISTORY.sigma(rule)),
+  kibana: (rule) => notExported(rule, NEEDS_HISTORY.kibana(rule)),
+};
