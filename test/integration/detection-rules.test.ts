@@ -9,8 +9,8 @@ import { loadCatalogue } from '../../analytics-service/src/detection/catalogue.j
 import { loadDetectionConfig } from '../../analytics-service/src/detection/config-schema.js';
 import { postEvents, startTestService, type TestService } from '../support/service.js';
 import { RULE_CASES, type RuleCase } from './detection-rule-cases.js';
+import { DAY_MS as DAY } from '../../cli/src/time.js';
 
-const DAY = 86_400_000;
 const SLOT0 = Date.UTC(2015, 0, 1);
 const slotStart = (i: number) => SLOT0 + i * 40 * DAY;
 /** entity values kept as written because configuration lists name them */
