@@ -78,7 +78,6 @@ if (SIZES.some((n) => !Number.isInteger(n) || n < 10_000) || !(RUNS > 0) || !(WA
 const GENERATOR_VERSION = 1;
 const READ_KEY = 'bench-query-read-key-000000001';
 
-
 /** The service as measured: only the queries load it (streaming detection and the UEBA refresh off). */
 const QUERY_SERVICE_ENV = (prefix: string): Record<string, string> => ({
   AISEC_API_KEYS: `read:${READ_KEY}`,

@@ -19,7 +19,7 @@ export interface UserProfile {
   startHour: number;
   endHour: number;
   sessionsPerDay: number;
-  agent?: { agent_id: string; tools: readonly string[] };
+  agent?: { agent_id: string; tools: string[] };
 }
 
 const DEPARTMENTS: Array<{ name: string; models: string[] }> = [
