@@ -3,7 +3,7 @@
  * process (so its memory is measured alone), machine facts, percentiles and Markdown tables.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,9 +13,17 @@ export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const ADMIN_KEY = 'bench-admin-key-0000000000001';
 export const INGEST_KEY = 'bench-ingest-key-000000000001';
 
-export async function elasticsearch(heap = '2g'): Promise<{ url: string; stop: () => Promise<void>; embedded: boolean }> {
+export interface EmbeddedOptions {
+  clusterName?: string;
+  startTimeoutMs?: number;
+  /** keep the node's data here (default: a temp dir removed on stop) */
+  dataDir?: string;
+}
+
+/** ES_URL, or an embedded node started here. */
+export async function elasticsearch(heap = '2g', options: EmbeddedOptions = {}): Promise<{ url: string; stop: () => Promise<void>; embedded: boolean }> {
   if (process.env.ES_URL) return { url: process.env.ES_URL.replace(/\/+$/, ''), stop: async () => undefined, embedded: false };
-  const node = await startEmbeddedElasticsearch({ distHome: await ensureDistribution(), heap });
+  const node = await startEmbeddedElasticsearch({ distHome: await ensureDistribution(), heap, ...options });
   return { url: node.url, stop: () => node.stop(), embedded: true };
 }
 
@@ -37,18 +45,28 @@ function statusField(pid: number, field: string): number | undefined {
   }
 }
 
-/** Starts the service from source (tsx) with the given environment and waits until /ready. */
-export async function startService(esUrl: string, env: Record<string, string>): Promise<ServiceProcess> {
+/**
+ * Starts the service with the given environment (which overrides the defaults here, API keys included) and waits
+ * until /ready. From source (tsx) unless `fromDist`: then from `analytics-service/dist/main.js`, which must be built.
+ */
+export async function startService(esUrl: string, env: Record<string, string>, options: { fromDist?: boolean } = {}): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'analytics-service', 'src', 'main.ts')], {
+  const dist = join(root, 'analytics-service', 'dist', 'main.js');
+  if (options.fromDist && !existsSync(dist)) throw new Error(`${dist} is missing: run \`npm run build -w analytics-service\` first`);
+  const entry = options.fromDist ? [dist] : ['--import', 'tsx', join(root, 'analytics-service', 'src', 'main.ts')];
+  const child = spawn(process.execPath, entry, {
     cwd: root,
     env: { ...process.env, ES_URL: esUrl, PORT: String(port), AISEC_API_KEYS: `ingest:${INGEST_KEY},admin:${ADMIN_KEY}`, LOG_LEVEL: 'warn', AISEC_UEBA_REFRESH_INTERVAL: 'off', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 480; i++) {
+  for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
     if (await fetch(`${url}/ready`).then((r) => r.ok, () => false)) break;
+    if (i > 480) {
+      child.kill('SIGTERM');
+      throw new Error('service not ready within 2 minutes');
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   return {

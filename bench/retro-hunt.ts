@@ -13,6 +13,7 @@ import { createElasticsearchClient } from '../analytics-service/src/elasticsearc
 import { ATTACK_KINDS, attacks, benignDay, Random, type TrafficEvent } from '../test/support/traffic.js';
 import { ADMIN_KEY, elasticsearch, esVersion, machine, startService, table } from './detection-support.js';
 import { deletePrefix } from '../test/support/service.js';
+import { DAY_MS as DAY } from '../cli/src/time.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -26,7 +27,6 @@ const { values: args } = parseArgs({
 const USERS = Number(args.users);
 const DAYS = Number(args.days);
 const ATTACKS_PER_DAY = Number(args.attacks);
-const DAY = 86_400_000;
 const FIRST_DAY = Date.UTC(2026, 0, 5);
 
 function toDoc(event: TrafficEvent, ingested: string) {

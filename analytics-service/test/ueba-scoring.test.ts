@@ -124,10 +124,12 @@ test('token shift: the median of an hour against the baseline median, with the s
   const shift = scoreTokenShift(baseline(), hour(24 + 11), { requests: 8, tokens_out_median: 900, tokens_in_median: 410 }, params)!;
   assert.equal(shift.feature, 'tokens_out_median');
   assert.equal(shift.expected, 350);
-  // log scale: σ = ln(p95 / median) / 1.645 = ln(520/350)/1.645; standard error of the median of 8 = 1.2533·σ/√8
-  const se = (1.2533 * (Math.log(520 / 350) / 1.645)) / Math.sqrt(8);
-  assert.ok(Math.abs(shift.spread - 350 * Math.expm1(se)) < 1e-9);
-  assert.ok(Math.abs(shift.log10_probability - Math.log10(0.5 * erfcLike(Math.log(900 / 350) / se / Math.SQRT2))) < 0.05);
+  // by hand, on the log scale: σ = ln(p95 / median) / 1.645 = ln(520/350) / 1.645 = 0.395896 / 1.645 = 0.240666;
+  // standard error of the median of 8 = 1.2533 · σ / √8 = 0.106641; spread = 350 · (e^0.106641 − 1) = 39.387
+  assert.ok(Math.abs(shift.spread - 39.387) < 0.001, `spread ${shift.spread}`);
+  // z = ln(900/350) / 0.106641 = 0.944462 / 0.106641 = 8.8564; P(Z ≥ z) by integrating the density
+  assert.ok(Math.abs(shift.log10_probability - Math.log10(0.5 * erfcLike(8.8564 / Math.SQRT2))) < 0.05);
+  assert.ok(Math.abs(shift.log10_probability - -18.384) < 0.05, `log10 p ${shift.log10_probability}`);
   assert.match(shift.explanation, /z = .* on the log scale/);
   // a skewed baseline (p95 3× the median) needs far more than 2.75× over 8 requests
   const skewed = baseline({ tokens_out: { count: 1600, median: 590, mad: 234, p95: 1694 } });

@@ -55,6 +55,43 @@ test('tail probabilities match reference values, far into the tail', () => {
   assert.ok(Number.isFinite(logPoissonUpperTail(2000, 5)), 'a 400× spike still has a finite log probability');
 });
 
+/** P(X ≥ k) by summing the probability mass function term by term: a brute-force oracle for the closed forms. */
+function upperTailBySumming(k: number, pmf: (x: number) => number): number {
+  let below = 0;
+  for (let x = 0; x < k; x++) below += pmf(x);
+  return 1 - below;
+}
+const poissonPmf = (mean: number) => (x: number) => {
+  let p = Math.exp(-mean);
+  for (let i = 1; i <= x; i++) p *= mean / i;
+  return p;
+};
+/** NB with mean μ and dispersion α: r = 1/α, p = r/(r+μ); P(x) = Γ(x+r)/(Γ(r)·x!)·p^r·(1−p)^x, built up term by term. */
+const negativeBinomialPmf = (mean: number, alpha: number) => (x: number) => {
+  const r = 1 / alpha;
+  const p = r / (r + mean);
+  let term = p ** r;
+  for (let i = 1; i <= x; i++) term *= ((i - 1 + r) / i) * (1 - p);
+  return term;
+};
+
+test('Poisson and negative binomial tails agree with summing the pmf, over a grid', () => {
+  for (const mean of [0.3, 1, 4.5, 12, 30]) {
+    for (let k = 1; k <= 3 * mean + 10; k++) {
+      const expected = upperTailBySumming(k, poissonPmf(mean));
+      if (expected < 1e-12) break; // below what 1 − Σ can resolve
+      near(Math.exp(logPoissonUpperTail(k, mean)), expected, 1e-9 + expected * 1e-6, `Poisson(${mean}) ≥ ${k}`);
+    }
+    for (const alpha of [0.1, 0.5, 2]) {
+      for (let k = 1; k <= 4 * mean + 10; k++) {
+        const expected = upperTailBySumming(k, negativeBinomialPmf(mean, alpha));
+        if (expected < 1e-12) break;
+        near(Math.exp(logNegativeBinomialUpperTail(k, mean, alpha)), expected, 1e-9 + expected * 1e-6, `NB(${mean}, α ${alpha}) ≥ ${k}`);
+      }
+    }
+  }
+});
+
 test('the score is ten points per decimal order of magnitude, capped at 100', () => {
   assert.equal(scoreFromLogProbability(Math.log(1e-3)), 30);
   assert.equal(scoreFromLogProbability(Math.log(1e-6)), 60);
@@ -109,8 +146,25 @@ test('summaries of per-hour values, and the dispersion read from median and MAD'
   assert.equal(d.mad, 1);
   assert.equal(d.max, 100);
   assert.deepEqual(distributionOf([]), { count: 0 });
+  // median and MAD against their definitions, by brute force over small integer samples: the median has as many
+  // values at or below it as at or above it; the MAD is the median of the absolute deviations from it
+  const bruteMedian = (values: number[]) => {
+    const candidates = [...new Set(values.flatMap((a) => values.map((b) => (a + b) / 2)))];
+    const balanced = candidates.filter((m) => values.filter((v) => v <= m).length >= values.length / 2 && values.filter((v) => v >= m).length >= values.length / 2);
+    return (Math.min(...balanced) + Math.max(...balanced)) / 2;
+  };
+  let seed = 7;
+  const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  for (let trial = 0; trial < 200; trial++) {
+    const values = Array.from({ length: 1 + Math.floor(next() * 12) }, () => Math.floor(next() * 20));
+    const m = bruteMedian(values);
+    const summary = distributionOf(values);
+    assert.equal(summary.median, m, `median of ${values}`);
+    assert.equal(summary.mad, bruteMedian(values.map((v) => Math.abs(v - m))), `MAD of ${values}`);
+  }
   // Poisson-like counts (Var ≈ mean) have no extra dispersion; a spread twice the Poisson one has some
   assert.equal(robustDispersion({ count: 100, median: 9, mad: 2 }), 0);
-  near(robustDispersion({ count: 100, median: 10, mad: 6 }), ((1.4826 * 6) ** 2 - 10) / 100, 1e-12);
+  // by hand: SD = 1.4826 × 6 = 8.8956, Var = 79.13169936; α = (79.13169936 − 10) / 10² = 0.6913169936
+  near(robustDispersion({ count: 100, median: 10, mad: 6 }), 0.6913169936, 1e-10);
   assert.equal(robustDispersion({ count: 0 }), 0);
 });

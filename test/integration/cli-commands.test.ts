@@ -10,7 +10,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { streamClients } from '../support/metrics.js';
 import { KEY_NAMES, KEYS, postEvents, startTestService, type TestService } from '../support/service.js';
+import { waitFor } from '../support/wait.js';
 import { aisec } from './cli-runner.js';
 
 let service: TestService;
@@ -115,8 +117,10 @@ test('events list and a live tail with filters', async () => {
   const table = await run(['events', 'list', '--from', new Date(T0).toISOString(), '--to', new Date(T0 + 3_600_000).toISOString(), '--limit', '5'], 'read');
   assert.match(table.stdout, /^time\s+severity\s+category/);
 
+  const streamsBefore = await streamClients(service);
   const tail = run(['events', 'tail', '--decision', 'block', '--max-events', '2', '--json'], 'read');
-  await new Promise((r) => setTimeout(r, 2500));
+  // the stream starts at the moment it opens: post only once the service counts it
+  await waitFor('the tail to open its stream', async () => ((await streamClients(service)) > streamsBefore ? true : undefined), 30_000);
   const now = Date.now();
   await postEvents(service, [
     { timestamp: new Date(now).toISOString(), category: 'guardrail_block', decision: 'block', user_id: 'tail-1', event_id: 'tail-1' },

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { DemoGenerator } from '../../cli/src/demo/generator.js';
 import { ndjson, waitUntilReady, type TestService } from '../support/service.js';
+import { DAY_MS as DAY } from '../../cli/src/time.js';
 
-const DAY = 86_400_000;
 /**
  * The dashboards' "now": the end of the demo range, today 00:00 UTC — entity risk decays with the wall clock
  * (AISEC_RISK_LOOKBACK_DAYS), so demo traffic in the distant past would leave every risk score unset.

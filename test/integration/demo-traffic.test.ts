@@ -7,8 +7,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CAMPAIGNS, DemoGenerator } from '../../cli/src/demo/generator.js';
 import { ndjson, startTestService, type TestService } from '../support/service.js';
+import { DAY_MS as DAY } from '../../cli/src/time.js';
 
-const DAY = 86_400_000;
 const TO = Date.parse('2026-02-11T00:00:00Z');
 const FROM = TO - 9 * DAY;
 

@@ -5,12 +5,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import { loadCatalogue } from '../../analytics-service/src/detection/catalogue.js';
 import { loadDetectionConfig } from '../../analytics-service/src/detection/config-schema.js';
 import { postEvents, startTestService, type TestService } from '../support/service.js';
 import { RULE_CASES, type RuleCase } from './detection-rule-cases.js';
+import { DAY_MS as DAY } from '../../cli/src/time.js';
 
-const DAY = 86_400_000;
+const RULES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../analytics-service/rules');
 const SLOT0 = Date.UTC(2015, 0, 1);
 const slotStart = (i: number) => SLOT0 + i * 40 * DAY;
 /** entity values kept as written because configuration lists name them */
@@ -90,14 +95,30 @@ describe('rule cases', () => {
   });
 });
 
-test('every rule of the catalogue has positive, negative and boundary cases', () => {
-  const catalogue = loadCatalogue(loadDetectionConfig());
-  for (const rule of catalogue.rules) {
+/** The rule files themselves, read with a YAML parser and not the service's loader: what a reviewer sees. */
+function rulesOnDisk(): Array<{ id: string; type: string; file: string }> {
+  return readdirSync(RULES_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((file) => {
+      const doc = parse(readFileSync(join(RULES_DIR, file), 'utf8')) as { id?: unknown; type?: unknown };
+      assert.equal(typeof doc.id, 'string', `${file} has an id`);
+      assert.equal(typeof doc.type, 'string', `${file} has a type`);
+      return { id: doc.id as string, type: doc.type as string, file };
+    });
+}
+
+test('every rule file of the catalogue has positive, negative and boundary cases, and the service loads each', () => {
+  const onDisk = rulesOnDisk();
+  assert.ok(onDisk.length > 0, `rule files in ${RULES_DIR}`);
+  for (const rule of onDisk) {
     // ueba rules score against stored baselines (a rebuild first): test/integration/ueba-*.test.ts covers them
     if (rule.type === 'ueba') continue;
     for (const kind of ['positive', 'negative', 'boundary'] as const) {
-      assert.ok(RULE_CASES.some((c) => c.rule === rule.id && c.kind === kind), `${rule.id} has no ${kind} case`);
+      assert.ok(RULE_CASES.some((c) => c.rule === rule.id && c.kind === kind), `${rule.id} (${rule.file}) has no ${kind} case`);
     }
   }
-  for (const c of RULE_CASES) assert.ok(catalogue.byId.has(c.rule), `case for unknown rule ${c.rule}`);
+  const ids = new Set(onDisk.map((r) => r.id));
+  for (const c of RULE_CASES) assert.ok(ids.has(c.rule), `case for a rule no file defines: ${c.rule}`);
+  const catalogue = loadCatalogue(loadDetectionConfig());
+  assert.deepEqual(catalogue.rules.map((r) => r.id).sort(), [...ids].sort(), 'the service loads exactly the rule files');
 });

@@ -160,8 +160,10 @@ test('a restart mid-stream loses no alert and duplicates none', async () => {
     assert.equal(grown.severity, 'high');
     await waitFor('oscar alert', async () => ((await alertsFor(service, 'rule_id=prompt_injection_repeated&user_id=oscar')).total === 1 ? true : undefined));
     await waitFor('peggy alert', async () => ((await alertsFor(service, 'rule_id=prompt_injection_repeated&user_id=peggy')).total === 1 ? true : undefined));
-    // give the poller time to re-read its overlap, then count everything once more
-    await new Promise((r) => setTimeout(r, 2500));
+    // every poll re-reads (checkpoint − overlap, now]: let further polls complete, then count everything once more
+    const polls = async () => ((await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json() as { streaming: { polls: number } }).streaming.polls;
+    const pollsBefore = await polls();
+    await waitFor('three more streaming polls', async () => ((await polls()) >= pollsBefore + 3 ? true : undefined));
     const all = await alertsFor(service, 'rule_id=prompt_injection_repeated');
     assert.deepEqual(all.alerts.map((a) => a.user_id).sort(), ['mallory', 'oscar', 'peggy']);
   } finally {

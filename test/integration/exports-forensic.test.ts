@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { KEY_NAMES, KEYS, ndjson, postEvents, startTestService, type TestService } from '../support/service.js';
 import { aisec } from './cli-runner.js';
+import { waitFor } from '../support/wait.js';
 
 let service: TestService;
 let dir: string;
@@ -97,11 +98,11 @@ test('a large export runs in the background with progress and splits into files'
   let manifest = JSON.parse(created.body);
   assert.equal(manifest.status, 'running');
   assert.ok(manifest.progress.events_total >= 2500);
-  const deadline = Date.now() + 60_000;
-  while (manifest.status === 'running' && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    manifest = JSON.parse((await service.request('read', { method: 'GET', url: `/v1/exports/${manifest.id}` })).body);
-  }
+  const id = manifest.id as string;
+  manifest = await waitFor(`export ${id} to finish`, async () => {
+    const current = JSON.parse((await service.request('read', { method: 'GET', url: `/v1/exports/${id}` })).body);
+    return current.status === 'running' ? undefined : current;
+  }, 60_000);
   assert.equal(manifest.status, 'completed', JSON.stringify(manifest));
   assert.equal(manifest.progress, undefined);
   assert.ok(manifest.event_count >= 2500);

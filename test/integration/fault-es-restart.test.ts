@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KEYS, ndjson } from '../support/service.js';
 import { startServiceOnPrivateNode, type PrivateNodeService } from '../support/private-node.js';
+import { waitFor } from '../support/wait.js';
 
 let service: PrivateNodeService;
 before(async () => {
@@ -52,11 +53,15 @@ test('every acknowledged event is stored exactly once across an Elasticsearch re
   }
 
   const workers = [client(1), client(2)];
-  await new Promise((r) => setTimeout(r, 3000));
+  // each phase lasts until the clients have seen it: traffic acknowledged, the outage refused, traffic acknowledged again
+  const acknowledgedAtLeast = (n: number) => async () => (acknowledged.size >= n ? true : undefined);
+  await waitFor('ingest acknowledged before the restart', acknowledgedAtLeast(2000), 60_000);
   await service.stopNode();
-  await new Promise((r) => setTimeout(r, 2000));
+  const refusalsAtStop = refusals;
+  await waitFor('the clients refused while Elasticsearch is down', async () => (refusals > refusalsAtStop ? true : undefined), 60_000);
+  const acknowledgedWhileDown = acknowledged.size;
   await service.startNode();
-  await new Promise((r) => setTimeout(r, 3000));
+  await waitFor('ingest acknowledged again after the restart', acknowledgedAtLeast(acknowledgedWhileDown + 2000), 120_000);
   stop = true;
   await Promise.all(workers);
 
@@ -64,11 +69,10 @@ test('every acknowledged event is stored exactly once across an Elasticsearch re
   // the node may still be recovering the shard: wait until a refresh reaches every shard before counting
   const { es } = service;
   await es.cluster.health({ index: 'restart-events', wait_for_status: 'yellow', timeout: '60s' });
-  for (let i = 0; i < 30; i++) {
+  await waitFor('a refresh that reaches every shard', async () => {
     const refresh = await es.indices.refresh({ index: 'restart-events' });
-    if (refresh._shards?.failed === 0 && refresh._shards.successful === refresh._shards.total) break;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+    return refresh._shards?.failed === 0 && refresh._shards.successful === refresh._shards.total ? true : undefined;
+  }, 30_000);
   const stored = await es.count({ index: 'restart-events' });
   // exact duplicate check: page through every event_id with a composite aggregation (cardinality is approximate)
   let duplicates = 0;

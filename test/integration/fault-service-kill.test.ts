@@ -249,7 +249,13 @@ test('SIGKILL during streaming detection, then restart: no alert lost or duplica
     // --- the moment of the kill
     const exit = await first.exited;
     assert.equal(exit.signal, 'SIGKILL', `the first process was killed (exit ${JSON.stringify(exit)})`);
-    await sleep(300); // a request the dead process had sent may still be applied by Elasticsearch
+    // a request the dead process had sent may still be applied by Elasticsearch: wait until no write to this
+    // prefix's indices is in flight there
+    await waitFor('Elasticsearch to finish the dead process\'s writes', async () => {
+      const tasks = await es!.tasks.list({ actions: 'indices:data/write/*', detailed: true });
+      const pending = Object.values(tasks.nodes ?? {}).flatMap((node) => Object.values(node.tasks ?? {})).filter((task) => task.description?.includes(`${prefix}-`));
+      return pending.length === 0 ? true : undefined;
+    }, 30_000);
     const checkpointAtKill = await storedCheckpoint();
     assert.ok(checkpointAtKill !== undefined, 'streaming had stored a checkpoint before the kill');
     const newestAtKill = await newestIngested();

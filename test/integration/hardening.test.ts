@@ -11,6 +11,7 @@ import { loadConfig } from '../../analytics-service/src/config.js';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
 import { IN_PROCESS_SERVICE_ENV, KEYS, startTestService, uniquePrefix } from '../support/service.js';
 import { testElasticsearchUrl } from '../support/elasticsearch.js';
+import { waitFor } from '../support/wait.js';
 
 test('rate limits apply per API key with 429 + Retry-After; other keys and open routes are unaffected', async () => {
   const service = await startTestService('ratelimit', { AISEC_RATE_LIMIT_PER_MIN: '5' });
@@ -52,9 +53,12 @@ test('when the event loop falls behind, requests are shed with 503 + Retry-After
     assert.equal(shed.statusCode, 503);
     assert.equal(shed.headers['retry-after'], '5');
     assert.match(shed.json().message, /overloaded; retry later/);
-    // idle again: after the next samples, requests are served
-    await new Promise((resolve) => setTimeout(resolve, 2500));
-    assert.equal((await probe()).statusCode, 200);
+    // idle again: after the next samples (one a second), requests are served
+    const served = await waitFor('requests served again once the event loop is idle', async () => {
+      const response = await probe();
+      return response.statusCode === 200 ? response : undefined;
+    }, 15_000);
+    assert.equal(served.statusCode, 200);
   } finally {
     await service.close();
   }

@@ -12,6 +12,7 @@ import { createElasticsearchClient } from '../../analytics-service/src/elasticse
 import { IN_PROCESS_SERVICE_ENV, KEYS, postEvents, startTestService, type TestService } from '../support/service.js';
 // brings the plugin's FastifyInstance augmentation (registeredRoutes) into this program
 import type {} from '../../analytics-service/src/observability/plugin.js';
+import { waitFor } from '../support/wait.js';
 
 let service: TestService;
 
@@ -83,9 +84,11 @@ test('a retro-hunt records rule evaluation time per rule; streaming detection re
   const text = await scrape();
   assert.ok(sample(text, 'aisec_rule_evaluation_duration_seconds_count', '{rule_id="prompt_injection_repeated"}') >= 1);
   // streaming detection runs in this app (default on): it has seen the events above by now or will shortly
-  const deadline = Date.now() + 15_000;
-  while (sample(await scrape(), 'aisec_detection_lag_seconds_count') === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-  assert.ok(sample(await scrape(), 'aisec_detection_lag_seconds_count') > 0, 'detection lag observed for streamed events');
+  const lagCount = await waitFor('detection lag observed for streamed events', async () => {
+    const count = sample(await scrape(), 'aisec_detection_lag_seconds_count');
+    return count > 0 ? count : undefined;
+  }, 15_000);
+  assert.ok(lagCount > 0);
 });
 
 test('Elasticsearch failures are counted by kind', async () => {

@@ -8,6 +8,7 @@
 import type { AiSecurityEvent, Category, Severity } from '../../analytics-service/src/contract/event-schema.js';
 import { postEvents, waitUntilReady, type TestService } from '../support/service.js';
 import { seededRandom } from '../../cli/src/demo/random.js';
+import { DAY_MS as DAY } from '../../cli/src/time.js';
 
 /**
  * The fixtures stand in for the detection engine's and the UEBA job's output, so those components' background
@@ -16,7 +17,7 @@ import { seededRandom } from '../../cli/src/demo/random.js';
 export const FIXTURE_SERVICE_ENV = { AISEC_DETECTION_STREAMING: 'false', AISEC_UEBA_REFRESH_INTERVAL: 'off' };
 
 export const END = Date.parse('2026-02-11T00:00:00Z');
-export const DAY = 86_400_000;
+export { DAY_MS as DAY } from '../../cli/src/time.js';
 export const START = END - 30 * DAY;
 export const USERS = ['alice', 'bob', 'carol', 'dave', 'mallory'] as const;
 export const ENDPOINTS = ['/api/v1/chat', '/api/v1/rag', '/api/v1/agent'] as const;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { postEvents, startTestService, type TestService } from '../support/service.js';
 import { testElasticsearchUrl } from '../support/elasticsearch.js';
+import { waitFor } from '../support/wait.js';
 
 let delayMs = 0;
 let proxy: net.Server;
@@ -34,10 +35,7 @@ before(async () => {
     AISEC_DETECTION_STREAMING: 'false',
   });
   // slow Elasticsearch down only once the service is fully up (bootstrap retries on its own otherwise)
-  for (let i = 0; i < 120; i++) {
-    if ((await service.request(null, { method: 'GET', url: '/ready' })).statusCode === 200) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  await waitFor('the service to be ready', async () => ((await service.request(null, { method: 'GET', url: '/ready' })).statusCode === 200 ? true : undefined), 60_000);
 });
 
 after(async () => {

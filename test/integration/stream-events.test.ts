@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSse, type SseMessage } from '../../cli/src/sse.js';
 import { KEYS, postEvents, startTestService, type TestService } from '../support/service.js';
+import { waitFor } from '../support/wait.js';
 
 let service: TestService;
 let base: string;
@@ -98,10 +99,15 @@ test('open streams end with an end event when the service shuts down', async () 
   const url = await other.app.listen({ port: 0, host: '127.0.0.1' });
   const response = await fetch(`${url}/v1/events/stream`, { headers: { authorization: `Bearer ${KEYS.read}` } });
   const messages: SseMessage[] = [];
+  let opened = false;
   const reading = (async () => {
-    for await (const item of parseSse(response.body!)) if (!('retry' in item)) messages.push(item);
+    for await (const item of parseSse(response.body!)) {
+      if ('retry' in item) opened = true;
+      else messages.push(item);
+    }
   })();
-  await new Promise((r) => setTimeout(r, 300));
+  // the service writes `retry:` once it holds the stream among those it ends on shutdown
+  await waitFor('the stream to open', async () => (opened ? true : undefined), 10_000);
   const started = Date.now();
   await other.close();
   await reading;

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../elasticsearch/embedded.js';
 import { testElasticsearchUrl } from './elasticsearch.js';
 import { KEYS, uniquePrefix } from './service.js';
+import { waitFor } from './wait.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MAX_OUTPUT_BYTES = 2 * 1024 * 1024;
@@ -86,8 +87,6 @@ function canUsePdeathsig(): boolean {
   return pdeathsig;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Starts the service and resolves once GET /ready answers ready; throws (with the process output) otherwise. */
 export async function startServiceProcess(options: ServiceProcessOptions): Promise<ServiceProcess> {
   const prefix = options.prefix ?? uniquePrefix(options.name);
@@ -159,19 +158,23 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
   };
   const tail = () => output().slice(-20_000);
 
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
-  for (;;) {
-    if (exit) throw new Error(`service ${options.name} (pid ${pid}) exited (code ${exit.code}, signal ${exit.signal}) before it was ready; its output:\n${tail()}`);
-    const ready = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(5000) })
-      .then(async (r) => r.ok && ((await r.json()) as { status?: string }).status === 'ready')
-      .catch(() => false);
-    if (ready) break;
-    if (Date.now() > deadline) {
-      kill('SIGKILL');
-      await exited;
-      throw new Error(`service ${options.name} (pid ${pid}) was not ready within ${options.readyTimeoutMs ?? 120_000} ms; its output:\n${tail()}`);
-    }
-    await sleep(200);
+  try {
+    await waitFor(
+      `service ${options.name} (pid ${pid}) to answer ready`,
+      async () => {
+        if (exit) throw new Error(`service ${options.name} (pid ${pid}) exited (code ${exit.code}, signal ${exit.signal}) before it was ready; its output:\n${tail()}`);
+        const ready = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(5000) })
+          .then(async (r) => r.ok && ((await r.json()) as { status?: string }).status === 'ready')
+          .catch(() => false);
+        return ready ? true : undefined;
+      },
+      options.readyTimeoutMs ?? 120_000,
+      async () => `its output:\n${tail()}`,
+    );
+  } catch (error) {
+    kill('SIGKILL');
+    if (!exit) await exited;
+    throw error;
   }
 
   return {

@@ -6,6 +6,7 @@
  */
 import { requestEvent, type DemoEvent } from './background.js';
 import { Rng, mix } from './random.js';
+import { MINUTE_MS as MIN } from '../time.js';
 import { MODELS, type World } from './world.js';
 
 export interface CampaignContext {
@@ -28,7 +29,6 @@ export interface Campaign {
   events(at: number, ctx: CampaignContext): DemoEvent[];
 }
 
-const MIN = 60_000;
 const iso = (t: number) => new Date(t).toISOString();
 
 function victim(ctx: CampaignContext, salt: string) {

@@ -5,6 +5,7 @@
 import { backgroundEvents, type DemoEvent } from './background.js';
 import { CAMPAIGNS, campaignEvents, campaignEventsEndingAt, type Campaign } from './campaigns.js';
 import { buildWorld, type World } from './world.js';
+import { DAY_MS as DAY, HOUR_MS, MINUTE_MS } from '../time.js';
 
 export interface DemoOptions {
   seed: number;
@@ -13,7 +14,6 @@ export interface DemoOptions {
   users: number;
 }
 
-export const DAY = 86_400_000;
 /** campaigns that need baselines wait this long after the start of the data */
 export const HISTORY_NEEDED = 7 * DAY;
 
@@ -45,7 +45,7 @@ export class DemoGenerator {
     const out: Array<{ campaign: Campaign; at: number; events: DemoEvent[] }> = [];
     for (let day = Math.floor(from / DAY) * DAY; day < to; day += DAY) {
       CAMPAIGNS.forEach((campaign, k) => {
-        const at = day + 9 * 3_600_000 + k * 35 * 60_000;
+        const at = day + 9 * HOUR_MS + k * 35 * MINUTE_MS;
         if (at < from || at >= to) return;
         if (campaign.needsHistory && at < dataStart + HISTORY_NEEDED) return;
         out.push({ campaign, at, events: this.campaign(campaign, Math.floor(day / DAY), at) });
