@@ -2,7 +2,7 @@
  * Small typed helpers over the Grafana Foundation SDK: our datasource's queries (typed by the service's query
  * contract), the shared variables and annotations, and the severity colours of the seed-004 ladder.
  */
-import * as cog from '@grafana/grafana-foundation-sdk/cog';
+import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type { QueryTarget, ValueField } from '../../analytics-service/src/query/kinds.js';
 import { ALL_VALUE, DATASOURCE, PLUGIN, UEBA_LINK } from './constants.js';

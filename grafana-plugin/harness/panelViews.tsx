@@ -10,12 +10,10 @@ import {
   getDisplayProcessor,
   getFieldDisplayValues,
   getHistogramFields,
-  LoadingState,
   type DataFrame,
   type FieldConfigSource,
   type FieldDisplay,
   type GrafanaTheme2,
-  type PanelProps,
   type ReduceDataOptions,
   type TimeRange,
   VizOrientation,
@@ -33,9 +31,10 @@ import {
 } from '@grafana/ui';
 import { BarGaugeNamePlacement, type VizLegendOptions } from '@grafana/schema';
 import { RiskMatrixPanel } from '../src/panel/components/RiskMatrixPanel';
-import { DEFAULT_OPTIONS, type MatrixOptions } from '../src/panel/types';
+import type { MatrixOptions } from '../src/panel/types';
 import type { PanelJson } from '../src/testing/dashboardModel';
 import { EMPTY_FIELD_CONFIG, panelFieldConfig } from '../src/testing/panelData';
+import { matrixPanelProps, withUrlTimeRange } from '../src/testing/panelProps';
 
 export interface ViewProps {
   panel: PanelJson;
@@ -185,24 +184,17 @@ const histogram: PanelView = {
 const riskMatrix: PanelView = {
   drawnBy: 'plugin: RiskMatrixPanel',
   render: ({ panel, series, width, height, timeRange, replaceVariables }) => {
-    const props = {
+    const props = matrixPanelProps({
       id: panel.id,
-      data: { series, state: LoadingState.Done, timeRange },
-      timeRange,
-      timeZone: 'utc',
-      options: { ...DEFAULT_OPTIONS, ...(panel.options as Partial<MatrixOptions>) },
+      title: panel.title,
+      series,
+      options: panel.options as Partial<MatrixOptions>,
       fieldConfig: panel.fieldConfig ?? EMPTY_FIELD_CONFIG,
-      transparent: false,
+      timeRange,
       width,
       height,
-      title: panel.title,
-      renderCounter: 1,
-      replaceVariables: (s: string) => replaceVariables(s).replace('${__url_time_range}', `from=${timeRange.from.valueOf()}&to=${timeRange.to.valueOf()}`),
-      onOptionsChange: () => undefined,
-      onFieldConfigChange: () => undefined,
-      onChangeTimeRange: () => undefined,
-      eventBus: undefined,
-    } as unknown as PanelProps<MatrixOptions>;
+      replaceVariables: withUrlTimeRange(replaceVariables, timeRange),
+    });
     return <RiskMatrixPanel {...props} />;
   },
 };
