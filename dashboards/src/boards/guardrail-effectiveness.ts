@@ -3,11 +3,10 @@ import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as table from '@grafana/grafana-foundation-sdk/table';
-import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { alertAnnotations, q, VARIABLE_FILTERS } from '../builders.js';
 import { DASHBOARD } from '../constants.js';
 import { AISEC, base, withFilterVariables } from './dashboard-base.js';
-import { alertsTable, byDisplayName, colorFixed, eventVolume, GUARDRAIL_MIN_INTERVAL, GUARDRAIL_NAMES, guardrailRatio, guardrailShareOnRightAxis, legendRight } from './shared-panels.js';
+import { alertsTable, byDisplayName, colorFixed, eventVolume, GUARDRAIL_NAMES, guardrailCatchesOverTime, guardrailRatio } from './shared-panels.js';
 
 export function guardrailEffectiveness(): dashboard.Dashboard {
   return withFilterVariables(base(DASHBOARD.guardrails.uid, 'AI Security — Guardrail effectiveness', 'Seed 001 panel 3 in depth: what guardrails catch vs what the judge catches after a guardrail pass (guardrail gaps), overall, over time and per policy.', ['guardrails']))
@@ -27,30 +26,7 @@ export function guardrailEffectiveness(): dashboard.Dashboard {
         .height(6)
         .span(16),
     )
-    .withPanel(
-      new timeseries.PanelBuilder()
-        .title('Guardrail vs judge catches over time')
-        .datasource(AISEC)
-        .withTarget(q({ kind: 'guardrail_effectiveness', format: 'timeseries', ...VARIABLE_FILTERS }))
-        .interval(GUARDRAIL_MIN_INTERVAL)
-        .drawStyle(common.GraphDrawStyle.Bars)
-        .fillOpacity(70)
-        // bars of one day stacked, not drawn over each other; the share is a plain line on its own axis
-        .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
-        .min(0)
-        .legend(legendRight())
-        .overrideByName('guardrail_pct', [
-          { id: 'custom.drawStyle', value: 'line' },
-          { id: 'custom.fillOpacity', value: 0 },
-          { id: 'custom.lineWidth', value: 2 },
-          { id: 'custom.stacking', value: { mode: 'none', group: 'A' } },
-          ...guardrailShareOnRightAxis('blue'),
-        ])
-        .overrideByName('guardrail_caught', [colorFixed('green')])
-        .overrideByName('judge_caught_after_pass', [colorFixed('orange')])
-        .height(9)
-        .span(24),
-    )
+    .withPanel(guardrailCatchesOverTime('Guardrail vs judge catches over time', { bars: true }).height(9).span(24))
     .withPanel(
       new table.PanelBuilder()
         .title('Per policy')

@@ -17,7 +17,7 @@ export const fixedColorScheme = (color: string) => new dashboard.FieldColorBuild
 /** Grafana's table gives each column at least 150 px unless told otherwise: 9–12 columns would scroll sideways. */
 export const TABLE_MIN_COLUMN_WIDTH = 60;
 /** Guardrail share per bucket needs events in the bucket: a day, not Grafana's automatic minutes. */
-export const GUARDRAIL_MIN_INTERVAL = '1d';
+const GUARDRAIL_MIN_INTERVAL = '1d';
 /** Display names of the guardrail fields (overrides); stat and bar gauge pick their fields by these names. */
 export const GUARDRAIL_NAMES = { guardrail_pct: 'Caught by guardrail', judge_pct: 'Caught by judge after pass', guardrail_caught: 'Guardrail blocks', judge_caught_after_pass: 'Judge flags after guardrail pass' };
 export const byDisplayName = (...names: string[]) => `/^(${names.join('|')})$/`;
@@ -26,7 +26,7 @@ export const byDisplayName = (...names: string[]) => `/^(${names.join('|')})$/`;
  * The guardrail share (a percentage per bucket) on its own right axis, named by the axis label and left out of the
  * legend: the legend's Total sums every series, and a sum of percentages (2800 %) means nothing.
  */
-export const guardrailShareOnRightAxis = (color: string): dashboard.DynamicConfigValue[] => [
+const guardrailShareOnRightAxis = (color: string): dashboard.DynamicConfigValue[] => [
   { id: 'custom.axisPlacement', value: 'right' },
   { id: 'custom.axisLabel', value: 'Guardrail effectiveness (%)' },
   { id: 'custom.hideFrom', value: { legend: true, tooltip: false, viz: false } },
@@ -88,4 +88,31 @@ export function alertsTable(title: string, filters: Record<string, unknown>, hid
     .overrideByName('entity', [{ id: 'custom.minWidth', value: 240 }]);
   for (const name of ['id', ...hidden]) panel.overrideByName(name, [{ id: 'custom.hidden', value: true }]);
   return panel;
+}
+
+/**
+ * Guardrail and judge catches per day, the guardrail share on its own right axis. `bars`: the catches as bars of one
+ * day stacked, not drawn over each other, and the share a plain line over them.
+ */
+export function guardrailCatchesOverTime(title: string, style: { bars?: boolean } = {}): timeseries.PanelBuilder {
+  const panel = new timeseries.PanelBuilder()
+    .title(title)
+    .datasource(AISEC)
+    .withTarget(q({ kind: 'guardrail_effectiveness', format: 'timeseries', ...VARIABLE_FILTERS }))
+    .interval(GUARDRAIL_MIN_INTERVAL);
+  if (style.bars) panel.drawStyle(common.GraphDrawStyle.Bars).fillOpacity(70).stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
+  const shareAsLine: dashboard.DynamicConfigValue[] = style.bars
+    ? [
+        { id: 'custom.drawStyle', value: 'line' },
+        { id: 'custom.fillOpacity', value: 0 },
+        { id: 'custom.lineWidth', value: 2 },
+        { id: 'custom.stacking', value: { mode: 'none', group: 'A' } },
+      ]
+    : [];
+  return panel
+    .min(0)
+    .legend(legendRight())
+    .overrideByName('guardrail_pct', [...shareAsLine, ...guardrailShareOnRightAxis('blue')])
+    .overrideByName('guardrail_caught', [colorFixed('green')])
+    .overrideByName('judge_caught_after_pass', [colorFixed('orange')]);
 }

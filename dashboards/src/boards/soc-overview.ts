@@ -3,11 +3,10 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
-import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { alertAnnotations, matrixPanel, q, SEVERITY_COLOR, userLink, VARIABLE_FILTERS } from '../builders.js';
 import { DASHBOARD } from '../constants.js';
 import { AISEC, base, withFilterVariables } from './dashboard-base.js';
-import { alertsTable, colorFixed, eventVolume, fixedColorScheme, GUARDRAIL_MIN_INTERVAL, guardrailRatio, guardrailShareOnRightAxis, judgeScoreDistribution, legendRight, TABLE_MIN_COLUMN_WIDTH } from './shared-panels.js';
+import { alertsTable, colorFixed, eventVolume, fixedColorScheme, guardrailCatchesOverTime, guardrailRatio, judgeScoreDistribution, TABLE_MIN_COLUMN_WIDTH } from './shared-panels.js';
 
 const PAGED_SEVERITIES = ['critical', 'high', 'medium'] as const;
 /** Open alerts per severity, one stat per rung of the ladder, coloured by it. */
@@ -74,20 +73,7 @@ export function socOverview(): dashboard.Dashboard {
     .withPanel(riskMatrix().height(10).span(14))
     .withPanel(topUsers().height(10).span(10))
     .withPanel(judgeScoreDistribution().height(8).span(12))
-    .withPanel(
-      new timeseries.PanelBuilder()
-        .title('Guardrail effectiveness over time')
-        .datasource(AISEC)
-        .withTarget(q({ kind: 'guardrail_effectiveness', format: 'timeseries', ...VARIABLE_FILTERS }))
-        .interval(GUARDRAIL_MIN_INTERVAL)
-        .min(0)
-        .legend(legendRight())
-        .overrideByName('guardrail_pct', guardrailShareOnRightAxis('blue'))
-        .overrideByName('guardrail_caught', [colorFixed('green')])
-        .overrideByName('judge_caught_after_pass', [colorFixed('orange')])
-        .height(8)
-        .span(12),
-    )
+    .withPanel(guardrailCatchesOverTime('Guardrail effectiveness over time').height(8).span(12))
     .withPanel(alertsTable('Open alerts', { status: 'open', ...VARIABLE_FILTERS }).height(10).span(24))
     .build();
 }
