@@ -1,4 +1,4 @@
-/** Panels and field settings that several dashboards use (event volume, judge scores, guardrail ratio, alerts). */
+/** Panels and field settings that several dashboards use (event volume, judge scores, guardrail ratio and catches over time, alerts). */
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as histogram from '@grafana/grafana-foundation-sdk/histogram';
