@@ -5,6 +5,7 @@
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type { QueryTarget, ValueField } from '../../analytics-service/src/query/kinds.js';
+import type { MatrixOptions } from '../../grafana-plugin/src/panel/types.js';
 import { ALL_VALUE, DATASOURCE, PLUGIN, UEBA_LINK } from './constants.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -92,21 +93,7 @@ export function userLink(field: string): { matcher: dashboard.MatcherConfig; pro
   };
 }
 
-/** Options of the SOC matrix panel (grafana-plugin/src/panel/types.ts). */
-export interface MatrixPanelOptions {
-  rowField: string;
-  columnField: string;
-  valueField: string;
-  severityField: string;
-  linkField: string;
-  colorMode: 'severity' | 'gradient';
-  rowOrder: 'total' | 'data' | 'name';
-  columnPrefix: string;
-  showLegend: boolean;
-  drilldownUrl: string;
-  emptyMessage: string;
-}
-
-export function matrixPanel(title: string, options: Partial<MatrixPanelOptions>): dashboard.PanelBuilder {
+/** The plugin's SOC matrix panel with some of its options (the rest take the panel's defaults). */
+export function matrixPanel(title: string, options: Partial<MatrixOptions>): dashboard.PanelBuilder {
   return new dashboard.PanelBuilder().type(PLUGIN.panel).title(title).datasource({ ...DATASOURCE.aisec }).options(options);
 }
