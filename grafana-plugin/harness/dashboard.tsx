@@ -11,7 +11,7 @@ import { GlobalStyles, PanelChrome } from '@grafana/ui';
 import { GRID, panelBox, type DashboardJson } from '../src/testing/dashboardModel';
 import { runDashboard, type DashboardRun } from '../src/testing/dashboardRun';
 import type { DashboardReport, FrameSummary } from '../src/testing/harnessReport';
-import { harnessDataSource, params, renderPage, runHarness, themeFromUrl } from './page';
+import { harnessDataSource, pageSettled, params, renderPage, runHarness, themeFromUrl } from './page';
 import { displayValues, PANEL_VIEWS } from './panelViews';
 
 const theme = themeFromUrl('dark');
@@ -94,8 +94,7 @@ async function main() {
       <Dashboard run={run} />
     </>,
   );
-  // every panel has mounted once React has committed; uPlot draws on the next frames
-  await new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
+  await pageSettled();
 }
 
 runHarness('__dashboard', state, main);

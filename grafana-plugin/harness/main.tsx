@@ -14,7 +14,7 @@ import { fixedTemplateSrv } from '../src/testing/grafanaProxy';
 import type { PanelHarnessReport } from '../src/testing/harnessReport';
 import { matrixPanelProps, withUrlTimeRange } from '../src/testing/panelProps';
 import { queryRequest } from '../src/testing/queryRequest';
-import { harnessDataSource, params, renderPage, runHarness, themeFromUrl } from './page';
+import { harnessDataSource, pageSettled, params, renderPage, runHarness, themeFromUrl } from './page';
 
 const theme = themeFromUrl('light');
 const from = dateTime(Number(params.get('from')));
@@ -96,8 +96,7 @@ async function main() {
   };
   state.test = (await ds.testDatasource()) as { status: string; message: string };
   renderPage(theme, <Dashboard frames={frames} />);
-  // let React commit and fonts settle before the test reads the page
-  await new Promise((r) => setTimeout(r, 800));
+  await pageSettled();
 }
 
 runHarness('__harness', state, main);

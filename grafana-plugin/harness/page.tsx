@@ -38,6 +38,15 @@ export function renderPage(theme: GrafanaTheme2, page: React.ReactNode): void {
   createRoot(document.getElementById('root')!).render(<ThemeContext.Provider value={theme}>{page}</ThemeContext.Provider>);
 }
 
+const nextFrames = () => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
+
+/** Resolves once React has committed the page, the fonts its text asked for are loaded, and the frames after (uPlot draws on those) are drawn. */
+export async function pageSettled(): Promise<void> {
+  await nextFrames();
+  await document.fonts.ready;
+  await nextFrames();
+}
+
 /** Publishes `report` as `window[name]` and runs the page; the report is done when `run` settles, with its error if it failed. */
 export function runHarness(name: string, report: HarnessProgress, run: () => Promise<void>): void {
   (window as unknown as Record<string, HarnessProgress>)[name] = report;
