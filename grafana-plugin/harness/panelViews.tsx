@@ -8,13 +8,9 @@ import React from 'react';
 import {
   FieldType,
   getDisplayProcessor,
-  getFieldDisplayValues,
   getHistogramFields,
   type DataFrame,
-  type FieldConfigSource,
-  type FieldDisplay,
   type GrafanaTheme2,
-  type ReduceDataOptions,
   type TimeRange,
   VizOrientation,
 } from '@grafana/data';
@@ -33,7 +29,7 @@ import { BarGaugeNamePlacement, type VizLegendOptions } from '@grafana/schema';
 import { RiskMatrixPanel } from '../src/panel/components/RiskMatrixPanel';
 import type { MatrixOptions } from '../src/panel/types';
 import type { PanelJson } from '../src/testing/dashboardModel';
-import { EMPTY_FIELD_CONFIG, panelFieldConfig } from '../src/testing/panelData';
+import { EMPTY_FIELD_CONFIG, panelDisplayValues } from '../src/testing/panelData';
 import { matrixPanelProps, withUrlTimeRange } from '../src/testing/panelProps';
 
 export interface ViewProps {
@@ -72,12 +68,9 @@ function graphable(series: DataFrame[], theme: GrafanaTheme2): DataFrame[] {
 
 const option = <T,>(panel: PanelJson, key: string, fallback: T): T => ((panel.options ?? {})[key] as T | undefined) ?? fallback;
 
-/** The values a stat, gauge or bar gauge shows: Grafana's getFieldDisplayValues with the panel's reduceOptions. */
-export function displayValues({ panel, series, theme, replaceVariables }: Pick<ViewProps, 'panel' | 'series' | 'theme' | 'replaceVariables'>): FieldDisplay[] {
-  const reduceOptions: ReduceDataOptions = { values: false, calcs: ['lastNotNull'], ...option<Partial<ReduceDataOptions>>(panel, 'reduceOptions', {}) };
-  const fieldConfig: FieldConfigSource = panelFieldConfig(panel);
-  return getFieldDisplayValues({ data: series, reduceOptions, fieldConfig, replaceVariables, theme, timeZone: 'utc' });
-}
+/** The values a stat, gauge or bar gauge shows (panelData.panelDisplayValues). */
+export const displayValues = ({ panel, series, theme, replaceVariables }: Pick<ViewProps, 'panel' | 'series' | 'theme' | 'replaceVariables'>) =>
+  panelDisplayValues(panel, series, theme, replaceVariables);
 
 const timeseries: PanelView = {
   drawnBy: 'Grafana: TimeSeries',
