@@ -5,7 +5,9 @@
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type { QueryTarget, ValueField } from '../../analytics-service/src/query/kinds.js';
+import type { Severity } from '../../grafana-plugin/src/datasource/types.js';
 import type { MatrixOptions } from '../../grafana-plugin/src/panel/types.js';
+import { SEVERITY_LADDER } from '../../grafana-plugin/src/severity.js';
 import { ALL_VALUE, DATASOURCE, PLUGIN, UEBA_LINK } from './constants.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -72,8 +74,8 @@ export function builtInAnnotations(): dashboard.AnnotationQueryBuilder {
     .builtIn(1);
 }
 
-/** The seed-004 ladder's colours (same names as the panel plugin's). */
-export const SEVERITY_COLOR = { critical: 'red', high: 'orange', medium: 'yellow', low: 'green', info: 'blue' } as const;
+/** The seed-004 ladder's colours, most severe first: the panel plugin's own (grafana-plugin/src/severity.ts). */
+export const SEVERITY_COLOR = Object.fromEntries([...SEVERITY_LADDER].reverse().map((step) => [step.severity, step.color])) as Record<Severity, string>;
 
 /** Value mappings that colour severity text cells on the ladder. */
 export function severityMappings(): dashboard.ValueMapping[] {

@@ -1,12 +1,17 @@
 /** The seed-004 severity ladder as Grafana routes it, and the runbooks on-call reads with each page. */
+import { severityStep } from '../../grafana-plugin/src/severity.js';
+
 export type LadderSeverity = 'critical' | 'high' | 'medium';
 
-/** The seed-004 ladder as Grafana routes it: the SOC equivalent, its SLA and the contact point that gets it. */
-export const LADDER: Record<LadderSeverity, { soc: string; sla: string; contactPoint: string }> = {
-  critical: { soc: 'Incident', sla: 'Immediate response', contactPoint: 'aisec-pager' },
-  high: { soc: 'Alert', sla: 'Triage within 1 hour', contactPoint: 'aisec-soc-oncall' },
-  medium: { soc: 'Warning', sla: 'Triage within 4 hours', contactPoint: 'aisec-soc-channel' },
-};
+const CONTACT_POINT: Record<LadderSeverity, string> = { critical: 'aisec-pager', high: 'aisec-soc-oncall', medium: 'aisec-soc-channel' };
+
+function rung(severity: LadderSeverity): { soc: string; sla: string; contactPoint: string } {
+  const step = severityStep(severity)!;
+  return { soc: step.soc, sla: step.sla, contactPoint: CONTACT_POINT[severity] };
+}
+
+/** The seed-004 ladder as Grafana routes it: the SOC equivalent and SLA (the plugin's ladder) and the contact point that gets it. */
+export const LADDER: Record<LadderSeverity, { soc: string; sla: string; contactPoint: string }> = { critical: rung('critical'), high: rung('high'), medium: rung('medium') };
 
 /** Runbooks from seed 004 ("Triage Procedures", "Escalation Triggers") and seed 001's responses. */
 export const RUNBOOK = {
