@@ -18,7 +18,7 @@ export interface Target {
   target: Record<string, unknown>;
 }
 
-/** Every kind, with the parameters the provisioned dashboards use (dashboards/src/dashboards.ts), variables at "All". */
+/** Every kind, with the parameters the provisioned dashboards use (dashboards/src/boards/soc-overview.ts), variables at "All". */
 export function targets(data: BulkDataset): Target[] {
   const heaviest = data.users[0]!.id;
   return [

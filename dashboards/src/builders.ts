@@ -2,9 +2,12 @@
  * Small typed helpers over the Grafana Foundation SDK: our datasource's queries (typed by the service's query
  * contract), the shared variables and annotations, and the severity colours of the seed-004 ladder.
  */
-import * as cog from '@grafana/grafana-foundation-sdk/cog';
+import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type { QueryTarget, ValueField } from '../../analytics-service/src/query/kinds.js';
+import type { Severity } from '../../grafana-plugin/src/datasource/types.js';
+import type { MatrixOptions } from '../../grafana-plugin/src/panel/types.js';
+import { SEVERITY_LADDER } from '../../grafana-plugin/src/severity.js';
 import { ALL_VALUE, DATASOURCE, PLUGIN, UEBA_LINK } from './constants.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -71,8 +74,8 @@ export function builtInAnnotations(): dashboard.AnnotationQueryBuilder {
     .builtIn(1);
 }
 
-/** The seed-004 ladder's colours (same names as the panel plugin's). */
-export const SEVERITY_COLOR = { critical: 'red', high: 'orange', medium: 'yellow', low: 'green', info: 'blue' } as const;
+/** The seed-004 ladder's colours, most severe first: the panel plugin's own (grafana-plugin/src/severity.ts). */
+export const SEVERITY_COLOR = Object.fromEntries([...SEVERITY_LADDER].reverse().map((step) => [step.severity, step.color])) as Record<Severity, string>;
 
 /** Value mappings that colour severity text cells on the ladder. */
 export function severityMappings(): dashboard.ValueMapping[] {
@@ -92,21 +95,7 @@ export function userLink(field: string): { matcher: dashboard.MatcherConfig; pro
   };
 }
 
-/** Options of the SOC matrix panel (grafana-plugin/src/panel/types.ts). */
-export interface MatrixPanelOptions {
-  rowField: string;
-  columnField: string;
-  valueField: string;
-  severityField: string;
-  linkField: string;
-  colorMode: 'severity' | 'gradient';
-  rowOrder: 'total' | 'data' | 'name';
-  columnPrefix: string;
-  showLegend: boolean;
-  drilldownUrl: string;
-  emptyMessage: string;
-}
-
-export function matrixPanel(title: string, options: Partial<MatrixPanelOptions>): dashboard.PanelBuilder {
+/** The plugin's SOC matrix panel with some of its options (the rest take the panel's defaults). */
+export function matrixPanel(title: string, options: Partial<MatrixOptions>): dashboard.PanelBuilder {
   return new dashboard.PanelBuilder().type(PLUGIN.panel).title(title).datasource({ ...DATASOURCE.aisec }).options(options);
 }

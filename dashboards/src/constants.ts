@@ -23,25 +23,24 @@ export const DATASOURCE = {
 } as const;
 
 /**
- * The time field of each Elasticsearch datasource. Grafana's Elasticsearch backend filters every query's time
- * range on the datasource's timeField (pkg/tsdb/elasticsearch, processQuery), so the clock an alert rule reads is
- * chosen here: alerts page by created_at (when the alert document was written: a retro-hunt alert about last week
- * pages now), user risk by risk_updated_at (risk refreshes do not move a baseline's @timestamp).
+ * The provisioned Elasticsearch datasources, one per index, with the name Grafana lists and the time field.
+ * Grafana's Elasticsearch backend filters every query's time range on the datasource's timeField
+ * (pkg/tsdb/elasticsearch, processQuery), so the clock an alert rule reads is chosen here: alerts page by created_at
+ * (when the alert document was written: a retro-hunt alert about last week pages now), user risk by risk_updated_at
+ * (risk refreshes do not move a baseline's @timestamp).
  */
-export const ES_DATASOURCE_TIME_FIELD: Record<string, string> = {
-  [DATASOURCE.alerts.uid]: 'created_at',
-  [DATASOURCE.baselines.uid]: 'risk_updated_at',
-  [DATASOURCE.metrics.uid]: '@timestamp',
-  [DATASOURCE.events.uid]: '@timestamp',
-};
+export const ES_DATASOURCES: ReadonlyArray<{ uid: string; index: string; name: string; timeField: string }> = [
+  { uid: DATASOURCE.alerts.uid, index: INDICES.alerts, name: 'AI Security alerts (Elasticsearch)', timeField: 'created_at' },
+  { uid: DATASOURCE.baselines.uid, index: INDICES.baselines, name: 'AI Security UEBA baselines (Elasticsearch)', timeField: 'risk_updated_at' },
+  { uid: DATASOURCE.metrics.uid, index: INDICES.metrics, name: 'AI Security daily metrics (Elasticsearch)', timeField: '@timestamp' },
+  { uid: DATASOURCE.events.uid, index: INDICES.events, name: 'AI Security events (Elasticsearch)', timeField: '@timestamp' },
+];
 
-/** The Elasticsearch index behind each provisioned Elasticsearch datasource. */
-export const ES_DATASOURCE_INDEX: Record<string, string> = {
-  [DATASOURCE.alerts.uid]: INDICES.alerts,
-  [DATASOURCE.baselines.uid]: INDICES.baselines,
-  [DATASOURCE.metrics.uid]: INDICES.metrics,
-  [DATASOURCE.events.uid]: INDICES.events,
-};
+/** The time field of each Elasticsearch datasource, by uid. */
+export const ES_DATASOURCE_TIME_FIELD: Record<string, string> = Object.fromEntries(ES_DATASOURCES.map((d) => [d.uid, d.timeField]));
+
+/** The Elasticsearch index behind each provisioned Elasticsearch datasource, by uid. */
+export const ES_DATASOURCE_INDEX: Record<string, string> = Object.fromEntries(ES_DATASOURCES.map((d) => [d.uid, d.index]));
 
 export const DASHBOARD = {
   soc: { uid: 'aisec-soc', slug: 'ai-security-soc-overview' },

@@ -8,8 +8,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { alertRulesFile, contactPointsFile, notificationPoliciesFile } from './alerting.js';
+import { alertRulesFile } from './alerting.js';
 import { allDashboards } from './dashboards.js';
+import { contactPointsFile, notificationPoliciesFile } from './notifications.js';
 import { dashboardProvidersFile, datasourcesFile, pluginsFile } from './provisioning.js';
 
 export const DASHBOARDS_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

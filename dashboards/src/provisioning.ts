@@ -3,7 +3,7 @@
  * datasources (ours, uid `aisec`, and Grafana's built-in Elasticsearch on the alerts/baselines/metrics/events
  * indices), the dashboard provider, and the app plugin that carries our datasource and panel.
  */
-import { CONTAINER_DASHBOARDS_PATH, DATASOURCE, ES_DATASOURCE_INDEX, ES_DATASOURCE_TIME_FIELD, FOLDER, PLUGIN } from './constants.js';
+import { CONTAINER_DASHBOARDS_PATH, DATASOURCE, ES_DATASOURCES, FOLDER, PLUGIN } from './constants.js';
 
 /** Where the stack's services are, from inside the Grafana container (docker-compose service names). */
 export const STACK = {
@@ -31,13 +31,6 @@ export interface DatasourcesFile {
   datasources: ProvisionedDatasource[];
 }
 
-const ES_NAMES: Record<string, string> = {
-  [DATASOURCE.alerts.uid]: 'AI Security alerts (Elasticsearch)',
-  [DATASOURCE.baselines.uid]: 'AI Security UEBA baselines (Elasticsearch)',
-  [DATASOURCE.metrics.uid]: 'AI Security daily metrics (Elasticsearch)',
-  [DATASOURCE.events.uid]: 'AI Security events (Elasticsearch)',
-};
-
 export function datasourcesFile(): DatasourcesFile {
   return {
     apiVersion: 1,
@@ -55,15 +48,15 @@ export function datasourcesFile(): DatasourcesFile {
         jsonData: { url: STACK.serviceUrl },
         secureJsonData: { apiKey: STACK.readKeyVariable },
       },
-      ...Object.entries(ES_DATASOURCE_INDEX).map(
-        ([uid, index]): ProvisionedDatasource => ({
-          name: ES_NAMES[uid]!,
+      ...ES_DATASOURCES.map(
+        ({ uid, index, name, timeField }): ProvisionedDatasource => ({
+          name,
           type: 'elasticsearch',
           uid,
           access: 'proxy',
           url: STACK.elasticsearchUrl,
           editable: false,
-          jsonData: { index, timeField: ES_DATASOURCE_TIME_FIELD[uid]!, maxConcurrentShardRequests: 5, interval: '', includeFrozen: false },
+          jsonData: { index, timeField, maxConcurrentShardRequests: 5, interval: '', includeFrozen: false },
         }),
       ),
     ],

@@ -12,9 +12,10 @@ import { eventMappingProperties } from '../../analytics-service/src/contract/es-
 import { alertMapping, baselineMapping, metricMapping } from '../../analytics-service/src/elasticsearch/mappings.js';
 import { QUERY_KINDS, VALUE_FIELDS } from '../../analytics-service/src/query/kinds.js';
 import { parseTarget } from '../../analytics-service/src/query/run-query.js';
-import { LADDER, RUNBOOK, type AlertRule, type EsQueryModel, type ExpressionModel, type RuleGroup } from '../src/alerting.js';
+import type { AlertRule, EsQueryModel, ExpressionModel, RuleGroup } from '../src/alert-rule-model.js';
 import { CONTAINER_DASHBOARDS_PATH, DASHBOARD, DATASOURCE, ES_DATASOURCE_INDEX, ES_DATASOURCE_TIME_FIELD, INDICES, PLUGIN } from '../src/constants.js';
 import { DASHBOARDS_ROOT, renderAll, staleFiles } from '../src/generate.js';
+import { LADDER, RUNBOOK } from '../src/ladder.js';
 
 const read = (path: string) => readFileSync(resolve(DASHBOARDS_ROOT, path), 'utf8');
 const readYaml = <T>(path: string): T => parse(read(path)) as T;

@@ -6,57 +6,19 @@
  * URL: dashboard.html?file=soc-overview.json&now=<epoch ms>&theme=dark&var-user=<id>
  */
 import React from 'react';
-import { createRoot } from 'react-dom/client';
-import { createTheme, type DataFrame, type DataSourceInstanceSettings } from '@grafana/data';
-import { setBackendSrv } from '@grafana/runtime';
-import { GlobalStyles, PanelChrome, ThemeContext } from '@grafana/ui';
-import { DataSource } from '../src/datasource/datasource';
-import type { AisecDataSourceOptions } from '../src/datasource/types';
+import type { DataFrame } from '@grafana/data';
+import { GlobalStyles, PanelChrome } from '@grafana/ui';
 import { GRID, panelBox, type DashboardJson } from '../src/testing/dashboardModel';
 import { runDashboard, type DashboardRun } from '../src/testing/dashboardRun';
-import { proxyBackendSrv, type Transport } from '../src/testing/grafanaProxy';
+import type { DashboardReport, FrameSummary } from '../src/testing/harnessReport';
+import { harnessDataSource, pageSettled, params, renderPage, runHarness, themeFromUrl } from './page';
 import { displayValues, PANEL_VIEWS } from './panelViews';
 
-const params = new URLSearchParams(location.search);
-const theme = createTheme({ colors: { mode: params.get('theme') === 'light' ? 'light' : 'dark' } });
+const theme = themeFromUrl('dark');
 const WIDTH = Number(params.get('width') ?? 1600);
 const PAD = 16;
-const PROXY_BASE = '/api/datasources/proxy/uid/aisec';
 
-const browserTransport: Transport = async (method, url, headers, body) => {
-  const response = await fetch(url, { method, headers, body });
-  return { status: response.status, statusText: response.statusText, body: await response.text() };
-};
-
-interface FrameSummary {
-  name?: string;
-  refId?: string;
-  length: number;
-  fields: Array<{ name: string; type: string; labels?: Record<string, string>; numbers: number }>;
-}
-interface PanelReport {
-  id: number;
-  type: string;
-  title: string;
-  drawnBy: string;
-  maxDataPoints?: number;
-  intervalMs?: number;
-  frames: FrameSummary[];
-  /** what a stat or bar gauge shows, `title=text` */
-  shown?: string[];
-  problems: string[];
-}
-interface DashboardState {
-  done: boolean;
-  error?: string;
-  uid?: string;
-  variables?: Record<string, string>;
-  problems: string[];
-  panels: PanelReport[];
-  annotations: Array<{ name: string; frames: FrameSummary[]; problems: string[] }>;
-}
-const state: DashboardState = { done: false, problems: [], panels: [], annotations: [] };
-(window as unknown as { __dashboard: DashboardState }).__dashboard = state;
+const state: DashboardReport = { done: false, problems: [], panels: [], annotations: [] };
 
 const summarize = (frames: DataFrame[]): FrameSummary[] =>
   frames.map((f) => ({
@@ -106,18 +68,7 @@ async function main() {
   const file = params.get('file');
   if (!file) throw new Error('no ?file= given');
   const dashboard = (await (await fetch(`/dashboards/${file}`)).json()) as DashboardJson;
-  setBackendSrv(proxyBackendSrv({ proxyBase: PROXY_BASE, serviceUrl: `${location.origin}${PROXY_BASE}/aisec`, transport: browserTransport }));
-  const ds = new DataSource({
-    id: 1,
-    uid: 'aisec',
-    type: 'aisec-ueba-datasource',
-    name: 'AI Security',
-    url: PROXY_BASE,
-    access: 'proxy',
-    jsonData: { url: 'http://analytics-service:8080' },
-    meta: {} as DataSourceInstanceSettings['meta'],
-    readOnly: false,
-  } as DataSourceInstanceSettings<AisecDataSourceOptions>);
+  const ds = harnessDataSource();
   const variables = Object.fromEntries([...params.entries()].filter(([k]) => k.startsWith('var-')).map(([k, v]) => [k.slice(4), v]));
   const run = await runDashboard(dashboard, ds, { now: Number(params.get('now')), width: WIDTH, theme, variables });
   state.uid = dashboard.uid;
@@ -135,21 +86,15 @@ async function main() {
     problems,
   }));
   state.annotations = run.annotations.map((a) => ({ name: a.name, frames: summarize(a.frames), problems: a.problems }));
-  document.body.style.margin = '0';
-  document.body.style.background = theme.colors.background.canvas;
-  createRoot(document.getElementById('root')!).render(
-    <ThemeContext.Provider value={theme}>
+  renderPage(
+    theme,
+    <>
       {/* Grafana's page CSS (box sizing, fonts, scrollbars), which its panels are laid out against */}
       <GlobalStyles />
       <Dashboard run={run} />
-    </ThemeContext.Provider>,
+    </>,
   );
-  // every panel has mounted once React has committed; uPlot draws on the next frames
-  await new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
-  state.done = true;
+  await pageSettled();
 }
 
-main().catch((error: Error) => {
-  state.error = error.stack ?? error.message;
-  state.done = true;
-});
+runHarness('__dashboard', state, main);

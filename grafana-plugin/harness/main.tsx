@@ -3,67 +3,28 @@
  * Grafana's data proxy) and its panel renders the frames, inside Grafana UI's PanelChrome, in the theme from `?theme=`.
  */
 import React from 'react';
-import { createRoot } from 'react-dom/client';
-import {
-  CoreApp,
-  LoadingState,
-  applyFieldOverrides,
-  createTheme,
-  dateTime,
-  type DataFrame,
-  type DataQueryRequest,
-  type DataSourceInstanceSettings,
-  type GrafanaTheme2,
-  type PanelProps,
-} from '@grafana/data';
-import { setBackendSrv, setTemplateSrv, type TemplateSrv } from '@grafana/runtime';
-import { PanelChrome, Table, ThemeContext } from '@grafana/ui';
+import { applyFieldOverrides, dateTime, type DataFrame, type GrafanaTheme2 } from '@grafana/data';
+import { setTemplateSrv, type TemplateSrv } from '@grafana/runtime';
+import { PanelChrome, Table } from '@grafana/ui';
 import { lastValueFrom } from 'rxjs';
-import { DataSource } from '../src/datasource/datasource';
-import type { AisecDataSourceOptions, AisecQuery } from '../src/datasource/types';
+import type { AisecQuery } from '../src/datasource/types';
 import { RiskMatrixPanel } from '../src/panel/components/RiskMatrixPanel';
-import { DEFAULT_OPTIONS, type MatrixOptions } from '../src/panel/types';
-import { fixedTemplateSrv, proxyBackendSrv, type Transport } from '../src/testing/grafanaProxy';
+import type { MatrixOptions } from '../src/panel/types';
+import { fixedTemplateSrv } from '../src/testing/grafanaProxy';
+import type { PanelHarnessReport } from '../src/testing/harnessReport';
+import { matrixPanelProps, withUrlTimeRange } from '../src/testing/panelProps';
+import { queryRequest } from '../src/testing/queryRequest';
+import { harnessDataSource, pageSettled, params, renderPage, runHarness, themeFromUrl } from './page';
 
-const params = new URLSearchParams(location.search);
-const theme = createTheme({ colors: { mode: params.get('theme') === 'dark' ? 'dark' : 'light' } });
+const theme = themeFromUrl('light');
 const from = dateTime(Number(params.get('from')));
 const to = dateTime(Number(params.get('to')));
-const PROXY_BASE = '/api/datasources/proxy/uid/aisec';
+const range = { from, to, raw: { from, to } };
 
-const browserTransport: Transport = async (method, url, headers, body) => {
-  const response = await fetch(url, { method, headers, body });
-  return { status: response.status, statusText: response.statusText, body: await response.text() };
-};
+const state: PanelHarnessReport = { done: false, frames: {} };
 
-interface HarnessState {
-  done: boolean;
-  error?: string;
-  frames: Record<string, Array<{ name?: string; fields: string[]; length: number }>>;
-  test?: { status: string; message: string };
-}
-const state: HarnessState = { done: false, frames: {} };
-(window as unknown as { __harness: HarnessState }).__harness = state;
-
-function panelProps(series: DataFrame[], options: Partial<MatrixOptions>, width: number, height: number): PanelProps<MatrixOptions> {
-  const timeRange = { from, to, raw: { from, to } };
-  return {
-    id: 1,
-    data: { series, state: LoadingState.Done, timeRange },
-    timeRange,
-    timeZone: 'utc',
-    options: { ...DEFAULT_OPTIONS, ...options },
-    fieldConfig: { defaults: {}, overrides: [] },
-    transparent: false,
-    width,
-    height,
-    title: '',
-    renderCounter: 1,
-    replaceVariables: (s: string) => s.replace('${__url_time_range}', `from=${from.valueOf()}&to=${to.valueOf()}`),
-    onOptionsChange: () => undefined,
-    onFieldConfigChange: () => undefined,
-    onChangeTimeRange: () => undefined,
-  } as unknown as PanelProps<MatrixOptions>;
+function panelProps(series: DataFrame[], options: Partial<MatrixOptions>, width: number, height: number) {
+  return matrixPanelProps({ series, options, timeRange: range, width, height, replaceVariables: withUrlTimeRange((s) => s, range) });
 }
 
 /** A table of some of a frame's fields, with Grafana's display processors applied as a dashboard would. */
@@ -117,33 +78,10 @@ function Dashboard({ frames }: { frames: Record<string, DataFrame[]> }) {
 
 async function main() {
   setTemplateSrv(fixedTemplateSrv({ user: 'mallory' }) as unknown as TemplateSrv);
-  setBackendSrv(proxyBackendSrv({ proxyBase: PROXY_BASE, serviceUrl: `${location.origin}${PROXY_BASE}/aisec`, transport: browserTransport }));
-  const ds = new DataSource({
-    id: 1,
-    uid: 'aisec',
-    type: 'aisec-ueba-datasource',
-    name: 'AI Security',
-    url: PROXY_BASE,
-    access: 'proxy',
-    jsonData: { url: 'http://analytics-service:8080' },
-    meta: {} as DataSourceInstanceSettings['meta'],
-    readOnly: false,
-  } as DataSourceInstanceSettings<AisecDataSourceOptions>);
+  const ds = harnessDataSource();
 
   const query = async (name: string, targets: AisecQuery[]) => {
-    const request: DataQueryRequest<AisecQuery> = {
-      requestId: name,
-      interval: '1h',
-      intervalMs: 3_600_000,
-      maxDataPoints: 1000,
-      range: { from, to, raw: { from, to } },
-      scopedVars: {},
-      targets,
-      timezone: 'utc',
-      app: CoreApp.Dashboard,
-      startTime: Date.now(),
-    };
-    const response = await lastValueFrom(ds.query(request));
+    const response = await lastValueFrom(ds.query(queryRequest(targets, range, { requestId: name })));
     if (response.errors?.length) throw new Error(`${name}: ${response.errors.map((e) => e.message).join('; ')}`);
     const frames = response.data as DataFrame[];
     state.frames[name] = frames.map((f) => ({ name: f.name, fields: f.fields.map((x) => x.name), length: f.length }));
@@ -157,19 +95,8 @@ async function main() {
     alerts: await query('alerts', [{ refId: 'A', kind: 'alerts', limit: 20 }]),
   };
   state.test = (await ds.testDatasource()) as { status: string; message: string };
-  document.body.style.margin = '0';
-  document.body.style.background = theme.colors.background.canvas;
-  createRoot(document.getElementById('root')!).render(
-    <ThemeContext.Provider value={theme}>
-      <Dashboard frames={frames} />
-    </ThemeContext.Provider>,
-  );
-  // let React commit and fonts settle before the test reads the page
-  await new Promise((r) => setTimeout(r, 800));
-  state.done = true;
+  renderPage(theme, <Dashboard frames={frames} />);
+  await pageSettled();
 }
 
-main().catch((error: Error) => {
-  state.error = error.stack ?? error.message;
-  state.done = true;
-});
+runHarness('__harness', state, main);

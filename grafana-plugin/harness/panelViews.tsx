@@ -8,15 +8,9 @@ import React from 'react';
 import {
   FieldType,
   getDisplayProcessor,
-  getFieldDisplayValues,
   getHistogramFields,
-  LoadingState,
   type DataFrame,
-  type FieldConfigSource,
-  type FieldDisplay,
   type GrafanaTheme2,
-  type PanelProps,
-  type ReduceDataOptions,
   type TimeRange,
   VizOrientation,
 } from '@grafana/data';
@@ -33,9 +27,10 @@ import {
 } from '@grafana/ui';
 import { BarGaugeNamePlacement, type VizLegendOptions } from '@grafana/schema';
 import { RiskMatrixPanel } from '../src/panel/components/RiskMatrixPanel';
-import { DEFAULT_OPTIONS, type MatrixOptions } from '../src/panel/types';
+import type { MatrixOptions } from '../src/panel/types';
 import type { PanelJson } from '../src/testing/dashboardModel';
-import { EMPTY_FIELD_CONFIG, panelFieldConfig } from '../src/testing/panelData';
+import { EMPTY_FIELD_CONFIG, panelDisplayValues } from '../src/testing/panelData';
+import { matrixPanelProps, withUrlTimeRange } from '../src/testing/panelProps';
 
 export interface ViewProps {
   panel: PanelJson;
@@ -73,12 +68,9 @@ function graphable(series: DataFrame[], theme: GrafanaTheme2): DataFrame[] {
 
 const option = <T,>(panel: PanelJson, key: string, fallback: T): T => ((panel.options ?? {})[key] as T | undefined) ?? fallback;
 
-/** The values a stat, gauge or bar gauge shows: Grafana's getFieldDisplayValues with the panel's reduceOptions. */
-export function displayValues({ panel, series, theme, replaceVariables }: Pick<ViewProps, 'panel' | 'series' | 'theme' | 'replaceVariables'>): FieldDisplay[] {
-  const reduceOptions: ReduceDataOptions = { values: false, calcs: ['lastNotNull'], ...option<Partial<ReduceDataOptions>>(panel, 'reduceOptions', {}) };
-  const fieldConfig: FieldConfigSource = panelFieldConfig(panel);
-  return getFieldDisplayValues({ data: series, reduceOptions, fieldConfig, replaceVariables, theme, timeZone: 'utc' });
-}
+/** The values a stat, gauge or bar gauge shows (panelData.panelDisplayValues). */
+export const displayValues = ({ panel, series, theme, replaceVariables }: Pick<ViewProps, 'panel' | 'series' | 'theme' | 'replaceVariables'>) =>
+  panelDisplayValues(panel, series, theme, replaceVariables);
 
 const timeseries: PanelView = {
   drawnBy: 'Grafana: TimeSeries',
@@ -185,24 +177,17 @@ const histogram: PanelView = {
 const riskMatrix: PanelView = {
   drawnBy: 'plugin: RiskMatrixPanel',
   render: ({ panel, series, width, height, timeRange, replaceVariables }) => {
-    const props = {
+    const props = matrixPanelProps({
       id: panel.id,
-      data: { series, state: LoadingState.Done, timeRange },
-      timeRange,
-      timeZone: 'utc',
-      options: { ...DEFAULT_OPTIONS, ...(panel.options as Partial<MatrixOptions>) },
+      title: panel.title,
+      series,
+      options: panel.options as Partial<MatrixOptions>,
       fieldConfig: panel.fieldConfig ?? EMPTY_FIELD_CONFIG,
-      transparent: false,
+      timeRange,
       width,
       height,
-      title: panel.title,
-      renderCounter: 1,
-      replaceVariables: (s: string) => replaceVariables(s).replace('${__url_time_range}', `from=${timeRange.from.valueOf()}&to=${timeRange.to.valueOf()}`),
-      onOptionsChange: () => undefined,
-      onFieldConfigChange: () => undefined,
-      onChangeTimeRange: () => undefined,
-      eventBus: undefined,
-    } as unknown as PanelProps<MatrixOptions>;
+      replaceVariables: withUrlTimeRange(replaceVariables, timeRange),
+    });
     return <RiskMatrixPanel {...props} />;
   },
 };

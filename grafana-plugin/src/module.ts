@@ -5,4 +5,4 @@
  */
 import { AppPlugin } from '@grafana/data';
 
-export const plugin = new AppPlugin<{}>();
+export const plugin = new AppPlugin();

@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
+import type { DashboardReport as DashboardState } from '../../grafana-plugin/src/testing/harnessReport.js';
 import { KEYS, startTestService, type TestService } from '../support/service.js';
 import { DEMO_NOW, seedDemoTraffic } from './dashboard-demo-data.js';
 import { startHarnessServer, type HarnessServer } from './query-harness-server.js';
@@ -41,27 +42,6 @@ const dashboards: DashboardFile[] = readdirSync(dashboardsDir)
   .filter((f) => f.endsWith('.json'))
   .sort()
   .map((file) => ({ file, ...(JSON.parse(readFileSync(resolve(dashboardsDir, file), 'utf8')) as Omit<DashboardFile, 'file'>) }));
-
-interface PanelReport {
-  id: number;
-  type: string;
-  title: string;
-  drawnBy: string;
-  maxDataPoints?: number;
-  intervalMs?: number;
-  frames: Array<{ name?: string; length: number; fields: Array<{ name: string; type: string; numbers: number }> }>;
-  shown?: string[];
-  problems: string[];
-}
-interface DashboardState {
-  done: boolean;
-  error?: string;
-  uid?: string;
-  variables?: Record<string, string>;
-  problems: string[];
-  panels: PanelReport[];
-  annotations: Array<{ name: string; frames: PanelReport['frames']; problems: string[] }>;
-}
 
 let service: TestService;
 let harness: HarnessServer;

@@ -4,13 +4,15 @@
  * Run by test/integration/query-grafana.test.ts, which starts the service, seeds it and sets:
  *   AISEC_SERVICE_URL, AISEC_READ_KEY, AISEC_INGEST_KEY, AISEC_RANGE_FROM, AISEC_RANGE_TO
  */
-import { CoreApp, FieldType, dateTime, type DataFrame, type DataQueryRequest, type DataQueryResponse, type DataSourceInstanceSettings } from '@grafana/data';
-import { setBackendSrv, setTemplateSrv, type TemplateSrv } from '@grafana/runtime';
+import { FieldType, dateTime, type DataFrame, type DataQueryRequest, type DataQueryResponse } from '@grafana/data';
+import { setTemplateSrv, type TemplateSrv } from '@grafana/runtime';
 import { lastValueFrom } from 'rxjs';
-import { fixedTemplateSrv, proxyBackendSrv } from '../testing/grafanaProxy';
+import { fixedTemplateSrv } from '../testing/grafanaProxy';
 import { nodeTransport } from '../testing/nodeTransport';
-import { DataSource } from './datasource';
-import type { AisecDataSourceOptions, AisecQuery } from './types';
+import { proxiedDataSource } from '../testing/proxiedDataSource';
+import { queryRequest } from '../testing/queryRequest';
+import type { DataSource } from './datasource';
+import type { AisecQuery } from './types';
 
 const env = (name: string) => {
   const value = process.env[name];
@@ -20,40 +22,13 @@ const env = (name: string) => {
 const serviceUrl = env('AISEC_SERVICE_URL');
 const from = dateTime(env('AISEC_RANGE_FROM'));
 const to = dateTime(env('AISEC_RANGE_TO'));
-const PROXY_BASE = '/api/datasources/proxy/uid/aisec';
+const range = { from, to, raw: { from, to } };
 
 function datasource(options: { apiKey?: string; url?: string } = {}): DataSource {
-  setBackendSrv(proxyBackendSrv({ proxyBase: PROXY_BASE, serviceUrl: options.url ?? serviceUrl, apiKey: options.apiKey ?? env('AISEC_READ_KEY'), transport: nodeTransport }));
-  return new DataSource({
-    id: 1,
-    uid: 'aisec',
-    type: 'aisec-ueba-datasource',
-    name: 'AI Security',
-    url: PROXY_BASE,
-    access: 'proxy',
-    jsonData: { url: options.url ?? serviceUrl },
-    meta: {} as DataSourceInstanceSettings['meta'],
-    readOnly: false,
-  } as DataSourceInstanceSettings<AisecDataSourceOptions>);
+  return proxiedDataSource({ serviceUrl: options.url ?? serviceUrl, apiKey: options.apiKey ?? env('AISEC_READ_KEY'), transport: nodeTransport });
 }
 
-function request(targets: AisecQuery[], extra: Partial<DataQueryRequest<AisecQuery>> = {}): DataQueryRequest<AisecQuery> {
-  return {
-    requestId: 'test',
-    interval: '1h',
-    intervalMs: 3_600_000,
-    maxDataPoints: 1000,
-    range: { from, to, raw: { from, to } },
-    scopedVars: {},
-    targets,
-    timezone: 'utc',
-    app: CoreApp.Dashboard,
-    startTime: Date.now(),
-    ...extra,
-  };
-}
-
-const run = (ds: DataSource, targets: AisecQuery[], extra: Partial<DataQueryRequest<AisecQuery>> = {}): Promise<DataQueryResponse> => lastValueFrom(ds.query(request(targets, extra)));
+const run = (ds: DataSource, targets: AisecQuery[], extra: Partial<DataQueryRequest<AisecQuery>> = {}): Promise<DataQueryResponse> => lastValueFrom(ds.query(queryRequest(targets, range, { requestId: 'test', ...extra })));
 const fieldNamed = (frame: DataFrame, name: string) => frame.fields.find((f) => f.name === name)!;
 
 beforeEach(() => {
@@ -120,9 +95,9 @@ describe('datasource against the real analytics service', () => {
     expect(frame.fields.map((f) => f.name)).toEqual(['time', 'timeEnd', 'title', 'text', 'tags', 'id']);
     expect(fieldNamed(frame, 'title').values.every((t: string) => /^\[(high|critical)\]/.test(t))).toBe(true);
 
-    const users = await ds.metricFindQuery({ field: 'user_id' }, { range: { from, to, raw: { from, to } } });
+    const users = await ds.metricFindQuery({ field: 'user_id' }, { range });
     expect(users.map((u) => u.text).sort()).toEqual(['alice', 'bob', 'carol', 'dave', 'mallory']);
-    const rules = await ds.metricFindQuery('rule_id', { range: { from, to, raw: { from, to } } });
+    const rules = await ds.metricFindQuery('rule_id', { range });
     expect(rules.map((r) => r.text)).toContain('prompt_injection_repeated');
   });
 

@@ -4,8 +4,9 @@
  * Grafana's 24-column grid, and the query request Grafana's panel query runner would send for it (maxDataPoints =
  * the panel's width, interval from rangeUtil.calculateInterval). No React, no HTTP.
  */
-import { CoreApp, dateTime, rangeUtil, type DataQueryRequest, type FieldConfigSource, type TimeRange } from '@grafana/data';
+import { dateTime, rangeUtil, type DataQueryRequest, type FieldConfigSource, type TimeRange } from '@grafana/data';
 import type { AisecQuery } from '../datasource/types';
+import { queryRequest } from './queryRequest';
 
 export interface VariableJson {
   name: string;
@@ -89,20 +90,16 @@ export function dashboardRange(dashboard: DashboardJson, now: number): TimeRange
 export function panelRequest(dashboard: DashboardJson, panel: PanelJson, range: TimeRange, widthPx: number): DataQueryRequest<AisecQuery> {
   const maxDataPoints = panel.maxDataPoints ?? widthPx;
   const { interval, intervalMs } = rangeUtil.calculateInterval(range, maxDataPoints, panel.interval);
-  return {
+  const targets = (panel.targets ?? []).map((target) => ({ ...target }));
+  return queryRequest(targets, range, {
     requestId: `${dashboard.uid}-${panel.id}`,
     panelId: panel.id,
     dashboardUID: dashboard.uid,
     interval,
     intervalMs,
     maxDataPoints,
-    range,
     scopedVars: { __interval: { text: interval, value: interval }, __interval_ms: { text: String(intervalMs), value: intervalMs } },
-    targets: (panel.targets ?? []).map((target) => ({ ...target })),
-    timezone: 'utc',
-    app: CoreApp.Dashboard,
-    startTime: Date.now(),
-  };
+  });
 }
 
 /** The variable's value on a freshly opened dashboard: "All" (its allValue) when that is current, else the given one. */

@@ -5,6 +5,7 @@
  */
 import type { BackendSrv, BackendSrvRequest, FetchResponse } from '@grafana/runtime';
 import { Observable } from 'rxjs';
+import type { VariableFormatter } from '../datasource/query/targets';
 import { PROXY_ROUTE } from '../datasource/types';
 
 export interface HttpAnswer {
@@ -74,7 +75,7 @@ export function fixedTemplateSrv(variables: Record<string, string | string[]>) {
     getVariables: () => [],
     containsTemplate: (target?: string) => Boolean(target && Object.keys(variables).some((name) => target.includes(`$${name}`) || target.includes(`\${${name}}`))),
     updateTimeRange: () => undefined,
-    replace(target?: string, _scoped?: unknown, format?: string | Function): string {
+    replace(target?: string, _scoped?: unknown, format?: string | VariableFormatter): string {
       if (!target) return '';
       return target.replace(pattern, (match, a: string | undefined, b: string | undefined) => {
         const name = (a ?? b)!;

@@ -14,6 +14,7 @@ import {
   displayNameOverrideProcessor,
   FieldColorModeId,
   FieldConfigOptionsRegistry,
+  getFieldDisplayValues,
   identityOverrideProcessor,
   numberOverrideProcessor,
   standardTransformers,
@@ -27,8 +28,10 @@ import {
   type DataTransformerInfo,
   type FieldConfigPropertyItem,
   type FieldConfigSource,
+  type FieldDisplay,
   type GrafanaTheme2,
   type InterpolateFunction,
+  type ReduceDataOptions,
   type ThresholdsConfig,
   ThresholdsMode,
 } from '@grafana/data';
@@ -119,4 +122,14 @@ export async function panelSeries(panel: PanelJson, frames: DataFrame[], theme: 
   }
   const fieldConfig = panelFieldConfig(panel);
   return applyFieldOverrides({ data: series, fieldConfig, fieldConfigRegistry: fieldConfigRegistry(fieldConfig), replaceVariables, theme, timeZone: 'utc' });
+}
+
+/**
+ * The values a stat, gauge or bar gauge shows: @grafana/data's getFieldDisplayValues with the panel's reduceOptions
+ * (default: the last non-null value of each numeric field), as StatPanel, GaugePanel and BarGaugePanel call it.
+ */
+export function panelDisplayValues(panel: PanelJson, series: DataFrame[], theme: GrafanaTheme2, replaceVariables: InterpolateFunction = (s) => s): FieldDisplay[] {
+  const options = (panel.options ?? {}) as { reduceOptions?: Partial<ReduceDataOptions> };
+  const reduceOptions: ReduceDataOptions = { values: false, calcs: ['lastNotNull'], ...options.reduceOptions };
+  return getFieldDisplayValues({ data: series, reduceOptions, fieldConfig: panelFieldConfig(panel), replaceVariables, theme, timeZone: 'utc' });
 }

@@ -5,19 +5,11 @@
  * it found, [] when Grafana would draw the panel from real values (not its "No data" state).
  * Input: the series after transformations and field config (panelData.ts), as the panel receives them.
  */
-import {
-  FieldType,
-  getFieldDisplayValues,
-  getHistogramFields,
-  type DataFrame,
-  type FieldConfigSource,
-  type GrafanaTheme2,
-  type ReduceDataOptions,
-} from '@grafana/data';
+import { FieldType, getHistogramFields, type DataFrame, type GrafanaTheme2 } from '@grafana/data';
 import { buildMatrix } from '../panel/matrix';
 import { DEFAULT_OPTIONS, type MatrixOptions } from '../panel/types';
 import type { PanelJson } from './dashboardModel';
-import { panelFieldConfig } from './panelData';
+import { panelDisplayValues } from './panelData';
 
 export interface ShapeContext {
   theme: GrafanaTheme2;
@@ -55,13 +47,11 @@ const timeSeries: Rule = (_panel, series) => {
  * BarGaugePanel.tsx render exactly those values. Called here as the panels call it.
  */
 const fieldDisplay: Rule = (panel, series, context) => {
-  const options = (panel.options ?? {}) as { reduceOptions?: ReduceDataOptions };
-  const reduceOptions: ReduceDataOptions = { values: false, calcs: ['lastNotNull'], ...options.reduceOptions };
-  const fieldConfig: FieldConfigSource = panelFieldConfig(panel);
-  const values = getFieldDisplayValues({ data: series, reduceOptions, fieldConfig, replaceVariables: (s) => s, theme: context.theme, timeZone: 'utc' });
+  const values = panelDisplayValues(panel, series, context.theme);
   const real = values.filter((v) => v.view !== undefined);
   if (real.length === 0) {
-    return [`getFieldDisplayValues found no field for reduceOptions.fields ${JSON.stringify(reduceOptions.fields ?? '(numeric)')} — the panel shows "${values[0]?.display.text ?? 'No data'}": ${describe(series)}`];
+    const fields = (panel.options as { reduceOptions?: { fields?: string } } | undefined)?.reduceOptions?.fields;
+    return [`getFieldDisplayValues found no field for reduceOptions.fields ${JSON.stringify(fields ?? '(numeric)')} — the panel shows "${values[0]?.display.text ?? 'No data'}": ${describe(series)}`];
   }
   const notNumeric = real.filter((v) => !isFiniteNumber(v.display.numeric));
   return notNumeric.length > 0 ? [`values without a number: ${notNumeric.map((v) => `${v.display.title}=${v.display.text}`).join(', ')}`] : [];

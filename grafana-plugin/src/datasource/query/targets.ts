@@ -5,9 +5,12 @@
 import type { ScopedVars } from '@grafana/data';
 import { ALL_VALUE, type AisecQuery, type QueryTarget } from '../types';
 
+/** A custom variable format: the variable's value (an array for multi-value variables) to the text it becomes. */
+export type VariableFormatter = (value: unknown) => string;
+
 /** The part of Grafana's TemplateSrv this module needs. */
 export interface VariableReplacer {
-  replace(target?: string, scopedVars?: ScopedVars, format?: string | Function): string;
+  replace(target?: string, scopedVars?: ScopedVars, format?: string | VariableFormatter): string;
   containsTemplate?(target?: string): boolean;
 }
 

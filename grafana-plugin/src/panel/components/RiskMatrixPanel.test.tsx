@@ -1,7 +1,8 @@
 import React from 'react';
 import { render, screen } from '@testing-library/react';
-import { LoadingState, getDefaultTimeRange, toDataFrame, type PanelProps } from '@grafana/data';
-import { DEFAULT_OPTIONS, type MatrixOptions } from '../types';
+import { getDefaultTimeRange, toDataFrame } from '@grafana/data';
+import { matrixPanelProps } from '../../testing/panelProps';
+import type { MatrixOptions } from '../types';
 import { RiskMatrixPanel } from './RiskMatrixPanel';
 
 const frame = toDataFrame({
@@ -15,25 +16,15 @@ const frame = toDataFrame({
 });
 
 function renderPanel(series = [frame], options: Partial<MatrixOptions> = {}) {
-  const timeRange = getDefaultTimeRange();
-  const props = {
-    id: 1,
-    data: { series, state: LoadingState.Done, timeRange },
-    timeRange,
-    timeZone: 'utc',
-    options: { ...DEFAULT_OPTIONS, ...options },
-    fieldConfig: { defaults: {}, overrides: [] },
-    transparent: false,
+  const props = matrixPanelProps({
+    series,
+    options,
+    timeRange: getDefaultTimeRange(),
     width: 640,
     height: 320,
     title: 'Risk',
-    renderCounter: 1,
-    eventBus: {} as PanelProps['eventBus'],
     replaceVariables: (s: string) => s.replace('&${__url_time_range}', '&from=now-30d&to=now'),
-    onOptionsChange: jest.fn(),
-    onFieldConfigChange: jest.fn(),
-    onChangeTimeRange: jest.fn(),
-  } as unknown as PanelProps<MatrixOptions>;
+  });
   return render(<RiskMatrixPanel {...props} />);
 }
 
