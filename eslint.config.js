@@ -12,6 +12,7 @@ export default tseslint.config(
       '**/dist/**',
       '**/*.d.ts',
       'grafana-plugin/.config/**',
+      'grafana-plugin/harness/build/**',
       'test/elasticsearch/target/**',
       'bench/results/**',
       'tools/**',
@@ -44,7 +45,15 @@ export default tseslint.config(
         { selector: "CallExpression[callee.property.name='only'][callee.object.name=/^(test|it|describe)$/]", message: 'no .only left behind' },
         { selector: "CallExpression[callee.property.name='skip'][callee.object.name=/^(test|it|describe)$/]", message: 'no .skip left behind' },
       ],
+      // a variable read by a handler installed before its one assignment must stay `let`
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
     },
+  },
+  {
+    // the plugin's scaffold configuration files are CommonJS, as @grafana/create-plugin writes them
+    files: ['grafana-plugin/*.js', 'grafana-plugin/.prettierrc.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { global: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

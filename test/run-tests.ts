@@ -76,7 +76,9 @@ function onSignal(signal: NodeJS.Signals): void {
     if (es) {
       try {
         process.kill(-es.pid, 'SIGKILL');
-      } catch {}
+      } catch {
+        // already gone
+      }
     }
     process.exit(128 + constants.signals[signal]);
   }

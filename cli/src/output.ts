@@ -1,4 +1,5 @@
 /** Terminal output: severity colours, aligned tables, JSON for scripts. Colours follow NO_COLOR / --no-color / TTY. */
+import { stripVTControlCharacters } from 'node:util';
 import pc from 'picocolors';
 
 let colour = pc.isColorSupported;
@@ -35,7 +36,7 @@ export function printJson(value: unknown): void {
 
 /** Plain columns; a cell's colour codes do not count towards its width. */
 export function table(headers: string[], rows: string[][]): string {
-  const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+  const visible = (s: string) => stripVTControlCharacters(s).length;
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visible(r[i] ?? ''))));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - visible(c)))).join('  ');
   return [style.bold(line(headers)), ...rows.map(line)].join('\n') + '\n';

@@ -5,9 +5,9 @@ import { existsSync } from 'node:fs';
 import { startEmbeddedElasticsearch } from './embedded.js';
 import { testElasticsearchUrl } from '../support/elasticsearch.js';
 
-async function getJson(url: string, init?: RequestInit): Promise<{ status: number; body: any }> {
+async function getJson(url: string, init?: RequestInit): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 function processAlive(pid: number): boolean {
@@ -23,7 +23,7 @@ test('the Elasticsearch at ES_URL is healthy and is version 8.x', async () => {
   const url = testElasticsearchUrl();
   const health = await getJson(`${url}/_cluster/health?wait_for_status=yellow&timeout=30s`);
   assert.equal(health.status, 200);
-  assert.ok(['green', 'yellow'].includes(health.body.status), `cluster status ${health.body.status}`);
+  assert.ok(['green', 'yellow'].includes(String(health.body.status)), `cluster status ${health.body.status}`);
 
   const nodes = await getJson(`${url}/_nodes/_local?filter_path=nodes.*.version`);
   assert.equal(nodes.status, 200);

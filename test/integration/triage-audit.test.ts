@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, defaultKeyName, parseApiKeys } from '../../analytics-service/src/config.js';
-import { postEvents, startTestService, type TestService } from '../support/service.js';
+import { startTestService, type TestService } from '../support/service.js';
 
 const ALICE = 'alice-admin-key-000000000001';
 const BOB = 'bob-admin-key-00000000000002';

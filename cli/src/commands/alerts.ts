@@ -1,7 +1,7 @@
 /** aisec alerts list | show | ack | resolve */
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { CliError } from '../client.js';
+import { CliError, type AisecClient } from '../client.js';
 import { info, printJson, severity, shortTime, style, table } from '../output.js';
 import { contextOf } from './context.js';
 
@@ -134,7 +134,7 @@ export function registerAlerts(program: Command): void {
 }
 
 /** Accepts a full id, or a prefix that matches exactly one recent alert. */
-async function resolveId(client: import('../client.js').AisecClient, id: string): Promise<string> {
+async function resolveId(client: AisecClient, id: string): Promise<string> {
   if (/^[0-9a-f]{64}$/.test(id)) return id;
   if (!/^[0-9a-f]{4,63}$/.test(id)) throw new CliError(`"${id}" is not an alert id (64 hex characters, or a prefix of at least 4)`, 2);
   const page = await client.request<{ alerts: Alert[] }>('GET', '/v1/alerts', { query: { since: '400d', limit: 1000 }, role: 'read' });

@@ -4,6 +4,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream } from 'node:stream/web';
 import type { Command } from 'commander';
 import { CliError, type AisecClient } from '../client.js';
 import { compare, measure, verifyDirectory, type Manifest, type VerifyResult } from '../export-verify.js';
@@ -148,7 +149,7 @@ export function registerExports(program: Command): void {
       await mkdir(dir, { recursive: true });
       for (const name of [...manifest.files.map((f) => f.name), 'manifest.json', 'SHA256SUMS']) {
         const response = await client.send('GET', `/v1/exports/${id}/files/${encodeURIComponent(name)}`, { role: 'read', headers: { accept: '*/*' } });
-        await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(join(dir, name), { flags: 'wx' }));
+        await pipeline(Readable.fromWeb(response.body as ReadableStream), createWriteStream(join(dir, name), { flags: 'wx' }));
       }
       const result = await verifyDirectory(dir, manifest);
       if (!json) info(`downloaded ${manifest.files.length} file(s) to ${dir}`);

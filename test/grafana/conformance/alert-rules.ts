@@ -1,5 +1,5 @@
 /** Checks on provisioning/alerting/rules.yaml: what file provisioning and the ngalert rule model reject at startup. */
-import { allRules, parseDuration, type Provisioned } from '../provisioned.js';
+import { allRules, parseDuration } from '../provisioned.js';
 import { validUid, type Check } from './check.js';
 
 const STARTUP = 'alerting provisioning fails, Grafana logs "Failed to provision alerting" and exits (RunInitProvisioners)';

@@ -1,5 +1,4 @@
 /** Checks on provisioning/dashboards/*.yaml (providers) and the dashboard JSON they provision. */
-import type { Provisioned } from '../provisioned.js';
 import { validUid, type Check } from './check.js';
 
 export const DASHBOARD_CHECKS: Check[] = [

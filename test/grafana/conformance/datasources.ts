@@ -1,5 +1,4 @@
 /** Checks on provisioning/datasources/*.yaml. */
-import type { Provisioned } from '../provisioned.js';
 import { validUid, type Check } from './check.js';
 
 export const DATASOURCE_CHECKS: Check[] = [

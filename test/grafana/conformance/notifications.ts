@@ -1,5 +1,5 @@
 /** Checks on provisioning/alerting/contact-points.yaml and policies.yaml: what Grafana rejects at startup. */
-import { parseDuration, type Provisioned, type Route } from '../provisioned.js';
+import { parseDuration, type Route } from '../provisioned.js';
 import { validUid, type Check } from './check.js';
 
 const STARTUP = 'alerting provisioning fails and Grafana exits (RunInitProvisioners)';

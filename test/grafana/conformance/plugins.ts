@@ -1,5 +1,5 @@
 /** Checks on the three plugin.json files and on provisioning/plugins/*.yaml. */
-import type { ComposeService, Provisioned } from '../provisioned.js';
+import type { ComposeService } from '../provisioned.js';
 import type { Check } from './check.js';
 
 const PLUGIN_TYPES = ['app', 'datasource', 'panel', 'renderer', 'secretsmanager'];
