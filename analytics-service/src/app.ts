@@ -4,7 +4,7 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import helmet from '@fastify/helmet';
-import type { Client } from '@elastic/elasticsearch';
+import type { EsClient } from './elasticsearch/client.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServiceConfig } from './config.js';
 import { indexNames } from './elasticsearch/index-names.js';
@@ -38,7 +38,7 @@ import { createContentTransform } from './ingest/content-mode.js';
 
 export interface AppDependencies {
   config: ServiceConfig;
-  es: Client;
+  es: EsClient;
   /** logger options, `false` for none, or a ready pino instance (tests capture output with one) */
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger;
 }

@@ -4,9 +4,8 @@
  * same assessment the `judge_drift` rule and the Grafana query kind use, so the API, the dashboard and the alert
  * agree on every day.
  */
-import type { Client } from '@elastic/elasticsearch';
 import type { EsTiming } from '../elasticsearch/composite-pager.js';
-import { readJudgeDays } from '../elasticsearch/judge-days.js';
+import type { SearchReader } from '../elasticsearch/search-reader.js';
 import { localDate, localDayStart } from '../detection/business-hours.js';
 import { assessJudgeDays, type JudgeDayAssessment, type JudgeDayStats, type JudgeDriftFlag, type JudgeDriftSettings } from './judge-drift-assessment.js';
 
@@ -65,7 +64,7 @@ export function judgeDaySeries(byModel: ReadonlyMap<string, JudgeDayStats[]>, fr
 }
 
 export async function judgeDrift(
-  es: Client,
+  reader: Pick<SearchReader, 'judgeDays'>,
   eventsIndex: string,
   range: { from: Date; to: Date; judgeModel?: string },
   settings: JudgeDriftSettings = DEFAULT_JUDGE_DRIFT,
@@ -73,8 +72,7 @@ export async function judgeDrift(
 ): Promise<JudgeDay[]> {
   const from = range.from.getTime();
   const to = range.to.getTime();
-  const byModel = await readJudgeDays(
-    es,
+  const byModel = await reader.judgeDays(
     {
       index: eventsIndex,
       filter: [

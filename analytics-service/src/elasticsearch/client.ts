@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Client, type ClientOptions } from '@elastic/elasticsearch';
 import type { ElasticsearchConfig } from '../config.js';
 
+/** The client's type, for the composition root and the plugins that hand it to this folder's stores. */
+export type EsClient = Client;
+
 /** Builds the one Elasticsearch client of the service. Credentials come from config, never from requests. */
 export function createElasticsearchClient(config: ElasticsearchConfig): Client {
   const options: ClientOptions = {

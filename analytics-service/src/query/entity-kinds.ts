@@ -63,15 +63,8 @@ export function numericLeaves(value: unknown, prefix = '', depth = 0, out: Array
 }
 
 async function latestBaseline(ctx: QueryContext, kind: EntityKind, id: string): Promise<BaselineDocument | undefined> {
-  const response = await ctx.es.search<BaselineDocument>({
-    index: ctx.indices.baselines,
-    size: 1,
-    ignore_unavailable: true,
-    allow_no_indices: true,
-    query: { bool: { filter: [{ term: { entity_kind: kind } }, { term: { entity_id: id } }] } },
-    sort: [{ '@timestamp': { order: 'desc', unmapped_type: 'date' } }],
-  });
-  return response.hits.hits[0]?._source;
+  const [latest] = await ctx.reader.documents<BaselineDocument>(ctx.indices.baselines, { bool: { filter: [{ term: { entity_kind: kind } }, { term: { entity_id: id } }] } }, 1, [{ '@timestamp': { order: 'desc', unmapped_type: 'date' } }]);
+  return latest;
 }
 
 export async function entityBaseline(ctx: QueryContext, target: QueryTargetOf<'entity_baseline'>): Promise<FrameJson[]> {

@@ -5,7 +5,6 @@
  */
 import { judgeDaySeries, judgeReadStart } from '../assurance/judge-drift.js';
 import { localDayStart } from '../detection/business-hours.js';
-import { readJudgeDays } from '../elasticsearch/judge-days.js';
 import { aggregate, bucketsOf, eventFilters, field, frame, type QueryContext } from './context.js';
 import type { FrameJson, QueryTargetOf } from './kinds.js';
 
@@ -63,7 +62,7 @@ export async function judgeDrift(ctx: QueryContext, target: QueryTargetOf<'judge
   const from = ctx.from.getTime();
   const to = ctx.to.getTime();
   const categories = target.category && target.category.length > 0 ? target.category : ['judge_flag'];
-  const byModel = await readJudgeDays(ctx.es, {
+  const byModel = await ctx.reader.judgeDays({
     index: ctx.indices.events,
     filter: eventFilters(ctx, target, { from: new Date(judgeReadStart(from, settings)), categories }),
     timeZone: settings.timeZone,

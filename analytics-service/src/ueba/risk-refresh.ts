@@ -2,10 +2,10 @@
  * Reads entities' alerts from the alerts index and keeps `risk_score` / `risk_level` on their baselines current.
  * Alerts resolved as false positives do not count.
  */
-import type { Client, estypes } from '@elastic/elasticsearch';
 import type { BaselineStore, RiskUpdate } from '../elasticsearch/baseline-store.js';
-import { compositePages, EsTiming } from '../elasticsearch/composite-pager.js';
-import { withAvailability } from '../elasticsearch/errors.js';
+import { EsTiming } from '../elasticsearch/composite-pager.js';
+import type { estypes } from '../elasticsearch/dsl.js';
+import type { SearchReader } from '../elasticsearch/search-reader.js';
 import { SEVERITIES, type Severity } from '../contract/event-schema.js';
 import { ENTITY_FIELD, RISK_KINDS, type EntityKind } from './entities.js';
 import { riskScore, SEVERITY_RISK, type RiskInput, type RiskResult } from './risk-score.js';
@@ -18,7 +18,7 @@ export interface RiskSettings {
 }
 
 export interface RiskContext {
-  es: Client;
+  reader: SearchReader;
   alertsIndex: string;
   store: BaselineStore;
   settings: RiskSettings;
@@ -57,8 +57,8 @@ function toRiskInput(hitId: string, source: AlertSource): RiskInput | undefined 
 /** The risk of one entity, computed now from its alerts (the baseline API's live view). */
 export async function entityRisk(ctx: RiskContext, kind: EntityKind, id: string, now = new Date()): Promise<RiskResult> {
   const since = new Date(now.getTime() - ctx.settings.lookbackDays * 86_400_000);
-  const response = await withAvailability('alert read', () =>
-    ctx.es.search<AlertSource>({
+  const response = await ctx.reader.search<AlertSource>(
+    {
       index: ctx.alertsIndex,
       ignore_unavailable: true,
       allow_no_indices: true,
@@ -66,7 +66,8 @@ export async function entityRisk(ctx: RiskContext, kind: EntityKind, id: string,
       _source: ['id', 'rule_id', '@timestamp', 'risk_score', 'severity'],
       query: alertQuery(kind, since, [id]),
       sort: alertSort,
-    }),
+    },
+    { availability: 'alert read' },
   );
   const inputs = response.hits.hits.map((h) => toRiskInput(h._id!, h._source ?? {})).filter((x): x is RiskInput => x !== undefined);
   return riskScore(inputs, now, { halfLifeDays: ctx.settings.halfLifeDays });
@@ -93,16 +94,15 @@ export async function refreshRiskScores(ctx: RiskContext, now = new Date()): Pro
   for (const kind of RISK_KINDS) {
     report.entities[kind] = 0;
     const field = ENTITY_FIELD[kind];
-    const pages = compositePages<{ key: { entity: string } }>(
-      ctx.es,
+    const pages = ctx.reader.compositePages<{ key: { entity: string } }>(
       { index: ctx.alertsIndex, query: alertQuery(kind, since), sources: [{ entity: { terms: { field } } }], pageSize: 100 },
       timing,
       'risk entities',
     );
     for await (const page of pages) {
       const ids = page.map((b) => b.key.entity);
-      const response = await withAvailability('alert read', () =>
-        ctx.es.search({
+      const response = await ctx.reader.search(
+        {
           index: ctx.alertsIndex,
           size: 0,
           ignore_unavailable: true,
@@ -121,9 +121,9 @@ export async function refreshRiskScores(ctx: RiskContext, now = new Date()): Pro
               },
             },
           },
-        }),
+        },
+        { availability: 'alert read', timing },
       );
-      timing.add(response);
       const buckets = (response.aggregations?.entities as unknown as { buckets: EntityAlertsBucket[] } | undefined)?.buckets ?? [];
       const updates: RiskUpdate[] = buckets.map((bucket) => {
         const inputs = bucket.alerts.hits.hits.map((h) => toRiskInput(h._id, h._source ?? {})).filter((x): x is RiskInput => x !== undefined);

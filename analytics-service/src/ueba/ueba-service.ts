@@ -2,13 +2,12 @@
  * The UEBA and assurance operations the HTTP routes and the scheduler call: rebuild and refresh baselines,
  * refresh risk, write daily metrics, read an entity's profile. Knows nothing of HTTP.
  */
-import type { Client, estypes } from '@elastic/elasticsearch';
 import { DEFAULT_JUDGE_DRIFT, DAY_MS, type JudgeDriftSettings } from '../assurance/judge-drift.js';
 import { writeDailyMetrics, type DailyMetricsReport } from '../assurance/daily-metrics.js';
-import { BaselineStore } from '../elasticsearch/baseline-store.js';
-import { withAvailability } from '../elasticsearch/errors.js';
+import type { BaselineStore } from '../elasticsearch/baseline-store.js';
+import type { SearchReader } from '../elasticsearch/search-reader.js';
 import type { IndexNames } from '../elasticsearch/index-names.js';
-import { MetricStore } from '../elasticsearch/metric-store.js';
+import type { MetricStore } from '../elasticsearch/metric-store.js';
 import type { TimeWindow } from './baseline-aggregations.js';
 import type { BaselineDocument } from './baseline-document.js';
 import { refreshBaselines, type BaselineRefreshReport, type EntitySelection } from './baseline-refresh.js';
@@ -49,23 +48,26 @@ export class UebaService {
   judgeDrift: JudgeDriftSettings = DEFAULT_JUDGE_DRIFT;
   private rebuilding = false;
 
+  private readonly reader: SearchReader;
+
   constructor(
-    readonly es: Client,
+    access: { reader: SearchReader; baselines: BaselineStore; metrics: MetricStore },
     readonly indices: IndexNames,
     readonly config: UebaConfig,
   ) {
-    this.baselines = new BaselineStore(es, indices.baselines);
-    this.metrics = new MetricStore(es, indices.metrics);
+    this.reader = access.reader;
+    this.baselines = access.baselines;
+    this.metrics = access.metrics;
   }
 
   private baselineContext() {
     const { timeZone, entityPageSize, compositePageSize } = this.config;
-    return { es: this.es, eventsIndex: this.indices.events, store: this.baselines, settings: { timeZone, entityPageSize, compositePageSize } };
+    return { reader: this.reader, eventsIndex: this.indices.events, store: this.baselines, settings: { timeZone, entityPageSize, compositePageSize } };
   }
 
   private riskContext() {
     return {
-      es: this.es,
+      reader: this.reader,
       alertsIndex: this.indices.alerts,
       store: this.baselines,
       settings: { halfLifeDays: this.config.riskHalfLifeDays, lookbackDays: this.config.riskLookbackDays, maxAlertsPerEntity: 100 },
@@ -106,7 +108,7 @@ export class UebaService {
   }
 
   async writeMetrics(range: { from: Date; to: Date }, refresh = false): Promise<DailyMetricsReport> {
-    return writeDailyMetrics({ es: this.es, eventsIndex: this.indices.events, metrics: this.metrics, judgeDrift: this.judgeDrift }, range, { refresh });
+    return writeDailyMetrics({ reader: this.reader, eventsIndex: this.indices.events, metrics: this.metrics, judgeDrift: this.judgeDrift }, range, { refresh });
   }
 
   /** An entity's baseline with its live risk and latest anomalies; undefined when the entity has no baseline. */
@@ -122,15 +124,16 @@ export class UebaService {
 
   /** The entity's latest `ueba_*` alerts; empty while the alerts index does not exist. */
   async recentAnomalies(kind: EntityKind, id: string, limit: number): Promise<RecentAnomaly[]> {
-    const response = await withAvailability('alert read', () =>
-      this.es.search<Record<string, unknown>>({
+    const response = await this.reader.search<Record<string, unknown>>(
+      {
         index: this.indices.alerts,
         ignore_unavailable: true,
         allow_no_indices: true,
         size: limit,
         query: { bool: { filter: [{ term: { [ENTITY_FIELD[kind]]: id } }, { prefix: { rule_id: 'ueba_' } }] } },
-        sort: [{ '@timestamp': { order: 'desc', unmapped_type: 'date' } }] as estypes.Sort,
-      }),
+        sort: [{ '@timestamp': { order: 'desc', unmapped_type: 'date' } }],
+      },
+      { availability: 'alert read' },
     );
     return response.hits.hits.map((hit) => {
       const s = hit._source ?? {};

@@ -12,7 +12,7 @@
  *   required) and min_session_cost_usd. The alert is the session; it fires at the event where the running cost
  *   crossed the line.
  */
-import type { estypes } from '@elastic/elasticsearch';
+import type { estypes } from '../../elasticsearch/dsl.js';
 import { timeRange } from '../../elasticsearch/detection-queries.js';
 import { durationMs } from '../duration.js';
 import {

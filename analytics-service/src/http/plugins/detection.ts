@@ -5,7 +5,7 @@
  * holds the streaming lease (one Lease object, so they always agree on who that is).
  */
 import fp from 'fastify-plugin';
-import type { Client } from '@elastic/elasticsearch';
+import type { EsClient } from '../../elasticsearch/client.js';
 import { AlertStore } from '../../elasticsearch/alert-store.js';
 import { DetectionStore } from '../../elasticsearch/detection-store.js';
 import { Lease } from '../../elasticsearch/lease.js';
@@ -36,7 +36,7 @@ declare module 'fastify' {
 }
 
 export interface DetectionPluginOptions {
-  client: Client;
+  client: EsClient;
   indices: IndexNames;
   settings: DetectionSettings;
   /** this replica's name in the streaming lease */

@@ -7,7 +7,12 @@ import fp from 'fastify-plugin';
 import type { UebaConfig } from '../../ueba/config.js';
 import { judgeDriftSettingsOf } from '../../detection/types/drift.js';
 import { bindUebaScoring } from '../../ueba/rule-type.js';
-import { UebaScheduler } from '../../ueba/scheduler.js';
+import { BaselineStore } from '../../elasticsearch/baseline-store.js';
+import { Lease } from '../../elasticsearch/lease.js';
+import { MetricStore } from '../../elasticsearch/metric-store.js';
+import { SearchReader } from '../../elasticsearch/search-reader.js';
+import { StateStore } from '../../elasticsearch/state-store.js';
+import { maintenanceLeaseOptions, UebaScheduler } from '../../ueba/scheduler.js';
 import { UebaService } from '../../ueba/ueba-service.js';
 import type {} from './detection.js';
 
@@ -21,9 +26,11 @@ declare module 'fastify' {
 
 export const ueba = fp<{ config: UebaConfig; replicaId: string }>(
   async (app, options) => {
-    const service = new UebaService(app.es, app.indices, options.config);
+    const access = { reader: new SearchReader(app.es), baselines: new BaselineStore(app.es, app.indices.baselines), metrics: new MetricStore(app.es, app.indices.metrics) };
+    const service = new UebaService(access, app.indices, options.config);
     app.decorate('ueba', service);
-    const scheduler = new UebaScheduler(service, app.es, app.indices.state, app.log, options.replicaId);
+    const lease = new Lease(app.es, app.indices.state, maintenanceLeaseOptions(options.config.refreshIntervalMs, options.replicaId));
+    const scheduler = new UebaScheduler(service, new StateStore(app.es, app.indices.state), lease, app.log);
     app.decorate('uebaScheduler', scheduler);
     let startTimer: NodeJS.Timeout | undefined;
     app.addHook('onReady', async () => {
