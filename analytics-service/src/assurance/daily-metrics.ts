@@ -7,7 +7,8 @@ import { EsTiming } from '../elasticsearch/composite-pager.js';
 import type { SearchReader } from '../elasticsearch/search-reader.js';
 import { metricDocumentId, type MetricDocument, type MetricStore } from '../elasticsearch/metric-store.js';
 import { measureGuardrailEffectiveness } from './guardrail-effectiveness.js';
-import { DAY_MS, dayString, judgeDrift, utcDay, type JudgeDay, type JudgeDriftSettings } from './judge-drift.js';
+import { dayString, judgeDrift, utcDay, type JudgeDay, type JudgeDriftSettings } from './judge-drift.js';
+import { DAY_MS } from '../time/units.js';
 
 export interface DailyMetricsReport {
   from: string;

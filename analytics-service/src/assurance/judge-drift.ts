@@ -6,10 +6,10 @@
  */
 import type { EsTiming } from '../elasticsearch/composite-pager.js';
 import type { SearchReader } from '../elasticsearch/search-reader.js';
-import { localDate, localDayStart } from '../detection/business-hours.js';
+import { DAY_MS } from '../time/units.js';
+import { localDate, localDayStart } from '../time/zone-calendar.js';
 import { assessJudgeDays, type JudgeDayAssessment, type JudgeDayStats, type JudgeDriftFlag, type JudgeDriftSettings } from './judge-drift-assessment.js';
 
-export const DAY_MS = 86_400_000;
 export type { JudgeDriftFlag, JudgeDriftSettings };
 
 /** The `judge_drift` rule's defaults (config/detection.yaml), for callers without a catalogue. */

@@ -9,7 +9,7 @@ import { kql, kqlColumn, spl } from '../detection/content-pack/expressions.js';
 import type { GeneratedQuery } from '../detection/content-pack/siem-queries.js';
 import type { UebaRule } from '../detection/rule-schema.js';
 import { ENTITY_FIELD } from './entities.js';
-import { uebaParams } from './rule-type.js';
+import { uebaParams } from './ueba-evaluator.js';
 
 const kinds = (rule: UebaRule) => (rule.anomaly === 'peer_outlier' ? (['user'] as const) : rule.entity_kinds);
 

@@ -9,6 +9,7 @@ import type { SearchReader } from '../elasticsearch/search-reader.js';
 import { SEVERITIES, type Severity } from '../contract/event-schema.js';
 import { ENTITY_FIELD, RISK_KINDS, type EntityKind } from './entities.js';
 import { riskScore, SEVERITY_RISK, type RiskInput, type RiskResult } from './risk-score.js';
+import { DAY_MS } from '../time/units.js';
 
 export interface RiskSettings {
   halfLifeDays: number;
@@ -56,7 +57,7 @@ function toRiskInput(hitId: string, source: AlertSource): RiskInput | undefined 
 
 /** The risk of one entity, computed now from its alerts (the baseline API's live view). */
 export async function entityRisk(ctx: RiskContext, kind: EntityKind, id: string, now = new Date()): Promise<RiskResult> {
-  const since = new Date(now.getTime() - ctx.settings.lookbackDays * 86_400_000);
+  const since = new Date(now.getTime() - ctx.settings.lookbackDays * DAY_MS);
   const response = await ctx.reader.search<AlertSource>(
     {
       index: ctx.alertsIndex,
@@ -89,7 +90,7 @@ export interface RiskRefreshReport {
 export async function refreshRiskScores(ctx: RiskContext, now = new Date()): Promise<RiskRefreshReport> {
   const timing = new EsTiming();
   const runStartedAt = new Date();
-  const since = new Date(now.getTime() - ctx.settings.lookbackDays * 86_400_000);
+  const since = new Date(now.getTime() - ctx.settings.lookbackDays * DAY_MS);
   const report: RiskRefreshReport = { entities: {}, missing_baseline: 0, cleared: 0, es_took_ms: 0 };
   for (const kind of RISK_KINDS) {
     report.entities[kind] = 0;

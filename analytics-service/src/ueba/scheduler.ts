@@ -6,8 +6,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Lease } from '../elasticsearch/lease.js';
 import type { StateDocument, StateStore } from '../elasticsearch/state-store.js';
-import { DAY_MS } from '../assurance/judge-drift.js';
 import type { UebaService } from './ueba-service.js';
+import { DAY_MS } from '../time/units.js';
 
 const LEASE_ID = 'ueba:maintenance-lease';
 const CHECKPOINT_ID = 'ueba:baseline-checkpoint';

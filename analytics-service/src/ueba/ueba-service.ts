@@ -2,7 +2,7 @@
  * The UEBA and assurance operations the HTTP routes and the scheduler call: rebuild and refresh baselines,
  * refresh risk, write daily metrics, read an entity's profile. Knows nothing of HTTP.
  */
-import { DEFAULT_JUDGE_DRIFT, DAY_MS, type JudgeDriftSettings } from '../assurance/judge-drift.js';
+import { DEFAULT_JUDGE_DRIFT, type JudgeDriftSettings } from '../assurance/judge-drift.js';
 import { writeDailyMetrics, type DailyMetricsReport } from '../assurance/daily-metrics.js';
 import type { BaselineStore } from '../elasticsearch/baseline-store.js';
 import type { SearchReader } from '../elasticsearch/search-reader.js';
@@ -15,6 +15,7 @@ import type { UebaConfig } from './config.js';
 import { ENTITY_FIELD, ENTITY_KINDS, RISK_KINDS, type EntityKind } from './entities.js';
 import { entityRisk, refreshRiskScores, type RiskRefreshReport } from './risk-refresh.js';
 import type { RiskResult } from './risk-score.js';
+import { DAY_MS } from '../time/units.js';
 
 export interface RecentAnomaly {
   id: string;
@@ -44,8 +45,6 @@ export interface RebuildReport {
 export class UebaService {
   readonly baselines: BaselineStore;
   readonly metrics: MetricStore;
-  /** the judge_drift rule's parameters once the detection catalogue is loaded (http/plugins/ueba.ts), its defaults before */
-  judgeDrift: JudgeDriftSettings = DEFAULT_JUDGE_DRIFT;
   private rebuilding = false;
 
   private readonly reader: SearchReader;
@@ -54,6 +53,8 @@ export class UebaService {
     access: { reader: SearchReader; baselines: BaselineStore; metrics: MetricStore },
     readonly indices: IndexNames,
     readonly config: UebaConfig,
+    /** the judge_drift rule's parameters (rule-evaluators.ts judgeDriftSettings), for the daily metrics and the API */
+    readonly judgeDrift: JudgeDriftSettings = DEFAULT_JUDGE_DRIFT,
   ) {
     this.reader = access.reader;
     this.baselines = access.baselines;

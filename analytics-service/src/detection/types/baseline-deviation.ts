@@ -36,12 +36,12 @@ import {
 import type { EventDoc } from '../predicate.js';
 import type { BaselineDeviationRule, EntityField } from '../rule-schema.js';
 import { sourcesOf } from './threshold.js';
+import { DAY_MS } from '../../time/units.js';
 
 type Query = estypes.QueryDslQueryContainer;
 type TokensMeasure = Extract<BaselineDeviationRule['measure'], { kind: 'event_tokens_out' }>;
 type SessionMeasure = Extract<BaselineDeviationRule['measure'], { kind: 'session_cost' }>;
 
-const DAY_MS = 86_400_000;
 const BASELINE_TTL_MS = 10 * 60_000;
 const dayStart = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
 

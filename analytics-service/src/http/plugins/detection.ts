@@ -1,6 +1,5 @@
 /**
- * Wires the detection engine into the app: loads the rule catalogue and detection config (a bad rule or
- * config stops the start with a clear message), decorates `app.detection`, starts streaming detection once
+ * Wires the detection engine into the app: the rule catalogue and the evaluators app.ts composed, decorates `app.detection`, starts streaming detection once
  * the app is ready, with the webhook outbox's deliverer, and stops both on close. Both run in the replica that
  * holds the streaming lease (one Lease object, so they always agree on who that is).
  */
@@ -10,9 +9,9 @@ import { AlertStore } from '../../elasticsearch/alert-store.js';
 import { DetectionStore } from '../../elasticsearch/detection-store.js';
 import { Lease } from '../../elasticsearch/lease.js';
 import type { IndexNames } from '../../elasticsearch/index-names.js';
-import { loadCatalogue, type Catalogue } from '../../detection/catalogue.js';
-import { loadDetectionConfig } from '../../detection/config-schema.js';
+import type { Catalogue } from '../../detection/catalogue.js';
 import { DetectionEngine } from '../../detection/engine.js';
+import type { EvaluatorTable } from '../../detection/evaluators.js';
 import { RetroHunts } from '../../detection/retro-hunt.js';
 import type { DetectionSettings } from '../../detection/settings.js';
 import { StreamingDetector } from '../../detection/streaming.js';
@@ -41,20 +40,22 @@ export interface DetectionPluginOptions {
   settings: DetectionSettings;
   /** this replica's name in the streaming lease */
   replicaId: string;
-  /** overrides for tests: rule directory */
-  rulesDir?: string;
+  /** the rules and detection config (loaded by app.ts: a bad rule or config stops the start with a clear message) */
+  catalogue: Catalogue;
+  /** the evaluator of every rule type (rule-evaluators.ts) */
+  evaluators: EvaluatorTable;
 }
 
 export const detection = fp<DetectionPluginOptions>(
   async (app, options) => {
-    const catalogue = loadCatalogue(loadDetectionConfig(options.settings.configPath), options.rulesDir);
+    const { catalogue } = options;
     const store = new DetectionStore(options.client, options.indices);
     const alerts = new AlertStore(options.client, options.indices.alerts);
     const { leaseMs, ...streamingSettings } = options.settings.streaming;
     const lease = new Lease(options.client, options.indices.state, { id: 'detection:streaming-lease', owner: options.replicaId, termMs: leaseMs });
     const webhooks = new WebhookOutbox(options.settings.webhooks, alerts, lease, app.log);
     const { urls: receivers, minSeverity } = options.settings.webhooks;
-    const engine = new DetectionEngine({ catalogue, store, alerts, notifications: { targets: { receivers, minSeverity }, written: () => webhooks.kick() } });
+    const engine = new DetectionEngine({ catalogue, store, alerts, evaluators: options.evaluators, notifications: { targets: { receivers, minSeverity }, written: () => webhooks.kick() } });
     const streaming = new StreamingDetector(engine, store, {
       ...streamingSettings,
       checkpointId: 'detection-checkpoint',

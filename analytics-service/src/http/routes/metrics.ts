@@ -6,10 +6,11 @@
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { intervalMs, measureGuardrailEffectiveness } from '../../assurance/guardrail-effectiveness.js';
-import { DAY_MS, judgeDrift } from '../../assurance/judge-drift.js';
+import { judgeDrift } from '../../assurance/judge-drift.js';
 import { SearchReader } from '../../elasticsearch/search-reader.js';
 import { ErrorResponse, ExactValue, IsoDate, Since } from '../schemas/common.js';
 import { RangeError400, resolveRange } from '../time-range.js';
+import { DAY_MS } from '../../time/units.js';
 
 const RangeQuery = {
   since: Type.Optional(Since),
