@@ -6,7 +6,7 @@
 import { timeRuleEvaluation } from '../observability/metrics.js';
 import type { AlertStore } from '../elasticsearch/alert-store.js';
 import type { DetectionStore } from '../elasticsearch/detection-store.js';
-import { AlertWriter, type AlertNotifications, type WriteOutcome } from './alert-writer.js';
+import { AlertWriter, type AlertNotifications, type AlertWriteOutcome } from './alert-writer.js';
 import type { Catalogue } from './catalogue.js';
 import { batches, entityOf, keyString, ms, predicateContext, type EvaluationContext, type EvaluationScope, type EvaluationUnit } from './evaluation.js';
 import { compilePredicate, TEXT_FIELDS, type EventDoc } from './predicate.js';
@@ -26,7 +26,7 @@ export type Tally = RuleTally & { by_rule: Record<string, RuleTally> };
 
 export const emptyTally = (): Tally => ({ created: 0, updated: 0, unchanged: 0, by_rule: {} });
 
-export function count(tally: Tally, ruleId: string, outcome: WriteOutcome): void {
+export function count(tally: Tally, ruleId: string, outcome: AlertWriteOutcome): void {
   tally[outcome]++;
   const rule = (tally.by_rule[ruleId] ??= { created: 0, updated: 0, unchanged: 0 });
   rule[outcome]++;
