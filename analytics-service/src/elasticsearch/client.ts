@@ -18,3 +18,9 @@ export function createElasticsearchClient(config: ElasticsearchConfig): Client {
   if (config.caFile) options.tls = { ca: readFileSync(config.caFile), rejectUnauthorized: true };
   return new Client(options);
 }
+
+/** Calls `listener` with the error (or null) of every response the client sees; returns the unsubscribe. */
+export function onEveryResponse(es: Client, listener: (error: unknown) => void): () => void {
+  es.diagnostic.on('response', listener);
+  return () => es.diagnostic.off('response', listener);
+}

@@ -4,7 +4,7 @@
  * diagnostic events, so no call site has to remember to.
  */
 import fp from 'fastify-plugin';
-import type { EsClient } from '../elasticsearch/client.js';
+import { onEveryResponse, type EsClient } from '../elasticsearch/client.js';
 import { elasticsearchErrorKind } from '../elasticsearch/errors.js';
 import { collectProcessMetrics, metrics } from './metrics.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
@@ -47,9 +47,9 @@ export const observability = fp<{ es: EsClient }>(
       const kind = error ? elasticsearchErrorKind(error) : undefined;
       if (kind) metrics.elasticsearchErrors.inc({ kind });
     };
-    options.es.diagnostic.on('response', onResponse);
+    const unsubscribe = onEveryResponse(options.es, onResponse);
     app.addHook('onClose', async () => {
-      options.es.diagnostic.off('response', onResponse);
+      unsubscribe();
     });
   },
   { name: 'observability' },

@@ -5,6 +5,7 @@
 import { DEFAULT_JUDGE_DRIFT, type JudgeDriftSettings } from '../assurance/judge-drift.js';
 import { writeDailyMetrics, type DailyMetricsReport } from '../assurance/daily-metrics.js';
 import type { BaselineStore } from '../elasticsearch/baseline-store.js';
+import type { EntityAlertReader } from '../elasticsearch/entity-alert-reader.js';
 import type { SearchReader } from '../elasticsearch/search-reader.js';
 import type { IndexNames } from '../elasticsearch/index-names.js';
 import type { MetricStore } from '../elasticsearch/metric-store.js';
@@ -48,15 +49,17 @@ export class UebaService {
   private rebuilding = false;
 
   private readonly reader: SearchReader;
+  private readonly alerts: EntityAlertReader;
 
   constructor(
-    access: { reader: SearchReader; baselines: BaselineStore; metrics: MetricStore },
+    access: { reader: SearchReader; alerts: EntityAlertReader; baselines: BaselineStore; metrics: MetricStore },
     readonly indices: IndexNames,
     readonly config: UebaConfig,
     /** the judge_drift rule's parameters (rule-evaluators.ts judgeDriftSettings), for the daily metrics and the API */
     readonly judgeDrift: JudgeDriftSettings = DEFAULT_JUDGE_DRIFT,
   ) {
     this.reader = access.reader;
+    this.alerts = access.alerts;
     this.baselines = access.baselines;
     this.metrics = access.metrics;
   }
@@ -68,8 +71,7 @@ export class UebaService {
 
   private riskContext() {
     return {
-      reader: this.reader,
-      alertsIndex: this.indices.alerts,
+      alerts: this.alerts,
       store: this.baselines,
       settings: { halfLifeDays: this.config.riskHalfLifeDays, lookbackDays: this.config.riskLookbackDays, maxAlertsPerEntity: 100 },
     };
@@ -125,20 +127,9 @@ export class UebaService {
 
   /** The entity's latest `ueba_*` alerts; empty while the alerts index does not exist. */
   async recentAnomalies(kind: EntityKind, id: string, limit: number): Promise<RecentAnomaly[]> {
-    const response = await this.reader.search<Record<string, unknown>>(
-      {
-        index: this.indices.alerts,
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        size: limit,
-        query: { bool: { filter: [{ term: { [ENTITY_FIELD[kind]]: id } }, { prefix: { rule_id: 'ueba_' } }] } },
-        sort: [{ '@timestamp': { order: 'desc', unmapped_type: 'date' } }],
-      },
-      { availability: 'alert read' },
-    );
-    return response.hits.hits.map((hit) => {
-      const s = hit._source ?? {};
-      const anomaly: RecentAnomaly = { id: String(s.id ?? hit._id), rule_id: String(s.rule_id ?? ''), timestamp: String(s['@timestamp'] ?? '') };
+    const hits = await this.alerts.latestAnomalies(ENTITY_FIELD[kind], id, limit);
+    return hits.map(({ hitId, source: s }) => {
+      const anomaly: RecentAnomaly = { id: String(s.id ?? hitId), rule_id: String(s.rule_id ?? ''), timestamp: String(s['@timestamp'] ?? '') };
       if (typeof s.severity === 'string') anomaly.severity = s.severity;
       if (typeof s.title === 'string') anomaly.title = s.title;
       if (typeof s.status === 'string') anomaly.status = s.status;

@@ -7,6 +7,7 @@ import fp from 'fastify-plugin';
 import type { UebaConfig } from '../../ueba/config.js';
 import type { JudgeDriftSettings } from '../../assurance/judge-drift-assessment.js';
 import { BaselineStore } from '../../elasticsearch/baseline-store.js';
+import { EntityAlertReader } from '../../elasticsearch/entity-alert-reader.js';
 import { Lease } from '../../elasticsearch/lease.js';
 import { MetricStore } from '../../elasticsearch/metric-store.js';
 import { SearchReader } from '../../elasticsearch/search-reader.js';
@@ -24,7 +25,12 @@ declare module 'fastify' {
 
 export const ueba = fp<{ config: UebaConfig; replicaId: string; judgeDrift: JudgeDriftSettings }>(
   async (app, options) => {
-    const access = { reader: new SearchReader(app.es), baselines: new BaselineStore(app.es, app.indices.baselines), metrics: new MetricStore(app.es, app.indices.metrics) };
+    const access = {
+      reader: new SearchReader(app.es),
+      alerts: new EntityAlertReader(app.es, app.indices.alerts),
+      baselines: new BaselineStore(app.es, app.indices.baselines),
+      metrics: new MetricStore(app.es, app.indices.metrics),
+    };
     const service = new UebaService(access, app.indices, options.config, options.judgeDrift);
     app.decorate('ueba', service);
     const lease = new Lease(app.es, app.indices.state, maintenanceLeaseOptions(options.config.refreshIntervalMs, options.replicaId));
