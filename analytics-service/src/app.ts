@@ -4,9 +4,11 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import helmet from '@fastify/helmet';
-import type { Client } from '@elastic/elasticsearch';
+import type { EsClient } from './elasticsearch/client.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServiceConfig } from './config.js';
+import { loadCatalogue } from './detection/catalogue.js';
+import { loadDetectionConfig } from './detection/config-schema.js';
 import { indexNames } from './elasticsearch/index-names.js';
 import { apiKeyAuth, findRole, keyDigests } from './http/auth/api-key-auth.js';
 import { elasticsearch } from './http/plugins/elasticsearch.js';
@@ -28,6 +30,7 @@ import { metricRoutes } from './http/routes/metrics.js';
 import { queryRoutes } from './http/routes/query.js';
 import { ruleRoutes } from './http/routes/rules.js';
 import { redactedLogOptions } from './logging.js';
+import { judgeDriftSettings, ruleEvaluators } from './rule-evaluators.js';
 import { QuietPollsLogController } from './observability/request-log.js';
 import { observability } from './observability/plugin.js';
 import { generateRequestId } from './observability/request-id.js';
@@ -38,7 +41,7 @@ import { createContentTransform } from './ingest/content-mode.js';
 
 export interface AppDependencies {
   config: ServiceConfig;
-  es: Client;
+  es: EsClient;
   /** logger options, `false` for none, or a ready pino instance (tests capture output with one) */
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger;
 }
@@ -76,14 +79,18 @@ export async function buildApp({ config, es, logger }: AppDependencies): Promise
   });
   await app.register(apiKeyAuth, { apiKeys: config.apiKeys, disabled: config.authDisabled });
   await app.register(contentEncoding);
+  const indices = indexNames(config.indexPrefix);
   await app.register(elasticsearch, {
     client: es,
-    indices: indexNames(config.indexPrefix),
+    indices,
     eventsShards: config.eventsShards,
     ...(config.eventsRetention ? { eventsRetention: config.eventsRetention } : {}),
   });
-  await app.register(ueba, { config: config.ueba, replicaId: config.replicaId });
-  await app.register(detection, { client: es, indices: indexNames(config.indexPrefix), settings: config.detection, replicaId: config.replicaId });
+  // the rules, and what each rule type needs to evaluate (UEBA's baselines), composed here once
+  const catalogue = loadCatalogue(loadDetectionConfig(config.detection.configPath));
+  await app.register(ueba, { config: config.ueba, replicaId: config.replicaId, judgeDrift: judgeDriftSettings(catalogue) });
+  const evaluators = ruleEvaluators(es, indices, config.ueba);
+  await app.register(detection, { client: es, indices, settings: config.detection, replicaId: config.replicaId, catalogue, evaluators });
 
   // routes
   await app.register(healthRoutes);

@@ -1,12 +1,15 @@
 /**
- * Service configuration from environment variables, validated at start with errors that name the variable.
+ * Service configuration from environment variables, validated at start with errors that name the variable: the
+ * environment is read once against the settings schema (settings/env-schema.ts, settings/read-env.ts); this module
+ * and the settings modules it calls turn the values into ServiceConfig.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { ConfigError, flagVar, numberVar, oneOfVar, type Env } from './env-vars.js';
+import type { EnvVars } from './settings/env-schema.js';
+import { ConfigError, readEnv, type Env } from './settings/read-env.js';
 import { ROLES, type Role } from './http/auth/roles.js';
-import { CONTENT_MODES, type ContentMode } from './ingest/content-mode.js';
+import type { ContentMode } from './ingest/content-mode.js';
 import { loadDetectionSettings, type DetectionSettings } from './detection/settings.js';
 import { loadUebaConfig, type UebaConfig } from './ueba/config.js';
 import { loadExportSettings, type ExportSettings } from './export/settings.js';
@@ -111,76 +114,69 @@ export function parseApiKeys(raw: string | undefined): ApiKey[] {
 }
 
 export function loadConfig(env: Env = process.env): ServiceConfig {
-  const url = env.ES_URL?.trim();
+  const vars = readEnv(env);
+  const url = vars.ES_URL;
   if (!url) throw new ConfigError('ES_URL is not set: point it at Elasticsearch, or start with `npm start`, which runs an embedded node');
   try {
     new URL(url);
   } catch {
     throw new ConfigError(`ES_URL is not a URL (got "${url}")`);
   }
-  const prefix = env.AISEC_INDEX_PREFIX?.trim() || 'aisec';
-  if (!/^[a-z0-9][a-z0-9_.-]{0,60}$/.test(prefix)) {
-    throw new ConfigError(`AISEC_INDEX_PREFIX must be lower-case letters, digits, "-", "_" or "." (got "${prefix}")`);
-  }
-  const retention = env.AISEC_EVENTS_RETENTION?.trim() || undefined;
-  if (retention !== undefined && !/^\d+[dhm]$/.test(retention)) {
-    throw new ConfigError(`AISEC_EVENTS_RETENTION must look like 90d, 720h or 30m (got "${retention}")`);
-  }
-  const apiKeys = parseApiKeys(env.AISEC_API_KEYS);
-  const authDisabled = flagVar(env, 'AISEC_AUTH_DISABLED');
+  const apiKeys = parseApiKeys(vars.AISEC_API_KEYS);
+  const authDisabled = vars.AISEC_AUTH_DISABLED;
   if (!authDisabled && apiKeys.length === 0) {
     throw new ConfigError(
       'AISEC_API_KEYS is empty: set role:key pairs (roles ingest, read, admin), or AISEC_AUTH_DISABLED=true for a local demo',
     );
   }
   const config: ServiceConfig = {
-    host: env.HOST?.trim() || '127.0.0.1',
-    port: numberVar(env, 'PORT', 8080, 0, 65535),
-    logLevel: env.LOG_LEVEL?.trim() || 'info',
-    logFormat: logFormatFrom(env, process.stdout.isTTY === true),
+    host: vars.HOST,
+    port: vars.PORT,
+    logLevel: vars.LOG_LEVEL,
+    logFormat: logFormatFrom(vars.LOG_FORMAT, process.stdout.isTTY === true),
     elasticsearch: {
       url,
-      requestTimeoutMs: numberVar(env, 'ES_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
-      maxRetries: numberVar(env, 'ES_MAX_RETRIES', 2, 0, 10),
+      requestTimeoutMs: vars.ES_REQUEST_TIMEOUT_MS,
+      maxRetries: vars.ES_MAX_RETRIES,
     },
-    indexPrefix: prefix,
-    replicaId: replicaId(env),
+    indexPrefix: vars.AISEC_INDEX_PREFIX,
+    replicaId: replicaId(vars),
     apiKeys,
     authDisabled,
-    bodyLimitBytes: numberVar(env, 'AISEC_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
-    bulkChunkSize: numberVar(env, 'AISEC_BULK_CHUNK', 1000, 1, 100_000),
-    eventsShards: numberVar(env, 'AISEC_EVENTS_SHARDS', 1, 1, 64),
-    contentMode: oneOfVar(env, 'AISEC_CONTENT_MODE', CONTENT_MODES, 'store'),
-    maxConcurrentIngest: numberVar(env, 'AISEC_MAX_CONCURRENT_INGEST', 16, 1, 10_000),
-    maxStreamsPerKey: numberVar(env, 'AISEC_MAX_STREAMS_PER_KEY', 8, 1, 10_000),
-    rateLimitPerMinute: numberVar(env, 'AISEC_RATE_LIMIT_PER_MIN', 1200, 0, 10_000_000),
-    maxEventLoopDelayMs: numberVar(env, 'AISEC_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
-    ueba: loadUebaConfig(env),
-    detection: loadDetectionSettings(env),
-    exports: loadExportSettings(env),
+    bodyLimitBytes: vars.AISEC_BODY_LIMIT_BYTES,
+    bulkChunkSize: vars.AISEC_BULK_CHUNK,
+    eventsShards: vars.AISEC_EVENTS_SHARDS,
+    contentMode: vars.AISEC_CONTENT_MODE,
+    maxConcurrentIngest: vars.AISEC_MAX_CONCURRENT_INGEST,
+    maxStreamsPerKey: vars.AISEC_MAX_STREAMS_PER_KEY,
+    rateLimitPerMinute: vars.AISEC_RATE_LIMIT_PER_MIN,
+    maxEventLoopDelayMs: vars.AISEC_MAX_EVENT_LOOP_DELAY_MS,
+    ueba: loadUebaConfig(vars),
+    detection: loadDetectionSettings(vars),
+    exports: loadExportSettings(vars),
   };
-  if (retention) config.eventsRetention = retention;
-  Object.assign(config.elasticsearch, elasticsearchCredentials(env));
+  if (vars.AISEC_EVENTS_RETENTION) config.eventsRetention = vars.AISEC_EVENTS_RETENTION;
+  Object.assign(config.elasticsearch, elasticsearchCredentials(vars));
   return config;
 }
 
-function replicaId(env: Env): string {
-  const id = env.AISEC_REPLICA_ID?.trim() || `${hostname()}:${process.pid}`;
+function replicaId(vars: EnvVars): string {
+  const id = vars.AISEC_REPLICA_ID ?? `${hostname()}:${process.pid}`;
   if (!/^[\x21-\x7e]{1,200}$/.test(id)) throw new ConfigError(`AISEC_REPLICA_ID must be 1 to 200 visible ASCII characters without spaces (got "${id}")`);
   return id;
 }
 
 /** ES_API_KEY, or ES_USERNAME with ES_PASSWORD, and ES_CA_FILE: checked here so that a typo fails at start, not as a 401 later. */
-function elasticsearchCredentials(env: Env): Pick<ElasticsearchConfig, 'apiKey' | 'username' | 'password' | 'caFile'> {
+function elasticsearchCredentials(vars: EnvVars): Pick<ElasticsearchConfig, 'apiKey' | 'username' | 'password' | 'caFile'> {
   const out: Pick<ElasticsearchConfig, 'apiKey' | 'username' | 'password' | 'caFile'> = {};
-  const apiKey = env.ES_API_KEY?.trim();
-  const username = env.ES_USERNAME?.trim();
-  const password = env.ES_PASSWORD;
+  const apiKey = vars.ES_API_KEY;
+  const username = vars.ES_USERNAME;
+  const password = vars.ES_PASSWORD;
   if (apiKey && (username || password)) throw new ConfigError('set either ES_API_KEY or ES_USERNAME/ES_PASSWORD, not both');
   if (Boolean(username) !== Boolean(password)) throw new ConfigError('ES_USERNAME and ES_PASSWORD must be set together');
   if (apiKey) out.apiKey = apiKey;
   if (username && password) Object.assign(out, { username, password });
-  const caFile = env.ES_CA_FILE?.trim();
+  const caFile = vars.ES_CA_FILE;
   if (caFile) {
     let pem: string;
     try {

@@ -6,7 +6,6 @@
  * container's log driver) gets `json`.
  */
 import type { FastifyServerOptions } from 'fastify';
-import { oneOfVar, type Env } from './env-vars.js';
 
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -22,8 +21,8 @@ export const LOG_FORMATS = ['json', 'pretty'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** LOG_FORMAT, or by default `pretty` on a terminal and `json` elsewhere. */
-export function logFormatFrom(env: Env, stdoutIsTty: boolean): LogFormat {
-  return oneOfVar(env, 'LOG_FORMAT', LOG_FORMATS, stdoutIsTty ? 'pretty' : 'json');
+export function logFormatFrom(setting: LogFormat | undefined, stdoutIsTty: boolean): LogFormat {
+  return setting ?? (stdoutIsTty ? 'pretty' : 'json');
 }
 
 export function redactedLogOptions(level: string, format: LogFormat = 'json'): FastifyServerOptions['logger'] {

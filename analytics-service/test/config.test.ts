@@ -29,3 +29,33 @@ test('auth can be disabled only explicitly', () => {
   assert.equal(config.authDisabled, true);
   assert.deepEqual(config.apiKeys, []);
 });
+
+test('every setting is read from the one schema, with the messages and defaults the docs give', () => {
+  const config = loadConfig(base);
+  // defaults as the README's settings table, docs/ueba.md and docs/detection.md state them
+  assert.equal(config.ueba.refreshIntervalMs, 3_600_000);
+  assert.equal(config.ueba.riskHalfLifeDays, 7);
+  assert.equal(config.detection.streaming.pollMs, 250);
+  assert.equal(config.detection.webhooks.maxAgeMs, 24 * 3_600_000);
+  assert.equal(config.detection.webhooks.minSeverity, 'high');
+  assert.equal(config.contentMode, 'store');
+  assert.equal(config.exports.syncMaxEvents, 10_000);
+  const message = (env: Record<string, string>) => {
+    try {
+      loadConfig({ ...base, ...env });
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return 'accepted';
+  };
+  assert.equal(message({ AISEC_RISK_HALF_LIFE_DAYS: '0' }), 'AISEC_RISK_HALF_LIFE_DAYS must be a number from 0.1 to 365 (got "0")');
+  assert.equal(message({ AISEC_EVENTS_SHARDS: '1.5' }), 'AISEC_EVENTS_SHARDS must be a whole number from 1 to 64 (got "1.5")');
+  assert.equal(message({ AISEC_CONTENT_MODE: 'shred' }), 'AISEC_CONTENT_MODE must be one of store, hash, redact, drop (got "shred")');
+  assert.equal(message({ AISEC_DETECTION_STREAMING: ' Maybe ' }), 'AISEC_DETECTION_STREAMING must be true or false (got " Maybe ")');
+  assert.match(message({ AISEC_WEBHOOK_QUEUE: '100' }), /^AISEC_WEBHOOK_QUEUE is no longer used: .* unset it$/);
+  assert.equal(message({ AISEC_UEBA_REFRESH_INTERVAL: '30s' }), 'AISEC_UEBA_REFRESH_INTERVAL must be at least 1m (got "30s")');
+  assert.equal(message({ AISEC_UEBA_TIMEZONE: 'Mars/Olympus' }), 'AISEC_UEBA_TIMEZONE must be an IANA time zone such as UTC or Europe/Berlin (got "Mars/Olympus")');
+  // blank is unset; a password is kept as given
+  assert.equal(loadConfig({ ...base, PORT: '  ' }).port, 8080);
+  assert.equal(loadConfig({ ...base, ES_USERNAME: 'svc', ES_PASSWORD: ' p w ' }).elasticsearch.password, ' p w ');
+});

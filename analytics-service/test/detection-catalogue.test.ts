@@ -14,6 +14,7 @@ import { loadDetectionConfig } from '../src/detection/config-schema.js';
 import { durationMs } from '../src/detection/duration.js';
 import { escalationFor, severityFor } from '../src/detection/alert.js';
 import { loadDetectionSettings } from '../src/detection/settings.js';
+import { readEnv } from '../src/settings/read-env.js';
 
 const catalogue = loadCatalogue(loadDetectionConfig());
 
@@ -103,7 +104,7 @@ test('a deployment overrides thresholds and lists with AISEC_DETECTION_CONFIG', 
   assert.equal(config.timezone, 'Europe/London');
   const recipient = JSON.stringify(overridden.byId.get('unauthorized_tool_recipient'));
   assert.ok(recipient.includes('corp.example') && !recipient.includes('"example.com"'), 'lists are replaced whole');
-  assert.equal(loadDetectionSettings({ AISEC_DETECTION_CONFIG: file }).configPath, file);
+  assert.equal(loadDetectionSettings(readEnv({ AISEC_DETECTION_CONFIG: file })).configPath, file);
 });
 
 test('bad rules and configs are refused with the file, place and reason', () => {
@@ -124,6 +125,6 @@ test('bad rules and configs are refused with the file, place and reason', () => 
   const file = join(dir, 'bad.yaml');
   writeFileSync(file, 'business_hours: { start: "6am" }\n');
   assert.throws(() => loadDetectionConfig(file), /invalid at \/business_hours\/start/);
-  assert.throws(() => loadDetectionSettings({ AISEC_WEBHOOK_URLS: 'ftp://x' }), /http\(s\)/);
-  assert.throws(() => loadDetectionSettings({ AISEC_WEBHOOK_MIN_SEVERITY: 'urgent' }), /AISEC_WEBHOOK_MIN_SEVERITY/);
+  assert.throws(() => loadDetectionSettings(readEnv({ AISEC_WEBHOOK_URLS: 'ftp://x' })), /http\(s\)/);
+  assert.throws(() => loadDetectionSettings(readEnv({ AISEC_WEBHOOK_MIN_SEVERITY: 'urgent' })), /AISEC_WEBHOOK_MIN_SEVERITY/);
 });

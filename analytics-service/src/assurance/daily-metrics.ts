@@ -3,11 +3,12 @@
  * UTC day (and judge model or policy), so that Grafana alert rules can query them through Grafana's built-in
  * Elasticsearch datasource. Ids are stable: recomputing a day overwrites it.
  */
-import type { Client } from '@elastic/elasticsearch';
 import { EsTiming } from '../elasticsearch/composite-pager.js';
+import type { SearchReader } from '../elasticsearch/search-reader.js';
 import { metricDocumentId, type MetricDocument, type MetricStore } from '../elasticsearch/metric-store.js';
 import { measureGuardrailEffectiveness } from './guardrail-effectiveness.js';
-import { DAY_MS, dayString, judgeDrift, utcDay, type JudgeDay, type JudgeDriftSettings } from './judge-drift.js';
+import { dayString, judgeDrift, utcDay, type JudgeDay, type JudgeDriftSettings } from './judge-drift.js';
+import { DAY_MS } from '../time/units.js';
 
 export interface DailyMetricsReport {
   from: string;
@@ -27,7 +28,7 @@ export function judgeMetricDocument(day: JudgeDay, computedAt: Date): { id: stri
 }
 
 export async function writeDailyMetrics(
-  deps: { es: Client; eventsIndex: string; metrics: MetricStore; judgeDrift: JudgeDriftSettings },
+  deps: { reader: SearchReader; eventsIndex: string; metrics: MetricStore; judgeDrift: JudgeDriftSettings },
   range: { from: Date; to: Date },
   options: { refresh?: boolean } = {},
 ): Promise<DailyMetricsReport> {
@@ -36,10 +37,10 @@ export async function writeDailyMetrics(
   const from = new Date(utcDay(range.from.getTime()));
   const to = new Date(utcDay(range.to.getTime() - 1) + DAY_MS);
 
-  const judgeDays = await judgeDrift(deps.es, deps.eventsIndex, { from, to }, deps.judgeDrift, timing);
+  const judgeDays = await judgeDrift(deps.reader, deps.eventsIndex, { from, to }, deps.judgeDrift, timing);
   const documents = judgeDays.map((day) => judgeMetricDocument(day, computedAt));
 
-  const guardrail = await measureGuardrailEffectiveness(deps.es, deps.eventsIndex, { from, to, interval: '1d' }, timing);
+  const guardrail = await measureGuardrailEffectiveness(deps.reader, deps.eventsIndex, { from, to, interval: '1d' }, timing);
   let guardrailDays = 0;
   let policyDays = 0;
   for (const bucket of guardrail.detailed_series) {

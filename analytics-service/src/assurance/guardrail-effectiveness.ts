@@ -5,9 +5,9 @@
  *
  *   guardrail_pct = round(guardrail_caught / (guardrail_caught + judge_caught) × 100, 1)     (judge_pct likewise)
  */
-import type { Client, estypes } from '@elastic/elasticsearch';
 import type { EsTiming } from '../elasticsearch/composite-pager.js';
-import { withAvailability } from '../elasticsearch/errors.js';
+import type { estypes } from '../elasticsearch/dsl.js';
+import type { SearchReader } from '../elasticsearch/search-reader.js';
 
 export const UNSPECIFIED_POLICY = '(unspecified)';
 
@@ -139,12 +139,14 @@ export function guardrailEffectiveness(response: estypes.SearchResponse, from: D
 }
 
 export async function measureGuardrailEffectiveness(
-  es: Client,
+  reader: Pick<SearchReader, 'search'>,
   eventsIndex: string,
   range: { from: Date; to: Date; interval: string },
   timing?: EsTiming,
 ): Promise<GuardrailAnswer> {
-  const response = await withAvailability('guardrail effectiveness aggregation', () => es.search(guardrailRequest(eventsIndex, range.from, range.to, range.interval)));
-  timing?.add(response);
+  const response = await reader.search(guardrailRequest(eventsIndex, range.from, range.to, range.interval), {
+    availability: 'guardrail effectiveness aggregation',
+    ...(timing ? { timing } : {}),
+  });
   return guardrailEffectiveness(response, range.from, range.to, range.interval);
 }

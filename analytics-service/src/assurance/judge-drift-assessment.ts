@@ -19,6 +19,7 @@
  */
 import { gTestHomogeneity, pooledMoments, welchTTest, type Moments } from './drift-statistics.js';
 import { populationStabilityIndex } from './psi.js';
+import { DAY_MS } from '../time/units.js';
 
 export interface JudgeDriftSettings {
   /** IANA time zone of the days (the detection config's `timezone`) */
@@ -75,7 +76,6 @@ export interface JudgeDayAssessment {
   flags: JudgeDriftFlag[];
 }
 
-const DAY_MS = 86_400_000;
 
 /**
  * Assessments of the days of `stats` (one judge model, any order) whose start lies in [from, to). Days before

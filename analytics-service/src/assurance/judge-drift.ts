@@ -4,13 +4,12 @@
  * same assessment the `judge_drift` rule and the Grafana query kind use, so the API, the dashboard and the alert
  * agree on every day.
  */
-import type { Client } from '@elastic/elasticsearch';
 import type { EsTiming } from '../elasticsearch/composite-pager.js';
-import { readJudgeDays } from '../elasticsearch/judge-days.js';
-import { localDate, localDayStart } from '../detection/business-hours.js';
+import type { SearchReader } from '../elasticsearch/search-reader.js';
+import { DAY_MS } from '../time/units.js';
+import { localDate, localDayStart } from '../time/zone-calendar.js';
 import { assessJudgeDays, type JudgeDayAssessment, type JudgeDayStats, type JudgeDriftFlag, type JudgeDriftSettings } from './judge-drift-assessment.js';
 
-export const DAY_MS = 86_400_000;
 export type { JudgeDriftFlag, JudgeDriftSettings };
 
 /** The `judge_drift` rule's defaults (config/detection.yaml), for callers without a catalogue. */
@@ -65,7 +64,7 @@ export function judgeDaySeries(byModel: ReadonlyMap<string, JudgeDayStats[]>, fr
 }
 
 export async function judgeDrift(
-  es: Client,
+  reader: Pick<SearchReader, 'judgeDays'>,
   eventsIndex: string,
   range: { from: Date; to: Date; judgeModel?: string },
   settings: JudgeDriftSettings = DEFAULT_JUDGE_DRIFT,
@@ -73,8 +72,7 @@ export async function judgeDrift(
 ): Promise<JudgeDay[]> {
   const from = range.from.getTime();
   const to = range.to.getTime();
-  const byModel = await readJudgeDays(
-    es,
+  const byModel = await reader.judgeDays(
     {
       index: eventsIndex,
       filter: [

@@ -2,7 +2,7 @@
  * The Elasticsearch mapping of events, derived from the contract schema's `es` annotations.
  * `timestamp` is stored as ECS `@timestamp` (data streams require it); `event.ingested` is stamped on write.
  */
-import type { estypes } from '@elastic/elasticsearch';
+import type { estypes } from '../elasticsearch/dsl.js';
 import type { TSchema } from '@sinclair/typebox';
 import { MAX_KEYWORD_LENGTH, esTypeOf, eventProperties } from './event-schema.js';
 

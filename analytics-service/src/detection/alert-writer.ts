@@ -18,7 +18,8 @@ import { alertId, entityKey, entityKeyString, mergedAlert, newAlert } from './al
 import type { EvaluationContext, EvaluationUnit, Finding, RuleEvaluator } from './evaluation.js';
 import { withNotification, type NotificationTargets } from './notifications.js';
 
-export type WriteOutcome = 'created' | 'updated' | 'unchanged';
+/** What writing a finding did to its alert (ingest's per-event outcome is elasticsearch/event-store.ts WriteOutcome). */
+export type AlertWriteOutcome = 'created' | 'updated' | 'unchanged';
 
 export interface AlertNotifications {
   targets: NotificationTargets;
@@ -36,7 +37,7 @@ export class AlertWriter {
     private readonly notifications: AlertNotifications = NO_NOTIFICATIONS,
   ) {}
 
-  write(finding: Finding, evaluator: RuleEvaluator, unit: EvaluationUnit, ctx: EvaluationContext): Promise<WriteOutcome> {
+  write(finding: Finding, evaluator: RuleEvaluator, unit: EvaluationUnit, ctx: EvaluationContext): Promise<AlertWriteOutcome> {
     const lockKey = entityKeyString(finding.rule.id, finding.signal, entityKey(finding));
     const previous = this.locks.get(lockKey) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(() => this.writeNow(finding, evaluator, unit, ctx));
@@ -47,7 +48,7 @@ export class AlertWriter {
     return next;
   }
 
-  private async writeNow(finding: Finding, evaluator: RuleEvaluator, unit: EvaluationUnit, ctx: EvaluationContext): Promise<WriteOutcome> {
+  private async writeNow(finding: Finding, evaluator: RuleEvaluator, unit: EvaluationUnit, ctx: EvaluationContext): Promise<AlertWriteOutcome> {
     const rule = finding.rule;
     const key = entityKey(finding);
     const entityKeyValue = entityKeyString(rule.id, finding.signal, key);

@@ -6,12 +6,13 @@
 import { timeRuleEvaluation } from '../observability/metrics.js';
 import type { AlertStore } from '../elasticsearch/alert-store.js';
 import type { DetectionStore } from '../elasticsearch/detection-store.js';
-import { AlertWriter, type AlertNotifications, type WriteOutcome } from './alert-writer.js';
+import { AlertWriter, type AlertNotifications, type AlertWriteOutcome } from './alert-writer.js';
 import type { Catalogue } from './catalogue.js';
 import { batches, entityOf, keyString, ms, predicateContext, type EvaluationContext, type EvaluationScope, type EvaluationUnit } from './evaluation.js';
 import { compilePredicate, TEXT_FIELDS, type EventDoc } from './predicate.js';
 import type { Rule } from './rule-schema.js';
-import { evaluatorFor } from './rule-types.js';
+import { evaluatorFor, type EvaluatorTable } from './evaluators.js';
+import { DAY_MS } from '../time/units.js';
 
 export interface RuleTally {
   created: number;
@@ -25,7 +26,7 @@ export type Tally = RuleTally & { by_rule: Record<string, RuleTally> };
 
 export const emptyTally = (): Tally => ({ created: 0, updated: 0, unchanged: 0, by_rule: {} });
 
-export function count(tally: Tally, ruleId: string, outcome: WriteOutcome): void {
+export function count(tally: Tally, ruleId: string, outcome: AlertWriteOutcome): void {
   tally[outcome]++;
   const rule = (tally.by_rule[ruleId] ??= { created: 0, updated: 0, unchanged: 0 });
   rule[outcome]++;
@@ -35,12 +36,13 @@ export interface EngineOptions {
   catalogue: Catalogue;
   store: DetectionStore;
   alerts: AlertStore;
+  /** the evaluator of every rule type (composed at start-up: rule-evaluators.ts) */
+  evaluators: EvaluatorTable;
   /** where the alert writer records notifications for the outbox */
   notifications?: AlertNotifications;
   now?: () => number;
 }
 
-const DAY_MS = 86_400_000;
 const KEYS_PER_SCOPE = 500;
 const STREAMING_RULES_IN_PARALLEL = 2;
 
@@ -57,10 +59,12 @@ export class DetectionEngine {
   readonly catalogue: Catalogue;
   readonly writer: AlertWriter;
   readonly ctx: EvaluationContext;
+  private readonly evaluators: EvaluatorTable;
   private readonly deferred = new Map<string, Deferred>();
 
   constructor(options: EngineOptions) {
     this.catalogue = options.catalogue;
+    this.evaluators = options.evaluators;
     this.writer = new AlertWriter(options.alerts, options.notifications);
     this.ctx = { store: options.store, config: options.catalogue.config, cache: new Map(), memory: new Map(), now: options.now ?? Date.now };
   }
@@ -93,7 +97,7 @@ export class DetectionEngine {
 
   /** Retro-hunt step: every unit of one rule over fire points in [from, to). */
   async evaluateSpan(rule: Rule, from: number, to: number, tally: Tally): Promise<void> {
-    const evaluator = evaluatorFor(rule);
+    const evaluator = evaluatorFor(rule, this.evaluators);
     for (const unit of evaluator.units(rule, this.ctx)) await this.run(rule, unit, { from, to }, tally);
   }
 
@@ -110,7 +114,7 @@ export class DetectionEngine {
       while (next < rules.length) {
         const rule = rules[next++]!;
         const started = Date.now();
-        const evaluator = evaluatorFor(rule);
+        const evaluator = evaluatorFor(rule, this.evaluators);
         for (const unit of evaluator.units(rule, this.ctx)) {
           const trigger = compilePredicate(unit.trigger, context);
           let candidates = events.filter((e) => trigger(e) !== false);
@@ -146,7 +150,7 @@ export class DetectionEngine {
   }
 
   private async run(rule: Rule, unit: EvaluationUnit, scope: EvaluationScope, tally: Tally): Promise<void> {
-    const evaluator = evaluatorFor(rule);
+    const evaluator = evaluatorFor(rule, this.evaluators);
     const timed = timeRuleEvaluation(rule.id);
     const writes: Array<Promise<void>> = [];
     for await (const finding of evaluator.evaluate(rule, unit, scope, this.ctx)) {

@@ -2,7 +2,7 @@
  * What every rule type shares: the evaluation context, evaluation units and scopes, findings (episodes),
  * and the helpers that turn predicates into Elasticsearch filters and exact checks.
  */
-import type { estypes } from '@elastic/elasticsearch';
+import type { estypes } from '../elasticsearch/dsl.js';
 import type { DetectionStore } from '../elasticsearch/detection-store.js';
 import { predicateQuery, timeRange, keysQuery, type CompiledQuery } from '../elasticsearch/detection-queries.js';
 import type { DetectionConfig } from './config-schema.js';

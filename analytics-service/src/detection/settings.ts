@@ -1,5 +1,6 @@
 /**
- * Detection settings from the environment (the rules' tunables live in the detection config file instead):
+ * Detection settings, from the environment as read against the settings schema (settings/env-schema.ts; the rules'
+ * tunables live in the detection config file instead):
  *
  *   AISEC_DETECTION_CONFIG          YAML file merged over config/detection.yaml (thresholds, windows, lists)
  *   AISEC_DETECTION_STREAMING       true (default) | false — run streaming detection in this process
@@ -17,8 +18,8 @@
  *   AISEC_WEBHOOK_SCAN_MS           how often the outbox is scanned for due retries and what other replicas left, default 1000
  *   AISEC_WEBHOOK_TIMEOUT_MS        per-request timeout, default 5000
  */
-import { SEVERITIES, type Severity } from '../contract/event-schema.js';
-import { ConfigError, flagVar, numberVar, type Env } from '../env-vars.js';
+import type { EnvVars } from '../settings/env-schema.js';
+import { ConfigError } from '../settings/read-env.js';
 import { durationMs } from './duration.js';
 import type { WebhookSettings } from './webhooks.js';
 
@@ -35,15 +36,15 @@ export interface DetectionSettings {
   webhooks: WebhookSettings;
 }
 
-export function loadDetectionSettings(env: Env): DetectionSettings {
-  const lookback = env.AISEC_DETECTION_LOOKBACK?.trim() || '5m';
+export function loadDetectionSettings(vars: EnvVars): DetectionSettings {
+  const lookback = vars.AISEC_DETECTION_LOOKBACK;
   let initialLookbackMs: number;
   try {
     initialLookbackMs = durationMs(lookback);
   } catch {
     throw new ConfigError(`AISEC_DETECTION_LOOKBACK must look like 30s, 5m, 1h or 7d (got "${lookback}")`);
   }
-  const urls = (env.AISEC_WEBHOOK_URLS ?? '')
+  const urls = (vars.AISEC_WEBHOOK_URLS ?? '')
     .split(',')
     .map((u) => u.trim())
     .filter(Boolean);
@@ -56,40 +57,35 @@ export function loadDetectionSettings(env: Env): DetectionSettings {
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError(`AISEC_WEBHOOK_URLS entries must be http(s) URLs (got "${url}")`);
   }
-  const minSeverity = (env.AISEC_WEBHOOK_MIN_SEVERITY?.trim() || 'high') as Severity;
-  if (!SEVERITIES.includes(minSeverity)) throw new ConfigError(`AISEC_WEBHOOK_MIN_SEVERITY must be one of ${SEVERITIES.join(', ')} (got "${minSeverity}")`);
-  const secret = env.AISEC_WEBHOOK_SECRET?.trim() || undefined;
-  for (const removed of ['AISEC_WEBHOOK_MAX_ATTEMPTS', 'AISEC_WEBHOOK_QUEUE']) {
-    if (env[removed]?.trim())
-      throw new ConfigError(`${removed} is no longer used: notifications are kept in the alert outbox until delivered or AISEC_WEBHOOK_MAX_AGE (default 24h) has passed; unset it`);
-  }
-  const maxAge = env.AISEC_WEBHOOK_MAX_AGE?.trim() || '24h';
+  const minSeverity = vars.AISEC_WEBHOOK_MIN_SEVERITY;
+  const secret = vars.AISEC_WEBHOOK_SECRET;
+  const maxAge = vars.AISEC_WEBHOOK_MAX_AGE;
   let maxAgeMs: number;
   try {
     maxAgeMs = durationMs(maxAge);
   } catch {
     throw new ConfigError(`AISEC_WEBHOOK_MAX_AGE must look like 30m, 24h or 7d (got "${maxAge}")`);
   }
-  const configPath = env.AISEC_DETECTION_CONFIG?.trim() || undefined;
+  const configPath = vars.AISEC_DETECTION_CONFIG;
   return {
     ...(configPath ? { configPath } : {}),
     streaming: {
-      enabled: flagVar(env, 'AISEC_DETECTION_STREAMING', true),
-      pollMs: numberVar(env, 'AISEC_DETECTION_POLL_MS', 250, 10, 60_000),
-      overlapMs: numberVar(env, 'AISEC_DETECTION_OVERLAP_MS', 3000, 0, 600_000),
+      enabled: vars.AISEC_DETECTION_STREAMING,
+      pollMs: vars.AISEC_DETECTION_POLL_MS,
+      overlapMs: vars.AISEC_DETECTION_OVERLAP_MS,
       initialLookbackMs,
-      batchSize: numberVar(env, 'AISEC_DETECTION_BATCH', 5000, 100, 100_000),
-      leaseMs: numberVar(env, 'AISEC_DETECTION_LEASE_MS', 15_000, 1000, 600_000),
+      batchSize: vars.AISEC_DETECTION_BATCH,
+      leaseMs: vars.AISEC_DETECTION_LEASE_MS,
     },
     webhooks: {
       urls,
       minSeverity,
       ...(secret ? { secret } : {}),
-      baseDelayMs: numberVar(env, 'AISEC_WEBHOOK_BACKOFF_MS', 500, 1, 600_000),
-      maxDelayMs: numberVar(env, 'AISEC_WEBHOOK_MAX_BACKOFF_MS', 60_000, 1, 3_600_000),
+      baseDelayMs: vars.AISEC_WEBHOOK_BACKOFF_MS,
+      maxDelayMs: vars.AISEC_WEBHOOK_MAX_BACKOFF_MS,
       maxAgeMs,
-      timeoutMs: numberVar(env, 'AISEC_WEBHOOK_TIMEOUT_MS', 5000, 100, 120_000),
-      scanMs: numberVar(env, 'AISEC_WEBHOOK_SCAN_MS', 1000, 10, 60_000),
+      timeoutMs: vars.AISEC_WEBHOOK_TIMEOUT_MS,
+      scanMs: vars.AISEC_WEBHOOK_SCAN_MS,
     },
   };
 }

@@ -16,7 +16,7 @@ export interface CompiledQuery {
   exact: boolean;
 }
 
-export interface QueryContext {
+export interface PredicateQueryContext {
   businessHours: DetectionConfig['business_hours'];
   timezone: string;
   /** event-time span the query will run over; business-hours ranges are generated for it */
@@ -25,7 +25,7 @@ export interface QueryContext {
 
 const MATCH_ALL: Query = { match_all: {} };
 
-export function predicateQuery(predicate: Predicate, context: QueryContext): CompiledQuery {
+export function predicateQuery(predicate: Predicate, context: PredicateQueryContext): CompiledQuery {
   if ('all' in predicate) {
     const parts = predicate.all.map((p) => predicateQuery(p, context));
     return { query: { bool: { filter: parts.map((p) => p.query) } }, exact: parts.every((p) => p.exact) };

@@ -27,6 +27,33 @@ export function isTransient(error: unknown): boolean {
   return false;
 }
 
+/** Elasticsearch refused the request as asked (a 4xx other than 429): the request, not the cluster, must change. */
+export function isRejectedRequest(error: unknown): boolean {
+  const status = error instanceof errors.ResponseError ? (error.statusCode ?? 0) : 0;
+  return status >= 400 && status < 500 && status !== 429;
+}
+
+/**
+ * For an error of the Elasticsearch client: the HTTP status Elasticsearch answered, or 0 when it did not answer
+ * (connection, timeout). Undefined for any other error.
+ */
+export function elasticsearchClientStatus(error: unknown): number | undefined {
+  if (!(error instanceof errors.ElasticsearchClientError)) return undefined;
+  return error instanceof errors.ResponseError ? (error.statusCode ?? 0) : 0;
+}
+
+/** The kind of a transient failure, as the service's metrics count it; undefined for anything else. */
+export function elasticsearchErrorKind(error: unknown): string | undefined {
+  if (error instanceof errors.TimeoutError) return 'timeout';
+  if (error instanceof errors.ConnectionError || error instanceof errors.NoLivingConnectionsError) return 'connection';
+  if (error instanceof errors.ResponseError) {
+    const status = error.statusCode ?? 0;
+    if (status === 429) return 'too_many_requests';
+    if (status >= 500) return 'server';
+  }
+  return undefined;
+}
+
 /** Runs an Elasticsearch call and turns transient failures into ElasticsearchUnavailableError. */
 export async function withAvailability<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {

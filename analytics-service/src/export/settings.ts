@@ -1,5 +1,5 @@
 /**
- * Forensic export settings from the environment:
+ * Forensic export settings, from the environment as read against the settings schema (settings/env-schema.ts):
  *
  *   AISEC_EXPORT_DIR              where export files are written, default .data/exports (relative to the working directory)
  *   AISEC_EXPORT_SYNC_MAX_EVENTS  exports of at most this many events answer when done (201); larger ones run in the
@@ -7,7 +7,7 @@
  *   AISEC_EXPORT_EVENTS_PER_FILE  events per NDJSON file before a new file is started, default 500000
  */
 import { resolve } from 'node:path';
-import { numberVar, type Env } from '../env-vars.js';
+import type { EnvVars } from '../settings/env-schema.js';
 
 export interface ExportSettings {
   dir: string;
@@ -15,10 +15,10 @@ export interface ExportSettings {
   eventsPerFile: number;
 }
 
-export function loadExportSettings(env: Env): ExportSettings {
+export function loadExportSettings(vars: EnvVars): ExportSettings {
   return {
-    dir: resolve(env.AISEC_EXPORT_DIR?.trim() || '.data/exports'),
-    syncMaxEvents: numberVar(env, 'AISEC_EXPORT_SYNC_MAX_EVENTS', 10_000, 0, 10_000_000),
-    eventsPerFile: numberVar(env, 'AISEC_EXPORT_EVENTS_PER_FILE', 500_000, 1, 100_000_000),
+    dir: resolve(vars.AISEC_EXPORT_DIR),
+    syncMaxEvents: vars.AISEC_EXPORT_SYNC_MAX_EVENTS,
+    eventsPerFile: vars.AISEC_EXPORT_EVENTS_PER_FILE,
   };
 }

@@ -4,8 +4,8 @@
  * diagnostic events, so no call site has to remember to.
  */
 import fp from 'fastify-plugin';
-import type { Client } from '@elastic/elasticsearch';
-import { errors } from '@elastic/elasticsearch';
+import { onEveryResponse, type EsClient } from '../elasticsearch/client.js';
+import { elasticsearchErrorKind } from '../elasticsearch/errors.js';
 import { collectProcessMetrics, metrics } from './metrics.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 
@@ -16,18 +16,9 @@ declare module 'fastify' {
   }
 }
 
-export function elasticsearchErrorKind(error: unknown): string | undefined {
-  if (error instanceof errors.TimeoutError) return 'timeout';
-  if (error instanceof errors.ConnectionError || error instanceof errors.NoLivingConnectionsError) return 'connection';
-  if (error instanceof errors.ResponseError) {
-    const status = error.statusCode ?? 0;
-    if (status === 429) return 'too_many_requests';
-    if (status >= 500) return 'server';
-  }
-  return undefined;
-}
+export { elasticsearchErrorKind };
 
-export const observability = fp<{ es: Client }>(
+export const observability = fp<{ es: EsClient }>(
   async (app, options) => {
     collectProcessMetrics();
 
@@ -56,9 +47,9 @@ export const observability = fp<{ es: Client }>(
       const kind = error ? elasticsearchErrorKind(error) : undefined;
       if (kind) metrics.elasticsearchErrors.inc({ kind });
     };
-    options.es.diagnostic.on('response', onResponse);
+    const unsubscribe = onEveryResponse(options.es, onResponse);
     app.addHook('onClose', async () => {
-      options.es.diagnostic.off('response', onResponse);
+      unsubscribe();
     });
   },
   { name: 'observability' },

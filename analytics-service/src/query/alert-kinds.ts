@@ -2,7 +2,7 @@
  * Kinds over the alerts index the detection engine writes (mapping: `alertMapping` in elasticsearch/mappings.ts):
  * alert table, alert counts, top users, annotations. `top_users` can also count high/critical events directly.
  */
-import type { estypes } from '@elastic/elasticsearch';
+import type { estypes } from '../elasticsearch/dsl.js';
 import { SEVERITIES, severityRank, type Severity } from '../contract/event-schema.js';
 import { aggregate, alertFilters, bucketsOf, eventFilters, field, frame, valueOf, type QueryContext } from './context.js';
 import type { FrameJson, QueryTargetOf } from './kinds.js';
@@ -41,16 +41,7 @@ function entityOf(doc: AlertDocument): string | null {
 const LADDER_DESC = [...SEVERITIES].reverse();
 
 async function searchAlerts(ctx: QueryContext, query: estypes.QueryDslQueryContainer, size: number): Promise<AlertDocument[]> {
-  const response = await ctx.es.search<AlertDocument>({
-    index: ctx.indices.alerts,
-    size,
-    ignore_unavailable: true,
-    allow_no_indices: true,
-    track_total_hits: false,
-    query,
-    sort: [{ '@timestamp': { order: 'desc' } }],
-  });
-  return response.hits.hits.map((h) => h._source!).filter(Boolean);
+  return ctx.reader.documents<AlertDocument>(ctx.indices.alerts, query, size, [{ '@timestamp': { order: 'desc' } }]);
 }
 
 const time = (iso: string | undefined) => (iso ? Date.parse(iso) : null);

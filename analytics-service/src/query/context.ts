@@ -3,13 +3,14 @@
  * the filters of a target as `terms` clauses, bucket intervals sized from Grafana's interval and maxDataPoints,
  * and frame builders.
  */
-import type { Client, estypes } from '@elastic/elasticsearch';
+import type { estypes } from '../elasticsearch/dsl.js';
+import type { SearchReader } from '../elasticsearch/search-reader.js';
 import type { JudgeDriftSettings } from '../assurance/judge-drift-assessment.js';
 import type { IndexNames } from '../elasticsearch/index-names.js';
 import type { FieldJson, FieldType, FrameJson, QueryFilters } from './kinds.js';
 
 export interface QueryContext {
-  es: Client;
+  reader: SearchReader;
   indices: IndexNames;
   from: Date;
   to: Date;
@@ -118,15 +119,6 @@ export function valueOf(container: unknown, name: string): number | null {
 }
 
 /** Searches for aggregations only; indices other components create later may not exist yet. */
-export async function aggregate(ctx: QueryContext, index: string, query: Query, aggs: Aggregations): Promise<Record<string, unknown> | undefined> {
-  const response = await ctx.es.search({
-    index,
-    size: 0,
-    track_total_hits: false,
-    ignore_unavailable: true,
-    allow_no_indices: true,
-    query,
-    aggs,
-  });
-  return response.aggregations as Record<string, unknown> | undefined;
+export function aggregate(ctx: QueryContext, index: string, query: Query, aggs: Aggregations): Promise<Record<string, unknown> | undefined> {
+  return ctx.reader.aggregate(index, query, aggs);
 }

@@ -3,11 +3,11 @@
  * next to its observed usage over the range, and the distinct values of a field for template variables.
  */
 import { aggregate, bucketsOf, eventFilters, field, frame, valueOf, type QueryContext } from './context.js';
-import type { EntityKind, FrameJson, QueryTargetOf, ValueField } from './kinds.js';
+import { ENTITY_FIELD, type EntityKind } from '../contract/entities.js';
+import type { FrameJson, QueryTargetOf, ValueField } from './kinds.js';
+import { HOUR_MS } from '../time/units.js';
+import { WEEKDAY_NAMES, zoneCalendar } from '../time/zone-calendar.js';
 
-export const ENTITY_FIELD: Record<EntityKind, 'user_id' | 'model' | 'endpoint' | 'agent_id'> = { user: 'user_id', model: 'model', endpoint: 'endpoint', agent: 'agent_id' };
-export const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
-const HOUR_MS = 3_600_000;
 /** Hour-of-week buckets are hourly; a year of them stays far below Elasticsearch's bucket limit. */
 const MAX_PROFILE_SPAN_MS = 366 * 24 * HOUR_MS;
 
@@ -35,12 +35,8 @@ function expectedHourOfWeek(baseline: BaselineDocument | undefined): number[] | 
 
 /** Monday-first hour-of-week slot of an instant in a time zone. */
 function slotIn(timeZone: string) {
-  const format = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: 'numeric', hourCycle: 'h23' });
-  return (epochMs: number): number => {
-    const parts = format.formatToParts(new Date(epochMs));
-    const day = DAY_NAMES.indexOf(parts.find((p) => p.type === 'weekday')!.value as (typeof DAY_NAMES)[number]);
-    return day * 24 + Number(parts.find((p) => p.type === 'hour')!.value);
-  };
+  const calendar = zoneCalendar(timeZone);
+  return (epochMs: number): number => calendar.hourOfWeekSlot(epochMs);
 }
 
 function validTimeZone(zone: string | undefined): string {
@@ -63,15 +59,8 @@ export function numericLeaves(value: unknown, prefix = '', depth = 0, out: Array
 }
 
 async function latestBaseline(ctx: QueryContext, kind: EntityKind, id: string): Promise<BaselineDocument | undefined> {
-  const response = await ctx.es.search<BaselineDocument>({
-    index: ctx.indices.baselines,
-    size: 1,
-    ignore_unavailable: true,
-    allow_no_indices: true,
-    query: { bool: { filter: [{ term: { entity_kind: kind } }, { term: { entity_id: id } }] } },
-    sort: [{ '@timestamp': { order: 'desc', unmapped_type: 'date' } }],
-  });
-  return response.hits.hits[0]?._source;
+  const [latest] = await ctx.reader.documents<BaselineDocument>(ctx.indices.baselines, { bool: { filter: [{ term: { entity_kind: kind } }, { term: { entity_id: id } }] } }, 1, [{ '@timestamp': { order: 'desc', unmapped_type: 'date' } }]);
+  return latest;
 }
 
 export async function entityBaseline(ctx: QueryContext, target: QueryTargetOf<'entity_baseline'>): Promise<FrameJson[]> {
@@ -132,7 +121,7 @@ export async function entityBaseline(ctx: QueryContext, target: QueryTargetOf<'e
   const hourOfWeek = frame(
     'hour_of_week',
     [
-      field('day', 'string', grid.map((_, i) => DAY_NAMES[Math.floor(i / 24)]!)),
+      field('day', 'string', grid.map((_, i) => WEEKDAY_NAMES[Math.floor(i / 24)]!)),
       field('hour', 'number', grid.map((_, i) => i % 24)),
       field('events', 'number', grid),
       field('expected', 'number', expected ?? grid.map(() => null), { config: { displayName: 'baseline (per occurrence)' } }),

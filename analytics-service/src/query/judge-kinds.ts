@@ -4,12 +4,11 @@
  * Both default to `judge_flag` events, as seed 001 counts them, unless the target names categories.
  */
 import { judgeDaySeries, judgeReadStart } from '../assurance/judge-drift.js';
-import { localDayStart } from '../detection/business-hours.js';
-import { readJudgeDays } from '../elasticsearch/judge-days.js';
+import { DAY_MS } from '../time/units.js';
+import { localDayStart } from '../time/zone-calendar.js';
 import { aggregate, bucketsOf, eventFilters, field, frame, type QueryContext } from './context.js';
 import type { FrameJson, QueryTargetOf } from './kinds.js';
 
-const DAY_MS = 86_400_000;
 const round = (n: number, digits = 6) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /** Seed 001 panel 5: `bin judge_score span=0.1 | stats count by judge_score`, as xMin/xMax/count for Grafana's histogram. */
@@ -63,7 +62,7 @@ export async function judgeDrift(ctx: QueryContext, target: QueryTargetOf<'judge
   const from = ctx.from.getTime();
   const to = ctx.to.getTime();
   const categories = target.category && target.category.length > 0 ? target.category : ['judge_flag'];
-  const byModel = await readJudgeDays(ctx.es, {
+  const byModel = await ctx.reader.judgeDays({
     index: ctx.indices.events,
     filter: eventFilters(ctx, target, { from: new Date(judgeReadStart(from, settings)), categories }),
     timeZone: settings.timeZone,

@@ -5,6 +5,7 @@
  * them, and the Grafana datasource imports the derived types (type-only) so its query model cannot drift.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { ENTITY_KINDS, type EntityKind } from '../contract/entities.js';
 import { CATEGORIES, SEVERITIES, type Category, type Severity } from '../contract/event-schema.js';
 
 /** Exact filter values, matched with `terms`; several values of one filter are OR-ed, different filters AND-ed. */
@@ -40,7 +41,6 @@ const limit = (fallback: number, max: number) => Type.Optional(Type.Integer({ mi
 export const EVENT_GROUP_FIELDS = ['category', 'severity', 'decision', 'model', 'endpoint', 'user_id', 'risk_tier'] as const;
 export const VALUE_FIELDS = ['user_id', 'model', 'endpoint', 'category', 'judge_model', 'policy_violated', 'rule_id'] as const;
 export const ALERT_GROUP_FIELDS = ['severity', 'rule_id', 'user_id'] as const;
-export const ENTITY_KINDS = ['user', 'model', 'endpoint', 'agent'] as const;
 
 export const EventVolumeQuery = target('event_volume', 'Events over time, one series per value of `groupBy` (seed 001 panel 1).', {
   groupBy: Type.Optional(Type.Union(EVENT_GROUP_FIELDS.map((f) => Type.Literal(f)), { default: 'category' })),
@@ -146,7 +146,7 @@ export type QueryTarget = { [K in QueryKind]: QueryTargetOf<K> }[QueryKind];
 export type QueryFilters = Pick<QueryTarget, (typeof FILTER_FIELDS)[number]>;
 export type EventGroupField = (typeof EVENT_GROUP_FIELDS)[number];
 export type ValueField = (typeof VALUE_FIELDS)[number];
-export type EntityKind = (typeof ENTITY_KINDS)[number];
+export { ENTITY_KINDS, type EntityKind };
 
 /** The widest bucket a caller may ask for: a year (Elasticsearch reads the interval as a whole number of ms). */
 export const MAX_INTERVAL_MS = 366 * 86_400_000;

@@ -5,9 +5,10 @@
 import { DEFAULT_JUDGE_DRIFT, type JudgeDriftSettings } from '../assurance/judge-drift.js';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
-import { errors, type Client } from '@elastic/elasticsearch';
 import type { IndexNames } from '../elasticsearch/index-names.js';
-import { isTransient } from '../elasticsearch/errors.js';
+import type { EsClient } from '../elasticsearch/client.js';
+import { isRejectedRequest, isTransient } from '../elasticsearch/errors.js';
+import { SearchReader } from '../elasticsearch/search-reader.js';
 import { alertSummary, alerts, annotations, topUsers } from './alert-kinds.js';
 import { DEFAULT_MAX_DATA_POINTS, type QueryContext } from './context.js';
 import { distinctValues, entityBaseline } from './entity-kinds.js';
@@ -65,7 +66,7 @@ function run(ctx: QueryContext, target: QueryTarget): Promise<FrameJson[]> {
 }
 
 export interface QueryDependencies {
-  es: Client;
+  es: EsClient;
   indices: IndexNames;
   /** the judge_drift rule's parameters, so the judge_drift kind flags the days the rule alerts on */
   judgeDrift?: JudgeDriftSettings;
@@ -82,6 +83,7 @@ export function duplicateRefIds(targets: Array<{ refId: string }>): string[] {
 }
 
 export async function runQuery(deps: QueryDependencies, request: QueryRequest): Promise<QueryResponse> {
+  const reader = new SearchReader(deps.es);
   const from = new Date(request.range.from);
   const to = new Date(request.range.to);
   // no prototype: a refId such as "__proto__" or "constructor" is a key like any other, never dropped or inherited
@@ -92,7 +94,7 @@ export async function runQuery(deps: QueryDependencies, request: QueryRequest): 
       if (!(from < to)) throw new TargetError('range.from must be before range.to');
       const target = parseTarget(raw as Record<string, unknown>);
       const ctx: QueryContext = {
-        es: deps.es,
+        reader,
         indices: deps.indices,
         from,
         to,
@@ -105,7 +107,7 @@ export async function runQuery(deps: QueryDependencies, request: QueryRequest): 
     } catch (error) {
       if (error instanceof TargetError) results[refId] = { status: error.status, frames: [], error: error.message };
       else if (isTransient(error)) results[refId] = { status: 503, frames: [], error: 'Elasticsearch is unavailable; retry shortly' };
-      else if (error instanceof errors.ResponseError && (error.statusCode ?? 0) >= 400 && (error.statusCode ?? 0) < 500) {
+      else if (isRejectedRequest(error)) {
         // Elasticsearch would not compute it (too many buckets, a value out of range): the target's to change
         deps.onError?.(refId, error);
         results[refId] = { status: 400, frames: [], error: 'this target asks for more than can be computed at once: narrow the range, widen the buckets or lower the limits' };

@@ -3,7 +3,7 @@
  * Everything per event (counts, percentiles, MAD, term lists) is computed by Elasticsearch; the service
  * receives one summary bucket per entity and, per entity, one bucket per active hour and per session.
  */
-import type { estypes } from '@elastic/elasticsearch';
+import type { estypes } from '../elasticsearch/dsl.js';
 import type { Distribution, SeenValue } from './baseline-document.js';
 import { ENTITY_FIELD, type EntityKind } from './entities.js';
 

@@ -6,10 +6,10 @@
  * A full rebuild recomputes every entity with events in the window; the scheduled incremental refresh
  * recomputes only entities with events ingested since the last run (late events included), over the sliding window.
  */
-import type { Client, estypes } from '@elastic/elasticsearch';
-import { BaselineStore } from '../elasticsearch/baseline-store.js';
-import { compositePages, EsTiming, groupCompositeByEntity } from '../elasticsearch/composite-pager.js';
-import { withAvailability } from '../elasticsearch/errors.js';
+import type { BaselineStore } from '../elasticsearch/baseline-store.js';
+import { EsTiming } from '../elasticsearch/composite-pager.js';
+import type { estypes } from '../elasticsearch/dsl.js';
+import type { SearchReader } from '../elasticsearch/search-reader.js';
 import {
   hourlyComposite,
   sessionComposite,
@@ -34,7 +34,7 @@ export interface BaselineSettings {
 }
 
 export interface BaselineContext {
-  es: Client;
+  reader: SearchReader;
   eventsIndex: string;
   store: BaselineStore;
   settings: BaselineSettings;
@@ -77,17 +77,14 @@ async function computePage(
   computedAt: Date,
   timing: EsTiming,
 ): Promise<BaselineDocument[]> {
-  const { es, eventsIndex, settings } = ctx;
+  const { reader, eventsIndex, settings } = ctx;
   const hourly = hourlyComposite(kind, ids, window, settings.timeZone);
   const sessions = sessionComposite(kind, ids, window);
   const [summary, hourBuckets, sessionBuckets, existing] = await Promise.all([
-    withAvailability('baseline summary', () => es.search(summaryRequest(eventsIndex, kind, ids, window))).then((r) => {
-      timing.add(r);
-      return summaryBuckets(r);
-    }),
-    groupCompositeByEntity<HourBucket>(es, { index: eventsIndex, ...hourly, pageSize: settings.compositePageSize }, timing, 'baseline hours'),
+    reader.search(summaryRequest(eventsIndex, kind, ids, window), { availability: 'baseline summary', timing }).then(summaryBuckets),
+    reader.groupCompositeByEntity<HourBucket>({ index: eventsIndex, ...hourly, pageSize: settings.compositePageSize }, timing, 'baseline hours'),
     SESSION_KINDS.includes(kind)
-      ? groupCompositeByEntity<SessionBucket>(es, { index: eventsIndex, ...sessions, pageSize: settings.compositePageSize }, timing, 'baseline sessions')
+      ? reader.groupCompositeByEntity<SessionBucket>({ index: eventsIndex, ...sessions, pageSize: settings.compositePageSize }, timing, 'baseline sessions')
       : Promise.resolve(undefined),
     ctx.store.getMany(kind, ids, timing),
   ]);
@@ -130,8 +127,7 @@ export async function refreshBaselines(
   const entities = Object.fromEntries(ENTITY_KINDS.map((k) => [k, 0])) as Record<EntityKind, number>;
 
   for (const kind of options.kinds ?? ENTITY_KINDS) {
-    const pages = compositePages<{ key: { entity: string } }>(
-      ctx.es,
+    const pages = ctx.reader.compositePages<{ key: { entity: string } }>(
       {
         index: ctx.eventsIndex,
         query: selectionQuery(kind, window, selection),

@@ -1,8 +1,10 @@
 /**
- * UEBA and assurance settings from environment variables (see docs/ueba.md), validated with errors that
- * name the variable. Part of ServiceConfig as `config.ueba`.
+ * UEBA and assurance settings, from the environment as read against the settings schema (settings/env-schema.ts;
+ * see docs/ueba.md), validated with errors that name the variable. Part of ServiceConfig as `config.ueba`.
  */
-import { ConfigError, numberVar, type Env } from '../env-vars.js';
+import type { EnvVars } from '../settings/env-schema.js';
+import { ConfigError } from '../settings/read-env.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS } from '../time/units.js';
 
 export interface UebaConfig {
   /** how often baselines, risk scores and daily metrics are refreshed; 0 = never (tests, or rebuild on demand only) */
@@ -21,10 +23,9 @@ export interface UebaConfig {
   metricsDays: number;
 }
 
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNIT_MS: Record<string, number> = { s: SECOND_MS, m: MINUTE_MS, h: HOUR_MS, d: DAY_MS };
 
-function interval(env: Env, name: string, fallback: string): number {
-  const raw = (env[name] ?? '').trim() || fallback;
+function interval(name: string, raw: string): number {
   if (['off', '0', 'false', 'never'].includes(raw.toLowerCase())) return 0;
   const match = /^([1-9][0-9]{0,5})([smhd])$/.exec(raw);
   if (!match) throw new ConfigError(`${name} must look like 15m, 1h or 1d, or be "off" (got "${raw}")`);
@@ -33,21 +34,21 @@ function interval(env: Env, name: string, fallback: string): number {
   return ms;
 }
 
-export function loadUebaConfig(env: Env): UebaConfig {
-  const timeZone = env.AISEC_UEBA_TIMEZONE?.trim() || 'UTC';
+export function loadUebaConfig(vars: EnvVars): UebaConfig {
+  const timeZone = vars.AISEC_UEBA_TIMEZONE;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
   } catch {
     throw new ConfigError(`AISEC_UEBA_TIMEZONE must be an IANA time zone such as UTC or Europe/Berlin (got "${timeZone}")`);
   }
   return {
-    refreshIntervalMs: interval(env, 'AISEC_UEBA_REFRESH_INTERVAL', '1h'),
-    windowDays: numberVar(env, 'AISEC_UEBA_WINDOW_DAYS', 28, 1, 400),
+    refreshIntervalMs: interval('AISEC_UEBA_REFRESH_INTERVAL', vars.AISEC_UEBA_REFRESH_INTERVAL),
+    windowDays: vars.AISEC_UEBA_WINDOW_DAYS,
     timeZone,
-    entityPageSize: numberVar(env, 'AISEC_UEBA_ENTITY_PAGE', 250, 1, 2000),
-    compositePageSize: numberVar(env, 'AISEC_UEBA_COMPOSITE_PAGE', 5000, 10, 20_000),
-    riskHalfLifeDays: numberVar(env, 'AISEC_RISK_HALF_LIFE_DAYS', 7, 0.1, 365, false),
-    riskLookbackDays: numberVar(env, 'AISEC_RISK_LOOKBACK_DAYS', 30, 1, 365),
-    metricsDays: numberVar(env, 'AISEC_METRICS_REFRESH_DAYS', 8, 1, 90),
+    entityPageSize: vars.AISEC_UEBA_ENTITY_PAGE,
+    compositePageSize: vars.AISEC_UEBA_COMPOSITE_PAGE,
+    riskHalfLifeDays: vars.AISEC_RISK_HALF_LIFE_DAYS,
+    riskLookbackDays: vars.AISEC_RISK_LOOKBACK_DAYS,
+    metricsDays: vars.AISEC_METRICS_REFRESH_DAYS,
   };
 }

@@ -3,17 +3,9 @@
  * URL segments are plural (`/v1/baselines/users/alice`); stored documents use the singular kind.
  */
 import { createHash } from 'node:crypto';
-import type { EventField } from '../contract/event-schema.js';
+import type { EntityKind } from '../contract/entities.js';
 
-export const ENTITY_KINDS = ['user', 'model', 'endpoint', 'agent'] as const;
-export type EntityKind = (typeof ENTITY_KINDS)[number];
-
-export const ENTITY_FIELD: Record<EntityKind, EventField> = {
-  user: 'user_id',
-  model: 'model',
-  endpoint: 'endpoint',
-  agent: 'agent_id',
-};
+export { ENTITY_FIELD, ENTITY_KINDS, type EntityKind } from '../contract/entities.js';
 
 export const ENTITY_COLLECTIONS = ['users', 'models', 'endpoints', 'agents'] as const;
 export type EntityCollection = (typeof ENTITY_COLLECTIONS)[number];

@@ -3,61 +3,36 @@
  * the seasonal unit of UEBA baselines: a busy Monday morning is compared with earlier Monday mornings.
  *
  * Elasticsearch buckets hours with the same time zone (`fixed_interval: 1h, time_zone`), so bucket keys are
- * local hour starts; this module maps them to slots and counts how often each slot occurs in a range.
+ * local hour starts; this module maps them to slots (with the service's calendar, time/zone-calendar.ts) and
+ * counts how often each slot occurs in a range.
  */
-export const HOURS_PER_WEEK = 168;
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 86_400_000;
+import { HOURS_PER_WEEK, WEEKDAY_NAMES, zoneCalendar, type ZoneCalendar } from '../time/zone-calendar.js';
+import { DAY_MS, HOUR_MS } from '../time/units.js';
 
-const WEEKDAY_INDEX: Record<string, number> = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 };
+export { DAY_MS, HOUR_MS, HOURS_PER_WEEK };
 
+/** The hour-of-week view of a zone's calendar. */
 export class HourOfWeekCalendar {
-  /** undefined for UTC, where everything is arithmetic */
-  private readonly format: Intl.DateTimeFormat | undefined;
-  private readonly offsetCache = new Map<number, number>();
+  private readonly calendar: ZoneCalendar;
 
   constructor(readonly timeZone: string = 'UTC') {
     // throws RangeError for an unknown zone, which config validation turns into a clear message
-    const format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-      hourCycle: 'h23',
-    });
-    this.format = timeZone === 'UTC' || timeZone === 'Etc/UTC' ? undefined : format;
+    this.calendar = zoneCalendar(timeZone);
   }
 
-  /** Offset of local time from UTC at an instant, in ms (local = utc + offset). Zone offsets change on whole minutes. */
+  /** Offset of local time from UTC at an instant, in ms (local = utc + offset). */
   offsetAt(epochMs: number): number {
-    if (!this.format) return 0;
-    const minute = Math.floor(epochMs / 60_000);
-    const cached = this.offsetCache.get(minute);
-    if (cached !== undefined) return cached;
-    const parts = this.format.formatToParts(new Date(minute * 60_000));
-    const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-    const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-    const offset = local - minute * 60_000;
-    if (this.offsetCache.size > 100_000) this.offsetCache.clear();
-    this.offsetCache.set(minute, offset);
-    return offset;
+    return this.calendar.offsetAt(epochMs);
   }
 
   /** Slot of the local hour containing an instant. */
   slotOf(epochMs: number): number {
-    const local = epochMs + this.offsetAt(epochMs);
-    const day = (((Math.floor(local / DAY_MS) + 3) % 7) + 7) % 7; // 1970-01-01 was a Thursday (index 3)
-    return day * 24 + Math.floor((((local % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS);
+    return this.calendar.hourOfWeekSlot(epochMs);
   }
 
   /** Start of the local hour containing an instant (local hours may start at :30 or :45 UTC). */
   floorToHour(epochMs: number): number {
-    const offset = this.offsetAt(epochMs);
-    const local = epochMs + offset;
-    return local - (((local % HOUR_MS) + HOUR_MS) % HOUR_MS) - offset;
+    return this.calendar.floorToHour(epochMs);
   }
 
   /** Starts of the local hours that overlap [from, to). */
@@ -107,6 +82,6 @@ export class WindowHours {
 
 /** "Mon 09:00" for explanations. */
 export function slotLabel(slot: number): string {
-  const day = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][Math.floor(slot / 24)] ?? '?';
+  const day = WEEKDAY_NAMES[Math.floor(slot / 24)] ?? '?';
   return `${day} ${String(slot % 24).padStart(2, '0')}:00`;
 }

@@ -2,11 +2,11 @@
  * Reads entities' alerts from the alerts index and keeps `risk_score` / `risk_level` on their baselines current.
  * Alerts resolved as false positives do not count.
  */
-import type { Client, estypes } from '@elastic/elasticsearch';
 import type { BaselineStore, RiskUpdate } from '../elasticsearch/baseline-store.js';
-import { compositePages, EsTiming } from '../elasticsearch/composite-pager.js';
-import { withAvailability } from '../elasticsearch/errors.js';
+import { EsTiming } from '../elasticsearch/composite-pager.js';
+import type { AlertHit, EntityAlertReader, RiskAlertSource } from '../elasticsearch/entity-alert-reader.js';
 import { SEVERITIES, type Severity } from '../contract/event-schema.js';
+import { DAY_MS } from '../time/units.js';
 import { ENTITY_FIELD, RISK_KINDS, type EntityKind } from './entities.js';
 import { riskScore, SEVERITY_RISK, type RiskInput, type RiskResult } from './risk-score.js';
 
@@ -18,35 +18,12 @@ export interface RiskSettings {
 }
 
 export interface RiskContext {
-  es: Client;
-  alertsIndex: string;
+  alerts: EntityAlertReader;
   store: BaselineStore;
   settings: RiskSettings;
 }
 
-interface AlertSource {
-  id?: string;
-  rule_id?: string;
-  '@timestamp'?: string;
-  risk_score?: number;
-  severity?: string;
-}
-
-function alertQuery(kind: EntityKind, since: Date, ids?: string[]): estypes.QueryDslQueryContainer {
-  const filter: estypes.QueryDslQueryContainer[] = [
-    { range: { '@timestamp': { gte: since.toISOString() } } },
-    { exists: { field: ENTITY_FIELD[kind] } },
-  ];
-  if (ids) filter.push({ terms: { [ENTITY_FIELD[kind]]: ids } });
-  return { bool: { filter, must_not: [{ term: { resolution: 'false_positive' } }] } };
-}
-
-const alertSort: estypes.Sort = [
-  { risk_score: { order: 'desc', missing: '_last', unmapped_type: 'double' } },
-  { '@timestamp': { order: 'desc', unmapped_type: 'date' } },
-];
-
-function toRiskInput(hitId: string, source: AlertSource): RiskInput | undefined {
+function toRiskInput({ hitId, source }: AlertHit<RiskAlertSource>): RiskInput | undefined {
   const timestamp = source['@timestamp'];
   if (!timestamp) return undefined;
   const severity = SEVERITIES.includes(source.severity as Severity) ? (source.severity as Severity) : 'medium';
@@ -54,27 +31,13 @@ function toRiskInput(hitId: string, source: AlertSource): RiskInput | undefined 
   return { id: source.id ?? hitId, timestamp, risk, ...(source.rule_id ? { rule_id: source.rule_id } : {}) };
 }
 
+const riskInputs = (hits: Array<AlertHit<RiskAlertSource>>) => hits.map(toRiskInput).filter((x): x is RiskInput => x !== undefined);
+
 /** The risk of one entity, computed now from its alerts (the baseline API's live view). */
 export async function entityRisk(ctx: RiskContext, kind: EntityKind, id: string, now = new Date()): Promise<RiskResult> {
-  const since = new Date(now.getTime() - ctx.settings.lookbackDays * 86_400_000);
-  const response = await withAvailability('alert read', () =>
-    ctx.es.search<AlertSource>({
-      index: ctx.alertsIndex,
-      ignore_unavailable: true,
-      allow_no_indices: true,
-      size: ctx.settings.maxAlertsPerEntity,
-      _source: ['id', 'rule_id', '@timestamp', 'risk_score', 'severity'],
-      query: alertQuery(kind, since, [id]),
-      sort: alertSort,
-    }),
-  );
-  const inputs = response.hits.hits.map((h) => toRiskInput(h._id!, h._source ?? {})).filter((x): x is RiskInput => x !== undefined);
-  return riskScore(inputs, now, { halfLifeDays: ctx.settings.halfLifeDays });
-}
-
-interface EntityAlertsBucket {
-  key: string;
-  alerts: { hits: { hits: Array<{ _id: string; _source?: AlertSource }> } };
+  const since = new Date(now.getTime() - ctx.settings.lookbackDays * DAY_MS);
+  const hits = await ctx.alerts.riskAlerts(ENTITY_FIELD[kind], id, since, ctx.settings.maxAlertsPerEntity);
+  return riskScore(riskInputs(hits), now, { halfLifeDays: ctx.settings.halfLifeDays });
 }
 
 export interface RiskRefreshReport {
@@ -88,49 +51,18 @@ export interface RiskRefreshReport {
 export async function refreshRiskScores(ctx: RiskContext, now = new Date()): Promise<RiskRefreshReport> {
   const timing = new EsTiming();
   const runStartedAt = new Date();
-  const since = new Date(now.getTime() - ctx.settings.lookbackDays * 86_400_000);
+  const since = new Date(now.getTime() - ctx.settings.lookbackDays * DAY_MS);
   const report: RiskRefreshReport = { entities: {}, missing_baseline: 0, cleared: 0, es_took_ms: 0 };
   for (const kind of RISK_KINDS) {
     report.entities[kind] = 0;
     const field = ENTITY_FIELD[kind];
-    const pages = compositePages<{ key: { entity: string } }>(
-      ctx.es,
-      { index: ctx.alertsIndex, query: alertQuery(kind, since), sources: [{ entity: { terms: { field } } }], pageSize: 100 },
-      timing,
-      'risk entities',
-    );
-    for await (const page of pages) {
-      const ids = page.map((b) => b.key.entity);
-      const response = await withAvailability('alert read', () =>
-        ctx.es.search({
-          index: ctx.alertsIndex,
-          size: 0,
-          ignore_unavailable: true,
-          query: alertQuery(kind, since, ids),
-          aggs: {
-            entities: {
-              terms: { field, size: ids.length },
-              aggs: {
-                alerts: {
-                  top_hits: {
-                    size: Math.min(100, ctx.settings.maxAlertsPerEntity),
-                    _source: ['id', 'rule_id', '@timestamp', 'risk_score', 'severity'],
-                    sort: alertSort,
-                  },
-                },
-              },
-            },
-          },
-        }),
-      );
-      timing.add(response);
-      const buckets = (response.aggregations?.entities as unknown as { buckets: EntityAlertsBucket[] } | undefined)?.buckets ?? [];
-      const updates: RiskUpdate[] = buckets.map((bucket) => {
-        const inputs = bucket.alerts.hits.hits.map((h) => toRiskInput(h._id, h._source ?? {})).filter((x): x is RiskInput => x !== undefined);
-        const risk = riskScore(inputs, now, { halfLifeDays: ctx.settings.halfLifeDays });
+    for await (const ids of ctx.alerts.entitiesWithAlerts(field, since, 100, timing)) {
+      const byEntity = await ctx.alerts.riskAlertsByEntity(field, ids, since, ctx.settings.maxAlertsPerEntity, timing);
+      const updates: RiskUpdate[] = [...byEntity].map(([id, hits]) => {
+        const risk = riskScore(riskInputs(hits), now, { halfLifeDays: ctx.settings.halfLifeDays });
         return {
           kind,
-          id: String(bucket.key),
+          id,
           risk_score: risk.score,
           risk_level: risk.level,
           risk_alert_count: risk.alert_count,

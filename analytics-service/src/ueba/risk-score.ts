@@ -10,6 +10,7 @@
  * One fresh critical alert (risk 99) scores 37.9; the half-life makes a quiet entity's risk fade.
  */
 import type { Severity } from '../contract/event-schema.js';
+import { DAY_MS } from '../time/units.js';
 
 export const ZETA_1_5 = 2.612375348685488;
 
@@ -56,7 +57,7 @@ export function riskLevel(score: number): RiskLevel {
 export function riskScore(alerts: RiskInput[], now: Date, params: RiskParameters): RiskResult {
   const decayed = alerts
     .map((alert) => {
-      const ageDays = Math.max(0, (now.getTime() - Date.parse(alert.timestamp)) / 86_400_000);
+      const ageDays = Math.max(0, (now.getTime() - Date.parse(alert.timestamp)) / DAY_MS);
       const risk = Math.min(100, Math.max(0, alert.risk));
       return { ...alert, decayed: risk * Math.pow(0.5, ageDays / params.halfLifeDays) };
     })

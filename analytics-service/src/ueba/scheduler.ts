@@ -3,22 +3,16 @@
  * risk scores and rewrite the recent days of daily metrics. Several service replicas may run: a lease document
  * in the state index lets one of them work per interval, and a checkpoint there says where the last run stopped.
  */
-import type { Client } from '@elastic/elasticsearch';
 import type { FastifyBaseLogger } from 'fastify';
-import { Lease } from '../elasticsearch/lease.js';
-import { DAY_MS } from '../assurance/judge-drift.js';
+import type { Lease } from '../elasticsearch/lease.js';
+import type { StateDocument, StateStore } from '../elasticsearch/state-store.js';
 import type { UebaService } from './ueba-service.js';
+import { DAY_MS } from '../time/units.js';
 
 const LEASE_ID = 'ueba:maintenance-lease';
 const CHECKPOINT_ID = 'ueba:baseline-checkpoint';
 /** events written while a run was starting may not have been searchable yet; the next run looks back this far */
 const CHECKPOINT_MARGIN_MS = 5 * 60_000;
-
-interface StateDocument {
-  kind: string;
-  updated_at: string;
-  value?: { since?: string };
-}
 
 export interface MaintenanceReport {
   skipped?: 'lease held by another replica';
@@ -33,18 +27,14 @@ export class UebaScheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = false;
-  private readonly lease: Lease;
 
   constructor(
     private readonly service: UebaService,
-    private readonly es: Client,
-    private readonly stateIndex: string,
+    private readonly state: StateStore,
+    /** one replica works per interval (see maintenanceLease) */
+    private readonly lease: Lease,
     private readonly log: FastifyBaseLogger,
-    owner: string,
-  ) {
-    // a run must finish within the term; it is released as soon as the run ends
-    this.lease = new Lease(es, stateIndex, { id: LEASE_ID, owner, termMs: Math.max(service.config.refreshIntervalMs, 10 * 60_000) });
-  }
+  ) {}
 
   get intervalMs(): number {
     return this.service.config.refreshIntervalMs;
@@ -98,12 +88,16 @@ export class UebaScheduler {
     }
   }
 
-  private async readState(id: string): Promise<StateDocument | undefined> {
-    const found = await this.es.get<StateDocument>({ index: this.stateIndex, id }, { ignore: [404] });
-    return found.found ? found._source : undefined;
+  private readState(id: string): Promise<StateDocument | undefined> {
+    return this.state.get(id);
   }
 
-  private async writeState(id: string, doc: StateDocument): Promise<void> {
-    await this.es.index({ index: this.stateIndex, id, document: doc, refresh: 'wait_for' });
+  private writeState(id: string, doc: StateDocument): Promise<void> {
+    return this.state.put(id, doc);
   }
+}
+
+/** The lease of scheduled maintenance: a run must finish within the term; it is released as soon as the run ends. */
+export function maintenanceLeaseOptions(refreshIntervalMs: number, owner: string): { id: string; owner: string; termMs: number } {
+  return { id: LEASE_ID, owner, termMs: Math.max(refreshIntervalMs, 10 * 60_000) };
 }

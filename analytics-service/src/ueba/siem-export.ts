@@ -10,7 +10,7 @@ import { kql, kqlColumn, spl } from '../detection/content-pack/expressions.js';
 import { NEEDS_HISTORY, notExported, type GeneratedQuery, type RuleExport } from '../detection/content-pack/rule-export.js';
 import type { UebaRule } from '../detection/rule-schema.js';
 import { ENTITY_FIELD } from './entities.js';
-import { uebaParams } from './rule-type.js';
+import { uebaParams } from './ueba-evaluator.js';
 
 const kinds = (rule: UebaRule) => (rule.anomaly === 'peer_outlier' ? (['user'] as const) : rule.entity_kinds);
 

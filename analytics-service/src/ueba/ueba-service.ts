@@ -2,13 +2,13 @@
  * The UEBA and assurance operations the HTTP routes and the scheduler call: rebuild and refresh baselines,
  * refresh risk, write daily metrics, read an entity's profile. Knows nothing of HTTP.
  */
-import type { Client, estypes } from '@elastic/elasticsearch';
-import { DEFAULT_JUDGE_DRIFT, DAY_MS, type JudgeDriftSettings } from '../assurance/judge-drift.js';
+import { DEFAULT_JUDGE_DRIFT, type JudgeDriftSettings } from '../assurance/judge-drift.js';
 import { writeDailyMetrics, type DailyMetricsReport } from '../assurance/daily-metrics.js';
-import { BaselineStore } from '../elasticsearch/baseline-store.js';
-import { withAvailability } from '../elasticsearch/errors.js';
+import type { BaselineStore } from '../elasticsearch/baseline-store.js';
+import type { EntityAlertReader } from '../elasticsearch/entity-alert-reader.js';
+import type { SearchReader } from '../elasticsearch/search-reader.js';
 import type { IndexNames } from '../elasticsearch/index-names.js';
-import { MetricStore } from '../elasticsearch/metric-store.js';
+import type { MetricStore } from '../elasticsearch/metric-store.js';
 import type { TimeWindow } from './baseline-aggregations.js';
 import type { BaselineDocument } from './baseline-document.js';
 import { refreshBaselines, type BaselineRefreshReport, type EntitySelection } from './baseline-refresh.js';
@@ -16,6 +16,7 @@ import type { UebaConfig } from './config.js';
 import { ENTITY_FIELD, ENTITY_KINDS, RISK_KINDS, type EntityKind } from './entities.js';
 import { entityRisk, refreshRiskScores, type RiskRefreshReport } from './risk-refresh.js';
 import type { RiskResult } from './risk-score.js';
+import { DAY_MS } from '../time/units.js';
 
 export interface RecentAnomaly {
   id: string;
@@ -45,28 +46,32 @@ export interface RebuildReport {
 export class UebaService {
   readonly baselines: BaselineStore;
   readonly metrics: MetricStore;
-  /** the judge_drift rule's parameters once the detection catalogue is loaded (http/plugins/ueba.ts), its defaults before */
-  judgeDrift: JudgeDriftSettings = DEFAULT_JUDGE_DRIFT;
   private rebuilding = false;
 
+  private readonly reader: SearchReader;
+  private readonly alerts: EntityAlertReader;
+
   constructor(
-    readonly es: Client,
+    access: { reader: SearchReader; alerts: EntityAlertReader; baselines: BaselineStore; metrics: MetricStore },
     readonly indices: IndexNames,
     readonly config: UebaConfig,
+    /** the judge_drift rule's parameters (rule-evaluators.ts judgeDriftSettings), for the daily metrics and the API */
+    readonly judgeDrift: JudgeDriftSettings = DEFAULT_JUDGE_DRIFT,
   ) {
-    this.baselines = new BaselineStore(es, indices.baselines);
-    this.metrics = new MetricStore(es, indices.metrics);
+    this.reader = access.reader;
+    this.alerts = access.alerts;
+    this.baselines = access.baselines;
+    this.metrics = access.metrics;
   }
 
   private baselineContext() {
     const { timeZone, entityPageSize, compositePageSize } = this.config;
-    return { es: this.es, eventsIndex: this.indices.events, store: this.baselines, settings: { timeZone, entityPageSize, compositePageSize } };
+    return { reader: this.reader, eventsIndex: this.indices.events, store: this.baselines, settings: { timeZone, entityPageSize, compositePageSize } };
   }
 
   private riskContext() {
     return {
-      es: this.es,
-      alertsIndex: this.indices.alerts,
+      alerts: this.alerts,
       store: this.baselines,
       settings: { halfLifeDays: this.config.riskHalfLifeDays, lookbackDays: this.config.riskLookbackDays, maxAlertsPerEntity: 100 },
     };
@@ -106,7 +111,7 @@ export class UebaService {
   }
 
   async writeMetrics(range: { from: Date; to: Date }, refresh = false): Promise<DailyMetricsReport> {
-    return writeDailyMetrics({ es: this.es, eventsIndex: this.indices.events, metrics: this.metrics, judgeDrift: this.judgeDrift }, range, { refresh });
+    return writeDailyMetrics({ reader: this.reader, eventsIndex: this.indices.events, metrics: this.metrics, judgeDrift: this.judgeDrift }, range, { refresh });
   }
 
   /** An entity's baseline with its live risk and latest anomalies; undefined when the entity has no baseline. */
@@ -122,19 +127,9 @@ export class UebaService {
 
   /** The entity's latest `ueba_*` alerts; empty while the alerts index does not exist. */
   async recentAnomalies(kind: EntityKind, id: string, limit: number): Promise<RecentAnomaly[]> {
-    const response = await withAvailability('alert read', () =>
-      this.es.search<Record<string, unknown>>({
-        index: this.indices.alerts,
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        size: limit,
-        query: { bool: { filter: [{ term: { [ENTITY_FIELD[kind]]: id } }, { prefix: { rule_id: 'ueba_' } }] } },
-        sort: [{ '@timestamp': { order: 'desc', unmapped_type: 'date' } }] as estypes.Sort,
-      }),
-    );
-    return response.hits.hits.map((hit) => {
-      const s = hit._source ?? {};
-      const anomaly: RecentAnomaly = { id: String(s.id ?? hit._id), rule_id: String(s.rule_id ?? ''), timestamp: String(s['@timestamp'] ?? '') };
+    const hits = await this.alerts.latestAnomalies(ENTITY_FIELD[kind], id, limit);
+    return hits.map(({ hitId, source: s }) => {
+      const anomaly: RecentAnomaly = { id: String(s.id ?? hitId), rule_id: String(s.rule_id ?? ''), timestamp: String(s['@timestamp'] ?? '') };
       if (typeof s.severity === 'string') anomaly.severity = s.severity;
       if (typeof s.title === 'string') anomaly.title = s.title;
       if (typeof s.status === 'string') anomaly.status = s.status;

@@ -5,7 +5,7 @@
  */
 import type { Catalogue } from '../catalogue.js';
 import type { DetectionConfig } from '../config-schema.js';
-import { evaluatorFor } from '../rule-types.js';
+import { evaluatorFor, type EvaluatorTable } from '../evaluators.js';
 import type { Rule } from '../rule-schema.js';
 import type { GeneratedQuery, SkippedExport } from './rule-export.js';
 import { sigmaPack, sigmaYaml } from './sigma.js';
@@ -17,8 +17,8 @@ export type PackFormat = 'spl' | 'kql' | 'sigma' | 'kibana';
 export const DEFAULT_EVENTS_INDEX = 'aisec-events';
 
 /** A rule type without an SPL or KQL translation is left out of those packs. */
-function queries(rules: Rule[], config: DetectionConfig, language: 'spl' | 'kql'): GeneratedQuery[] {
-  return rules.flatMap((rule) => evaluatorFor(rule).export?.[language](rule, config) ?? []);
+function queries(rules: Rule[], config: DetectionConfig, evaluators: EvaluatorTable, language: 'spl' | 'kql'): GeneratedQuery[] {
+  return rules.flatMap((rule) => evaluatorFor(rule, evaluators).export?.[language](rule, config) ?? []);
 }
 
 function renderQueries(queries: GeneratedQuery[], comment: (text: string) => string): string {
@@ -37,18 +37,19 @@ export interface RenderedPack {
   skipped?: SkippedExport[];
 }
 
-export function contentPack(catalogue: Catalogue, format: PackFormat, ruleIds?: string[], options: { eventsIndex?: string } = {}): RenderedPack {
+/** `evaluators`: the app's evaluator table (rule-evaluators.ts) — each rule type's evaluator carries its export. */
+export function contentPack(catalogue: Catalogue, evaluators: EvaluatorTable, format: PackFormat, ruleIds?: string[], options: { eventsIndex?: string } = {}): RenderedPack {
   const rules = catalogue.rules.filter((r) => r.enabled && (!ruleIds || ruleIds.includes(r.id)));
   const header = `generated from ${rules.length} rules of the aisec detection catalogue; thresholds and lists as configured`;
   switch (format) {
     case 'spl':
-      return { body: `${splComment(` ${header}`)}\n\n${renderQueries(queries(rules, catalogue.config, 'spl'), splComment)}\n`, contentType: 'text/plain; charset=utf-8', extension: 'spl' };
+      return { body: `${splComment(` ${header}`)}\n\n${renderQueries(queries(rules, catalogue.config, evaluators, 'spl'), splComment)}\n`, contentType: 'text/plain; charset=utf-8', extension: 'spl' };
     case 'kql':
-      return { body: `${kqlComment(` ${header}`)}\n\n${renderQueries(queries(rules, catalogue.config, 'kql'), kqlComment)}\n`, contentType: 'text/plain; charset=utf-8', extension: 'kql' };
+      return { body: `${kqlComment(` ${header}`)}\n\n${renderQueries(queries(rules, catalogue.config, evaluators, 'kql'), kqlComment)}\n`, contentType: 'text/plain; charset=utf-8', extension: 'kql' };
     case 'sigma':
-      return { body: sigmaYaml(sigmaPack(rules, catalogue.config)), contentType: 'application/yaml; charset=utf-8', extension: 'yml' };
+      return { body: sigmaYaml(sigmaPack(rules, catalogue.config, evaluators)), contentType: 'application/yaml; charset=utf-8', extension: 'yml' };
     case 'kibana': {
-      const pack = kibanaPack(rules, catalogue.config, options.eventsIndex ?? DEFAULT_EVENTS_INDEX);
+      const pack = kibanaPack(rules, catalogue.config, evaluators, options.eventsIndex ?? DEFAULT_EVENTS_INDEX);
       return { body: kibanaNdjson(pack), contentType: 'application/x-ndjson; charset=utf-8', extension: 'ndjson', skipped: pack.skipped };
     }
   }

@@ -14,7 +14,7 @@
  * exported rule shares (severity ladder, risk scores, schedules, threat mapping).
  */
 import type { DetectionConfig } from '../config-schema.js';
-import { evaluatorFor } from '../rule-types.js';
+import { evaluatorFor, type EvaluatorTable } from '../evaluators.js';
 import type { Rule } from '../rule-schema.js';
 import type { KibanaRule } from './kibana-rules.js';
 import { NotExpressible, type SkippedExport } from './rule-export.js';
@@ -24,11 +24,11 @@ export interface KibanaPack {
   skipped: SkippedExport[];
 }
 
-export function kibanaPack(rules: Rule[], config: DetectionConfig, eventsIndex: string): KibanaPack {
+export function kibanaPack(rules: Rule[], config: DetectionConfig, evaluators: EvaluatorTable, eventsIndex: string): KibanaPack {
   const index = [`${eventsIndex}*`];
   const pack: KibanaPack = { rules: [], skipped: [] };
   for (const rule of rules) {
-    const exporter = evaluatorFor(rule).export;
+    const exporter = evaluatorFor(rule, evaluators).export;
     if (!exporter) {
       pack.skipped.push({ rule_id: rule.id, reason: `${rule.type} rules have no Kibana export` });
       continue;

@@ -9,7 +9,7 @@
  */
 import { stringify } from 'yaml';
 import type { DetectionConfig } from '../config-schema.js';
-import { evaluatorFor } from '../rule-types.js';
+import { evaluatorFor, type EvaluatorTable } from '../evaluators.js';
 import type { Rule } from '../rule-schema.js';
 import { NotExpressible, type SigmaDocument, type SkippedExport } from './rule-export.js';
 
@@ -18,11 +18,11 @@ export interface SigmaPack {
   skipped: SkippedExport[];
 }
 
-export function sigmaPack(rules: Rule[], config: DetectionConfig): SigmaPack {
+export function sigmaPack(rules: Rule[], config: DetectionConfig, evaluators: EvaluatorTable): SigmaPack {
   const documents: SigmaDocument[] = [];
   const skipped: SkippedExport[] = [];
   for (const rule of rules) {
-    const exporter = evaluatorFor(rule).export;
+    const exporter = evaluatorFor(rule, evaluators).export;
     if (!exporter) {
       skipped.push({ rule_id: rule.id, reason: `${rule.type} rules have no Sigma export` });
       continue;

@@ -12,7 +12,7 @@
  *   required) and min_session_cost_usd. The alert is the session; it fires at the event where the running cost
  *   crossed the line.
  */
-import type { estypes } from '@elastic/elasticsearch';
+import type { estypes } from '../../elasticsearch/dsl.js';
 import { timeRange } from '../../elasticsearch/detection-queries.js';
 import { durationMs } from '../duration.js';
 import {
@@ -37,12 +37,12 @@ import type { EventDoc } from '../predicate.js';
 import type { BaselineDeviationRule, EntityField } from '../rule-schema.js';
 import { sourcesOf } from './threshold.js';
 import { baselineDeviationExport } from './baseline-deviation-export.js';
+import { DAY_MS } from '../../time/units.js';
 
 type Query = estypes.QueryDslQueryContainer;
 type TokensMeasure = Extract<BaselineDeviationRule['measure'], { kind: 'event_tokens_out' }>;
 type SessionMeasure = Extract<BaselineDeviationRule['measure'], { kind: 'session_cost' }>;
 
-const DAY_MS = 86_400_000;
 const BASELINE_TTL_MS = 10 * 60_000;
 const dayStart = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
 

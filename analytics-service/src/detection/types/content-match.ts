@@ -7,7 +7,7 @@
  * TypeScript. Firings of one entity closer than the rule window are one episode.
  * Alerts name the detector that fired, never the matched secret.
  */
-import type { estypes } from '@elastic/elasticsearch';
+import type { estypes } from '../../elasticsearch/dsl.js';
 import { durationMs } from '../duration.js';
 import { compileDetector, redactionMarker } from '../content-detectors.js';
 import {

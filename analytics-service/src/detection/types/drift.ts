@@ -7,12 +7,12 @@
  */
 import { assessJudgeDays, type JudgeDayAssessment, type JudgeDayStats, type JudgeDriftSettings } from '../../assurance/judge-drift-assessment.js';
 import { judgeDayAggregations, judgeDayStats } from '../../elasticsearch/judge-days.js';
-import { localDayStart } from '../business-hours.js';
+import { DAY_MS } from '../../time/units.js';
+import { localDayStart } from '../../time/zone-calendar.js';
 import { MAX_EVIDENCE_IDS, eventFilter, type EvaluationUnit, type Finding, type RuleEvaluator } from '../evaluation.js';
 import type { DriftRule, EntityField } from '../rule-schema.js';
 import { driftExport } from './drift-export.js';
 
-const DAY_MS = 86_400_000;
 
 /** The rule's parameters as judge drift settings: the API and the query kind read them from here. */
 export function judgeDriftSettingsOf(rule: DriftRule, timeZone: string): JudgeDriftSettings {

@@ -3,7 +3,7 @@
  * in the background: the service starts even while Elasticsearch is down, and /ready says when it can work.
  */
 import fp from 'fastify-plugin';
-import type { Client } from '@elastic/elasticsearch';
+import type { EsClient } from '../../elasticsearch/client.js';
 import { bootstrapIndices, type BootstrapOptions, type BootstrapReport } from '../../elasticsearch/bootstrap.js';
 import { describeElasticsearchError, ElasticsearchUnavailableError, logFields } from '../../elasticsearch/errors.js';
 import { EventStore } from '../../elasticsearch/event-store.js';
@@ -16,7 +16,7 @@ export interface Readiness {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    es: Client;
+    es: EsClient;
     indices: IndexNames;
     events: EventStore;
     readiness: Readiness;
@@ -26,7 +26,7 @@ declare module 'fastify' {
 }
 
 export interface ElasticsearchPluginOptions extends BootstrapOptions {
-  client: Client;
+  client: EsClient;
   indices: IndexNames;
   bootstrapRetryMs?: number;
 }

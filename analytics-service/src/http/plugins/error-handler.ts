@@ -4,8 +4,7 @@
  */
 import fp from 'fastify-plugin';
 import type { FastifyError } from 'fastify';
-import { errors } from '@elastic/elasticsearch';
-import { ElasticsearchUnavailableError, logFields } from '../../elasticsearch/errors.js';
+import { elasticsearchClientStatus, ElasticsearchUnavailableError, logFields } from '../../elasticsearch/errors.js';
 import { BodyError } from '../../ingest/parse-body.js';
 import { IngestUnavailableError } from '../../ingest/ingest-events.js';
 import { recordIngest } from '../../observability/metrics.js';
@@ -34,18 +33,18 @@ export const errorHandler = fp<{ bodyLimitBytes: number }>(
           .header('Retry-After', String(error.retryAfterSeconds))
           .send({ statusCode: 503, error: 'Service Unavailable', message: error.message });
       }
-      if (error instanceof errors.ElasticsearchClientError) {
+      const esStatus = elasticsearchClientStatus(error);
+      if (esStatus !== undefined) {
         // a request Elasticsearch would not run (a value no check here caught) or could not (credentials): its words
         // and exception types stay in the log; the caller learns what to do
-        const status = error instanceof errors.ResponseError ? (error.statusCode ?? 0) : 0;
         request.log.warn(logFields(error), 'Elasticsearch refused a request');
-        if (status === 401 || status === 403) {
+        if (esStatus === 401 || esStatus === 403) {
           return reply
             .code(503)
             .header('Retry-After', '30')
             .send({ statusCode: 503, error: 'Service Unavailable', message: 'the service cannot use Elasticsearch with its credentials; an operator should check GET /ready' });
         }
-        if (status >= 400 && status < 500) {
+        if (esStatus >= 400 && esStatus < 500) {
           return reply.code(400).send({
             statusCode: 400,
             error: 'Bad Request',

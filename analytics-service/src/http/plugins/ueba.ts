@@ -1,15 +1,19 @@
 /**
- * Decorates the app with the UEBA and assurance service (`app.ueba`), binds UEBA scoring to the detection
- * engine (for `ueba_*` rules), and runs scheduled maintenance once the index bootstrap has completed
- * (AISEC_UEBA_REFRESH_INTERVAL; "off" disables it).
+ * Decorates the app with the UEBA and assurance service (`app.ueba`) and runs scheduled maintenance once the
+ * index bootstrap has completed (AISEC_UEBA_REFRESH_INTERVAL; "off" disables it). `ueba_*` detection rules reach
+ * the baselines through the evaluator app.ts composes (rule-evaluators.ts), not through this plugin.
  */
 import fp from 'fastify-plugin';
 import type { UebaConfig } from '../../ueba/config.js';
-import { judgeDriftSettingsOf } from '../../detection/types/drift.js';
-import { bindUebaScoring } from '../../ueba/rule-type.js';
-import { UebaScheduler } from '../../ueba/scheduler.js';
+import type { JudgeDriftSettings } from '../../assurance/judge-drift-assessment.js';
+import { BaselineStore } from '../../elasticsearch/baseline-store.js';
+import { EntityAlertReader } from '../../elasticsearch/entity-alert-reader.js';
+import { Lease } from '../../elasticsearch/lease.js';
+import { MetricStore } from '../../elasticsearch/metric-store.js';
+import { SearchReader } from '../../elasticsearch/search-reader.js';
+import { StateStore } from '../../elasticsearch/state-store.js';
+import { maintenanceLeaseOptions, UebaScheduler } from '../../ueba/scheduler.js';
 import { UebaService } from '../../ueba/ueba-service.js';
-import type {} from './detection.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,21 +23,21 @@ declare module 'fastify' {
   }
 }
 
-export const ueba = fp<{ config: UebaConfig; replicaId: string }>(
+export const ueba = fp<{ config: UebaConfig; replicaId: string; judgeDrift: JudgeDriftSettings }>(
   async (app, options) => {
-    const service = new UebaService(app.es, app.indices, options.config);
+    const access = {
+      reader: new SearchReader(app.es),
+      alerts: new EntityAlertReader(app.es, app.indices.alerts),
+      baselines: new BaselineStore(app.es, app.indices.baselines),
+      metrics: new MetricStore(app.es, app.indices.metrics),
+    };
+    const service = new UebaService(access, app.indices, options.config, options.judgeDrift);
     app.decorate('ueba', service);
-    const scheduler = new UebaScheduler(service, app.es, app.indices.state, app.log, options.replicaId);
+    const lease = new Lease(app.es, app.indices.state, maintenanceLeaseOptions(options.config.refreshIntervalMs, options.replicaId));
+    const scheduler = new UebaScheduler(service, new StateStore(app.es, app.indices.state), lease, app.log);
     app.decorate('uebaScheduler', scheduler);
     let startTimer: NodeJS.Timeout | undefined;
     app.addHook('onReady', async () => {
-      // ueba_* detection rules score against the stored baselines: hand them to the detection engine, if present
-      if (app.hasDecorator('detection')) {
-        // judge drift in the API and daily metrics uses the judge_drift rule's own parameters (one definition)
-        const rule = app.detection.catalogue.byId.get('judge_drift');
-        if (rule?.type === 'drift') service.judgeDrift = judgeDriftSettingsOf(rule, app.detection.catalogue.config.timezone);
-        bindUebaScoring(app.detection.store, { es: app.es, eventsIndex: app.indices.events, baselines: service.baselines, timeZone: options.config.timeZone });
-      }
       if (options.config.refreshIntervalMs <= 0) return;
       // the scheduler needs the indices: wait for the bootstrap, which retries in the background while ES is down
       const startWhenReady = () => {

@@ -30,7 +30,7 @@ export const contentPackRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const ids = request.query.rules?.split(',');
       const unknown = ids?.filter((id) => !app.detection.catalogue.byId.has(id)) ?? [];
       if (unknown.length) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `unknown rules: ${unknown.join(', ')}` });
-      const pack = contentPack(app.detection.catalogue, request.query.format, ids, { eventsIndex: app.indices.events });
+      const pack = contentPack(app.detection.catalogue, app.detection.evaluators, request.query.format, ids, { eventsIndex: app.indices.events });
       if (pack.skipped?.length) reply.header('x-aisec-not-exported', pack.skipped.map((s) => (s.signal ? `${s.rule_id}/${s.signal}` : s.rule_id)).join(', '));
       return reply
         .type(pack.contentType)

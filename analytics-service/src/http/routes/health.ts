@@ -1,6 +1,7 @@
 /** Liveness and readiness probes; open, no key needed. */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { describeElasticsearchError } from '../../elasticsearch/errors.js';
+import { readClusterHealth } from '../../elasticsearch/cluster-health.js';
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -35,12 +36,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         return reply.code(503).send({ status: 'not_ready', reason: app.readiness.lastError ?? 'index bootstrap in progress' });
       }
       try {
-        const health = await app.es.cluster.health({ timeout: '2s' }, { requestTimeout: 3000, maxRetries: 0 });
+        const health = await readClusterHealth(app.es);
         if (health.status === 'red') return reply.code(503).send({ status: 'not_ready', reason: 'Elasticsearch cluster health is red' });
         if (request.callerRole === undefined) return { status: 'ready' as const };
         return {
           status: 'ready' as const,
-          elasticsearch: { cluster: health.cluster_name, status: health.status, nodes: health.number_of_nodes },
+          elasticsearch: health,
           bootstrap: app.readiness.bootstrap,
         };
       } catch (error) {

@@ -6,9 +6,11 @@
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { intervalMs, measureGuardrailEffectiveness } from '../../assurance/guardrail-effectiveness.js';
-import { DAY_MS, judgeDrift } from '../../assurance/judge-drift.js';
+import { judgeDrift } from '../../assurance/judge-drift.js';
+import { SearchReader } from '../../elasticsearch/search-reader.js';
 import { ErrorResponse, ExactValue, IsoDate, Since } from '../schemas/common.js';
 import { RangeError400, resolveRange } from '../time-range.js';
+import { DAY_MS } from '../../time/units.js';
 
 const RangeQuery = {
   since: Type.Optional(Since),
@@ -130,6 +132,7 @@ function rangeOrDefault(query: { since?: string; from?: string; to?: string }, d
 }
 
 export const metricRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const reader = new SearchReader(app.es);
   app.get(
     '/v1/metrics/judge-drift',
     {
@@ -157,7 +160,7 @@ export const metricRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { from, to } = rangeOrDefault(request.query, 30);
       if (to.getTime() - from.getTime() > 731 * DAY_MS) throw new RangeError400('the range may span at most two years');
       const settings = app.ueba.judgeDrift;
-      const series = await judgeDrift(app.es, app.indices.events, { from, to, ...(request.query.judge_model ? { judgeModel: request.query.judge_model } : {}) }, settings);
+      const series = await judgeDrift(reader, app.indices.events, { from, to, ...(request.query.judge_model ? { judgeModel: request.query.judge_model } : {}) }, settings);
       const { timeZone, trailingDays, minTrailingDays, minEventsPerDay, maxAbsDiff, alpha, minPsi } = settings;
       return {
         from: from.toISOString(),
@@ -195,7 +198,7 @@ export const metricRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if ((to.getTime() - from.getTime()) / intervalMs(interval) > MAX_BUCKETS) {
         throw new RangeError400(`range / interval gives more than ${MAX_BUCKETS} buckets: use a larger interval`);
       }
-      const { detailed_series: _detail, ...answer } = await measureGuardrailEffectiveness(app.es, app.indices.events, { from, to, interval });
+      const { detailed_series: _detail, ...answer } = await measureGuardrailEffectiveness(reader, app.indices.events, { from, to, interval });
       return answer;
     },
   );

@@ -13,9 +13,10 @@
  */
 import type { ServerResponse } from 'node:http';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { comparePositions, EventTail, type TailPosition } from '../../elasticsearch/event-tail.js';
+import { EventTail } from '../../elasticsearch/event-tail.js';
 import { TERM_FILTER_FIELDS, type TermFilterField } from '../../elasticsearch/event-store.js';
 import { metrics } from '../../observability/metrics.js';
+import { TailFollower } from '../../stream/tail-follower.js';
 import { REQUEST_ID_HEADER } from '../../observability/request-id.js';
 import { CursorError, decodeCursor, encodeCursor, isSortPosition } from '../cursor.js';
 import { checkTermFilters } from '../filters.js';
@@ -31,42 +32,6 @@ export interface StreamOptions {
   pageSize?: number;
   /** open streams one API key may hold; one more is refused with 429 (AISEC_MAX_STREAMS_PER_KEY) */
   maxPerKey?: number;
-}
-
-/** Follows the tail for one client: yields batches of events not yet delivered. Knows nothing of HTTP. */
-export class TailFollower {
-  private newest: number;
-  /** ids delivered with event.ingested inside the overlap, to skip on re-read */
-  private readonly delivered = new Map<string, number>();
-
-  constructor(
-    private readonly tail: EventTail,
-    private readonly terms: Partial<Record<TermFilterField, string>>,
-    start: number,
-    private readonly floor: TailPosition | undefined,
-    private readonly options: Required<StreamOptions>,
-  ) {
-    this.newest = start;
-  }
-
-  /** One poll; calls `deliver` for each page of new events (awaiting it: that is where back-pressure applies). */
-  async poll(deliver: (batch: Array<{ position: TailPosition; event: unknown }>) => Promise<boolean>): Promise<void> {
-    const from = this.newest - this.options.overlapMs;
-    let after: TailPosition | undefined;
-    for (let pages = 0; pages < 20; pages++) {
-      const hits = await this.tail.page(from, this.terms, this.options.pageSize, after);
-      const fresh = hits.filter((h) => !this.delivered.has(h.position[1]) && (!this.floor || comparePositions(h.position, this.floor) > 0));
-      for (const hit of fresh) {
-        this.delivered.set(hit.position[1], hit.position[0]);
-        this.newest = Math.max(this.newest, hit.position[0]);
-      }
-      if (fresh.length > 0 && !(await deliver(fresh))) return;
-      if (hits.length < this.options.pageSize) break;
-      after = hits.at(-1)!.position;
-    }
-    const horizon = this.newest - this.options.overlapMs;
-    for (const [id, ingested] of this.delivered) if (ingested < horizon) this.delivered.delete(id);
-  }
 }
 
 export const DEFAULT_MAX_STREAMS_PER_KEY = 8;
