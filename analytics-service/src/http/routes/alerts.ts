@@ -7,7 +7,7 @@ import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type
 import { AiSecurityEventSchema, SEVERITIES } from '../../contract/event-schema.js';
 import { ALERT_STATUSES, RESOLUTIONS, type AlertDocument, type HistoryEntry } from '../../detection/alert.js';
 import { ESCALATION_ACTIONS, ENTITY_FIELDS, literals } from '../../detection/rule-schema.js';
-import { ALERT_FILTER_FIELDS, type AlertCursor, type AlertFilters } from '../../elasticsearch/alert-store.js';
+import { ALERT_FILTER_FIELDS, type AlertFilters } from '../../elasticsearch/alert-store.js';
 import { fromDocument, type StoredEventDocument } from '../../elasticsearch/event-store.js';
 import { decodeCursor, encodeCursor, isSortPosition } from '../cursor.js';
 import { checkTermFilters } from '../filters.js';

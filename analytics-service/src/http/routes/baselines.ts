@@ -5,7 +5,6 @@
  * GET  /v1/baselines/{kind}/{id}        — one entity: profile, live risk, recent anomalies (role: read)
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { BaselineCursor } from '../../elasticsearch/baseline-store.js';
 import { BaselineDocumentSchema } from '../../ueba/baseline-document.js';
 import { ENTITY_COLLECTIONS, KIND_OF_COLLECTION, RISK_KINDS, type EntityCollection } from '../../ueba/entities.js';
 import { decodeCursor, encodeCursor, isSortPosition } from '../cursor.js';
