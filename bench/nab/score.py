@@ -52,6 +52,34 @@ def totals(results, detector):
   return out
 
 
+def by_category(results, detectors, labels_path):
+  """Standard-profile score per category: NAB's normalisation (null 0, perfect 100) over each category's files,
+  from the per-file rows of the corpus scoring (the realTweets run above checks it)."""
+  with open(labels_path) as f:
+    windows = {k: len(v) for k, v in json.load(f).items()}
+  def per_file(detector):
+    path = os.path.join(results, detector, "%s_standard_scores.csv" % detector)
+    with open(path) as f:
+      header = f.readline().strip().split(",")
+      rows = [dict(zip(header, line.strip().split(","))) for line in f if line.strip()]
+    return {r["File"]: float(r["Score"]) for r in rows if r["File"] in windows}
+  null = per_file("null")
+  out = {}
+  for detector in detectors:
+    if detector == "null":
+      continue
+    scores = per_file(detector)
+    out[detector] = {}
+    for category in sorted({k.split("/")[0] for k in windows}):
+      files = [k for k in windows if k.startswith(category + "/")]
+      perfect = sum(windows[k] for k in files)
+      base = sum(null[k] for k in files)
+      if perfect - base == 0:
+        continue
+      out[detector][category] = 100 * (sum(scores[k] for k in files) - base) / (perfect - base)
+  return out
+
+
 def run(nab, data_dir, labels, results, thresholds_path, detectors, thresholds):
   from nab.runner import Runner
   runner = Runner(dataDir=data_dir, labelPath=labels, resultsDir=results,
@@ -112,7 +140,8 @@ def main():
                  thresholds_path, detectors, thresholds)
 
   print(json.dumps({"thresholds": {d: thresholds[d] for d in detectors if d != "null"},
-                    "corpus": corpus, args.category: category}))
+                    "corpus": corpus, args.category: category,
+                    "by_category": by_category(results, detectors, labels)}))
 
 
 if __name__ == "__main__":
