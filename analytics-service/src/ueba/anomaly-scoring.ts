@@ -313,7 +313,8 @@ export const MIN_LOG_SPREAD = 0.25;
  * Monday rushes and quiet weekends cancel out. Per-user volumes are heavy-tailed, so the comparison is made on
  * log(1 + value) with the median and MAD of the peers, and the tail probability is multiplied by the number of
  * peers (the chance that *any* member of a group that size would stand out this far). A user whose own baseline
- * is as high is not an outlier.
+ * is as high is not an outlier; nor is one only a few requests (`min_excess`) above the median, nor a token outlier
+ * on fewer than `min_requests` requests.
  */
 /** What a peer group looks like in one hour: the median, and the median and spread of log(1 + value). */
 export interface PeerStatistics {
@@ -357,6 +358,9 @@ export function scorePeerOutliers(
   const out: AnomalyCandidate[] = [];
   for (const member of members) {
     if (member.value < params.min_ratio * Math.max(peerMedian, 1)) continue;
+    // practical significance: a handful of requests more than the median is no outlier, however quiet the peers
+    // (the first hour of a workday, when colleagues have just started); output tokens count only on enough requests
+    if (feature === 'requests' ? member.value - peerMedian < params.min_excess : member.requests < params.min_requests) continue;
     if (member.ownTypical !== undefined && member.ownTypical >= params.min_ratio * Math.max(peerMedian, 1)) continue;
     const z = (Math.log1p(member.value) - logMedian) / logSpread;
     const logP = Math.min(0, logNormalUpperTail(z) + Math.log(statistics.count));
