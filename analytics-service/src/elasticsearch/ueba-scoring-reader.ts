@@ -188,3 +188,24 @@ export function peerMemberPages(ctx: UebaReadContext, selection: PeerSelection, 
     what,
   );
 }
+
+/** How many stored baselines of these kinds were built over a window overlapping [from, to). */
+export async function baselinesOverlapping(es: Client, baselinesIndex: string, kinds: string[], from: number, to: number): Promise<number> {
+  const response = await withAvailability('baseline coverage', () =>
+    es.count({
+      index: baselinesIndex,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      query: {
+        bool: {
+          filter: [
+            { terms: { entity_kind: kinds } },
+            { range: { window_start: { lt: new Date(to).toISOString() } } },
+            { range: { window_end: { gt: new Date(from).toISOString() } } },
+          ],
+        },
+      },
+    }),
+  );
+  return response.count;
+}

@@ -6,6 +6,7 @@
 import fp from 'fastify-plugin';
 import type { UebaConfig } from '../../ueba/config.js';
 import { judgeDriftSettingsOf } from '../../detection/types/drift.js';
+import { huntBaselines } from '../../ueba/hunt-baselines.js';
 import { bindUebaScoring } from '../../ueba/rule-type.js';
 import { UebaScheduler } from '../../ueba/scheduler.js';
 import { UebaService } from '../../ueba/ueba-service.js';
@@ -33,6 +34,8 @@ export const ueba = fp<{ config: UebaConfig; replicaId: string }>(
         const rule = app.detection.catalogue.byId.get('judge_drift');
         if (rule?.type === 'drift') service.judgeDrift = judgeDriftSettingsOf(rule, app.detection.catalogue.config.timezone);
         bindUebaScoring(app.detection.store, { es: app.es, eventsIndex: app.indices.events, baselines: service.baselines, timeZone: options.config.timeZone });
+        // a retro-hunt with history-based UEBA rules needs baselines covering the hunted range: rebuilt when missing
+        app.detection.retroHunts.useBaselines(huntBaselines(app.es, service, options.config.windowDays));
       }
       if (options.config.refreshIntervalMs <= 0) return;
       // the scheduler needs the indices: wait for the bootstrap, which retries in the background while ES is down
