@@ -35,7 +35,7 @@ export function orderScenario(now = Date.now()): OrderScenario {
   const burstHour = campaignDay + 14 * HOUR;
   events.push(...burst(burstUser, burstHour, 140, 7, 'burst'));
   const tokenHours = [10, 11, 12, 13, 14].map((h) => campaignDay + h * HOUR);
-  tokenHours.forEach((hour, i) => events.push(...burst(tokenUser, hour, 9, 20 + i, 'tokens', { tokensOutFactor: 5 })));
+  tokenHours.forEach((hour, i) => events.push(...burst(tokenUser, hour, 12, 20 + i, 'tokens', { tokensOutFactor: 5 })));
   const travelAt = campaignDay + 11 * HOUR + 17 * 60_000;
   events.push(requestEvent(travelUser, travelAt, seededRandom(5), `${travelUser.id}-travel`, { country: 'BR' }));
   return { events, from, to, burstUser: burstUser.id, tokenUser: tokenUser.id, travelUser: travelUser.id, burstHour, tokenHours, travelAt };

@@ -81,6 +81,14 @@ function candidate(
 }
 
 /**
+ * Smallest negative binomial dispersion α of a person's hourly requests. People are not Poisson processes: a busy
+ * day, a meeting-free afternoon, arriving early move an hour's volume by a factor, which the robust estimate from
+ * one median and MAD of few active hours often misses (it can come out 0). α = 0.25 is a day-to-day spread of
+ * about ×1.6 (σ of log rate ≈ 0.5) — a spike still has to be several-fold to score.
+ */
+export const MIN_VOLUME_DISPERSION = 0.25;
+
+/**
  * ueba_volume_spike: requests in one hour against the seasonal expectation for that hour of the week.
  * Expected μ = max(median of this slot over past weeks, median requests per active hour): a busy Monday is
  * measured against earlier Mondays, and a quiet Sunday slot is not a trap (a Sunday with a normal weekday's
@@ -92,7 +100,7 @@ export function scoreVolumeSpike(baseline: BaselineDocument, hour: ScoredHour, o
   const typical = baseline.requests_per_active_hour.median ?? 0;
   const expected = Math.max(seasonal, typical, 1);
   if (observed < params.min_ratio * expected || observed - expected < params.min_excess) return undefined;
-  const alpha = baseline.volume_dispersion;
+  const alpha = Math.max(baseline.volume_dispersion, MIN_VOLUME_DISPERSION);
   const logP = logNegativeBinomialUpperTail(observed, expected, alpha);
   const score = scoreFromLogProbability(logP);
   if (score < params.min_score) return undefined;
@@ -296,6 +304,16 @@ export function scoreOffProfileHours(baseline: BaselineDocument, hour: ScoredHou
   });
 }
 
+/**
+ * A member's own typical value per active hour, for the peer rule's guard "as high as usual for this person". A
+ * guard only ever removes alerts, so it needs less history than a score does: a baseline of `min_active_hours`
+ * active hours is enough, whatever its days.
+ */
+export function peerOwnTypical(baseline: BaselineDocument | undefined, feature: 'requests' | 'tokens_out', params: UebaParams): number | undefined {
+  if (!baseline || baseline.active_hours < params.min_active_hours) return undefined;
+  return feature === 'requests' ? baseline.requests_per_active_hour.median : baseline.hourly_tokens_out.median;
+}
+
 export interface PeerValue {
   id: string;
   value: number;
@@ -313,7 +331,7 @@ export const MIN_LOG_SPREAD = 0.25;
  * Monday rushes and quiet weekends cancel out. Per-user volumes are heavy-tailed, so the comparison is made on
  * log(1 + value) with the median and MAD of the peers, and the tail probability is multiplied by the number of
  * peers (the chance that *any* member of a group that size would stand out this far). A user whose own baseline
- * is as high is not an outlier; nor is one only a few requests (`min_excess`) above the median, nor a token outlier
+ * is as high, or who is within `min_ratio` of their own usual, is not an outlier; nor is one only a few requests (`min_excess`) above the median, nor a token outlier
  * on fewer than `min_requests` requests.
  */
 /** What a peer group looks like in one hour: the median, and the median and spread of log(1 + value). */
@@ -361,7 +379,9 @@ export function scorePeerOutliers(
     // practical significance: a handful of requests more than the median is no outlier, however quiet the peers
     // (the first hour of a workday, when colleagues have just started); output tokens count only on enough requests
     if (feature === 'requests' ? member.value - peerMedian < params.min_excess : member.requests < params.min_requests) continue;
-    if (member.ownTypical !== undefined && member.ownTypical >= params.min_ratio * Math.max(peerMedian, 1)) continue;
+    // the person's own baseline: someone always this far above their peers, or this hour within `min_ratio` of their
+    // own usual, is being themselves (a heavy user at the edge of the day, when colleagues have not started yet)
+    if (member.ownTypical !== undefined && (member.ownTypical >= params.min_ratio * Math.max(peerMedian, 1) || member.value < params.min_ratio * member.ownTypical)) continue;
     const z = (Math.log1p(member.value) - logMedian) / logSpread;
     const logP = Math.min(0, logNormalUpperTail(z) + Math.log(statistics.count));
     const score = scoreFromLogProbability(logP);

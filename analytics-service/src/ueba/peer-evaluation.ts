@@ -12,7 +12,7 @@
 import type { EsTiming } from '../elasticsearch/composite-pager.js';
 import { peerMemberPages, type PeerBucket } from '../elasticsearch/ueba-scoring-reader.js';
 import { asRule, type AnomalyCandidate, type UebaParams } from './anomaly.js';
-import { scorePeerOutliers, type PeerValue } from './anomaly-scoring.js';
+import { peerOwnTypical, scorePeerOutliers, type PeerValue } from './anomaly-scoring.js';
 import type { BaselineDocument } from './baseline-document.js';
 import { HOUR_MS, type HourOfWeekCalendar } from './hour-of-week.js';
 import { SCORING_READ, type UebaEvaluationContext, type UebaRuleRun, type UebaScope } from './window-context.js';
@@ -25,13 +25,8 @@ export const LIVE_RESCORE_MS = 60_000;
 const PEER_FEATURES = ['requests', 'tokens_out'] as const;
 type PeerFeature = (typeof PEER_FEATURES)[number];
 
-function ownTypical(baseline: BaselineDocument | undefined, feature: PeerFeature, params: UebaParams): number | undefined {
-  if (!baseline || baseline.history_days < params.min_history_days || baseline.active_hours < params.min_active_hours) return undefined;
-  return feature === 'requests' ? baseline.requests_per_active_hour.median : baseline.hourly_tokens_out.median;
-}
-
 function peerValue(bucket: PeerBucket, feature: PeerFeature, baseline: BaselineDocument | undefined, params: UebaParams): PeerValue {
-  const own = ownTypical(baseline, feature, params);
+  const own = peerOwnTypical(baseline, feature, params);
   return { id: bucket.key.entity, value: feature === 'requests' ? bucket.doc_count : (bucket.tokens_out.value ?? 0), requests: bucket.doc_count, ...(own !== undefined ? { ownTypical: own } : {}) };
 }
 
