@@ -1,7 +1,8 @@
 /**
  * One UEBA scenario for the order-independence test (ueba-order-independence.test.ts): two departments of users
  * with the shared weekly rhythm over a bit more than two weeks of history, then one day with three campaigns —
- * a 20× volume burst, five hours of output tokens per request at 5×, and one request from a new country. Seeded:
+ * a 20× volume burst, five hours of output tokens per request at 5×, and one request from a new country by a busy
+ * user. Seeded:
  * the same events every run. Built on ueba-traffic.ts; the expected alerts are the campaigns, by construction.
  */
 import { BASE_USER, DAY, HOUR, WEEK, burst, mondayOnOrBefore, requestEvent, seededRandom, userTraffic, type TrafficEvent, type UserRhythm } from './ueba-traffic.js';
@@ -28,7 +29,8 @@ export function orderScenario(now = Date.now()): OrderScenario {
   const to = campaignDay + DAY;
   const users: UserRhythm[] = [];
   for (const department of ['research', 'support']) {
-    for (let i = 0; i < 7; i++) users.push({ ...BASE_USER, id: `order-${department}-${i}`, department });
+    // user 3 of research works twice as much: enough history (≈ 1 800 requests) for a new country to be news
+    for (let i = 0; i < 7; i++) users.push({ ...BASE_USER, id: `order-${department}-${i}`, department, ...(department === 'research' && i === 3 ? { rate: { monday: 28, weekday: 14, weekend: 2 } } : {}) });
   }
   const events = users.flatMap((user, i) => userTraffic(user, from, to, 100 + i));
   const [burstUser, tokenUser, travelUser] = [users[0]!, users[8]!, users[3]!];
