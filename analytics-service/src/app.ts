@@ -31,6 +31,8 @@ import { queryRoutes } from './http/routes/query.js';
 import { ruleRoutes } from './http/routes/rules.js';
 import { redactedLogOptions } from './logging.js';
 import { judgeDriftSettings, ruleEvaluators } from './rule-evaluators.js';
+import { BaselineStore } from './elasticsearch/baseline-store.js';
+import { huntBaselines } from './ueba/hunt-baselines.js';
 import { QuietPollsLogController } from './observability/request-log.js';
 import { observability } from './observability/plugin.js';
 import { generateRequestId } from './observability/request-id.js';
@@ -88,9 +90,12 @@ export async function buildApp({ config, es, logger }: AppDependencies): Promise
   });
   // the rules, and what each rule type needs to evaluate (UEBA's baselines), composed here once
   const catalogue = loadCatalogue(loadDetectionConfig(config.detection.configPath));
-  await app.register(ueba, { config: config.ueba, replicaId: config.replicaId, judgeDrift: judgeDriftSettings(catalogue) });
-  const evaluators = ruleEvaluators(es, indices, config.ueba);
+  const baselines = new BaselineStore(es, indices.baselines);
+  await app.register(ueba, { config: config.ueba, replicaId: config.replicaId, judgeDrift: judgeDriftSettings(catalogue), baselines });
+  const evaluators = ruleEvaluators(es, indices, config.ueba, baselines);
   await app.register(detection, { client: es, indices, settings: config.detection, replicaId: config.replicaId, catalogue, evaluators });
+  // a retro-hunt with history-based UEBA rules rebuilds the baselines it needs first, and says so
+  app.detection.retroHunts.useBaselines(huntBaselines(app.ueba, config.ueba.windowDays));
 
   // routes
   await app.register(healthRoutes);

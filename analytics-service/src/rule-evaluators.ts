@@ -9,17 +9,18 @@ import { DEFAULT_JUDGE_DRIFT } from './assurance/judge-drift.js';
 import type { Catalogue } from './detection/catalogue.js';
 import { DETECTION_EVALUATORS, type EvaluatorTable } from './detection/evaluators.js';
 import { judgeDriftSettingsOf } from './detection/types/drift.js';
-import { BaselineStore } from './elasticsearch/baseline-store.js';
+import type { BaselineStore } from './elasticsearch/baseline-store.js';
 import type { EsClient } from './elasticsearch/client.js';
 import type { IndexNames } from './elasticsearch/index-names.js';
 import type { UebaConfig } from './ueba/config.js';
 import { uebaEvaluator } from './ueba/ueba-evaluator.js';
 import { uebaExport } from './ueba/siem-export.js';
 
-export function ruleEvaluators(es: EsClient, indices: IndexNames, ueba: Pick<UebaConfig, 'timeZone'>): EvaluatorTable {
+/** `baselines`: the same store the UEBA service rebuilds through, so a rebuild is seen by the next scoring */
+export function ruleEvaluators(es: EsClient, indices: IndexNames, ueba: Pick<UebaConfig, 'timeZone'>, baselines: BaselineStore): EvaluatorTable {
   return {
     ...DETECTION_EVALUATORS,
-    ueba: { ...uebaEvaluator({ es, eventsIndex: indices.events, baselines: new BaselineStore(es, indices.baselines), timeZone: ueba.timeZone }), export: uebaExport },
+    ueba: { ...uebaEvaluator({ es, eventsIndex: indices.events, baselines, timeZone: ueba.timeZone }), export: uebaExport },
   };
 }
 

@@ -158,7 +158,9 @@ test('first seen: a new value after enough history, scored by Good–Turing', ()
   assert.equal(scoreFirstSeen('new_country', 'src_country', h, 'BR', h.start, 3, { ...history, events: 20 }, params), undefined, 'too little history');
   assert.equal(scoreFirstSeen('new_country', 'src_country', h, 'BR', h.start, 3, undefined, params), undefined, 'no history at all');
   const roamer = { ...history, values: [...'ABCDEFGHIJ'].map((c) => ({ value: c, count: 1 })), events: 10 + 989 };
-  assert.ok(scoreFirstSeen('new_country', 'src_country', h, 'BR', h.start, 3, roamer, params)!.score < found.score, 'a roamer scores lower');
+  assert.ok(scoreFirstSeen('new_country', 'src_country', h, 'BR', h.start, 3, roamer, { ...params, min_score: 0 })!.score < found.score, 'a roamer scores lower');
+  // (10 singletons + 1) / 1000 ≈ 1 in 91: meeting something new was not unlikely for this entity, no alert by default
+  assert.equal(scoreFirstSeen('new_country', 'src_country', h, 'BR', h.start, 3, roamer, params), undefined, 'a roamer is not alerted');
 });
 
 test('off-profile hours: never-active hours alert, the hour after work does not', () => {
@@ -183,6 +185,30 @@ test('peer outliers: far above the peers of the hour, unless that is the member�
   assert.equal(found!.fields.user_department, 'finance');
   assert.deepEqual(scorePeerOutliers('finance', 'requests', h, [...members, { id: 'x', value: 150, requests: 150, ownTypical: 140 }], params), [], 'a heavy user as usual');
   assert.deepEqual(scorePeerOutliers('finance', 'requests', h, withOutlier.slice(2), params), [], 'too few peers');
+});
+
+test('peer outliers: the guards of the edges of the day (issue 13)', () => {
+  const params = paramsFor('peer_outlier');
+  const h = { start: Date.parse('2026-02-03T08:00:00Z'), end: Date.parse('2026-02-03T09:00:00Z'), slot: 24 + 8 };
+  // the first workday hour: ten colleagues have sent one request each so far
+  const quiet = Array.from({ length: 10 }, (_, i) => ({ id: `p${i}`, value: 1, requests: 1 }));
+  assert.deepEqual(scorePeerOutliers('engineering', 'requests', h, [...quiet, { id: 'early', value: 8, requests: 8 }], params), [], '8× the median but 7 requests more: no outlier');
+  assert.equal(scorePeerOutliers('engineering', 'requests', h, [...quiet, { id: 'early', value: 12, requests: 12 }], params).length, 1, '11 more: an outlier');
+  assert.deepEqual(scorePeerOutliers('engineering', 'requests', h, [...quiet, { id: 'early', value: 40, requests: 40, ownTypical: 12 }], params), [], 'always this far above these peers (own usual 12)');
+  assert.deepEqual(scorePeerOutliers('engineering', 'requests', h, [...quiet, { id: 'early', value: 15, requests: 15, ownTypical: 4 }], params), [], 'within 5× of their own usual 4');
+  assert.equal(scorePeerOutliers('engineering', 'requests', h, [...quiet, { id: 'early', value: 30, requests: 30, ownTypical: 4 }], params).length, 1, 'beyond 5× of their own usual');
+  // output tokens on a single request are no peer anomaly
+  const tokens = Array.from({ length: 10 }, (_, i) => ({ id: `p${i}`, value: 400, requests: 1 }));
+  assert.deepEqual(scorePeerOutliers('engineering', 'tokens_out', h, [...tokens, { id: 'long', value: 12_000, requests: 1 }], params), [], 'one long answer');
+});
+
+test('volume: the dispersion never goes below 0.25 (people are not Poisson processes)', () => {
+  const params = paramsFor('volume_spike');
+  const poissonLike = baseline({ volume_dispersion: 0 });
+  // expected 7 (a Tuesday 10:00 slot); 30 requests: Poisson calls that about 1 in 10^10, a dispersion of 0.25 about 1 in 3000
+  const found = scoreVolumeSpike(poissonLike, hour(24 + 10), 30, params);
+  assert.equal(found, undefined, JSON.stringify(found?.explanation));
+  assert.ok(scoreVolumeSpike(poissonLike, hour(24 + 10), 150, params), 'a large spike still alerts');
 });
 
 test('reviewer agreement reads verdict labels and confirmations', () => {

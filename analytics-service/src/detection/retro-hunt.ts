@@ -1,10 +1,17 @@
 /**
  * Retro-hunts: rules evaluated over an event-time range, one UTC day at a time (each chunk reads the window
  * before it, so episodes straddling midnight are found whole). A run is a job with an id; its progress can be
- * read while it runs. Jobs live in this process's memory (the last 100 are kept).
+ * read while it runs. Jobs live in this process's memory (the last 100 are kept). Scoring reads only Elasticsearch,
+ * never what streaming remembers; when history-based UEBA rules run, baselines covering the hunted range are
+ * ensured first (PrepareBaselines) and the run says whether they were rebuilt.
  */
 import { randomUUID } from 'node:crypto';
+import type { HuntBaselines } from '../ueba/hunt-baselines.js';
 import { emptyTally, type DetectionEngine, type Tally } from './engine.js';
+import type { Rule } from './rule-schema.js';
+
+/** Makes sure the baselines a hunt's rules score against exist for the hunted range (ueba/hunt-baselines.ts). */
+export type PrepareBaselines = (from: number, to: number, rules: Rule[]) => Promise<HuntBaselines | undefined>;
 
 export type RunStatus = 'running' | 'succeeded' | 'failed';
 
@@ -22,6 +29,8 @@ export interface RunState extends Tally {
   finished_at?: string;
   duration_ms?: number;
   error?: string;
+  /** what the run did about UEBA baselines before scoring (only when history-based UEBA rules run) */
+  baselines?: HuntBaselines;
 }
 
 const DAY_MS = 86_400_000;
@@ -40,7 +49,14 @@ export function dayChunks(from: number, to: number): Array<[number, number]> {
 export class RetroHunts {
   private readonly runs = new Map<string, RunState>();
 
+  private prepareBaselines: PrepareBaselines | undefined;
+
   constructor(private readonly engine: DetectionEngine) {}
+
+  /** Set by the UEBA plugin: hunts with history-based UEBA rules first make sure baselines cover the range. */
+  useBaselines(prepare: PrepareBaselines): void {
+    this.prepareBaselines = prepare;
+  }
 
   /** Starts a run; `done` settles when it finishes (never rejects: failures are in the state). */
   start(from: Date, to: Date, ruleIds?: string[]): { state: RunState; done: Promise<RunState> } {
@@ -63,6 +79,8 @@ export class RetroHunts {
     const done = (async () => {
       const started = Date.now();
       try {
+        const baselines = await this.prepareBaselines?.(from.getTime(), to.getTime(), rules);
+        if (baselines) state.baselines = baselines;
         for (const [start, end] of chunks) {
           state.current_chunk = new Date(start).toISOString();
           for (const rule of rules) {

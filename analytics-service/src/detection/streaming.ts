@@ -189,6 +189,8 @@ export class StreamingDetector {
         await this.engine.evaluateNewEvents(events, this.stats.alerts, this.stats.rule_ms, Math.min(...slice.map((f) => f.ingested)));
         recordDetectionLag(slice.map((f) => f.ingested));
         for (const f of slice) this.seen.set(f.id, f.ingested);
+        // what the batch put off is visible no later than the batch itself (a reader of events_processed sees both)
+        this.stats.deferred = this.engine.deferredCount;
         this.stats.events_processed += slice.length;
       }
     }

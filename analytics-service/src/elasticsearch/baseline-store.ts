@@ -47,6 +47,27 @@ export class BaselineStore {
   private readonly known = new Map<EntityKind, number>();
 
   /** Whether any baseline of this kind exists (a positive answer is remembered; a negative one for 30 s). */
+
+  /** How many stored baselines of these kinds were built over a window overlapping [from, to). */
+  async countOverlapping(kinds: string[], from: number, to: number): Promise<number> {
+    const response = await withAvailability('baseline coverage', () =>
+      this.es.count({
+        index: this.index,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        query: {
+          bool: {
+            filter: [
+              { terms: { entity_kind: kinds } },
+              { range: { window_start: { lt: new Date(to).toISOString() } } },
+              { range: { window_end: { gt: new Date(from).toISOString() } } },
+            ],
+          },
+        },
+      }),
+    );
+    return response.count;
+  }
   async hasAny(kind: EntityKind): Promise<boolean> {
     const checked = this.known.get(kind);
     if (checked === Infinity || (checked !== undefined && Date.now() - checked < 30_000)) return checked === Infinity;

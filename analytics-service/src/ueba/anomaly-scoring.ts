@@ -7,78 +7,30 @@
  * something new. Guards (minimum history, minimum ratio, minimum excess) keep new, sparse and noisy entities
  * from flooding the SOC; a statistically significant but tiny change is never an alert.
  */
-import type { AnomalyCandidate, UebaAnomaly, UebaParams } from './anomaly.js';
+import type { AnomalyCandidate, UebaParams } from './anomaly.js';
 import type { BaselineDocument, Distribution, SeenValue } from './baseline-document.js';
 import { MAD_TO_SD } from './baseline-builder.js';
-import { ENTITY_FIELD, type EntityKind } from './entities.js';
 import { slotLabel } from './hour-of-week.js';
 import { logNegativeBinomialUpperTail, logNormalUpperTail, scoreFromLogProbability } from './tail-probabilities.js';
 
-/** The entity and local hour being scored. */
-export interface ScoredHour {
-  kind: EntityKind;
-  id: string;
-  start: number;
-  end: number;
-  /** hour-of-week slot of `start` in the baseline's time zone */
-  slot: number;
-}
+import { candidate, formatNumber, LOG10, oneIn, type ScoredHour } from './anomaly-candidate.js';
 
-const LOG10 = Math.LN10;
+export { formatNumber, type ScoredHour } from './anomaly-candidate.js';
+
 /** Standard error of a sample median is ≈ 1.2533·σ/√n for normal data. */
 const MEDIAN_SE_FACTOR = 1.2533;
-
-export function formatNumber(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  const abs = Math.abs(value);
-  if (abs >= 100) return value.toFixed(0);
-  if (abs >= 1) return value.toFixed(2).replace(/\.?0+$/, '');
-  return value.toPrecision(3).replace(/\.?0+$/, '');
-}
-
-function oneIn(logProbability: number): string {
-  const orders = -logProbability / LOG10;
-  if (orders < 3) return `1 in ${formatNumber(Math.exp(-logProbability))}`;
-  // beyond 10^15 the model's own tails, not the data, decide the digits: say only that it is beyond
-  return orders > 15 ? 'below 1 in 10^15' : `about 1 in 10^${Math.floor(orders)}`;
-}
 
 function hasHistory(baseline: BaselineDocument, params: UebaParams): boolean {
   return baseline.history_days >= params.min_history_days && baseline.active_hours >= params.min_active_hours;
 }
 
-function candidate(
-  anomaly: UebaAnomaly,
-  hour: ScoredHour,
-  baseline: BaselineDocument | undefined,
-  fields: Omit<
-    AnomalyCandidate,
-    'rule_id' | 'anomaly' | 'entity_kind' | 'entity_id' | 'window_start' | 'window_end' | 'baseline_window' | 'fields' | 'timestamp' | 'episode' | 'dedup_key'
-  > & {
-    timestamp?: string;
-    episode?: string;
-    extra_fields?: Record<string, string>;
-  },
-): AnomalyCandidate {
-  const { episode, extra_fields, timestamp, ...rest } = fields;
-  const start = new Date(hour.start).toISOString();
-  const ruleId = `ueba_${anomaly}`;
-  const distinct = episode ?? start;
-  return {
-    rule_id: ruleId,
-    anomaly,
-    entity_kind: hour.kind,
-    entity_id: hour.id,
-    timestamp: timestamp ?? start,
-    window_start: start,
-    window_end: new Date(hour.end).toISOString(),
-    baseline_window: { start: baseline?.window_start ?? '', end: baseline?.window_end ?? '' },
-    episode: distinct,
-    dedup_key: `${ruleId}:${hour.kind}:${hour.id}:${distinct}`,
-    fields: { [ENTITY_FIELD[hour.kind]]: hour.id, ...extra_fields },
-    ...rest,
-  };
-}
+/**
+ * Smallest negative binomial dispersion α of a person's hourly requests. People are not Poisson processes: a busy
+ * day, a meeting-free afternoon, arriving early move an hour's volume by a factor, which the robust estimate from
+ * one median and MAD of few active hours often misses (it can come out 0). α = 0.25 is a day-to-day spread of
+ * about ×1.6 (σ of log rate ≈ 0.5) — a spike still has to be several-fold to score.
+ */
+export const MIN_VOLUME_DISPERSION = 0.25;
 
 /**
  * ueba_volume_spike: requests in one hour against the seasonal expectation for that hour of the week.
@@ -92,7 +44,7 @@ export function scoreVolumeSpike(baseline: BaselineDocument, hour: ScoredHour, o
   const typical = baseline.requests_per_active_hour.median ?? 0;
   const expected = Math.max(seasonal, typical, 1);
   if (observed < params.min_ratio * expected || observed - expected < params.min_excess) return undefined;
-  const alpha = baseline.volume_dispersion;
+  const alpha = Math.max(baseline.volume_dispersion, MIN_VOLUME_DISPERSION);
   const logP = logNegativeBinomialUpperTail(observed, expected, alpha);
   const score = scoreFromLogProbability(logP);
   if (score < params.min_score) return undefined;
@@ -296,93 +248,4 @@ export function scoreOffProfileHours(baseline: BaselineDocument, hour: ScoredHou
   });
 }
 
-export interface PeerValue {
-  id: string;
-  value: number;
-  requests: number;
-  /** the member's own typical value per active hour, when it has a baseline with enough history */
-  ownTypical?: number;
-}
-
-/** Smallest spread of log(1 + value) among peers: a factor of about 1.3, so identical peers do not make everyone an outlier. */
-export const MIN_LOG_SPREAD = 0.25;
-
-/**
- * ueba_peer_outlier: one user against the active members of their peer group (department) in the same hour —
- * population analysis that needs no history of the user, so it covers new users too. Peers share the hour, so
- * Monday rushes and quiet weekends cancel out. Per-user volumes are heavy-tailed, so the comparison is made on
- * log(1 + value) with the median and MAD of the peers, and the tail probability is multiplied by the number of
- * peers (the chance that *any* member of a group that size would stand out this far). A user whose own baseline
- * is as high is not an outlier.
- */
-/** What a peer group looks like in one hour: the median, and the median and spread of log(1 + value). */
-export interface PeerStatistics {
-  count: number;
-  median: number;
-  logMedian: number;
-  logSpread: number;
-}
-
-const middle = (sorted: number[]) => {
-  const n = sorted.length;
-  return n === 0 ? 0 : n % 2 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
-};
-const ascending = (values: number[]) => [...values].sort((a, b) => a - b);
-
-export function peerStatistics(values: number[]): PeerStatistics {
-  const logs = ascending(values.map((v) => Math.log1p(v)));
-  const logMedian = middle(logs);
-  return {
-    count: values.length,
-    median: middle(ascending(values)),
-    logMedian,
-    logSpread: Math.max(MAD_TO_SD * middle(ascending(logs.map((v) => Math.abs(v - logMedian)))), MIN_LOG_SPREAD),
-  };
-}
-
-/**
- * Scores `members` against their peer group; the group's statistics are computed from the members themselves
- * unless given (streaming scores only the users with new events, against statistics of the whole group).
- */
-export function scorePeerOutliers(
-  group: string,
-  feature: 'requests' | 'tokens_out',
-  hour: Omit<ScoredHour, 'id' | 'kind'>,
-  members: PeerValue[],
-  params: UebaParams,
-  statistics: PeerStatistics = peerStatistics(members.map((m) => m.value)),
-): AnomalyCandidate[] {
-  if (statistics.count < params.min_peers) return [];
-  const { median: peerMedian, logMedian, logSpread } = statistics;
-  const out: AnomalyCandidate[] = [];
-  for (const member of members) {
-    if (member.value < params.min_ratio * Math.max(peerMedian, 1)) continue;
-    if (member.ownTypical !== undefined && member.ownTypical >= params.min_ratio * Math.max(peerMedian, 1)) continue;
-    const z = (Math.log1p(member.value) - logMedian) / logSpread;
-    const logP = Math.min(0, logNormalUpperTail(z) + Math.log(statistics.count));
-    const score = scoreFromLogProbability(logP);
-    if (score < params.min_score) continue;
-    // the spread in the feature's unit: one log-spread around the median
-    const spread = Math.expm1(logMedian + logSpread) - Math.expm1(logMedian);
-    const scored: ScoredHour = { ...hour, kind: 'user', id: member.id };
-    const found = candidate('peer_outlier', scored, undefined, {
-      feature: `${feature}_per_hour`,
-      observed: member.value,
-      expected: peerMedian,
-      spread,
-      score,
-      log10_probability: logP / LOG10,
-      event_count: member.requests,
-      episode: `${new Date(hour.start).toISOString()}:${feature}`,
-      extra_fields: { user_department: group },
-      explanation:
-        `${formatNumber(member.value)} ${feature === 'requests' ? 'requests' : 'output tokens'} in the hour from ${slotLabel(hour.slot)}, ` +
-        `${formatNumber(member.value / Math.max(peerMedian, 1))}× the median ${formatNumber(peerMedian)} of the ${statistics.count} active members of ` +
-        `department "${group}" in that hour (log-scale z = ${formatNumber(z)}); chance that any of them stands out this far ${oneIn(logP)}.`,
-    });
-    // the population of the same hour is the baseline
-    found.baseline_window = { start: found.window_start, end: found.window_end };
-    out.push(found);
-  }
-  return out;
-}
+export { MIN_LOG_SPREAD, peerOwnTypical, peerStatistics, scorePeerOutliers, type PeerStatistics, type PeerValue } from './peer-scoring.js';

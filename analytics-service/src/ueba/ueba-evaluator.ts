@@ -100,10 +100,10 @@ function toFinding(rule: UebaRule, unit: EvaluationUnit, candidate: AnomalyCandi
       for (const candidate of found) yield toFinding(rule, unit, candidate, params);
     },
 
-    async relevant(rule, unit, events) {
+    async relevant(rule, unit, events, ctx) {
       const kind = KIND_OF_FIELD.get(unit.keyFields[0]!)!;
       const valueField = FIRST_SEEN_FIELD[rule.anomaly];
-      if (valueField) return eventsWithUnseenValues(context, kind, valueField, uebaParams(rule, kind).lookback_days, events);
+      if (valueField) return eventsWithUnseenValues(context, kind, valueField, uebaParams(rule, kind).lookback_days, events, ctx.memory);
       if (HOURLY.includes(rule.anomaly)) return eventsOfProfiledEntities(context, kind, events);
       return events; // peers: the departments of these users are scored afresh, as a whole
     },

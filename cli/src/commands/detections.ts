@@ -19,6 +19,7 @@ interface Run {
   chunks_done: number;
   duration_ms?: number;
   error?: string;
+  baselines?: { rebuilt: boolean; reason: string; window?: { from: string; to: string } };
 }
 
 export function registerDetections(program: Command): void {
@@ -52,6 +53,7 @@ export function registerDetections(program: Command): void {
         const rows = Object.entries(run.by_rule)
           .filter(([, t]) => t.created + t.updated + t.unchanged > 0)
           .map(([rule, t]) => [rule, String(t.created), String(t.updated), String(t.unchanged)]);
+        if (run.baselines?.rebuilt && run.baselines.window) info(`UEBA baselines rebuilt first over ${run.baselines.window.from} – ${run.baselines.window.to} (${run.baselines.reason})`);
         if (rows.length) process.stdout.write(table(['rule', 'created', 'updated', 'unchanged'], rows));
         info(`${run.status === 'succeeded' ? style.green('done') : style.red(run.status)}: ${run.created} alerts created, ${run.updated} updated, ${run.unchanged} unchanged over ${run.chunks_total} day(s) in ${((run.duration_ms ?? 0) / 1000).toFixed(1)} s (run ${run.id})`);
       }

@@ -6,7 +6,7 @@
 import fp from 'fastify-plugin';
 import type { UebaConfig } from '../../ueba/config.js';
 import type { JudgeDriftSettings } from '../../assurance/judge-drift-assessment.js';
-import { BaselineStore } from '../../elasticsearch/baseline-store.js';
+import type { BaselineStore } from '../../elasticsearch/baseline-store.js';
 import { EntityAlertReader } from '../../elasticsearch/entity-alert-reader.js';
 import { Lease } from '../../elasticsearch/lease.js';
 import { MetricStore } from '../../elasticsearch/metric-store.js';
@@ -23,12 +23,13 @@ declare module 'fastify' {
   }
 }
 
-export const ueba = fp<{ config: UebaConfig; replicaId: string; judgeDrift: JudgeDriftSettings }>(
+/** `baselines`: the one baseline store, shared with the ueba rule type's evaluator (its caches of absent baselines must see rebuilds) */
+export const ueba = fp<{ config: UebaConfig; replicaId: string; judgeDrift: JudgeDriftSettings; baselines: BaselineStore }>(
   async (app, options) => {
     const access = {
       reader: new SearchReader(app.es),
       alerts: new EntityAlertReader(app.es, app.indices.alerts),
-      baselines: new BaselineStore(app.es, app.indices.baselines),
+      baselines: options.baselines,
       metrics: new MetricStore(app.es, app.indices.metrics),
     };
     const service = new UebaService(access, app.indices, options.config, options.judgeDrift);

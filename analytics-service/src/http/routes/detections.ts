@@ -26,6 +26,21 @@ const RunSchema = Type.Object(
     finished_at: Type.Optional(Type.String()),
     duration_ms: Type.Optional(Type.Integer()),
     error: Type.Optional(Type.String()),
+    baselines: Type.Optional(
+      Type.Object(
+        {
+          rebuilt: Type.Boolean({ description: 'whether the run rebuilt UEBA baselines before scoring' }),
+          reason: Type.String(),
+          window: Type.Optional(Type.Object({ from: Type.String(), to: Type.String() }, { description: 'the window baselines were rebuilt over' })),
+          entities: Type.Optional(Type.Record(Type.String(), Type.Integer(), { description: 'entities per kind whose baselines were rebuilt' })),
+        },
+        {
+          description:
+            'Present when history-based UEBA rules (volume, token, cost, off-profile hours) run: they score against baselines, so when no stored ' +
+            'baseline was built over a window containing the hunted range, the run first rebuilds them over the range and the baseline window before it.',
+        },
+      ),
+    ),
   },
   { $id: 'DetectionRun' },
 );
@@ -42,7 +57,8 @@ export const detectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Retro-hunt: run rules over an event-time range (role: admin)',
         description:
           'Evaluates the enabled rules (or `rules`) over events with from <= timestamp < to, one UTC day at a time. ' +
-          'Re-running never duplicates alerts: findings grow or leave existing alerts. By default the call answers when the run ' +
+          'Re-running never duplicates alerts: findings grow or leave existing alerts. History-based UEBA rules need baselines: when no stored ' +
+          'baseline covers the range, the run rebuilds them first and reports it in `baselines`. By default the call answers when the run ' +
           'is done (200); with `wait: false` it answers 202 at once and GET /v1/detections/runs/{id} reports progress.',
         body: Type.Object(
           {

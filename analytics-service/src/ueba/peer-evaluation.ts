@@ -1,0 +1,118 @@
+/**
+ * ueba_peer_outlier over a time range: each user against the active members of their department in the same local
+ * hour (anomaly-scoring.ts scorePeerOutliers). A department-hour is always scored as a whole, from every member's
+ * events as stored, so the same events give the same alerts in every mode.
+ *
+ * Streaming meets a department-hour piece by piece. It scores it only once its events have stopped arriving: when
+ * none of them was ingested in the last SETTLE_MS, and otherwise puts the scoring off until then (UebaScope.recheck).
+ * A backfill of past hours is thus scored once each hour's colleagues are all in, never against the first few of
+ * them. While the hour itself is still running, a busy department never pauses that long: it is scored at most once
+ * per LIVE_RESCORE_MS meanwhile (everyone's hour equally incomplete), and as a whole again once it settles.
+ */
+import type { EsTiming } from '../elasticsearch/composite-pager.js';
+import { peerMemberPages, type PeerBucket } from '../elasticsearch/ueba-scoring-reader.js';
+import { asRule, type AnomalyCandidate, type UebaParams } from './anomaly.js';
+import { peerOwnTypical, scorePeerOutliers, type PeerValue } from './anomaly-scoring.js';
+import type { BaselineDocument } from './baseline-document.js';
+import { HOUR_MS, type HourOfWeekCalendar } from './hour-of-week.js';
+import { SCORING_READ, type UebaEvaluationContext, type UebaRuleRun, type UebaScope } from './window-context.js';
+
+/** A department-hour none of whose events was ingested for this long is complete enough to score. */
+export const SETTLE_MS = 5000;
+/** While its hour runs, a department that never pauses is scored at most this often. */
+export const LIVE_RESCORE_MS = 60_000;
+
+const PEER_FEATURES = ['requests', 'tokens_out'] as const;
+type PeerFeature = (typeof PEER_FEATURES)[number];
+
+function peerValue(bucket: PeerBucket, feature: PeerFeature, baseline: BaselineDocument | undefined, params: UebaParams): PeerValue {
+  const own = peerOwnTypical(baseline, feature, params);
+  return { id: bucket.key.entity, value: feature === 'requests' ? bucket.doc_count : (bucket.tokens_out.value ?? 0), requests: bucket.doc_count, ...(own !== undefined ? { ownTypical: own } : {}) };
+}
+
+/** The best-scoring feature per member of one (hour, department). */
+function* scoreGroup(calendar: HourOfWeekCalendar, members: PeerBucket[], baselines: Map<string, BaselineDocument>, rule: UebaRuleRun): Generator<AnomalyCandidate> {
+  const first = members[0];
+  if (!first) return;
+  const hour = { start: first.key.hour, end: first.key.hour + HOUR_MS, slot: calendar.slotOf(first.key.hour) };
+  const best = new Map<string, AnomalyCandidate>();
+  for (const feature of PEER_FEATURES) {
+    const values = members.map((m) => peerValue(m, feature, baselines.get(m.key.entity), rule.params));
+    for (const found of scorePeerOutliers(first.key.group, feature, hour, values, rule.params)) {
+      const previous = best.get(found.entity_id);
+      if (!previous || previous.score < found.score) best.set(found.entity_id, found);
+    }
+  }
+  for (const found of best.values()) yield asRule(found, rule.rule_id);
+}
+
+async function peerBaselines(ctx: UebaEvaluationContext, ids: string[], timing: EsTiming): Promise<Map<string, BaselineDocument>> {
+  if (ids.length === 0 || !(await ctx.baselines.hasAny('user'))) return new Map();
+  return ctx.baselines.getMany('user', ids, timing, SCORING_READ);
+}
+
+/** Streaming's record of a department-hour: when it was last scored, and since when it has waited to be. */
+type GroupMemory = Map<string, { scoredAt?: number; waitingSince?: number }>;
+
+function groupMemory(memory: Map<string, unknown> | undefined): GroupMemory {
+  if (!memory) return new Map();
+  let groups = memory.get('ueba:peer-groups') as GroupMemory | undefined;
+  if (!groups || groups.size > 10_000) memory.set('ueba:peer-groups', (groups = new Map()));
+  return groups;
+}
+
+/** Streaming: the department-hours of the listed users, each scored as a whole once settled (see the file comment). */
+async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, hours: { from: number; to: number }, scope: UebaScope, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
+  const groups = groupMemory(scope.memory);
+  const touched = new Map<string, PeerBucket>();
+  for await (const page of peerMemberPages(ctx, { ...scope, ...hours }, timing, 'ueba peer members')) {
+    for (const b of page) if (!touched.has(`${b.key.hour}|${b.key.group}`)) touched.set(`${b.key.hour}|${b.key.group}`, b);
+  }
+  for (const [key, { key: { hour, group, entity } }] of touched) {
+    const whole: PeerBucket[] = [];
+    const selection = { from: hour, to: hour + HOUR_MS, department: group, ...(scope.filter ? { filter: scope.filter } : {}) };
+    for await (const page of peerMemberPages(ctx, selection, timing)) whole.push(...page);
+    const newest = Math.max(...whole.map((m) => m.ingested.value ?? 0));
+    const now = Date.now();
+    const memory = groups.get(key) ?? {};
+    if (newest > now - SETTLE_MS) {
+      const waitingSince = memory.waitingSince ?? now;
+      const running = hour + HOUR_MS > now;
+      if (!running || now - Math.max(memory.scoredAt ?? -Infinity, waitingSince) < LIVE_RESCORE_MS) {
+        groups.set(key, { ...memory, waitingSince });
+        scope.recheck?.(hour, group, entity, newest + SETTLE_MS);
+        continue;
+      }
+      // a running hour that never pauses: score it as it stands, and again as a whole once it settles
+      scope.recheck?.(hour, group, entity, newest + SETTLE_MS);
+    }
+    groups.set(key, { scoredAt: now });
+    yield* scoreGroup(calendar, whole, await peerBaselines(ctx, [...new Set(whole.map((m) => m.key.entity))], timing), rule);
+  }
+}
+
+export async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, hours: { from: number; to: number }, scope: UebaScope, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
+  if (scope.entities) {
+    yield* streamingPeerCandidates(ctx, calendar, hours, scope, rule, timing);
+    return;
+  }
+  // retro-hunt: every (hour, department) in turn, each arriving contiguously
+  const selection = { from: hours.from, to: hours.to, ...(scope.filter ? { filter: scope.filter } : {}) };
+  let group: PeerBucket[] = [];
+  let baselines = new Map<string, BaselineDocument>();
+  for await (const page of peerMemberPages(ctx, selection, timing)) {
+    // keep only the baselines of the group still open across the page boundary
+    const open = new Set(group.map((m) => m.key.entity));
+    baselines = new Map([...baselines].filter(([id]) => open.has(id)));
+    for (const [id, doc] of await peerBaselines(ctx, [...new Set(page.map((b) => b.key.entity))].filter((id) => !baselines.has(id)), timing)) baselines.set(id, doc);
+    for (const bucket of page) {
+      const head = group[0];
+      if (head && (head.key.hour !== bucket.key.hour || head.key.group !== bucket.key.group)) {
+        yield* scoreGroup(calendar, group, baselines, rule);
+        group = [];
+      }
+      group.push(bucket);
+    }
+  }
+  yield* scoreGroup(calendar, group, baselines, rule);
+}
