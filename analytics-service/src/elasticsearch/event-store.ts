@@ -2,7 +2,7 @@
  * Reads and writes of events. The only place that knows how an event is laid out in Elasticsearch.
  * User input reaches Elasticsearch only as term and range values, never as query syntax.
  */
-import { errors, type Client, estypes } from '@elastic/elasticsearch';
+import { errors, type Client, type estypes } from '@elastic/elasticsearch';
 import type { AiSecurityEvent } from '../contract/event-schema.js';
 import { withAvailability } from './errors.js';
 

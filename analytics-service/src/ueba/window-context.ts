@@ -2,7 +2,7 @@
  * What UEBA window scoring is given: the Elasticsearch reader's context with the baselines, the rules to run, and
  * the scope (time range, entities, streaming memory). Shared by the hourly, first-seen and peer evaluations.
  */
-import type { estypes } from '@elastic/elasticsearch';
+import type { estypes } from '../elasticsearch/dsl.js';
 import type { BaselineStore } from '../elasticsearch/baseline-store.js';
 import type { EsTiming } from '../elasticsearch/composite-pager.js';
 import type { UebaReadContext } from '../elasticsearch/ueba-scoring-reader.js';

@@ -6,7 +6,7 @@ import type { IngestAdmission } from '../ingest-admission.js';
 import { Readable } from 'node:stream';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AiSecurityEventSchema } from '../../contract/event-schema.js';
-import { TERM_FILTER_FIELDS, type EventCursor, type EventFilters } from '../../elasticsearch/event-store.js';
+import { TERM_FILTER_FIELDS, type EventFilters } from '../../elasticsearch/event-store.js';
 import type { ContentTransform } from '../../ingest/content-mode.js';
 import { recordIngest } from '../../observability/metrics.js';
 import { ingestEvents } from '../../ingest/ingest-events.js';
