@@ -16,10 +16,14 @@
  *   `--detection` turns streaming on to see its effect here);
  * - warm: `--warmup` rounds (default 1) run first and are excluded from the table and the median;
  * - rounds alternate which side goes first; the table shows every round with the load average after it.
+ * The service's CPU time per event (utime + stime from /proc while its side runs) is shown per round: unlike the
+ * rates it hardly depends on what else the machine runs. `--service <main.js>` measures another build (e.g. an
+ * older commit exported with `git archive` and built) for a before/after.
  * `--profile-dir` writes a CPU profile of the service process (node --cpu-prof); read it with
  * bench/cpuprofile-summary.ts.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +49,8 @@ const { values: args } = parseArgs({
     detection: { type: 'boolean', default: false },
     /** write a V8 CPU profile of the service process into this directory (node --cpu-prof) */
     'profile-dir': { type: 'string' },
+    /** another build of the service to measure (e.g. an older commit's analytics-service/dist/main.js) */
+    service: { type: 'string' },
   },
 });
 const EVENTS = Number(args.events);
@@ -122,7 +128,7 @@ async function main() {
   const port = await freePort();
   const key = 'bench-ingest-key-000000000001';
   const profile = args['profile-dir'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(args['profile-dir'])] : [];
-  const service = spawn(process.execPath, [...profile, join(root, 'analytics-service', 'dist', 'main.js')], {
+  const service = spawn(process.execPath, [...profile, resolve(args.service ?? join(root, 'analytics-service', 'dist', 'main.js'))], {
     env: {
       ...process.env,
       ES_URL: esUrl,
@@ -148,7 +154,7 @@ async function main() {
     await new Promise((r) => service.once('exit', r));
   };
   try {
-    await runRounds(esUrl, rawNames.events, serviceUrl, key);
+    await runRounds(esUrl, rawNames.events, serviceUrl, key, service.pid!);
   } finally {
     await stopService();
     await es.close();
@@ -156,8 +162,20 @@ async function main() {
   }
 }
 
-async function runRounds(esUrl: string, rawIndex: string, serviceUrl: string, key: string) {
-  const rows: Array<{ round: number; raw: number; service: number; load: string }> = [];
+/** CPU time (user + system) the process has used so far, in µs (Linux /proc; the bench is for this machine). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux)
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+}
+
+async function runRounds(esUrl: string, rawIndex: string, serviceUrl: string, key: string, servicePid: number) {
+  const rows: Array<{ round: number; raw: number; service: number; cpu: number; load: string }> = [];
+  const timedService = async (bodies: string[], send: (body: string) => Promise<void>) => {
+    const before = cpuMicros(servicePid);
+    const rate = await timed(bodies, send);
+    return { rate, cpu: (cpuMicros(servicePid) - before) / EVENTS };
+  };
   for (let round = 1 - WARMUP; round <= ROUNDS; round++) {
     const events = generate(round + WARMUP, EVENTS);
     const serviceBodies = chunks(events, BATCH).map((c) => c.map((e) => JSON.stringify(e)).join('\n') + '\n');
@@ -190,17 +208,17 @@ async function runRounds(esUrl: string, rawIndex: string, serviceUrl: string, ke
       if (response.status !== 200 || result.accepted !== body.split('\n').length - 1) throw new Error(`service ingest failed: ${response.status}`);
     };
     let raw: number;
-    let svc: number;
+    let svc: { rate: number; cpu: number };
     if (round % 2 === 1) {
       raw = await timed(rawBodies, sendRaw);
-      svc = await timed(serviceBodies, sendService);
+      svc = await timedService(serviceBodies, sendService);
     } else {
-      svc = await timed(serviceBodies, sendService);
+      svc = await timedService(serviceBodies, sendService);
       raw = await timed(rawBodies, sendRaw);
     }
     const label = round <= 0 ? `warm-up ${round + WARMUP}` : `round ${round}`;
-    process.stderr.write(`${label}: raw ${raw.toFixed(0)}/s, service ${svc.toFixed(0)}/s, load ${load()}\n`);
-    if (round > 0) rows.push({ round, raw, service: svc, load: load() });
+    process.stderr.write(`${label}: raw ${raw.toFixed(0)}/s, service ${svc.rate.toFixed(0)}/s (${svc.cpu.toFixed(1)} µs CPU/event), load ${load()}\n`);
+    if (round > 0) rows.push({ round, raw, service: svc.rate, cpu: svc.cpu, load: load() });
   }
 
   const median = (xs: number[]) => {
@@ -213,12 +231,13 @@ async function runRounds(esUrl: string, rawIndex: string, serviceUrl: string, ke
       `service AISEC_BULK_CHUNK=${BULK_CHUNK}, streaming detection ${args.detection ? 'on' : 'off'}, ${WARMUP} warm-up round(s) excluded)\n`,
   );
   console.log(`Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, Elasticsearch at ${esUrl}\n`);
-  console.log('| round | raw ES `_bulk` (events/s) | `POST /v1/events` (events/s) | service / raw | load average (1/5/15 min) |');
-  console.log('|---|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.round} | ${r.raw.toFixed(0)} | ${r.service.toFixed(0)} | ${(r.service / r.raw).toFixed(2)} | ${r.load} |`);
+  console.log('| round | raw ES `_bulk` (events/s) | `POST /v1/events` (events/s) | service / raw | service CPU per event (µs) | load average (1/5/15 min) |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.round} | ${r.raw.toFixed(0)} | ${r.service.toFixed(0)} | ${(r.service / r.raw).toFixed(2)} | ${r.cpu.toFixed(1)} | ${r.load} |`);
   console.log(
     `\nMedian service/raw ratio: **${median(rows.map((r) => r.service / r.raw)).toFixed(2)}** ` +
-      `(medians: raw ${median(rows.map((r) => r.raw)).toFixed(0)}/s, service ${median(rows.map((r) => r.service)).toFixed(0)}/s)`,
+      `(medians: raw ${median(rows.map((r) => r.raw)).toFixed(0)}/s, service ${median(rows.map((r) => r.service)).toFixed(0)}/s, ` +
+      `service CPU ${median(rows.map((r) => r.cpu)).toFixed(1)} µs/event)`,
   );
 }
 
