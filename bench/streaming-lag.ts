@@ -14,13 +14,15 @@
  * with ingest). Streaming runs with its default settings (business hours widened to the whole day, as in
  * bench/detection-latency.ts, so that the round-the-clock load is not one off-hours anomaly).
  *
- *   node --import tsx bench/streaming-lag.ts [--seconds 120] [--fraction 0.8] [--batch 2000] [--concurrency 2] [--attack-every 2]
+ *   node --import tsx bench/streaming-lag.ts [--seconds 120] [--fraction 0.8] [--batch 2000] [--concurrency 2] [--attack-every 2] [--profile-dir <dir>]
  *
+ * A warm-up of 200 events (not measured) first creates the data stream and moves the checkpoint to the present.
+ * `--profile-dir` writes a CPU profile of the service (read it with bench/cpuprofile-summary.ts).
  * Uses ES_URL, or starts the embedded Elasticsearch.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createElasticsearchClient } from '../analytics-service/src/elasticsearch/client.js';
 import { ATTACK_KINDS, attacks, benignDay, type Attack } from '../test/support/traffic.js';
@@ -36,6 +38,8 @@ const { values: args } = parseArgs({
     'attack-every': { type: 'string', default: '2' },
     'drain-limit': { type: 'string', default: '300' },
     keep: { type: 'boolean', default: false },
+    /** write a V8 CPU profile of the service process (streaming loop included) into this directory */
+    'profile-dir': { type: 'string' },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -84,7 +88,8 @@ async function main() {
   const prefix = `bench-lag-${RUN}`;
   const configFile = join(mkdtempSync(join(tmpdir(), 'aisec-bench-')), 'detection.yaml');
   writeFileSync(configFile, 'business_hours: { start: "00:00", end: "24:00" }\n');
-  const service = await startService(es.url, { AISEC_INDEX_PREFIX: prefix, AISEC_DETECTION_CONFIG: configFile });
+  const profile = args['profile-dir'] ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${resolve(args['profile-dir'])}`.trim() } : {};
+  const service = await startService(es.url, { AISEC_INDEX_PREFIX: prefix, AISEC_DETECTION_CONFIG: configFile, ...profile });
   const client = createElasticsearchClient({ url: es.url, requestTimeoutMs: 60_000, maxRetries: 0 });
   const admin = { authorization: `Bearer ${ADMIN_KEY}` };
   const pool = benignDay({ seed: 7, users: 4000, day: new Date(Date.UTC(2026, 0, 5)), withText: false });
@@ -227,6 +232,13 @@ async function main() {
     const drainMs = (last ? started + last.t * 1000 : Date.now()) - stoppedAt;
     const drainEvents = (last?.processed ?? processedAtStop) - processedAtStop;
     return { name, seconds, sent, errors, samples, pending, drainMs, drained, drainEvents, processedDuring: processedAtStop, load: load() };
+  }
+
+  // warm-up (not measured): the first events create the data stream and move the checkpoint off its start position
+  await (await post(benign(200))).arrayBuffer();
+  for (const until = Date.now() + 120_000; Date.now() < until; await sleep(500)) {
+    const [s, newest] = await Promise.all([status(), newestIngested()]);
+    if (newest !== undefined && s.checkpoint !== undefined && newest - Date.parse(s.checkpoint) <= CAUGHT_UP_MS) break;
   }
 
   const results: PhaseResult[] = [];
