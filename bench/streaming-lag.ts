@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { createElasticsearchClient } from '../analytics-service/src/elasticsearch/client.js';
 import { ATTACK_KINDS, attacks, benignDay, type Attack } from '../test/support/traffic.js';
 import { deletePrefix } from '../test/support/service.js';
-import { ADMIN_KEY, INGEST_KEY, elasticsearch, esVersion, machine, percentile, startService, table } from './detection-support.js';
+import { ADMIN_KEY, INGEST_KEY, elasticsearch, esVersion, machine, percentile, root, startService, table } from './detection-support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -88,7 +88,10 @@ async function main() {
   const prefix = `bench-lag-${RUN}`;
   const configFile = join(mkdtempSync(join(tmpdir(), 'aisec-bench-')), 'detection.yaml');
   writeFileSync(configFile, 'business_hours: { start: "00:00", end: "24:00" }\n');
-  const profile = args['profile-dir'] ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${resolve(args['profile-dir'])}`.trim() } : {};
+  // --cpu-prof is not allowed in NODE_OPTIONS: a preloaded module profiles the service instead
+  const profile = args['profile-dir']
+    ? { NODE_OPTIONS: `--import tsx --import ${join(root, 'bench', 'cpu-profile-preload.ts')}`, AISEC_BENCH_PROFILE_DIR: resolve(args['profile-dir']) }
+    : {};
   const service = await startService(es.url, { AISEC_INDEX_PREFIX: prefix, AISEC_DETECTION_CONFIG: configFile, ...profile });
   const client = createElasticsearchClient({ url: es.url, requestTimeoutMs: 60_000, maxRetries: 0 });
   const admin = { authorization: `Bearer ${ADMIN_KEY}` };
