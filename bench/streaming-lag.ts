@@ -93,7 +93,7 @@ async function main() {
   const configFile = join(mkdtempSync(join(tmpdir(), 'aisec-bench-')), 'detection.yaml');
   writeFileSync(configFile, 'business_hours: { start: "00:00", end: "24:00" }\n');
   // --cpu-prof is not allowed in NODE_OPTIONS: a preloaded module profiles the service instead
-  const profile = args['profile-dir']
+  const profile: Record<string, string> = args['profile-dir']
     ? { NODE_OPTIONS: `--import tsx --import ${join(root, 'bench', 'cpu-profile-preload.ts')}`, AISEC_BENCH_PROFILE_DIR: resolve(args['profile-dir']) }
     : {};
   const service = await startService(es.url, { AISEC_INDEX_PREFIX: prefix, AISEC_DETECTION_CONFIG: configFile, ...profile });
