@@ -6,7 +6,7 @@
  *     [--concurrency 2] [--rounds 5] [--warmup 1] [--bulk-chunk <batch>] [--detection] [--profile-dir <dir>]
  *
  * Uses ES_URL, or starts the embedded Elasticsearch. Like with like:
- * - the same documents: raw `_bulk` gets each event as the service stores it (validated, `encodeEvent`, same
+ * - the same documents: raw `_bulk` gets each event as the service stores it (validated, `toDocument`, same
  *   `event.ingested` form) in an index made by the same bootstrap;
  * - the same requests: the service runs with AISEC_BULK_CHUNK = the batch size (unless `--bulk-chunk`), so each
  *   POST becomes one `_bulk` of the same events, and both sides keep `--concurrency` requests in flight; both ask
@@ -31,7 +31,7 @@ import { parseArgs } from 'node:util';
 import { createElasticsearchClient } from '../analytics-service/src/elasticsearch/client.js';
 import { bootstrapIndices } from '../analytics-service/src/elasticsearch/bootstrap.js';
 import { indexNames } from '../analytics-service/src/elasticsearch/index-names.js';
-import { BULK_FILTER_PATH, encodedDocument, encodeEvent } from '../analytics-service/src/elasticsearch/event-store.js';
+import { toDocument } from '../analytics-service/src/elasticsearch/event-store.js';
 import { validateEvent } from '../analytics-service/src/contract/validate.js';
 import type { AiSecurityEvent } from '../analytics-service/src/contract/event-schema.js';
 import { ensureDistribution, freePort, startEmbeddedElasticsearch } from '../test/elasticsearch/embedded.js';
@@ -59,6 +59,8 @@ const CONCURRENCY = Number(args.concurrency);
 const ROUNDS = Number(args.rounds);
 const WARMUP = Number(args.warmup);
 const BULK_CHUNK = Number(args['bulk-chunk'] ?? args.batch);
+/** what both sides ask Elasticsearch to answer per item: what the service's bulk write asks (event-store.ts) */
+const BULK_FILTER_PATH = 'errors,items.*.status,items.*.error.type,items.*.error.reason';
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' / ');
 
 const RUN = Date.now().toString(36);
@@ -186,8 +188,7 @@ async function runRounds(esUrl: string, rawIndex: string, serviceUrl: string, ke
           const v = validateEvent(e);
           if (!v.ok) throw new Error('generator produced an invalid event');
           const event = v.event as AiSecurityEvent;
-          // the service's own encoding: byte for byte the document it writes (JSON.stringify(toDocument(…)))
-          return `${JSON.stringify({ create: { _index: rawIndex, _id: event.event_id } })}\n${encodedDocument(encodeEvent(event), ingestedAt)}`;
+          return `${JSON.stringify({ create: { _index: rawIndex, _id: event.event_id } })}\n${JSON.stringify(toDocument(event, ingestedAt))}`;
         })
         .join('\n') + '\n',
     );

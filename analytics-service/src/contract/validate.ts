@@ -106,8 +106,7 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
 function tooDeepFields(input: RawObject): Array<{ key: string; field: string }> {
   const deep: Array<{ key: string; field: string }> = [];
   for (const [key, value] of Object.entries(input)) {
-    // a scalar cannot nest: most fields of most events are skipped without a walk
-    if (typeof value !== 'object' || value === null || !nestsDeeperThan(value, MAX_NESTING_DEPTH)) continue;
+    if (!nestsDeeperThan(value, MAX_NESTING_DEPTH)) continue;
     const field = CONTRACT_FIELDS.has(key) ? key : Object.hasOwn(FIELD_ALIASES, key) ? FIELD_ALIASES[key]! : `extra.${key}`;
     deep.push({ key, field });
   }
@@ -144,8 +143,7 @@ export function validateEvent(input: unknown, now: number = Date.now()): Validat
     const errors = (explainInvalidEvent.errors ?? []).map((e) => toFieldError(e, event)).filter((e) => !named.has(e.field ?? ''));
     return { ok: false, errors: dedupe([...nonFinite, ...errors, ...mappingErrors(event)]) };
   }
-  // nonFiniteNumbers builds a path for every value it visits: asked only when there is something to name
-  const limits = hasNonFiniteNumber(event) ? [...nonFiniteNumbers(event), ...mappingErrors(event)] : mappingErrors(event);
+  const limits = [...nonFiniteNumbers(event), ...mappingErrors(event)];
   if (limits.length > 0) return { ok: false, errors: dedupe(limits) };
   const at = Date.parse(event.timestamp);
   if (at > now + MAX_FUTURE_SKEW_MS) {
@@ -156,29 +154,6 @@ export function validateEvent(input: unknown, now: number = Date.now()): Validat
   }
   event.event_id ??= contentEventId(event);
   return { ok: true, event };
-}
-
-/**
- * Whether any number inside the value is not finite (JSON's 1e400): `nonFiniteNumbers` without the paths, so a clean
- * event allocates nothing here. Iterative; the nesting is already bounded by MAX_NESTING_DEPTH.
- */
-function hasNonFiniteNumber(event: RawObject): boolean {
-  const stack: unknown[] = [];
-  for (const key in event) {
-    const value = event[key];
-    if (typeof value === 'number') {
-      if (!Number.isFinite(value)) return true;
-    } else if (typeof value === 'object' && value !== null) stack.push(value);
-  }
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (typeof node === 'number') {
-      if (!Number.isFinite(node)) return true;
-    } else if (typeof node === 'object' && node !== null) {
-      for (const child of Object.values(node)) stack.push(child);
-    }
-  }
-  return false;
 }
 
 function dedupe(errors: FieldError[]): FieldError[] {

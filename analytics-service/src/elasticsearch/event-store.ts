@@ -44,34 +44,9 @@ function refusedField(reason: string): string | undefined {
 
 export type Refresh = boolean | 'wait_for';
 
-/** What a bulk write asks Elasticsearch to answer: per item, its status and, for a refusal, why. */
-export const BULK_FILTER_PATH = 'errors,items.*.status,items.*.error.type,items.*.error.reason';
-
 export function toDocument(event: AiSecurityEvent, ingestedAt: string): StoredEventDocument {
   const { timestamp, ...rest } = event;
   return { '@timestamp': timestamp, ...rest, event: { ingested: ingestedAt } };
-}
-
-/**
- * An event in stored form, serialized once, as soon as it is validated: the JSON of `toDocument` without
- * `event.ingested`, which is stamped when the bulk request is sent (so a retried write is stamped anew). Holding one
- * string per event instead of the parsed object tree keeps a large batch out of the old generation of the heap.
- */
-export interface EncodedEvent {
-  id: string;
-  /** `{"@timestamp":…,…}`: the document without its closing `event` object */
-  source: string;
-}
-
-export function encodeEvent(event: AiSecurityEvent): EncodedEvent {
-  const { timestamp, ...rest } = event;
-  return { id: event.event_id!, source: JSON.stringify({ '@timestamp': timestamp, ...rest }) };
-}
-
-/** The stored document's JSON: byte for byte `JSON.stringify(toDocument(event, ingestedAt))`. */
-export function encodedDocument(encoded: EncodedEvent, ingestedAt: string): string {
-  // `source` always holds at least @timestamp, so the object is never empty; an ISO date needs no escaping
-  return `${encoded.source.slice(0, -1)},"event":{"ingested":"${ingestedAt}"}}`;
 }
 
 /** The canonical contract shape of a stored event. */
@@ -134,20 +109,15 @@ export class EventStore {
    * never overwritten or stored twice. Outcomes are returned in input order.
    */
   async createMany(events: AiSecurityEvent[], refresh: Refresh = false): Promise<WriteOutcome[]> {
-    return this.createEncoded(events.map(encodeEvent), refresh);
-  }
-
-  /** `createMany` for events already in stored form: the bulk body is one string, built without another parse. */
-  async createEncoded(events: readonly EncodedEvent[], refresh: Refresh = false): Promise<WriteOutcome[]> {
     if (events.length === 0) return [];
     const ingestedAt = new Date().toISOString();
-    const action = `{"create":{"_index":${JSON.stringify(this.index)},"_id":`;
-    let body = '';
-    for (const event of events) body += `${action}${JSON.stringify(event.id)}}}\n${encodedDocument(event, ingestedAt)}\n`;
+    const operations: unknown[] = [];
+    for (const event of events) {
+      operations.push({ create: { _index: this.index, _id: event.event_id } }, toDocument(event, ingestedAt));
+    }
     const response = await withAvailability('bulk write', async () => {
       try {
-        // a string body is sent as it is (the client serializes only arrays of objects)
-        return await this.es.bulk({ operations: body as unknown as estypes.BulkOperationContainer[], refresh, filter_path: BULK_FILTER_PATH });
+        return await this.es.bulk({ operations, refresh, filter_path: 'errors,items.*.status,items.*.error.type,items.*.error.reason' });
       } catch (error) {
         if (error instanceof errors.ResponseError && (error.statusCode ?? 0) >= 400 && (error.statusCode ?? 0) < 500 && error.statusCode !== 429) {
           const body = error.meta?.body as { error?: { type?: string; reason?: string } } | undefined;

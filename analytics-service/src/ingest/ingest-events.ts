@@ -5,7 +5,7 @@
 import type { AiSecurityEvent } from '../contract/event-schema.js';
 import { validateEvent } from '../contract/validate.js';
 import { ElasticsearchUnavailableError } from '../elasticsearch/errors.js';
-import { BulkRequestRefusedError, encodeEvent, type EncodedEvent, type EventStore, type Refresh, type WriteOutcome } from '../elasticsearch/event-store.js';
+import { BulkRequestRefusedError, type EventStore, type Refresh, type WriteOutcome } from '../elasticsearch/event-store.js';
 import type { BodyItem } from './parse-body.js';
 
 export interface IngestError {
@@ -60,15 +60,13 @@ export class IngestUnavailableError extends ElasticsearchUnavailableError {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A valid event, already in stored form (see `encodeEvent`): the parsed object is not kept past validation. */
-type Valid = { index: number; encoded: EncodedEvent };
+type Valid = { index: number; event: AiSecurityEvent };
 
 /**
  * Validation of the next chunk overlaps with the bulk write of the previous one (at most `maxInFlight`
- * writes at once), so the service's CPU work and Elasticsearch's indexing run side by side. `items` may be lazy
- * (`ndjsonItems`): each event is parsed, validated and serialized in turn, and only its stored form is kept.
+ * writes at once), so the service's CPU work and Elasticsearch's indexing run side by side.
  */
-export async function ingestEvents(store: EventStore, items: Iterable<BodyItem>, options: IngestOptions): Promise<IngestResult> {
+export async function ingestEvents(store: EventStore, items: BodyItem[], options: IngestOptions): Promise<IngestResult> {
   const result: IngestResult = { accepted: 0, rejected: 0, duplicates: 0, errors: [] };
   const maxInFlight = options.maxInFlight ?? 2;
   const inFlight: Array<Promise<void>> = [];
@@ -95,7 +93,7 @@ export async function ingestEvents(store: EventStore, items: Iterable<BodyItem>,
     }
     const validation = validateEvent(item.value);
     if (validation.ok) {
-      chunk.push({ index: item.index, encoded: encodeEvent(options.transform ? options.transform(validation.event) : validation.event) });
+      chunk.push({ index: item.index, event: options.transform ? options.transform(validation.event) : validation.event });
       if (chunk.length >= options.chunkSize) await flush();
     } else {
       result.rejected++;
@@ -131,15 +129,15 @@ async function writeChunk(store: EventStore, chunk: Valid[], result: IngestResul
   for (let attempt = 0; pending.length > 0; attempt++) {
     let outcomes: WriteOutcome[];
     try {
-      outcomes = await store.createEncoded(
-        pending.map((p) => p.encoded),
+      outcomes = await store.createMany(
+        pending.map((p) => p.event),
         options.refresh ?? false,
       );
     } catch (error) {
       if (!(error instanceof BulkRequestRefusedError)) throw error;
       if (pending.length === 1) {
-        const { index, encoded } = pending[0]!;
-        refuse(result, options, index, encoded.id, error.reason);
+        const { index, event } = pending[0]!;
+        refuse(result, options, index, event, error.reason);
         return;
       }
       const half = Math.ceil(pending.length / 2);
@@ -149,11 +147,11 @@ async function writeChunk(store: EventStore, chunk: Valid[], result: IngestResul
     }
     const retry: Valid[] = [];
     outcomes.forEach((outcome, i) => {
-      const { index, encoded } = pending[i]!;
+      const { index, event } = pending[i]!;
       if (outcome.status === 'created') result.accepted++;
       else if (outcome.status === 'duplicate') result.duplicates++;
       else if (outcome.status === 'retryable') retry.push(pending[i]!);
-      else refuse(result, options, index, encoded.id, outcome.reason, outcome.field);
+      else refuse(result, options, index, event, outcome.reason, outcome.field);
     });
     if (retry.length > 0 && attempt >= retries) {
       throw new ElasticsearchUnavailableError(`Elasticsearch could not take ${retry.length} events after ${retries + 1} attempts`);
@@ -167,13 +165,13 @@ async function writeChunk(store: EventStore, chunk: Valid[], result: IngestResul
  * An event the validator passed and Elasticsearch refused: a gap between the contract and the mapping (the
  * differential contract test exists to keep it empty). The caller is told in our words; the reason goes to the log.
  */
-function refuse(result: IngestResult, options: IngestOptions, index: number, eventId: string, reason: string, field?: string): void {
+function refuse(result: IngestResult, options: IngestOptions, index: number, event: AiSecurityEvent, reason: string, field?: string): void {
   result.rejected++;
-  options.onRefused?.({ index, event_id: eventId, reason });
+  options.onRefused?.({ index, event_id: event.event_id!, reason });
   const where = field ? `${field} has a value` : 'the event has a value';
   report(result, {
     index,
-    event_id: eventId,
+    event_id: event.event_id!,
     ...(field ? { field } : {}),
     message: `the event could not be stored: ${where} the index mapping does not accept; the service log has the detail (look for this event_id)`,
   });

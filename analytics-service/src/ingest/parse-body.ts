@@ -32,24 +32,16 @@ export function parseJsonBody(body: string): BodyItem[] {
 
 /** `index` is the 0-based line number, so a producer can find the line; blank lines are skipped. */
 export function parseNdjsonBody(body: string): BodyItem[] {
-  return [...ndjsonItems(body)];
-}
-
-/**
- * `parseNdjsonBody` one line at a time: each line is parsed only when the consumer asks for it, so a large body is
- * never held as a whole array of parsed events (ingest keeps only each event's stored form).
- */
-export function* ndjsonItems(body: string): Generator<BodyItem> {
-  for (let start = 0, index = 0; start <= body.length; index++) {
-    let end = body.indexOf('\n', start);
-    if (end < 0) end = body.length;
-    const line = body.slice(start, end).trim();
-    start = end + 1;
+  const items: BodyItem[] = [];
+  const lines = body.split('\n');
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!.trim();
     if (line === '') continue;
     try {
-      yield { index, value: JSON.parse(line) };
+      items.push({ index, value: JSON.parse(line) });
     } catch (error) {
-      yield { index, error: `line ${index + 1} is not valid JSON: ${jsonErrorMessage(error)}` };
+      items.push({ index, error: `line ${index + 1} is not valid JSON: ${jsonErrorMessage(error)}` });
     }
   }
+  return items;
 }

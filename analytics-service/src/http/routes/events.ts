@@ -10,7 +10,7 @@ import { TERM_FILTER_FIELDS, type EventCursor, type EventFilters } from '../../e
 import type { ContentTransform } from '../../ingest/content-mode.js';
 import { recordIngest } from '../../observability/metrics.js';
 import { ingestEvents } from '../../ingest/ingest-events.js';
-import { BodyError, ndjsonItems, parseJsonBody } from '../../ingest/parse-body.js';
+import { BodyError, parseJsonBody, parseNdjsonBody } from '../../ingest/parse-body.js';
 import { decodeCursor, encodeCursor, isSortPosition } from '../cursor.js';
 import { checkTermFilters } from '../filters.js';
 import { ErrorResponse, ExactValue, IsoDate, Since } from '../schemas/common.js';
@@ -110,8 +110,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
       const body = request.body;
       if (typeof body !== 'string' || body.trim() === '') throw new BodyError('body is empty: send one event, an array of events, or NDJSON');
       const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      // NDJSON is parsed line by line as ingest goes (a JSON body is parsed whole: it is one JSON text)
-      const items = NDJSON_TYPES.includes(contentType) ? ndjsonItems(body) : parseJsonBody(body);
+      const items = NDJSON_TYPES.includes(contentType) ? parseNdjsonBody(body) : parseJsonBody(body);
+      if (items.length === 0) throw new BodyError('body holds no events');
       const refresh = request.query.refresh === 'true' ? true : request.query.refresh === 'wait_for' ? 'wait_for' : false;
       const result = await ingestEvents(app.events, items, {
         chunkSize: options.bulkChunkSize,
@@ -119,7 +119,6 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
         transform: options.contentTransform,
         onRefused: ({ index, event_id, reason }) => request.log.warn({ index, event_id, reason }, 'Elasticsearch refused an event the contract accepts'),
       });
-      if (result.accepted + result.rejected + result.duplicates === 0) throw new BodyError('body holds no events');
       recordIngest(result, reply.elapsedTime / 1000);
       const stored = result.accepted + result.duplicates;
       return reply.code(stored === 0 && result.rejected > 0 ? 400 : 200).send(result);
