@@ -2,14 +2,29 @@
  * Ingest throughput: POST /v1/events through the service vs the same documents sent straight to Elasticsearch
  * `_bulk`, side by side in one run, on the same machine and the same index template.
  *
- *   npm run build -w analytics-service && node --import tsx bench/ingest.ts [--events 50000] [--batch 5000] [--concurrency 2] [--rounds 3]
+ *   npm run build -w analytics-service && node --import tsx bench/ingest.ts [--events 50000] [--batch 5000] \
+ *     [--concurrency 2] [--rounds 5] [--warmup 1] [--bulk-chunk <batch>] [--detection] [--profile-dir <dir>]
  *
- * Uses ES_URL, or starts the embedded Elasticsearch. Rounds alternate which side goes first; the table reports
- * each round and the median ratio. Raw `_bulk` gets documents already in stored form (a shipper that needs
- * no validation); the service path includes parsing, alias normalization, validation and id assignment.
+ * Uses ES_URL, or starts the embedded Elasticsearch. Like with like:
+ * - the same documents: raw `_bulk` gets each event as the service stores it (validated, `toDocument`, same
+ *   `event.ingested` form) in an index made by the same bootstrap;
+ * - the same requests: the service runs with AISEC_BULK_CHUNK = the batch size (unless `--bulk-chunk`), so each
+ *   POST becomes one `_bulk` of the same events, and both sides keep `--concurrency` requests in flight; both ask
+ *   Elasticsearch for the per-item statuses (the same `filter_path`) and check every item was created;
+ * - the same refresh: none asked for on either side, and nothing searches either index during the run — streaming
+ *   detection and UEBA maintenance are off in the service (their cost is what bench/streaming-lag.ts measures;
+ *   `--detection` turns streaming on to see its effect here);
+ * - warm: `--warmup` rounds (default 1) run first and are excluded from the table and the median;
+ * - rounds alternate which side goes first; the table shows every round with the load average after it.
+ * The service's CPU time per event (utime + stime from /proc while its side runs) is shown per round: unlike the
+ * rates it hardly depends on what else the machine runs. `--service <main.js>` measures another build (e.g. an
+ * older commit exported with `git archive` and built) for a before/after.
+ * `--profile-dir` writes a CPU profile of the service process (node --cpu-prof); read it with
+ * bench/cpuprofile-summary.ts.
  */
 import { spawn } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -28,13 +43,25 @@ const { values: args } = parseArgs({
     events: { type: 'string', default: '50000' },
     batch: { type: 'string', default: '5000' },
     concurrency: { type: 'string', default: '2' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '1' },
+    'bulk-chunk': { type: 'string' },
+    detection: { type: 'boolean', default: false },
+    /** write a V8 CPU profile of the service process into this directory (node --cpu-prof) */
+    'profile-dir': { type: 'string' },
+    /** another build of the service to measure (e.g. an older commit's analytics-service/dist/main.js) */
+    service: { type: 'string' },
   },
 });
 const EVENTS = Number(args.events);
 const BATCH = Number(args.batch);
 const CONCURRENCY = Number(args.concurrency);
 const ROUNDS = Number(args.rounds);
+const WARMUP = Number(args.warmup);
+const BULK_CHUNK = Number(args['bulk-chunk'] ?? args.batch);
+/** what both sides ask Elasticsearch to answer per item: what the service's bulk write asks (event-store.ts) */
+const BULK_FILTER_PATH = 'errors,items.*.status,items.*.error.type,items.*.error.reason';
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' / ');
 
 const RUN = Date.now().toString(36);
 
@@ -102,8 +129,19 @@ async function main() {
 
   const port = await freePort();
   const key = 'bench-ingest-key-000000000001';
-  const service = spawn(process.execPath, [join(root, 'analytics-service', 'dist', 'main.js')], {
-    env: { ...process.env, ES_URL: esUrl, PORT: String(port), AISEC_API_KEYS: `ingest:${key}`, AISEC_INDEX_PREFIX: 'bench-svc', LOG_LEVEL: 'warn' },
+  const profile = args['profile-dir'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(args['profile-dir'])] : [];
+  const service = spawn(process.execPath, [...profile, resolve(args.service ?? join(root, 'analytics-service', 'dist', 'main.js'))], {
+    env: {
+      ...process.env,
+      ES_URL: esUrl,
+      PORT: String(port),
+      AISEC_API_KEYS: `ingest:${key}`,
+      AISEC_INDEX_PREFIX: 'bench-svc',
+      LOG_LEVEL: 'warn',
+      AISEC_BULK_CHUNK: String(BULK_CHUNK),
+      AISEC_DETECTION_STREAMING: String(args.detection),
+      AISEC_UEBA_REFRESH_INTERVAL: 'off',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const serviceUrl = `http://127.0.0.1:${port}`;
@@ -118,7 +156,7 @@ async function main() {
     await new Promise((r) => service.once('exit', r));
   };
   try {
-    await runRounds(esUrl, rawNames.events, serviceUrl, key);
+    await runRounds(esUrl, rawNames.events, serviceUrl, key, service.pid!);
   } finally {
     await stopService();
     await es.close();
@@ -126,10 +164,22 @@ async function main() {
   }
 }
 
-async function runRounds(esUrl: string, rawIndex: string, serviceUrl: string, key: string) {
-  const rows: Array<{ round: number; raw: number; service: number }> = [];
-  for (let round = 1; round <= ROUNDS; round++) {
-    const events = generate(round, EVENTS);
+/** CPU time (user + system) the process has used so far, in µs (Linux /proc; the bench is for this machine). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux)
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+}
+
+async function runRounds(esUrl: string, rawIndex: string, serviceUrl: string, key: string, servicePid: number) {
+  const rows: Array<{ round: number; raw: number; service: number; cpu: number; load: string }> = [];
+  const timedService = async (bodies: string[], send: (body: string) => Promise<void>) => {
+    const before = cpuMicros(servicePid);
+    const rate = await timed(bodies, send);
+    return { rate, cpu: (cpuMicros(servicePid) - before) / EVENTS };
+  };
+  for (let round = 1 - WARMUP; round <= ROUNDS; round++) {
+    const events = generate(round + WARMUP, EVENTS);
     const serviceBodies = chunks(events, BATCH).map((c) => c.map((e) => JSON.stringify(e)).join('\n') + '\n');
     const ingestedAt = new Date().toISOString();
     const rawBodies = chunks(events, BATCH).map((c) =>
@@ -144,9 +194,10 @@ async function runRounds(esUrl: string, rawIndex: string, serviceUrl: string, ke
     );
 
     const sendRaw = async (body: string) => {
-      const response = await fetch(`${esUrl}/_bulk?filter_path=errors`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
-      const result = (await response.json()) as { errors: boolean };
-      if (!response.ok || result.errors) throw new Error(`raw _bulk failed: ${response.status}`);
+      const response = await fetch(`${esUrl}/_bulk?filter_path=${BULK_FILTER_PATH}`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+      const result = (await response.json()) as { errors: boolean; items?: Array<{ create?: { status: number } }> };
+      const created = (result.items ?? []).filter((item) => item.create?.status === 201).length;
+      if (!response.ok || result.errors || created !== (body.split('\n').length - 1) / 2) throw new Error(`raw _bulk failed: ${response.status}`);
     };
     const sendService = async (body: string) => {
       const response = await fetch(`${serviceUrl}/v1/events`, {
@@ -158,26 +209,37 @@ async function runRounds(esUrl: string, rawIndex: string, serviceUrl: string, ke
       if (response.status !== 200 || result.accepted !== body.split('\n').length - 1) throw new Error(`service ingest failed: ${response.status}`);
     };
     let raw: number;
-    let svc: number;
+    let svc: { rate: number; cpu: number };
     if (round % 2 === 1) {
       raw = await timed(rawBodies, sendRaw);
-      svc = await timed(serviceBodies, sendService);
+      svc = await timedService(serviceBodies, sendService);
     } else {
-      svc = await timed(serviceBodies, sendService);
+      svc = await timedService(serviceBodies, sendService);
       raw = await timed(rawBodies, sendRaw);
     }
-    rows.push({ round, raw, service: svc });
-    process.stderr.write(`round ${round}: raw ${raw.toFixed(0)}/s, service ${svc.toFixed(0)}/s\n`);
+    const label = round <= 0 ? `warm-up ${round + WARMUP}` : `round ${round}`;
+    process.stderr.write(`${label}: raw ${raw.toFixed(0)}/s, service ${svc.rate.toFixed(0)}/s (${svc.cpu.toFixed(1)} µs CPU/event), load ${load()}\n`);
+    if (round > 0) rows.push({ round, raw, service: svc.rate, cpu: svc.cpu, load: load() });
   }
 
-  const ratios = rows.map((r) => r.service / r.raw).sort((a, b) => a - b);
-  const median = ratios[Math.floor(ratios.length / 2)]!;
-  console.log(`\n### Ingest throughput (${EVENTS} events/round, batches of ${BATCH}, ${CONCURRENCY} concurrent requests)\n`);
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  console.log(
+    `\n### Ingest throughput (${EVENTS} events/round, batches of ${BATCH}, ${CONCURRENCY} concurrent requests, ` +
+      `service AISEC_BULK_CHUNK=${BULK_CHUNK}, streaming detection ${args.detection ? 'on' : 'off'}, ${WARMUP} warm-up round(s) excluded)\n`,
+  );
   console.log(`Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, Elasticsearch at ${esUrl}\n`);
-  console.log('| round | raw ES `_bulk` (events/s) | `POST /v1/events` (events/s) | service / raw |');
-  console.log('|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.round} | ${r.raw.toFixed(0)} | ${r.service.toFixed(0)} | ${(r.service / r.raw).toFixed(2)} |`);
-  console.log(`\nMedian service/raw ratio: **${median.toFixed(2)}**`);
+  console.log('| round | raw ES `_bulk` (events/s) | `POST /v1/events` (events/s) | service / raw | service CPU per event (µs) | load average (1/5/15 min) |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.round} | ${r.raw.toFixed(0)} | ${r.service.toFixed(0)} | ${(r.service / r.raw).toFixed(2)} | ${r.cpu.toFixed(1)} | ${r.load} |`);
+  console.log(
+    `\nMedian service/raw ratio: **${median(rows.map((r) => r.service / r.raw)).toFixed(2)}** ` +
+      `(medians: raw ${median(rows.map((r) => r.raw)).toFixed(0)}/s, service ${median(rows.map((r) => r.service)).toFixed(0)}/s, ` +
+      `service CPU ${median(rows.map((r) => r.cpu)).toFixed(1)} µs/event)`,
+  );
 }
 
 main().catch((error) => {

@@ -1,0 +1,304 @@
+/**
+ * Does streaming detection keep up with ingest? Two phases against one service process:
+ *
+ * 1. **maximum rate**: NDJSON batches through POST /v1/events as fast as the service takes them (`--concurrency`
+ *    requests in flight) for `--seconds`;
+ * 2. **80 %** (`--fraction`) of the rate phase 1 achieved, paced in 250 ms ticks, for `--seconds`.
+ *
+ * In both, attacks (test/support/traffic.ts, six kinds) are interleaved every `--attack-every` seconds and their
+ * event→alert latency is measured (attack request sent → its alert readable through GET /v1/alerts, polled every
+ * 100 ms). Every second the streaming lag is sampled: the newest `event.ingested` stored (a `max` aggregation on the
+ * events data stream) minus the streaming checkpoint of `/v1/detections/status`, and the checkpoint's age (now minus
+ * checkpoint). After each phase the ingest stops and the time streaming takes to drain what is left is measured: the
+ * events it processed over that time is its throughput with a backlog (its capacity, the CPU no longer shared
+ * with ingest). Streaming runs with its default settings (business hours widened to the whole day, as in
+ * bench/detection-latency.ts, so that the round-the-clock load is not one off-hours anomaly).
+ *
+ *   node --import tsx bench/streaming-lag.ts [--seconds 120] [--fraction 0.8] [--batch 2000] [--concurrency 2] [--attack-every 2] [--profile-dir <dir>]
+ *
+ * A warm-up of 200 events (not measured) first creates the data stream and moves the checkpoint to the present.
+ * `--profile-dir` writes a CPU profile of the service (read it with bench/cpuprofile-summary.ts).
+ * The benign pool (`--users`, ≈ 20 events per user and day) should not be replayed: a replayed user repeats their
+ * judge flags and guardrail blocks until threshold rules fire on them, which is not the benign load meant here.
+ * Uses ES_URL, or starts the embedded Elasticsearch.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createElasticsearchClient } from '../analytics-service/src/elasticsearch/client.js';
+import { ATTACK_KINDS, attacks, benignDay, type Attack } from '../test/support/traffic.js';
+import { deletePrefix } from '../test/support/service.js';
+import { ADMIN_KEY, INGEST_KEY, elasticsearch, esVersion, machine, percentile, root, startService, table } from './detection-support.js';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '120' },
+    fraction: { type: 'string', default: '0.8' },
+    batch: { type: 'string', default: '2000' },
+    concurrency: { type: 'string', default: '2' },
+    'attack-every': { type: 'string', default: '2' },
+    'drain-limit': { type: 'string', default: '300' },
+    /** benign users: enough that the pool (≈ 20 events per user) is not replayed, or benign users pile up violations */
+    users: { type: 'string', default: '30000' },
+    keep: { type: 'boolean', default: false },
+    /** write a V8 CPU profile of the service process (streaming loop included) into this directory */
+    'profile-dir': { type: 'string' },
+  },
+});
+const SECONDS = Number(args.seconds);
+const FRACTION = Number(args.fraction);
+const BATCH = Number(args.batch);
+const CONCURRENCY = Number(args.concurrency);
+const ATTACK_EVERY_MS = Number(args['attack-every']) * 1000;
+const DRAIN_LIMIT_MS = Number(args['drain-limit']) * 1000;
+const TICK_MS = 250;
+/** lag at which streaming counts as caught up: one poll (250 ms by default) and one refresh (1 s) behind */
+const CAUGHT_UP_MS = 1500;
+const RUN = Date.now().toString(36);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' / ');
+
+interface Pending {
+  attack: Attack;
+  entity: { field: 'user_id' | 'agent_id'; value: string };
+  sentAt: number;
+  detectedAt?: number;
+}
+interface Sample {
+  t: number;
+  /** newest event.ingested stored minus the checkpoint, ms */
+  lagMs: number;
+  /** now minus the checkpoint, ms */
+  ageMs: number;
+  processed: number;
+}
+interface PhaseResult {
+  name: string;
+  seconds: number;
+  sent: number;
+  errors: number;
+  samples: Sample[];
+  pending: Pending[];
+  drainMs: number;
+  drained: boolean;
+  drainEvents: number;
+  processedDuring: number;
+  load: string;
+}
+
+async function main() {
+  const es = await elasticsearch();
+  const prefix = `bench-lag-${RUN}`;
+  const configFile = join(mkdtempSync(join(tmpdir(), 'aisec-bench-')), 'detection.yaml');
+  writeFileSync(configFile, 'business_hours: { start: "00:00", end: "24:00" }\n');
+  // --cpu-prof is not allowed in NODE_OPTIONS: a preloaded module profiles the service instead
+  const profile: Record<string, string> = args['profile-dir']
+    ? { NODE_OPTIONS: `--import tsx --import ${join(root, 'bench', 'cpu-profile-preload.ts')}`, AISEC_BENCH_PROFILE_DIR: resolve(args['profile-dir']) }
+    : {};
+  const service = await startService(es.url, { AISEC_INDEX_PREFIX: prefix, AISEC_DETECTION_CONFIG: configFile, ...profile });
+  const client = createElasticsearchClient({ url: es.url, requestTimeoutMs: 60_000, maxRetries: 0 });
+  const admin = { authorization: `Bearer ${ADMIN_KEY}` };
+  const pool = benignDay({ seed: 7, users: Number(args.users), day: new Date(Date.UTC(2026, 0, 5)), withText: false });
+  let cursor = 0;
+  let sentTotal = 0;
+
+  const status = async () => {
+    const body = (await (await fetch(`${service.url}/v1/detections/status`, { headers: admin })).json()) as {
+      streaming: { checkpoint?: string; events_processed: number; errors: number; last_error?: string; max_poll_ms: number; rule_ms: Record<string, number> };
+    };
+    return body.streaming;
+  };
+  const newestIngested = async (): Promise<number | undefined> => {
+    const response = await client.search({ index: `${prefix}-events`, size: 0, aggs: { newest: { max: { field: 'event.ingested' } } } });
+    return (response.aggregations?.newest as { value: number | null } | undefined)?.value ?? undefined;
+  };
+  const ndjson = (events: unknown[]) => `${events.map((e) => JSON.stringify(e)).join('\n')}\n`;
+  const post = (events: unknown[]) =>
+    fetch(`${service.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${INGEST_KEY}`, 'content-type': 'application/x-ndjson' }, body: ndjson(events) });
+  const benign = (n: number) => {
+    const now = Date.now();
+    const batch = [];
+    for (let i = 0; i < n; i++) {
+      const e = pool[cursor++ % pool.length]!;
+      batch.push({ ...e, timestamp: new Date(now - 1000 + Math.floor((i * 1000) / n)).toISOString(), event_id: `lag-${RUN}-${sentTotal + i}` });
+    }
+    sentTotal += n;
+    return batch;
+  };
+
+  async function phase(name: string, rate: number | undefined): Promise<PhaseResult> {
+    const pending: Pending[] = [];
+    const samples: Sample[] = [];
+    let sent = 0;
+    let errors = 0;
+    let running = true;
+    let attackIndex = 0;
+    let stoppedAt = Number.POSITIVE_INFINITY;
+    const startProcessed = (await status()).events_processed;
+    const started = Date.now();
+
+    const watcher = (async () => {
+      while (running || pending.some((p) => p.detectedAt === undefined)) {
+        const tick = Date.now();
+        try {
+          const { alerts } = (await (await fetch(`${service.url}/v1/alerts?since=15m&limit=1000`, { headers: admin })).json()) as { alerts: Array<Record<string, string>> };
+          const now = Date.now();
+          for (const p of pending) {
+            if (p.detectedAt === undefined && alerts.some((a) => a.rule_id === p.attack.rule && a[p.entity.field] === p.entity.value)) p.detectedAt = now;
+          }
+        } catch {
+          // the service is busy: try again
+        }
+        if (!running && Date.now() - started > SECONDS * 1000 + DRAIN_LIMIT_MS) break;
+        await sleep(Math.max(0, 100 - (Date.now() - tick)));
+      }
+    })();
+    const sampler = (async () => {
+      let drainedAt: number | undefined;
+      while (running || drainedAt === undefined) {
+        const tick = Date.now();
+        try {
+          const [s, newest] = await Promise.all([status(), newestIngested()]);
+          const checkpoint = s.checkpoint ? Date.parse(s.checkpoint) : 0;
+          const sample = { t: (Date.now() - started) / 1000, lagMs: newest === undefined ? 0 : Math.max(0, newest - checkpoint), ageMs: Date.now() - checkpoint, processed: s.events_processed - startProcessed };
+          samples.push(sample);
+          if (!running && sample.lagMs <= CAUGHT_UP_MS) drainedAt = Date.now();
+        } catch {
+          // sampled again next second
+        }
+        if (!running && Date.now() - stoppedAt > DRAIN_LIMIT_MS) break;
+        await sleep(Math.max(0, 1000 - (Date.now() - tick)));
+      }
+    })();
+
+    const attackAt = (now: number) => {
+      const kind = ATTACK_KINDS[attackIndex % ATTACK_KINDS.length]!;
+      const attack = attacks[kind](0, `${RUN}-${name}-${attackIndex++}`);
+      const last = Math.max(...attack.events.map((e) => Date.parse(e.timestamp)));
+      const events = attack.events.map((e) => ({ ...e, timestamp: new Date(now - last + Date.parse(e.timestamp)).toISOString() }));
+      const first = attack.events[0]!;
+      const entity = typeof first.user_id === 'string' ? { field: 'user_id' as const, value: first.user_id } : { field: 'agent_id' as const, value: String(first.agent_id) };
+      pending.push({ attack, entity, sentAt: Date.now() });
+      return post(events).then(async (r) => {
+        if (!r.ok) errors++;
+        await r.arrayBuffer();
+      });
+    };
+    let nextAttack = started + 1000;
+    const attacker = (async () => {
+      const inFlight: Array<Promise<void>> = [];
+      while (Date.now() - started < SECONDS * 1000) {
+        await sleep(Math.max(0, nextAttack - Date.now()));
+        nextAttack += ATTACK_EVERY_MS;
+        inFlight.push(attackAt(Date.now()).catch(() => void errors++));
+      }
+      await Promise.all(inFlight);
+    })();
+
+    const send = async (events: unknown[]) => {
+      try {
+        const response = await post(events);
+        const body = (await response.json()) as { accepted?: number };
+        if (!response.ok || body.accepted !== events.length) errors++;
+      } catch {
+        errors++;
+      }
+      sent += events.length;
+    };
+    if (rate === undefined) {
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (Date.now() - started < SECONDS * 1000) await send(benign(BATCH));
+        }),
+      );
+    } else {
+      const perTick = Math.max(1, Math.round((rate * TICK_MS) / 1000));
+      const inFlight = new Set<Promise<void>>();
+      for (let tick = 0; Date.now() - started < SECONDS * 1000; tick++) {
+        await sleep(Math.max(0, started + tick * TICK_MS - Date.now()));
+        if (inFlight.size >= 8) {
+          errors++; // the service cannot keep up at this rate: counted, not queued without bound
+          continue;
+        }
+        const p = send(benign(perTick));
+        inFlight.add(p);
+        void p.finally(() => inFlight.delete(p));
+      }
+      await Promise.all(inFlight);
+    }
+    await attacker;
+    const seconds = (Date.now() - started) / 1000;
+    const processedAtStop = (await status()).events_processed - startProcessed;
+    stoppedAt = Date.now();
+    running = false;
+    await sampler;
+    await watcher;
+    const last = samples.at(-1);
+    const drained = last !== undefined && last.lagMs <= CAUGHT_UP_MS;
+    const drainMs = (last ? started + last.t * 1000 : Date.now()) - stoppedAt;
+    const drainEvents = (last?.processed ?? processedAtStop) - processedAtStop;
+    return { name, seconds, sent, errors, samples, pending, drainMs, drained, drainEvents, processedDuring: processedAtStop, load: load() };
+  }
+
+  // warm-up (not measured): the first events create the data stream and move the checkpoint off its start position
+  await (await post(benign(200))).arrayBuffer();
+  for (const until = Date.now() + 120_000; Date.now() < until; await sleep(500)) {
+    const [s, newest] = await Promise.all([status(), newestIngested()]);
+    if (newest !== undefined && s.checkpoint !== undefined && newest - Date.parse(s.checkpoint) <= CAUGHT_UP_MS) break;
+  }
+
+  const results: PhaseResult[] = [];
+  results.push(await phase('max', undefined));
+  const maxRate = results[0]!.sent / results[0]!.seconds;
+  results.push(await phase(`${Math.round(FRACTION * 100)}%`, FRACTION * maxRate));
+  const final = await status();
+  const recent = (await (await fetch(`${service.url}/v1/alerts?since=1h&limit=1000`, { headers: admin })).json()) as { alerts: Array<Record<string, string>> };
+  const benignAlerts = recent.alerts.filter((a) => typeof a.user_id === 'string' && a.user_id.startsWith('user')).length;
+
+  const info = machine();
+  console.log(`\n### Streaming detection under sustained ingest (${SECONDS} s per phase, NDJSON batches of ${BATCH})\n`);
+  for (const r of results) {
+    const latencies = r.pending.filter((p) => p.detectedAt !== undefined).map((p) => p.detectedAt! - p.sentAt).sort((a, b) => a - b);
+    const lags = r.samples.filter((s) => s.t <= r.seconds).map((s) => s.lagMs);
+    const ingestRate = r.sent / r.seconds;
+    const streamRate = r.processedDuring / r.seconds;
+    const drainRate = r.drainMs > 0 && r.drainEvents > 0 ? r.drainEvents / (r.drainMs / 1000) : undefined;
+    console.log(`\n#### Phase ${r.name}${r.name === 'max' ? ' (as fast as the service takes it)' : ` of the maximum (${Math.round(FRACTION * maxRate)} events/s asked)`}\n`);
+    console.log(
+      table([
+        ['ingest rate (accepted by the service)', `${Math.round(ingestRate)} events/s (${r.sent} events in ${r.seconds.toFixed(1)} s; ${r.errors} failed or dropped requests)`],
+        ['streaming rate during the phase', `${Math.round(streamRate)} events/s (${(streamRate / ingestRate).toFixed(2)}× the ingest rate)`],
+        ['streaming rate draining the backlog afterwards', drainRate ? `${Math.round(drainRate)} events/s (${r.drainEvents} events in ${(r.drainMs / 1000).toFixed(1)} s; ${(drainRate / ingestRate).toFixed(2)}× the ingest rate)` : 'no backlog left to drain'],
+        ['lag at the end of the phase / caught up', `${((lags.at(-1) ?? 0) / 1000).toFixed(1)} s / ${r.drained ? `yes, ${(r.drainMs / 1000).toFixed(1)} s after ingest stopped` : `no, not within ${DRAIN_LIMIT_MS / 1000} s`}`],
+        ['lag p50 / p95 / max during the phase', `${(percentile([...lags].sort((a, b) => a - b), 50) / 1000).toFixed(1)} / ${(percentile([...lags].sort((a, b) => a - b), 95) / 1000).toFixed(1)} / ${(Math.max(0, ...lags) / 1000).toFixed(1)} s`],
+        ['attacks detected', `${latencies.length} of ${r.pending.length}`],
+        ['event→alert p50 / p95 / max', `${percentile(latencies, 50)} / ${percentile(latencies, 95)} / ${latencies.at(-1)} ms`],
+        ['load average after the phase', `${r.load} (1/5/15 min)`],
+      ]),
+    );
+    console.log(`\nLag over time (newest event.ingested − checkpoint, every ~10 s; t in s from the phase start):\n`);
+    console.log(r.samples.filter((_, i) => i % 10 === 0 || i === r.samples.length - 1).map((s) => `t=${s.t.toFixed(0)} ${(s.lagMs / 1000).toFixed(1)}s`).join(' · '));
+  }
+  console.log(
+    `\n` +
+      table([
+        ['benign pool / events sent', `${pool.length} events of ${args.users} users / ${sentTotal}${sentTotal > pool.length ? ` (replayed ×${(sentTotal / pool.length).toFixed(1)})` : ''}`],
+        ['alerts on benign users', String(benignAlerts)],
+        ['streaming poll errors', `${final.errors}${final.last_error ? ` (last: ${final.last_error.slice(0, 120)})` : ''}; slowest poll ${final.max_poll_ms} ms`],
+        ['streaming time per rule (top 8)', Object.entries(final.rule_ms).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([rule, ms]) => `${rule} ${(ms / 1000).toFixed(1)} s`).join(', ')],
+        ['service peak RSS', `${(service.peakRssMb() ?? NaN).toFixed(0)} MiB`],
+        ['machine', `${info.cores} cores (${info.cpu}), ${info.memory}, Node ${info.node}; load average at the end ${info.load} (1/5/15 min)`],
+        ['Elasticsearch', `${await esVersion(es.url)}${es.embedded ? ' (embedded)' : ''}, on the same machine as the service and the load generator`],
+      ]),
+  );
+  await service.stop();
+  if (!args.keep) await deletePrefix(client, prefix);
+  await client.close();
+  await es.stop();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
