@@ -66,6 +66,7 @@ interface Status {
   leader: boolean;
   replica: string;
   takeovers: number;
+  lease_checks: number;
   events_processed: number;
 }
 
@@ -251,8 +252,13 @@ test('two replicas on a two-node cluster: streaming runs once, the survivor take
 
   // a replica stopped gracefully releases the lease: a third replica takes over without waiting for the term
   const c = await replica('replica-c', prefix, nodes[0]!);
-  await new Promise((r) => setTimeout(r, 1000)); // a negative: c must not take a lease that is held
-  assert.equal((await status(c)).leader, false, 'a new replica stands by while the streaming one lives');
+  // a negative: c must not take a lease that is held — wait until it has asked for the lease twice, and look
+  const waiting = await waitFor('the new replica to ask for the lease twice', async () => {
+    const s = await status(c);
+    return s.lease_checks >= 2 ? s : undefined;
+  });
+  assert.equal(waiting.leader, false, 'a new replica stands by while the streaming one lives');
+  assert.equal(waiting.takeovers, 0, 'and never took the lease');
   const stoppedAt = Date.now();
   await survivor.stop();
   await waitFor('the third replica streams', async () => ((await status(c)).leader ? true : undefined), 30_000);

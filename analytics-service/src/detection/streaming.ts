@@ -41,6 +41,8 @@ export interface StreamingStats {
   replica: string;
   /** times this replica took the lease over */
   takeovers: number;
+  /** times this replica asked for (or renewed) the lease: a standby's count shows it looked and was refused */
+  lease_checks: number;
   /** newest event.ingested processed, as stored (behind while put-off evaluations wait) */
   checkpoint?: string;
   /** evaluations put off until due (a peer group to score again as a whole) */
@@ -72,7 +74,7 @@ export class StreamingDetector {
     private readonly store: DetectionStore,
     private readonly options: StreamingOptions,
   ) {
-    this.stats = { running: false, leader: false, replica: options.lease.owner, takeovers: 0, deferred: 0, polls: 0, events_processed: 0, errors: 0, alerts: emptyTally(), max_poll_ms: 0, rule_ms: {} };
+    this.stats = { running: false, leader: false, replica: options.lease.owner, takeovers: 0, lease_checks: 0, deferred: 0, polls: 0, events_processed: 0, errors: 0, alerts: emptyTally(), max_poll_ms: 0, rule_ms: {} };
   }
 
   start(): void {
@@ -127,6 +129,7 @@ export class StreamingDetector {
   /** Takes or renews the lease; on taking it over, forgets what this replica knew from before. */
   private async lead(): Promise<boolean> {
     const leader = await this.options.lease.acquire();
+    this.stats.lease_checks++;
     if (leader && !this.stats.leader) {
       // another replica may have streamed in between: resume from the stored checkpoint, trusting no memory
       this.checkpoint = undefined;

@@ -124,6 +124,7 @@ export const detectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
               leader: Type.Boolean({ description: 'whether this replica holds the streaming lease and streams; the others stand by' }),
               replica: Type.String({ description: "this replica's name in the lease (AISEC_REPLICA_ID)" }),
               takeovers: Type.Integer({ description: 'times this replica took the streaming lease' }),
+              lease_checks: Type.Integer({ description: 'times this replica asked for or renewed the streaming lease (a standby that looked and was refused counts up while `leader` stays false)' }),
               checkpoint: Type.Optional(
                 Type.String({ description: 'stored checkpoint: newest event.ingested processed, held before the events of evaluations still put off' }),
               ),
