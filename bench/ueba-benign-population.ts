@@ -9,7 +9,7 @@
  * user in ten, a main model, a second one and a rarely used third, and their own token habits. A holiday is a
  * weekday on which almost nobody works.
  */
-import { seededRandom } from '../cli/src/demo/random.js';
+import { normal, poisson, seededRandom } from '../cli/src/demo/random.js';
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -43,24 +43,6 @@ export interface PopulationShape {
   holidays: number[];
   /** spread (σ of log) of rates across users */
   rateSpread: number;
-}
-
-function normal(random: () => number): number {
-  const u = Math.max(random(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-}
-
-export function poisson(random: () => number, lambda: number): number {
-  if (lambda <= 0) return 0;
-  if (lambda > 50) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * normal(random)));
-  const limit = Math.exp(-lambda);
-  let k = 0;
-  let p = random();
-  while (p > limit) {
-    k++;
-    p *= random();
-  }
-  return k;
 }
 
 const MODELS = ['gpt-4o', 'claude-sonnet-4-5', 'gpt-4o-mini', 'llama-3-70b', 'gemini-1.5-pro'];
