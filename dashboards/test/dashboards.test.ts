@@ -7,11 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
-import type { estypes } from '@elastic/elasticsearch';
-import { eventMappingProperties } from '../../analytics-service/src/contract/es-mapping.js';
-import { alertMapping, baselineMapping, metricMapping } from '../../analytics-service/src/elasticsearch/mappings.js';
 import { QUERY_KINDS, VALUE_FIELDS } from '../../analytics-service/src/query/kinds.js';
 import { parseTarget } from '../../analytics-service/src/query/run-query.js';
+import { fieldType } from '../../test/grafana/conformance/es-queries.js';
 import type { AlertRule, EsQueryModel, ExpressionModel, RuleGroup } from '../src/alert-rule-model.js';
 import { CONTAINER_DASHBOARDS_PATH, DASHBOARD, DATASOURCE, ES_DATASOURCE_INDEX, ES_DATASOURCE_TIME_FIELD, INDICES, PLUGIN } from '../src/constants.js';
 import { DASHBOARDS_ROOT, renderAll, staleFiles } from '../src/generate.js';
@@ -141,23 +139,7 @@ describe('alert rules', () => {
   const groups = readYaml<{ apiVersion: number; groups: RuleGroup[] }>('provisioning/alerting/rules.yaml');
   const rules: AlertRule[] = groups.groups.flatMap((g) => g.rules);
   const boardsByUid = new Map(dashboardFiles.map((path) => JSON.parse(read(path)) as Dashboard).map((b) => [b.uid, b]));
-  const mappingOf: Record<string, Record<string, estypes.MappingProperty>> = {
-    [INDICES.alerts]: alertMapping.properties!,
-    [INDICES.baselines]: baselineMapping.properties!,
-    [INDICES.metrics]: metricMapping.properties!,
-    [INDICES.events]: eventMappingProperties(),
-  };
   const AGGREGATABLE = new Set(['keyword', 'long', 'integer', 'double', 'boolean', 'ip', 'date']);
-  const fieldType = (index: string, path: string) => {
-    let props: Record<string, estypes.MappingProperty> | undefined = mappingOf[index];
-    let found: estypes.MappingProperty | undefined;
-    for (const part of path.split('.')) {
-      found = props?.[part];
-      props = (found as { properties?: Record<string, estypes.MappingProperty> } | undefined)?.properties;
-    }
-    return found?.type;
-  };
-
   test('file provisioning format with the rules that page on-call', () => {
     assert.equal(groups.apiVersion, 1);
     assert.deepEqual(rules.map((r) => r.uid).sort(), ['aisec-alert-open', 'aisec-entity-risk']);
