@@ -1,11 +1,13 @@
 /**
- * bench/nab's detector: the product's volume scorer over a NAB-style series. Expected scores come from a Poisson
- * tail summed here by hand, not from the product's tail code; the look-ahead check changes the future and
+ * bench/nab's detector: the product's volume scorer over a NAB-style series. Expected scores come from a negative
+ * binomial tail (the scorer's dispersion floor: a steady series has no spread of its own) summed here by hand from
+ * the mass function, not from the product's tail code; the look-ahead check changes the future and
  * requires the past scores to stay as they were.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { paramsFor } from '../../analytics-service/src/ueba/anomaly.js';
+import { MIN_VOLUME_DISPERSION } from '../../analytics-service/src/ueba/anomaly-scoring.js';
 import { parseSeries, type NabSeries } from '../../bench/nab/nab-files.js';
 import { scoreSeries, type DetectorOptions } from '../../bench/nab/volume-detector.js';
 
@@ -28,26 +30,32 @@ const options: DetectorOptions = {
   alerts: 'episode',
 };
 
-/** −log10 P(X ≥ x) for X ~ Poisson(μ), by summing the mass function term by term in log space. */
-function poissonSurprise(x: number, mu: number): number {
-  let logFactorial = 0;
-  for (let k = 2; k <= x; k++) logFactorial += Math.log(k);
+/**
+ * −log10 P(X ≥ x) for X negative binomial with mean μ and dispersion α (variance μ + αμ²): r = 1/α, p = r/(r + μ),
+ * P(X = k) = Γ(k + r) / (Γ(r) k!) pʳ (1 − p)ᵏ, summed term by term from x upward (each term from the previous one).
+ */
+function negativeBinomialSurprise(x: number, mu: number, alpha: number): number {
+  const r = 1 / alpha;
+  const p = r / (r + mu);
+  let logTerm = r * Math.log(p) + x * Math.log(1 - p);
+  for (let k = 0; k < x; k++) logTerm += Math.log(k + r) - Math.log(k + 1);
   let total = 0;
-  let term = Math.exp(x * Math.log(mu) - mu - logFactorial);
-  for (let k = x; term > 1e-300 && k < x + 500; k++) {
+  for (let k = x; k < x + 20_000; k++) {
+    const term = Math.exp(logTerm);
     total += term;
-    term *= mu / (k + 1);
+    if (term < total * 1e-17) break;
+    logTerm += Math.log(k + r) - Math.log(k + 1) + Math.log(1 - p);
   }
   return -Math.log10(total);
 }
 
-test('a steady series raises nothing; a spike scores its Poisson tail against the trailing hourly median', () => {
-  // one request every five minutes for three days (12 an hour, no spread: Poisson), then 1, 1, 34 in the next hour
-  const values = [...new Array<number>(3 * DAY_RECORDS).fill(1), 1, 1, 34, 1];
+test('a steady series raises nothing; a spike scores its negative binomial tail against the trailing hourly median', () => {
+  // one request every five minutes for three days (12 an hour, no spread of its own), then 1, 1, 88 in the next hour
+  const values = [...new Array<number>(3 * DAY_RECORDS).fill(1), 1, 1, 88, 1];
   const scores = scoreSeries(seriesOf(values), options);
   assert.deepEqual(scores.slice(0, 3 * DAY_RECORDS + 2), new Array<number>(3 * DAY_RECORDS + 2).fill(0));
-  // hour so far: 36 requests against the expected 12 (3×, 24 over: past both guards)
-  const expected = Math.min(100, Math.round(100 * poissonSurprise(36, 12)) / 10) / 100;
+  // hour so far: 90 requests against the expected 12 (7.5×, 78 over: past both guards)
+  const expected = Math.min(100, Math.round(100 * negativeBinomialSurprise(90, 12, MIN_VOLUME_DISPERSION)) / 10) / 100;
   assert.ok(expected > 0.6 && expected < 1, `the hand-computed score ${expected} should be between the guard and the cap`);
   assert.ok(Math.abs(scores[3 * DAY_RECORDS + 2]! - expected) < 0.0011, `spike scored ${scores[3 * DAY_RECORDS + 2]}, expected ${expected}`);
   // the hour's next record raises the same hour's score: in episode mode it still counts (a new high)
