@@ -12,6 +12,8 @@ import { gTestHomogeneity, pooledMoments, welchTTest } from '../src/assurance/dr
 import { assessJudgeDays, type JudgeDayStats } from '../src/assurance/judge-drift-assessment.js';
 import { DEFAULT_JUDGE_DRIFT } from '../src/assurance/judge-drift.js';
 import { populationStabilityIndex } from '../src/assurance/psi.js';
+// the one seeded generator (mulberry32), so every run sees the same judges
+import { seededRandom as random } from '../../cli/src/demo/random.js';
 
 const DAY = 86_400_000;
 
@@ -80,18 +82,6 @@ test('G-test of homogeneity: G by hand with Williams’ correction, p-values at 
 });
 
 // ---- simulated judges ----
-
-/** mulberry32: a seeded generator, so every run sees the same judges */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function judgeDay(rnd: () => number, day: number, n: number, mu: number, sd: number): JudgeDayStats {
   const normal = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
