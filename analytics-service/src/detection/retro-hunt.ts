@@ -6,9 +6,22 @@
  * ensured first (PrepareBaselines) and the run says whether they were rebuilt.
  */
 import { randomUUID } from 'node:crypto';
-import type { HuntBaselines } from '../ueba/hunt-baselines.js';
+import type { EntityKind } from '../contract/entities.js';
+import { DAY_MS } from '../time/units.js';
 import { emptyTally, type DetectionEngine, type Tally } from './engine.js';
 import type { Rule } from './rule-schema.js';
+
+/** What a retro-hunt did about baselines before scoring (the `baselines` field of a run). */
+export interface HuntBaselines {
+  /** true when the run rebuilt baselines before scoring */
+  rebuilt: boolean;
+  /** why (not) */
+  reason: string;
+  /** the window they were rebuilt over */
+  window?: { from: string; to: string };
+  /** entities per kind whose baselines were rebuilt */
+  entities?: Partial<Record<EntityKind, number>>;
+}
 
 /** Makes sure the baselines a hunt's rules score against exist for the hunted range (ueba/hunt-baselines.ts). */
 export type PrepareBaselines = (from: number, to: number, rules: Rule[]) => Promise<HuntBaselines | undefined>;
@@ -33,7 +46,6 @@ export interface RunState extends Tally {
   baselines?: HuntBaselines;
 }
 
-const DAY_MS = 86_400_000;
 const KEPT_RUNS = 100;
 
 export function dayChunks(from: number, to: number): Array<[number, number]> {

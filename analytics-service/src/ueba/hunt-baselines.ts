@@ -6,23 +6,12 @@
  * none was, it rebuilds baselines over [min(from, to − window days), to) and the run result says so (`baselines`).
  * A rebuild over old history replaces those entities' current baselines until the next scheduled refresh.
  */
+import type { PrepareBaselines } from '../detection/retro-hunt.js';
 import type { Rule } from '../detection/rule-schema.js';
 import type { EntityKind } from './entities.js';
 import type { UebaService } from './ueba-service.js';
 import { HOURLY } from './window-context.js';
 import { DAY_MS } from '../time/units.js';
-
-/** What a retro-hunt did about baselines before scoring (the `baselines` field of a run). */
-export interface HuntBaselines {
-  /** true when the run rebuilt baselines before scoring */
-  rebuilt: boolean;
-  /** why (not) */
-  reason: string;
-  /** the window they were rebuilt over */
-  window?: { from: string; to: string };
-  /** entities per kind whose baselines were rebuilt */
-  entities?: Partial<Record<EntityKind, number>>;
-}
 
 /** The entity kinds the history-based UEBA rules of a run score, if any. */
 export function historyKinds(rules: Rule[]): EntityKind[] {
@@ -31,7 +20,7 @@ export function historyKinds(rules: Rule[]): EntityKind[] {
   return [...kinds];
 }
 
-export function huntBaselines(service: UebaService, windowDays: number): (from: number, to: number, rules: Rule[]) => Promise<HuntBaselines | undefined> {
+export function huntBaselines(service: UebaService, windowDays: number): PrepareBaselines {
   return async (from, to, rules) => {
     const kinds = historyKinds(rules);
     if (kinds.length === 0) return undefined;
