@@ -1,7 +1,7 @@
 /**
  * UEBA false alarms on benign traffic, next to detection of injected anomalies of graded size.
  *
- *   node --import tsx bench/ueba-false-alarms.ts [--users 1000] [--seeds 1,2,3] [--src analytics-service/src]
+ *   node --import tsx bench/ueba-false-alarms.ts [--users 1000] [--seeds 1,2,3] [--shapes first] [--src analytics-service/src]
  *
  * For each population shape and seed (bench/ueba-benign-population.ts: workday starts and ends, weekends, light and
  * heavy users, a holiday, the first days of data) it scores ten days the way a daily retro-hunt would: each day
@@ -22,7 +22,9 @@ import { median, medianAbsoluteDeviation, quantileSorted, mean, standardDeviatio
 import { seededRandom } from '../cli/src/demo/random.js';
 import { DAY, EPOCH, HOUR, drawRequest, population, requestCost, type Habits, type PopulationShape, type Request, type User } from './ueba-benign-population.js';
 
-const { values: args } = parseArgs({ options: { users: { type: 'string', default: '1000' }, seeds: { type: 'string', default: '1,2,3' }, src: { type: 'string', default: 'analytics-service/src' } } });
+const { values: args } = parseArgs({
+  options: { users: { type: 'string', default: '1000' }, seeds: { type: 'string', default: '1,2,3' }, shapes: { type: 'string' }, src: { type: 'string', default: 'analytics-service/src' } },
+});
 const src = resolve(args.src!);
 type Scoring = Omit<typeof import('../analytics-service/src/ueba/anomaly-scoring.js'), 'peerOwnTypical'> & Partial<Pick<typeof import('../analytics-service/src/ueba/anomaly-scoring.js'), 'peerOwnTypical'>>;
 const scoring = (await import(`${src}/ueba/anomaly-scoring.ts`)) as Scoring;
@@ -197,7 +199,7 @@ function scoreDay(users: User[], day: number): Fired[] {
       const hour = Math.floor(r.at / HOUR) * HOUR;
       const scored = { kind: 'user' as const, id: user.id, start: hour, end: hour + HOUR, slot: calendar.slotOf(hour) };
       const c = scoring.scoreFirstSeen('new_model_for_user', 'model', scored, model, r.at, 1, { events: history.length, first_seen: history[0]!.at, values: counts, distinct: counts.length }, params);
-      if (c) fired.push({ user: user.id, rule: 'new_model_for_user', hour });
+      if (c) fired.push({ user: user.id, rule: 'new_model_for_user', hour, text: c.explanation });
     }
   }
   for (const [key, members] of peers) {
@@ -230,12 +232,18 @@ const SHAPES: Shape[] = [
   { name: 'first 10 days of data', users: USERS, days: 10, departments: Math.max(1, Math.round(USERS / 50)), holidays: [], rateSpread: 0.8, evalDays: range(0, 10) },
 ];
 const seeds = args.seeds!.split(',').map(Number);
+// --shapes: only the shapes whose name contains one of these words (e.g. "first"); every shape by default
+const shapes = args.shapes ? SHAPES.filter((s) => args.shapes!.split(',').some((word) => s.name.includes(word))) : SHAPES;
+if (shapes.length === 0) {
+  console.error(`--shapes "${args.shapes}" matches none of: ${SHAPES.map((s) => s.name).join('; ')}`);
+  process.exit(2);
+}
 
 console.log(`# UEBA false alarms and detection — scorers from ${src}`);
 console.log(`# machine: ${cpus().length} cores, load average before ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 const detections = new Map<string, { found: number; total: number }>();
 const rows: string[] = [];
-for (const shape of SHAPES) {
+for (const shape of shapes) {
   const perSeed: number[] = [];
   const byRule = new Map<string, number>();
   let benignTotal = 0;

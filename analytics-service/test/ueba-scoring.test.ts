@@ -9,6 +9,7 @@ import {
   scoreCostSpike,
   scoreFirstSeen,
   scoreOffProfileHours,
+  peerOwnTypical,
   scorePeerOutliers,
   scoreTokenShift,
   scoreVolumeSpike,
@@ -163,6 +164,14 @@ test('first seen: a new value after enough history, scored by Good–Turing', ()
   assert.equal(scoreFirstSeen('new_country', 'src_country', h, 'BR', h.start, 3, roamer, params), undefined, 'a roamer is not alerted');
 });
 
+test('first seen at the edge of the data: a new country after one week of history, a new model after two', () => {
+  const h = hour(24 + 14);
+  const since = (days: number) => ({ events: 999, first_seen: h.start - days * 86_400_000, values: [{ value: 'gpt-4o', count: 999 }], distinct: 1 });
+  assert.ok(scoreFirstSeen('new_country', 'src_country', h, 'BR', h.start, 3, { ...since(8), values: [{ value: 'GB', count: 999 }] }, paramsFor('new_country')));
+  assert.equal(scoreFirstSeen('new_model_for_user', 'model', h, 'mistral-large', h.start, 3, since(13), paramsFor('new_model_for_user')), undefined, '13 days');
+  assert.ok(scoreFirstSeen('new_model_for_user', 'model', h, 'mistral-large', h.start, 3, since(14), paramsFor('new_model_for_user')), '14 days');
+});
+
 test('off-profile hours: never-active hours alert, the hour after work does not', () => {
   const params = paramsFor('off_profile_hours');
   assert.ok(scoreOffProfileHours(baseline(), hour(24 + 3), 12, params));
@@ -197,6 +206,13 @@ test('peer outliers: the guards of the edges of the day (issue 13)', () => {
   assert.deepEqual(scorePeerOutliers('engineering', 'requests', h, [...quiet, { id: 'early', value: 40, requests: 40, ownTypical: 12 }], params), [], 'always this far above these peers (own usual 12)');
   assert.deepEqual(scorePeerOutliers('engineering', 'requests', h, [...quiet, { id: 'early', value: 15, requests: 15, ownTypical: 4 }], params), [], 'within 5× of their own usual 4');
   assert.equal(scorePeerOutliers('engineering', 'requests', h, [...quiet, { id: 'early', value: 30, requests: 30, ownTypical: 4 }], params).length, 1, 'beyond 5× of their own usual');
+  // the edge of the data: a member's baseline of half a working day (4 active hours, a median of 30 an hour) is enough
+  // for the guard, whatever the rule's min_active_hours (20) asks of a score; 3 hours are not
+  const young = (active: number) => baseline({ active_hours: active, history_days: 0.5, requests_per_active_hour: { count: active, median: 30, mad: 5 } });
+  assert.equal(peerOwnTypical(young(4), 'requests', params), 30);
+  assert.equal(peerOwnTypical(young(3), 'requests', params), undefined);
+  assert.deepEqual(scorePeerOutliers('engineering', 'requests', h, [...quiet, { id: 'heavy', value: 40, requests: 40, ownTypical: peerOwnTypical(young(4), 'requests', params) }], params), [], 'a heavy user on day two');
+  assert.equal(scorePeerOutliers('engineering', 'requests', h, [...quiet, { id: 'heavy', value: 40, requests: 40, ownTypical: peerOwnTypical(young(3), 'requests', params) }], params).length, 1, 'without a baseline: an outlier');
   // output tokens on a single request are no peer anomaly
   const tokens = Array.from({ length: 10 }, (_, i) => ({ id: `p${i}`, value: 400, requests: 1 }));
   assert.deepEqual(scorePeerOutliers('engineering', 'tokens_out', h, [...tokens, { id: 'long', value: 12_000, requests: 1 }], params), [], 'one long answer');

@@ -103,9 +103,11 @@ export const DEFAULT_PARAMS: Record<UebaAnomaly, UebaParams> = (() => {
     token_shift: { ...base, min_history_days: 7, min_ratio: 1.5, entity_kinds: ['user', 'agent'] },
     cost_spike: { ...base, min_ratio: 5, entity_kinds: ['user', 'agent'] },
     // first-seen: meeting any new value must have been unlikely for this entity (Good–Turing, about 1 in 300 or less:
-    // an entity that has made some 300 requests in the look-back without trying anything new)
+    // an entity that has made some 300 requests in the look-back without trying anything new). A model is a choice
+    // people explore: a rarely used one (1 request in 100) can take weeks to show up in someone's history, so a new
+    // model needs two weeks of it; a new country keeps one week (a takeover early in the data still alerts).
     new_country: { ...base, min_history_days: 7, min_score: 25 },
-    new_model_for_user: { ...base, min_history_days: 7, min_score: 25 },
+    new_model_for_user: { ...base, min_history_days: 14, min_score: 25 },
     off_profile_hours: { ...base, min_active_hours: 40, min_requests: 10, min_score: 0 },
     peer_outlier: { ...base, min_ratio: 5 },
   };

@@ -10,12 +10,20 @@ import { MAD_TO_SD } from './baseline-builder.js';
 import { logNormalUpperTail, scoreFromLogProbability } from './tail-probabilities.js';
 
 /**
- * A member's own typical value per active hour, for the peer rule's guard "as high as usual for this person". A
- * guard only ever removes alerts, so it needs less history than a score does: a baseline of `min_active_hours`
- * active hours is enough, whatever its days.
+ * Active hours a member's baseline needs before the peer rule's own-baseline guard uses it: half a working day. A
+ * guard only ever removes alerts, so it needs far less history than a score does — a heavy user's first few hours
+ * already say they are a heavy user, and at the edges of the data (a new deployment, a new user's first days) the
+ * guard is what keeps them from being everyone's outlier.
+ */
+export const PEER_GUARD_MIN_ACTIVE_HOURS = 4;
+
+/**
+ * A member's own typical value per active hour, for the peer rule's guard "as high as usual for this person": from
+ * a baseline of `PEER_GUARD_MIN_ACTIVE_HOURS` active hours (or the rule's `min_active_hours`, if lower), whatever
+ * its days.
  */
 export function peerOwnTypical(baseline: BaselineDocument | undefined, feature: 'requests' | 'tokens_out', params: UebaParams): number | undefined {
-  if (!baseline || baseline.active_hours < params.min_active_hours) return undefined;
+  if (!baseline || baseline.active_hours < Math.min(params.min_active_hours, PEER_GUARD_MIN_ACTIVE_HOURS)) return undefined;
   return feature === 'requests' ? baseline.requests_per_active_hour.median : baseline.hourly_tokens_out.median;
 }
 
