@@ -77,3 +77,19 @@ test('no look-ahead: changing every value after a record leaves the scores up to
   // and the change does show after the cut, so the comparison above could have failed
   assert.notDeepEqual(after.slice(cut + 1), before.slice(cut + 1));
 });
+
+test('merged alerts: the hour after an alerting hour continues its alert; the probability rank is L / (L + 10)', () => {
+  // three steady days, then two hours in a row with 1, 1, 68 and the rest of the hour at 1
+  const spikeHour = [1, 1, 68, ...new Array<number>(9).fill(1)];
+  const values = [...new Array<number>(3 * DAY_RECORDS).fill(1), ...spikeHour, ...spikeHour];
+  const first = 3 * DAY_RECORDS + 2;
+  const second = first + 12;
+  const episode = scoreSeries(seriesOf(values), options);
+  const merged = scoreSeries(seriesOf(values), { ...options, alerts: 'merged' });
+  assert.ok(episode[first]! > 0 && episode[second]! > 0, 'per hour: both hours alert');
+  assert.equal(merged[first], episode[first]);
+  assert.deepEqual(merged.slice(first + 10), new Array<number>(merged.length - first - 10).fill(0), 'the second hour continues the first hour\'s alert');
+  const ranked = scoreSeries(seriesOf(values), { ...options, alerts: 'merged', rank: 'probability' });
+  const surprise = poissonLogNormalSurprise(70, 12, MIN_VOLUME_DISPERSION);
+  assert.ok(Math.abs(ranked[first]! - surprise / (surprise + 10)) < 0.002, `${ranked[first]} vs ${surprise / (surprise + 10)}`);
+});
