@@ -3,7 +3,8 @@
  *
  *   node --import tsx bench/nab.ts --nab /tmp/nab [--out /tmp/nab-ueba] [--python /tmp/nab-venv/bin/python]
  *        [--min-ratio 3] [--min-excess 10] [--min-score 60] [--min-history-days 14] [--min-active-hours 20]
- *        [--window-days 28] [--alerts episode|merged|record] [--rank score|probability] [--name uebaVolume]
+ *        [--window-days 28] [--alerts episode|merged|record] [--rank score|probability]
+ *        [--window hour|sliding (an experiment: the last 60 minutes, not the product's clock hour)] [--name uebaVolume]
  *        [--compare numenta,randomCutForest,windowedGaussian] [--no-score]
  *
  * Runs the `ueba_volume_spike` scorer (bench/nab/volume-detector.ts: the product's baseline builder and scorer,
@@ -40,6 +41,8 @@ const { values: args } = parseArgs({
     'window-days': { type: 'string', default: '28' },
     alerts: { type: 'string', default: 'episode' },
     rank: { type: 'string', default: 'score' },
+    // an experiment, not the product's rule: score the last 60 minutes instead of the clock hour
+    window: { type: 'string', default: 'hour' },
     // published detectors rescored in the same run ("" for none: their figures do not change between runs)
     compare: { type: 'string', default: 'numenta,randomCutForest,windowedGaussian' },
     'no-score': { type: 'boolean', default: false },
@@ -91,6 +94,7 @@ async function main(): Promise<void> {
   if (!args.nab) fail('--nab <dir> is required: a checkout of numenta/NAB (docs/ueba.md says how to get one)');
   if (!/^[A-Za-z][A-Za-z0-9]*$/.test(args.name!)) fail(`--name must be letters and digits (NAB splits file names on "_"; got "${args.name}")`);
   if (args.alerts !== 'episode' && args.alerts !== 'merged' && args.alerts !== 'record') fail(`--alerts must be "episode", "merged" or "record" (got "${args.alerts}")`);
+  if (args.window !== 'hour' && args.window !== 'sliding') fail(`--window must be "hour" or "sliding" (got "${args.window}")`);
   if (args.rank !== 'score' && args.rank !== 'probability') fail(`--rank must be "score" or "probability" (got "${args.rank}")`);
   if (!/^[A-Za-z,]*$/.test(args.compare!)) fail(`--compare must be detector names separated by commas (got "${args.compare}")`);
   const params = scorerParams();
@@ -103,7 +107,7 @@ async function main(): Promise<void> {
   const [series, windows] = await Promise.all([readCorpus(nabDir), readWindows(nabDir)]);
   await rm(join(resultsDir, args.name!), { recursive: true, force: true });
   for (const s of series) {
-    const scores = scoreSeries(s, { params, windowDays, alerts: args.alerts as AlertMode, rank: args.rank as RankMode });
+    const scores = scoreSeries(s, { params, windowDays, alerts: args.alerts as AlertMode, rank: args.rank as RankMode, window: args.window as 'hour' | 'sliding' });
     await writeResults(resultsDir, args.name!, s, scores, windows.get(s.relativePath) ?? []);
   }
   const detectSeconds = (Date.now() - started) / 1000;
@@ -118,6 +122,7 @@ async function main(): Promise<void> {
       window_days: windowDays,
       alerts: args.alerts!,
       rank: args.rank!,
+      window: args.window!,
     },
     series: series.length,
     records: series.reduce((n, s) => n + s.times.length, 0),

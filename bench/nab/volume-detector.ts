@@ -43,6 +43,12 @@ export interface DetectorOptions {
   alerts: AlertMode;
   /** 'score' (default): candidate score / 100; 'probability': probabilityRank of its uncapped log10 p */
   rank?: RankMode;
+  /**
+   * 'hour' (default, the product): the clock hour's requests so far. 'sliding' — an experiment, not the product: the
+   * last 60 minutes' requests, against the same hourly baseline; an episode is a run of candidates less than an hour
+   * apart, and only its first hour's new highs count (as with 'merged' alerts).
+   */
+  window?: 'hour' | 'sliding';
   timeZone?: string;
 }
 
@@ -92,6 +98,10 @@ export function scoreSeries(series: NabSeries, options: DetectorOptions): number
   let best = 0;
   let lastAlertHour = -Infinity; // start of the last hour with a candidate (alerts: 'merged')
   let merging = false; // the open hour continues the previous hour's alert
+  const recent: Array<{ time: number; requests: number }> = []; // window: 'sliding'
+  let recentSum = 0;
+  let episodeStart = -Infinity;
+  let lastCandidate = -Infinity;
 
   const refresh = (hourStart: number) => {
     const from = hourStart - windowMs;
@@ -142,12 +152,29 @@ export function scoreSeries(series: NabSeries, options: DetectorOptions): number
       open.requests += requests;
       open.lastAt = time;
     }
-    if (!baseline || open.requests === 0) return 0;
+    const sliding = options.window === 'sliding';
+    if (sliding) {
+      recent.push({ time, requests });
+      recentSum += requests;
+      while (recent[0]!.time <= time - HOUR_MS) recentSum -= recent.shift()!.requests;
+    }
+    const observed = sliding ? recentSum : open.requests;
+    if (!baseline || observed === 0) return 0;
     const hour: ScoredHour = { kind: 'endpoint', id, start: hourStart, end: hourStart + HOUR_MS, slot: calendar.slotOf(hourStart) };
-    const found = scoreVolumeSpike(baseline, hour, open.requests, options.params);
+    const found = scoreVolumeSpike(baseline, hour, observed, options.params);
     if (!found) return 0;
     const score = options.rank === 'probability' ? probabilityRank(found.log10_probability) : found.score / 100;
     if (options.alerts === 'record') return score;
+    if (sliding) {
+      if (time - lastCandidate >= HOUR_MS) {
+        episodeStart = time;
+        best = 0;
+      }
+      lastCandidate = time;
+      if (time - episodeStart >= HOUR_MS || score <= best) return 0;
+      best = score;
+      return score;
+    }
     if (options.alerts === 'merged') {
       // consecutive anomalous hours of an entity are one alert (the alert writer merges them): the hour that
       // continues the previous hour's alert updates it and raises nothing new

@@ -52,7 +52,7 @@ function poissonLogNormalSurprise(x: number, median: number, alpha: number): num
   return -Math.log10(total);
 }
 
-test('a steady series raises nothing; a spike scores its negative binomial tail against the trailing hourly median', () => {
+test('a steady series raises nothing; a spike scores its Poisson–log-normal tail against the trailing hourly median', () => {
   // one request every five minutes for three days (12 an hour, no spread of its own), then 1, 1, 68 in the next hour
   const values = [...new Array<number>(3 * DAY_RECORDS).fill(1), 1, 1, 68, 1];
   const scores = scoreSeries(seriesOf(values), options);
