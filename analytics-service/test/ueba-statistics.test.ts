@@ -179,7 +179,7 @@ test('hour-of-week slots start on Monday and follow the configured time zone', (
   assert.equal(occurrences[167], 3);
 });
 
-test('summaries of per-hour values, and the dispersion read from median and MAD', () => {
+test('summaries of per-hour values, and the dispersion read from median and p95', () => {
   const d = distributionOf([1, 2, 3, 4, 100]);
   assert.equal(d.count, 5);
   assert.equal(d.median, 3);
@@ -202,15 +202,15 @@ test('summaries of per-hour values, and the dispersion read from median and MAD'
     assert.equal(summary.median, m, `median of ${values}`);
     assert.equal(summary.mad, bruteMedian(values.map((v) => Math.abs(v - m))), `MAD of ${values}`);
   }
-  // Poisson-like counts (Var ≈ mean) have no extra dispersion; a spread twice the Poisson one has some
-  assert.equal(robustDispersion({ count: 100, median: 9, mad: 2 }), 0);
-  // by hand: SD = 1.4826 × 6 = 8.8956, Var = 79.13169936; α = (79.13169936 − 10) / 10² = 0.6913169936
-  near(robustDispersion({ count: 100, median: 10, mad: 6 }), 0.6913169936, 1e-10);
-  assert.equal(robustDispersion({ count: 0 }), 0);
-  // the upper tail: a centre like Poisson's, but p95 2.5× the median. By hand: ln 2.5 / 1.645 = 0.5570156425,
+  // the dispersion is read from the upper tail. By hand for median 10, p95 25: ln 2.5 / 1.645 = 0.5570156425,
   // squared 0.3102664260, less ln(1 + 1/10) = 0.0953101798 for the Poisson noise: σ² = 0.2149562462,
-  // α = e^σ² − 1 = 0.2398076494
+  // α = e^σ² − 1 = 0.2398076494 — whatever the MAD
   near(robustDispersion({ count: 100, median: 10, mad: 2, p95: 25 }), 0.2398076494, 1e-9);
-  // a p95 no wider than the Poisson noise's (ln(13/10)/1.645 = 0.159 < √ln 1.1 = 0.309) adds nothing
+  near(robustDispersion({ count: 100, median: 10, mad: 6, p95: 25 }), 0.2398076494, 1e-9);
+  // a p95 no wider than the Poisson noise's (ln(13/10)/1.645 = 0.159 < √ln 1.1 = 0.309) adds nothing, nor does a
+  // wide centre under it
   assert.equal(robustDispersion({ count: 100, median: 10, mad: 2, p95: 13 }), 0);
+  assert.equal(robustDispersion({ count: 100, median: 10, mad: 6, p95: 13 }), 0);
+  assert.equal(robustDispersion({ count: 100, median: 10, mad: 6 }), 0, 'no p95, no reading');
+  assert.equal(robustDispersion({ count: 0 }), 0);
 });

@@ -28,7 +28,7 @@ function hasHistory(baseline: BaselineDocument, params: UebaParams): boolean {
  * Smallest dispersion α (squared coefficient of variation of the hourly rate) of a person's hourly requests. People
  * are not Poisson processes: a busy day, a meeting-free afternoon, arriving early move an hour's volume by a factor
  * that a few weeks of active hours can under-read. α = 0.1 is a day-to-day spread of about ×1.37 (σ of log rate ≈
- * 0.31); the entity's own estimate (robustDispersion: the centre and the upper tail of its active hours) is used
+ * 0.31); the entity's own estimate (robustDispersion: read from the median and p95 of its active hours) is used
  * when larger.
  */
 export const MIN_VOLUME_DISPERSION = 0.1;
