@@ -3,7 +3,9 @@
  *
  *   node --import tsx bench/nab.ts --nab /tmp/nab [--out /tmp/nab-ueba] [--python /tmp/nab-venv/bin/python]
  *        [--min-ratio 3] [--min-excess 10] [--min-score 60] [--min-history-days 14] [--min-active-hours 20]
- *        [--window-days 28] [--alerts episode|record] [--name uebaVolume] [--no-score]
+ *        [--window-days 28] [--alerts episode|merged|record] [--rank score|probability]
+ *        [--window hour|sliding (an experiment: the last 60 minutes, not the product's clock hour)] [--name uebaVolume]
+ *        [--compare numenta,randomCutForest,windowedGaussian] [--no-score]
  *
  * Runs the `ueba_volume_spike` scorer (bench/nab/volume-detector.ts: the product's baseline builder and scorer,
  * imported) over every NAB series, writes NAB results files under <out>/results/<name>/, then runs
@@ -20,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { paramsFor, type UebaParams } from '../analytics-service/src/ueba/anomaly.js';
 import { machine } from './detection-support.js';
 import { NabInputError, readCorpus, readWindows, writeResults } from './nab/nab-files.js';
-import { scoreSeries, type AlertMode } from './nab/volume-detector.js';
+import { scoreSeries, type AlertMode, type RankMode } from './nab/volume-detector.js';
 import { formatReport, type ScoringOutput } from './nab/report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -38,6 +40,11 @@ const { values: args } = parseArgs({
     'min-active-hours': { type: 'string' },
     'window-days': { type: 'string', default: '28' },
     alerts: { type: 'string', default: 'episode' },
+    rank: { type: 'string', default: 'score' },
+    // an experiment, not the product's rule: score the last 60 minutes instead of the clock hour
+    window: { type: 'string', default: 'hour' },
+    // published detectors rescored in the same run ("" for none: their figures do not change between runs)
+    compare: { type: 'string', default: 'numenta,randomCutForest,windowedGaussian' },
     'no-score': { type: 'boolean', default: false },
   },
 });
@@ -86,7 +93,10 @@ function runPython(python: string, argv: string[]): Promise<string> {
 async function main(): Promise<void> {
   if (!args.nab) fail('--nab <dir> is required: a checkout of numenta/NAB (docs/ueba.md says how to get one)');
   if (!/^[A-Za-z][A-Za-z0-9]*$/.test(args.name!)) fail(`--name must be letters and digits (NAB splits file names on "_"; got "${args.name}")`);
-  if (args.alerts !== 'episode' && args.alerts !== 'record') fail(`--alerts must be "episode" or "record" (got "${args.alerts}")`);
+  if (args.alerts !== 'episode' && args.alerts !== 'merged' && args.alerts !== 'record') fail(`--alerts must be "episode", "merged" or "record" (got "${args.alerts}")`);
+  if (args.window !== 'hour' && args.window !== 'sliding') fail(`--window must be "hour" or "sliding" (got "${args.window}")`);
+  if (args.rank !== 'score' && args.rank !== 'probability') fail(`--rank must be "score" or "probability" (got "${args.rank}")`);
+  if (!/^[A-Za-z,]*$/.test(args.compare!)) fail(`--compare must be detector names separated by commas (got "${args.compare}")`);
   const params = scorerParams();
   const windowDays = numberArg('window-days', 1)!;
   const nabDir = resolve(args.nab);
@@ -97,7 +107,7 @@ async function main(): Promise<void> {
   const [series, windows] = await Promise.all([readCorpus(nabDir), readWindows(nabDir)]);
   await rm(join(resultsDir, args.name!), { recursive: true, force: true });
   for (const s of series) {
-    const scores = scoreSeries(s, { params, windowDays, alerts: args.alerts as AlertMode });
+    const scores = scoreSeries(s, { params, windowDays, alerts: args.alerts as AlertMode, rank: args.rank as RankMode, window: args.window as 'hour' | 'sliding' });
     await writeResults(resultsDir, args.name!, s, scores, windows.get(s.relativePath) ?? []);
   }
   const detectSeconds = (Date.now() - started) / 1000;
@@ -111,6 +121,8 @@ async function main(): Promise<void> {
       min_active_hours: params.min_active_hours,
       window_days: windowDays,
       alerts: args.alerts!,
+      rank: args.rank!,
+      window: args.window!,
     },
     series: series.length,
     records: series.reduce((n, s) => n + s.times.length, 0),
@@ -121,7 +133,7 @@ async function main(): Promise<void> {
   if (args['no-score']) return;
 
   await mkdir(out, { recursive: true });
-  const stdout = await runPython(args.python!, [join(here, 'nab', 'score.py'), '--nab', nabDir, '--work', out, '--detector', args.name!]);
+  const stdout = await runPython(args.python!, [join(here, 'nab', 'score.py'), '--nab', nabDir, '--work', out, '--detector', args.name!, '--compare', args.compare!]);
   const lines = stdout.trim().split('\n');
   const scoring = JSON.parse(lines[lines.length - 1]!) as ScoringOutput;
   const report = formatReport(args.name!, scoring, { ...run, machine: machine() });

@@ -218,13 +218,27 @@ test('peer outliers: the guards of the edges of the day (issue 13)', () => {
   assert.deepEqual(scorePeerOutliers('engineering', 'tokens_out', h, [...tokens, { id: 'long', value: 12_000, requests: 1 }], params), [], 'one long answer');
 });
 
-test('volume: the dispersion never goes below 0.25 (people are not Poisson processes)', () => {
+test('volume: the dispersion never goes below 0.1 (people are not Poisson processes); a steady entity\'s 5× hour alerts', () => {
   const params = paramsFor('volume_spike');
   const poissonLike = baseline({ volume_dispersion: 0 });
-  // expected 7 (a Tuesday 10:00 slot); 30 requests: Poisson calls that about 1 in 10^10, a dispersion of 0.25 about 1 in 3000
+  // expected 7 (a Tuesday 10:00 slot); 30 requests: Poisson calls that about 1 in 10^10, a log-normal rate with
+  // α = 0.1 (σ of log rate 0.31) about 1 in 20 000 (score 44; ueba-statistics.test.ts checks the tail itself)
   const found = scoreVolumeSpike(poissonLike, hour(24 + 10), 30, params);
   assert.equal(found, undefined, JSON.stringify(found?.explanation));
   assert.ok(scoreVolumeSpike(poissonLike, hour(24 + 10), 150, params), 'a large spike still alerts');
+  // a steady, busier entity (30 an hour, α at the floor): 5× is past one in a million, 3.5× is not
+  const busy = baseline({ volume_dispersion: 0.05, requests_per_active_hour: { count: 200, median: 30, mad: 4, p95: 42 } });
+  busy.profile.hour_of_week.median = Array(168).fill(30);
+  const fivefold = scoreVolumeSpike(busy, hour(24 + 10), 150, params);
+  assert.ok(fivefold && fivefold.score >= 60 && fivefold.score < 100, JSON.stringify(fivefold?.score));
+  assert.ok(fivefold.log10_probability < -6);
+  assert.equal(scoreVolumeSpike(busy, hour(24 + 10), 105, params), undefined, '3.5× of a steady entity');
+  // the score stops at 100 for display, the probability does not: 40× ranks above 20×
+  const twenty = scoreVolumeSpike(busy, hour(24 + 10), 600, params)!;
+  const forty = scoreVolumeSpike(busy, hour(24 + 10), 1200, params)!;
+  assert.equal(twenty.score, 100);
+  assert.equal(forty.score, 100);
+  assert.ok(forty.log10_probability < twenty.log10_probability - 5, `${forty.log10_probability} vs ${twenty.log10_probability}`);
 });
 
 test('reviewer agreement reads verdict labels and confirmations', () => {

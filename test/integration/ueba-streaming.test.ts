@@ -45,7 +45,7 @@ test('a burst ingested now becomes one volume-spike alert; more of the burst add
     return alerts.length > 0 ? alerts : undefined;
   });
   assert.ok(first!.event_count >= 140);
-  assert.equal(first!.observed, 100, 'the anomaly score');
+  assert.ok(first!.observed >= 90 && first!.observed <= 100, `the anomaly score of a 20× hour: ${first!.observed}`);
 
   const stats = service.app.detection.streaming.stats;
   const processed = stats.events_processed;

@@ -11,7 +11,7 @@ import type { AnomalyCandidate, UebaParams } from './anomaly.js';
 import type { BaselineDocument, Distribution, SeenValue } from './baseline-document.js';
 import { MAD_TO_SD } from './baseline-builder.js';
 import { slotLabel } from './hour-of-week.js';
-import { logNegativeBinomialUpperTail, logNormalUpperTail, scoreFromLogProbability } from './tail-probabilities.js';
+import { logNormalUpperTail, logPoissonLogNormalUpperTail, scoreFromLogProbability } from './tail-probabilities.js';
 
 import { candidate, formatNumber, LOG10, oneIn, type ScoredHour } from './anomaly-candidate.js';
 
@@ -25,18 +25,22 @@ function hasHistory(baseline: BaselineDocument, params: UebaParams): boolean {
 }
 
 /**
- * Smallest negative binomial dispersion α of a person's hourly requests. People are not Poisson processes: a busy
- * day, a meeting-free afternoon, arriving early move an hour's volume by a factor, which the robust estimate from
- * one median and MAD of few active hours often misses (it can come out 0). α = 0.25 is a day-to-day spread of
- * about ×1.6 (σ of log rate ≈ 0.5) — a spike still has to be several-fold to score.
+ * Smallest dispersion α (squared coefficient of variation of the hourly rate) of a person's hourly requests. People
+ * are not Poisson processes: a busy day, a meeting-free afternoon, arriving early move an hour's volume by a factor
+ * that a few weeks of active hours can under-read. α = 0.1 is a day-to-day spread of about ×1.37 (σ of log rate ≈
+ * 0.31); the entity's own estimate (robustDispersion: read from the median and p95 of its active hours) is used
+ * when larger.
  */
-export const MIN_VOLUME_DISPERSION = 0.25;
+export const MIN_VOLUME_DISPERSION = 0.1;
 
 /**
  * ueba_volume_spike: requests in one hour against the seasonal expectation for that hour of the week.
  * Expected μ = max(median of this slot over past weeks, median requests per active hour): a busy Monday is
  * measured against earlier Mondays, and a quiet Sunday slot is not a trap (a Sunday with a normal weekday's
- * volume is not a spike). The tail is negative binomial with the entity's robust dispersion.
+ * volume is not a spike). The tail is Poisson with a log-normally varying rate around μ, σ² = ln(1 + α) from the
+ * entity's dispersion α: multiplicative swings keep their heavy upper tail, so a spike has to be several-fold of what
+ * the entity's own swings make ordinary. The score is capped at 100 for display; `log10_probability` is not, and
+ * ranks spikes beyond the cap.
  */
 export function scoreVolumeSpike(baseline: BaselineDocument, hour: ScoredHour, observed: number, params: UebaParams): AnomalyCandidate | undefined {
   if (!hasHistory(baseline, params)) return undefined;
@@ -45,7 +49,7 @@ export function scoreVolumeSpike(baseline: BaselineDocument, hour: ScoredHour, o
   const expected = Math.max(seasonal, typical, 1);
   if (observed < params.min_ratio * expected || observed - expected < params.min_excess) return undefined;
   const alpha = Math.max(baseline.volume_dispersion, MIN_VOLUME_DISPERSION);
-  const logP = logNegativeBinomialUpperTail(observed, expected, alpha);
+  const logP = logPoissonLogNormalUpperTail(observed, expected, Math.sqrt(Math.log1p(alpha)));
   const score = scoreFromLogProbability(logP);
   if (score < params.min_score) return undefined;
   const spread = Math.sqrt(expected + alpha * expected * expected);

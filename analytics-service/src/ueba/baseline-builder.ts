@@ -39,15 +39,21 @@ export function distributionOf(values: number[]): Distribution {
 }
 
 /**
- * Negative binomial dispersion α (Var = μ + αμ²) of hourly request counts by the method of moments on robust
- * estimates: μ = median, Var = (1.4826·MAD)². One burst hour moves neither, so a spike in the baseline window
- * does not make the next spike look normal.
+ * Dispersion α of hourly request counts: the squared coefficient of variation of the hourly rate (Var = μ + αμ²),
+ * read from the upper tail, where a volume spike and its false alarms live. A rate that varies log-normally puts p95
+ * at median·exp(1.645·√(σ² + ln(1 + 1/μ))) (ln(1 + 1/μ): the Poisson noise of a count on the log scale), so
+ * σ² = (ln(p95/median)/1.645)² − ln(1 + 1/μ) and α = exp(σ²) − 1. Median and p95: one burst hour in the window moves
+ * neither much, so a spike in the baseline window does not make the next spike look normal. (The MAD of a few
+ * requests an hour is too coarse to read a spread from — 1 or 2 — and a wide centre does not make a busy hour
+ * ordinary.)
  */
 export function robustDispersion(counts: Distribution): number {
   const m = counts.median ?? 0;
-  if (m <= 0) return 0;
-  const spread = MAD_TO_SD * (counts.mad ?? 0);
-  return Math.min(10, Math.max(0, (spread * spread - m) / (m * m)));
+  const p95 = counts.p95 ?? 0;
+  if (m <= 0 || p95 <= m) return 0;
+  const logSpread = Math.log(p95 / m) / 1.645;
+  const logVariance = logSpread * logSpread - Math.log1p(1 / m);
+  return logVariance > 0 ? Math.min(10, Math.expm1(logVariance)) : 0;
 }
 
 const round4 = (value: number) => Math.round(value * 10_000) / 10_000;

@@ -96,7 +96,7 @@ export const BaselineDocumentSchema = Type.Object(
     tokens_out: DistributionSchema,
     cost_usd: DistributionSchema,
     session_cost_usd: DistributionSchema,
-    volume_dispersion: number('negative binomial dispersion α of hourly request counts (Var = μ + αμ²), from median and MAD'),
+    volume_dispersion: number('dispersion α of hourly request counts (Var = μ + αμ²), read from their median and p95 as a log-normal rate with Poisson noise'),
     risk_score: optionalNumber('entity risk score 0–100 (users and agents)'),
     risk_level: Type.Optional(Type.String({ description: 'Unknown < 20 ≤ Low < 40 ≤ Moderate < 70 ≤ High < 90 ≤ Critical' })),
     risk_alert_count: Type.Optional(Type.Integer({ description: 'alerts that contributed to risk_score' })),

@@ -4,8 +4,9 @@
  *
  * Hand-written because simple-statistics offers only table lookups (`cumulativeStdNormalProbability`,
  * `poissonDistribution`) that lose all precision in the far tail, and no negative binomial at all.
- * `gammaln` (log Γ) comes from simple-statistics.
+ * `gammaln` (log Γ) comes from simple-statistics, the regularised incomplete gamma from @stdlib.
  */
+import gammainc from '@stdlib/math-base-special-gammainc';
 import { gammaln } from 'simple-statistics';
 
 const LN10 = Math.log(10);
@@ -102,6 +103,45 @@ export function logNegativeBinomialUpperTail(x: number, mu: number, alpha: numbe
   const pmf = (k: number) => logNegativeBinomialPmf(k, mu, alpha);
   // the mode, ⌊μ(1 − α)⌋, is below μ: past μ the terms only decrease
   return x > mu ? logUpperTailFrom(x, pmf) : logUpperTailByComplement(x, pmf);
+}
+
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+/** Step of the quadrature over the log-rate, in standard deviations. */
+const QUADRATURE_STEP = 0.05;
+/** How far past the bulk of the integrand the quadrature reaches, in standard deviations (φ(10) ≈ 10⁻²²). */
+const QUADRATURE_REACH = 10;
+
+/**
+ * log P(X ≥ x) for X ~ Poisson(λ), x an integer ≥ 1, from the regularised lower incomplete gamma P(x, λ) in closed
+ * form (no term-by-term sum, so counts of 10⁸ cost no more than 10); −Infinity where it underflows.
+ */
+function logPoissonUpperTailClosed(x: number, lambda: number): number {
+  return Math.log(gammainc(lambda, x));
+}
+
+/**
+ * log P(X ≥ x) for a Poisson count whose rate varies log-normally: X | λ ~ Poisson(λ), ln λ ~ N(ln median, σ²) — a
+ * person's or service's hourly volume whose level moves by a factor from day to day. Unlike the negative binomial
+ * (a gamma-distributed rate), a log-normal rate keeps the heavier upper tail of multiplicative swings: with the same
+ * variance, a 4× hour is not called a one-in-a-million event when swings of ×1.4 are ordinary. The integral over
+ * z = (ln λ − ln median)/σ is a trapezoid sum in log space, over the z where the integrand matters.
+ */
+export function logPoissonLogNormalUpperTail(x: number, median: number, sigma: number): number {
+  if (x <= 0) return 0;
+  if (median <= 0) return -Infinity;
+  const k = Math.ceil(x);
+  if (sigma <= 1e-6) return logPoissonUpperTail(k, median);
+  // the rate that makes x its mean: past it the Poisson tail is about 1 and only φ(z) decreases
+  const zAtX = Math.log(k / median) / sigma;
+  const from = Math.min(0, zAtX) - QUADRATURE_REACH;
+  const to = Math.max(0, zAtX) + QUADRATURE_REACH;
+  let total = -Infinity;
+  for (let i = 0, z = from; z <= to; i++, z = from + i * QUADRATURE_STEP) {
+    const term = -0.5 * z * z - LOG_SQRT_2PI + logPoissonUpperTailClosed(k, median * Math.exp(sigma * z));
+    total = logAdd(total, term);
+    if (z > zAtX && term < total - 40) break; // past the bulk the terms only decrease
+  }
+  return Math.min(0, total + Math.log(QUADRATURE_STEP));
 }
 
 /** −log10 of a probability given as its natural log: the "surprise" in decimal orders of magnitude. */
