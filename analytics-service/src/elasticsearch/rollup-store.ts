@@ -112,25 +112,35 @@ export class RollupStore {
     return result;
   }
 
-  /** Removes rows of these hours from runs older than `before` that this recompute did not rewrite. */
+  /**
+   * Removes rows of these hours that this recompute did not rewrite (older watermark): combinations whose events are
+   * gone. Deleted with external version `before`, which only removes rows of older versions: a row this run or a
+   * newer one wrote stays. Searched after a refresh and deleted in pages (the minimal distribution has no
+   * _delete_by_query).
+   */
   async deleteStale(hours: readonly number[], before: number): Promise<number> {
     if (hours.length === 0) return 0;
-    const response = await withAvailability('removing stale rollup rows', () =>
-      this.es.deleteByQuery({
-        index: this.index,
-        conflicts: 'proceed',
-        ignore_unavailable: true,
-        query: {
-          bool: {
-            filter: [
-              { terms: { '@timestamp': [...hours] } },
-              { range: { ingested_before: { lt: before } } },
-            ],
-          },
-        },
-      }),
-    );
-    return response.deleted ?? 0;
+    let deleted = 0;
+    for (;;) {
+      await this.refresh();
+      const found = await withAvailability('finding stale rollup rows', () =>
+        this.es.search({
+          index: this.index,
+          size: PAGE,
+          _source: false,
+          track_total_hits: false,
+          ignore_unavailable: true,
+          query: { bool: { filter: [{ terms: { '@timestamp': [...hours] } }, { range: { ingested_before: { lt: before } } }] } },
+        }),
+      );
+      const ids = found.hits.hits.map((h) => h._id!);
+      if (ids.length === 0) return deleted;
+      const operations = ids.map((id) => ({ delete: { _index: this.index, _id: id, version: before, version_type: 'external' as const } }));
+      const response = await withAvailability('removing stale rollup rows', () => this.es.bulk({ operations }));
+      const removed = response.items.filter((item) => !item.delete?.error).length;
+      deleted += removed;
+      if (ids.length < PAGE || removed === 0) return deleted;
+    }
   }
 
   /** Makes written rows searchable: done before the watermark that vouches for them is committed. */
