@@ -1,5 +1,6 @@
 /**
- * The hourly rollup against the real node: every answer the event-count kinds compute from the rollup (whole hours)
+ * The hourly rollup against the real node: every answer the event-count kinds (event_volume, risk_matrix, values of
+ * model/endpoint/category) compute from the rollup (whole hours)
  * plus raw events (edges, events ingested since the watermark) equals, bucket for bucket, the answer from raw
  * events alone — and the raw answer's totals equal counts taken from the ingested events themselves. Covered:
  * ranges that do not start or end on an hour, several bucket widths, filters, late events (old @timestamp, new
@@ -91,6 +92,9 @@ const TARGETS: Array<{ kind: string } & Record<string, unknown>> = [
   { kind: 'risk_matrix' },
   { kind: 'risk_matrix', includeRequests: true },
   { kind: 'risk_matrix', model: ['claude-sonnet-4-5'] },
+  { kind: 'values', field: 'model' },
+  { kind: 'values', field: 'category', limit: 2 },
+  { kind: 'values', field: 'endpoint', severity: ['high', 'critical'] },
 ];
 
 /** Ranges starting and ending off the hour, and bucket widths of 1 h, 3 h and 1 day. */

@@ -69,11 +69,11 @@ export interface MergedSeries {
 }
 
 /**
- * Adds two `terms` → `date_histogram` answers (same terms and histogram requests) value by value and bucket by
- * bucket, ordered as Elasticsearch orders terms. Undefined if either part left values out (sum_other_doc_count > 0):
- * then the top values of the sum cannot be known from the parts.
+ * Adds two `terms` (→ `date_histogram`, when `histogramName` is given) answers of the same request value by value and
+ * bucket by bucket, ordered as Elasticsearch orders terms. Undefined if either part left values out
+ * (sum_other_doc_count > 0): then the top values of the sum cannot be known from the parts.
  */
-export function mergeTermSeries(parts: Array<Record<string, unknown> | undefined>, termsName: string, histogramName: string): MergedSeries[] | undefined {
+export function mergeTermSeries(parts: Array<Record<string, unknown> | undefined>, termsName: string, histogramName?: string): MergedSeries[] | undefined {
   const merged = new Map<string, MergedSeries & { byTime: Map<number, Bucket> }>();
   for (const part of parts) {
     const agg = part?.[termsName] as { buckets?: Bucket[]; sum_other_doc_count?: number } | undefined;
@@ -83,7 +83,7 @@ export function mergeTermSeries(parts: Array<Record<string, unknown> | undefined
       let series = merged.get(id);
       if (!series) merged.set(id, (series = { key: bucket.key, count: 0, buckets: [], byTime: new Map() }));
       series.count += bucket.doc_count;
-      const histogram = (bucket[histogramName] as { buckets?: Bucket[] } | undefined)?.buckets ?? [];
+      const histogram = histogramName ? ((bucket[histogramName] as { buckets?: Bucket[] } | undefined)?.buckets ?? []) : [];
       for (const b of histogram) {
         const time = Number(b.key);
         const existing = series.byTime.get(time);
