@@ -62,7 +62,7 @@ export class RollupJob {
 }
 
 export interface RollupLog {
-  info(fields: object, message: string): void;
+  debug(fields: object, message: string): void;
   warn(fields: object, message: string): void;
 }
 
@@ -94,7 +94,7 @@ export class RollupScheduler {
     this.running = this.job
       .runOnce()
       .then((report) => {
-        if (report.hours > 0) this.log.info({ rollup: report }, 'hourly rollup recomputed');
+        if (report.hours > 0) this.log.debug({ rollup: report }, 'hourly rollup recomputed');
       })
       .catch((error: unknown) => this.log.warn({ err: error }, 'hourly rollup run failed; retrying at the next interval'))
       .finally(() => {
