@@ -20,6 +20,7 @@ import { RollupJob } from '../../analytics-service/src/rollups/rollup-job.js';
 import { rollupDocId } from '../../analytics-service/src/rollups/hourly-rollup.js';
 import { seededRandom } from '../../cli/src/demo/random.js';
 import { postEvents, startTestService, type TestService } from '../support/service.js';
+import { waitFor } from '../support/wait.js';
 import { END, FIXTURE_SERVICE_ENV, START, seedQueryFixtures } from './query-fixtures.js';
 
 const HOUR = 3_600_000;
@@ -232,5 +233,18 @@ describe('hourly rollup', () => {
     assert.equal(response.statusCode, 200, response.body);
     const raw = await runQuery({ es: service.es, indices: names, useRollup: false }, body);
     for (const [i] of TARGETS.entries()) assert.deepEqual(frames(response.json(), `T${i}`), frames(raw, `T${i}`));
+  });
+
+  test('the service runs the job on its own every AISEC_ROLLUP_INTERVAL and commits watermarks 5 minutes behind', async () => {
+    const scheduled = await startTestService('rollups-scheduled', { ...FIXTURE_SERVICE_ENV, AISEC_ROLLUP_INTERVAL: '1s' });
+    try {
+      const own = indexNames(scheduled.prefix);
+      const reader = new RollupStore(scheduled.es, own.events, own.eventsHourly);
+      const first = await waitFor('a committed watermark', () => reader.watermark());
+      assert.ok(Math.abs(first - (Date.now() - 5 * MINUTE)) < MINUTE, `watermark ${new Date(first).toISOString()}`);
+      await waitFor('a later watermark', async () => ((await reader.watermark())! > first ? true : undefined));
+    } finally {
+      await scheduled.close();
+    }
   });
 });
