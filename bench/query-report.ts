@@ -4,13 +4,18 @@ import { machine } from './detection-support.js';
 import { fmt, type LoadReport } from './query-load.js';
 import type { Measurements } from './query-measure.js';
 import { socOverviewPanels, targets } from './query-targets.js';
+import type { RollupBuild } from './query-rollup.js';
 
 export interface SizeResult {
   size: number;
   data: BulkDataset;
   load: LoadReport;
   index: string;
+  /** with the rollup, when it was built (else raw events only) */
   measured: Measurements;
+  /** raw events only, measured on the same data right before the rollup was built (--rollup compare) */
+  raw?: Measurements;
+  rollup?: RollupBuild;
 }
 
 export interface ReportOptions {
@@ -50,6 +55,7 @@ export function report(results: SizeResult[], esInfo: string, options: ReportOpt
   console.log(`| **SOC overview, per panel** | ${panelCount} concurrent requests, until the last answer | ${results.map((r) => `**${ms(r.measured.panels.p50)}** | **${ms(r.measured.panels.p95)}**${blank}`).join(' | ')} |`);
   const worst = results.map((r) => Math.max(...r.measured.kinds.map((k) => k.p95)));
   console.log(`\nSlowest kind p95: ${results.map((r, i) => `${label(r.size).toUpperCase()} ${ms(worst[i]!)} ms`).join(', ')} (goal ≤ 300 ms).\n`);
+  compare(results, ms);
   console.log('| data set | events | users | alerts | baselines | events index | load |');
   console.log('|---|---:|---:|---:|---:|---|---|');
   for (const r of results) {
@@ -60,4 +66,29 @@ export function report(results: SizeResult[], esInfo: string, options: ReportOpt
   console.log(`\nMachine: ${info.cores} cores (${info.cpu}), ${info.memory} RAM, Node ${info.node}; ${esInfo}; service from analytics-service/dist, ` +
     'streaming detection and UEBA refresh off. Elasticsearch, the service and this client share the machine. ' +
     `1-minute load average at the start and end of the measurements: ${results.map((r) => `${L(r)} ${r.measured.load[0].toFixed(1)} → ${r.measured.load[1].toFixed(1)}`).join(', ')}.`);
+}
+
+/** Raw events only against the hourly rollup, per size, measured one right after the other on the same data. */
+function compare(results: SizeResult[], ms: (n: number) => string) {
+  const both = results.filter((r) => r.raw);
+  if (both.length === 0) return;
+  const L = (r: { size: number }) => label(r.size).toUpperCase();
+  console.log('### Raw events only, then with the hourly rollup (same data, measured one after the other; milliseconds)\n');
+  console.log(`| kind | parameters | ${both.map((r) => `${L(r)} raw p50 | ${L(r)} raw p95 | ${L(r)} rollup p50 | ${L(r)} rollup p95`).join(' | ')} |`);
+  console.log(`|---|---|${both.map(() => '---:|---:|---:|---:').join('|')}|`);
+  const list = targets(both[0]!.data);
+  const row = (a: { p50: number; p95: number }, b: { p50: number; p95: number }) => `${ms(a.p50)} | ${ms(a.p95)} | ${ms(b.p50)} | ${ms(b.p95)}`;
+  for (const [i, t] of list.entries()) console.log(`| \`${t.name}\` | ${t.params} | ${both.map((r) => row(r.raw!.kinds[i]!, r.measured.kinds[i]!)).join(' | ')} |`);
+  console.log(`| **SOC overview, one batch** | | ${both.map((r) => row(r.raw!.batch, r.measured.batch)).join(' | ')} |`);
+  console.log(`| **SOC overview, per panel** | | ${both.map((r) => row(r.raw!.panels, r.measured.panels)).join(' | ')} |`);
+  console.log(`\n1-minute load average, raw → rollup measurements: ${both.map((r) => `${L(r)} ${r.raw!.load[0].toFixed(1)}–${r.raw!.load[1].toFixed(1)} → ${r.measured.load[0].toFixed(1)}–${r.measured.load[1].toFixed(1)}`).join(', ')}.\n`);
+  for (const r of results.filter((x) => x.rollup)) {
+    const run = r.rollup!.run;
+    console.log(
+      `Rollup build, ${L(r)}: ${run.hours} hours recomputed from ${r.load.events.toLocaleString('en-US')} events in ${(run.wall_ms / 1000).toFixed(1)} s ` +
+        `(${(run.wall_ms / Math.max(1, run.hours)).toFixed(1)} ms per hour of events; Elasticsearch took ${(run.es_took_ms / 1000).toFixed(1)} s), ` +
+        `${r.rollup!.rows.toLocaleString('en-US')} rollup rows (${r.rollup!.mib.toFixed(1)} MiB), ${(r.load.events / Math.max(1, r.rollup!.rows)).toFixed(1)} events per row.`,
+    );
+  }
+  console.log('');
 }

@@ -1,7 +1,7 @@
 /**
  * Dashboard query latency: POST /v1/query, every kind, over 30 days of data, at several sizes.
  *
- *   npm run build -w analytics-service && node --import tsx bench/query.ts [--sizes 500000,5000000] [--runs 30] [--warmup 3] [--reuse] [--shards 1]
+ *   npm run build -w analytics-service && node --import tsx bench/query.ts [--sizes 500000,5000000] [--runs 30] [--warmup 3] [--reuse] [--shards 1] [--rollup compare|on|off]
  *
  * For each size, a deterministic generator (seeded, streamed in hour slots: never more than two bulk bodies in memory)
  * writes events in stored form (`toDocument`) straight into `<prefix>-events` with `_bulk` (2 concurrent requests of
@@ -27,6 +27,11 @@
  * of its searches is recorded (summed when a kind sends several): the part of the latency spent inside Elasticsearch.
  * `--skip-took` leaves that out (half the queries).
  *
+ * The hourly rollup (rollups/hourly-rollup.ts): with `--rollup compare` (default) every size is measured twice on the
+ * same data, one run right after the other: first with the rollup's watermark removed (the queries read raw events
+ * only, as before the rollup existed), then after the bench has run the rollup job over all of the data — timed,
+ * with its size reported (query-rollup.ts). `on` measures only the latter, `off` only the former.
+ *
  * Elasticsearch: ES_URL (ES_API_KEY / ES_USERNAME + ES_PASSWORD / ES_CA_FILE are honoured), or an embedded node
  * started here (heap `--heap`, default 2g). `--keep` keeps the data; `--reuse` keeps it and skips loading a size
  * whose data is already complete (an interrupted load resumes: documents have deterministic ids). The embedded node
@@ -45,6 +50,9 @@ import { elasticsearch as startCluster, startService } from './detection-support
 import { fmt, load } from './query-load.js';
 import { measure } from './query-measure.js';
 import { label, report, type SizeResult } from './query-report.js';
+import type { Measurements } from './query-measure.js';
+import { buildRollup, type RollupBuild } from './query-rollup.js';
+import { RollupStore } from '../analytics-service/src/elasticsearch/rollup-store.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -59,6 +67,7 @@ const { values: args } = parseArgs({
     'es-data': { type: 'string' },
     'skip-took': { type: 'boolean', default: false },
     shards: { type: 'string', default: '1' },
+    rollup: { type: 'string', default: 'compare' },
   },
 });
 /** primary shards of the events data stream (AISEC_EVENTS_SHARDS); data sets with more than one get their own prefix */
@@ -70,6 +79,9 @@ const WARMUP = Number(args.warmup);
 const BATCH = Number(args.batch);
 const CONCURRENCY = Number(args.concurrency);
 const KEEP = args.keep || args.reuse;
+/** compare: measure raw events only, then build the hourly rollup (timed) and measure again; on: the latter only; off: the former only */
+const ROLLUP = args.rollup;
+if (ROLLUP !== 'compare' && ROLLUP !== 'on' && ROLLUP !== 'off') throw new Error('--rollup must be compare, on or off');
 if (SIZES.some((n) => !Number.isInteger(n) || n < 10_000) || !(RUNS > 0) || !(WARMUP >= 0) || !(BATCH > 0) || !(CONCURRENCY > 0)) {
   throw new Error('--sizes must be whole numbers ≥ 10000; --runs, --batch, --concurrency positive; --warmup ≥ 0');
 }
@@ -85,6 +97,8 @@ const QUERY_SERVICE_ENV = (prefix: string): Record<string, string> => ({
   AISEC_EVENTS_SHARDS: String(SHARDS),
   AISEC_DETECTION_STREAMING: 'false',
   AISEC_UEBA_REFRESH_INTERVAL: 'off',
+  // the bench builds the rollup itself, timed, after loading (and forgets it to measure raw events)
+  AISEC_ROLLUP_INTERVAL: 'off',
   AISEC_RATE_LIMIT_PER_MIN: '0',
   ES_REQUEST_TIMEOUT_MS: '60000',
   LOG_LEVEL: 'warn',
@@ -143,8 +157,22 @@ async function main() {
       const index = await describeIndex(es, names.events);
       const service = await startService(cluster.url, QUERY_SERVICE_ENV(prefix), { fromDist: true });
       try {
-        const measured = await measure({ url: service.url, key: READ_KEY }, data, es, names, { runs: RUNS, warmup: WARMUP, skipTook: args['skip-took'] });
-        results.push({ size, data, load: loaded, index, measured });
+        const options = { runs: RUNS, warmup: WARMUP, skipTook: args['skip-took'] };
+        const rollups = new RollupStore(es, names.events, names.eventsHourly);
+        let raw: Measurements | undefined;
+        let rollup: RollupBuild | undefined;
+        let rolled: Measurements | undefined;
+        if (ROLLUP !== 'on') {
+          await rollups.resetWatermark();
+          process.stderr.write('measuring raw events only (no rollup watermark)\n');
+          raw = await measure({ url: service.url, key: READ_KEY }, data, es, names, options);
+        }
+        if (ROLLUP !== 'off') {
+          rollup = await buildRollup(es, names, rollups, ROLLUP === 'compare');
+          process.stderr.write(`rollup: ${fmt(rollup.run.hours)} hours, ${fmt(rollup.run.rows)} rows in ${(rollup.run.wall_ms / 1000).toFixed(1)} s\n`);
+          rolled = await measure({ url: service.url, key: READ_KEY }, data, es, names, options);
+        }
+        results.push({ size, data, load: loaded, index, measured: (rolled ?? raw)!, ...(raw && rolled ? { raw } : {}), ...(rollup ? { rollup } : {}) });
       } finally {
         await service.stop();
       }

@@ -18,6 +18,7 @@ import { errorHandler } from './http/plugins/error-handler.js';
 import { loadProtection } from './http/plugins/load-protection.js';
 import { openapi } from './http/plugins/openapi.js';
 import { ueba } from './http/plugins/ueba.js';
+import { rollups } from './http/plugins/rollups.js';
 import { baselineRoutes } from './http/routes/baselines.js';
 import { alertRoutes } from './http/routes/alerts.js';
 import { contentPackRoutes } from './http/routes/content-pack.js';
@@ -88,6 +89,8 @@ export async function buildApp({ config, es, logger }: AppDependencies): Promise
     eventsShards: config.eventsShards,
     ...(config.eventsRetention ? { eventsRetention: config.eventsRetention } : {}),
   });
+  // hourly event counts for the dashboard queries (rollups/hourly-rollup.ts)
+  await app.register(rollups, { intervalMs: config.rollupIntervalMs });
   // the rules, and what each rule type needs to evaluate (UEBA's baselines), composed here once
   const catalogue = loadCatalogue(loadDetectionConfig(config.detection.configPath));
   const baselines = new BaselineStore(es, indices.baselines);

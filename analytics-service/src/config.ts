@@ -64,6 +64,8 @@ export interface ServiceConfig {
   rateLimitPerMinute: number;
   /** event-loop delay (ms) above which requests are shed with 503 + Retry-After; 0 disables */
   maxEventLoopDelayMs: number;
+  /** how often the hourly event-count rollup is recomputed (rollups/rollup-job.ts); 0: never */
+  rollupIntervalMs: number;
   /** UEBA baselines, risk and assurance metrics (ueba/config.ts) */
   ueba: UebaConfig;
   /** detection engine: streaming, detection config file, webhooks (detection/settings.ts) */
@@ -151,6 +153,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     maxStreamsPerKey: vars.AISEC_MAX_STREAMS_PER_KEY,
     rateLimitPerMinute: vars.AISEC_RATE_LIMIT_PER_MIN,
     maxEventLoopDelayMs: vars.AISEC_MAX_EVENT_LOOP_DELAY_MS,
+    rollupIntervalMs: rollupInterval(vars.AISEC_ROLLUP_INTERVAL),
     ueba: loadUebaConfig(vars),
     detection: loadDetectionSettings(vars),
     exports: loadExportSettings(vars),
@@ -158,6 +161,13 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   if (vars.AISEC_EVENTS_RETENTION) config.eventsRetention = vars.AISEC_EVENTS_RETENTION;
   Object.assign(config.elasticsearch, elasticsearchCredentials(vars));
   return config;
+}
+
+/** AISEC_ROLLUP_INTERVAL (already checked against its pattern): off, or a number of seconds, minutes or hours. */
+function rollupInterval(raw: string): number {
+  if (raw === 'off') return 0;
+  const unit = { s: 1_000, m: 60_000, h: 3_600_000 }[raw.slice(-1) as 's' | 'm' | 'h'];
+  return Number(raw.slice(0, -1)) * unit;
 }
 
 function replicaId(vars: EnvVars): string {

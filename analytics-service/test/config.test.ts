@@ -40,6 +40,9 @@ test('every setting is read from the one schema, with the messages and defaults 
   assert.equal(config.detection.webhooks.minSeverity, 'high');
   assert.equal(config.contentMode, 'store');
   assert.equal(config.exports.syncMaxEvents, 10_000);
+  assert.equal(config.rollupIntervalMs, 60_000);
+  assert.equal(loadConfig({ ...base, AISEC_ROLLUP_INTERVAL: 'off' }).rollupIntervalMs, 0);
+  assert.equal(loadConfig({ ...base, AISEC_ROLLUP_INTERVAL: '30s' }).rollupIntervalMs, 30_000);
   const message = (env: Record<string, string>) => {
     try {
       loadConfig({ ...base, ...env });
@@ -53,6 +56,7 @@ test('every setting is read from the one schema, with the messages and defaults 
   assert.equal(message({ AISEC_CONTENT_MODE: 'shred' }), 'AISEC_CONTENT_MODE must be one of store, hash, redact, drop (got "shred")');
   assert.equal(message({ AISEC_DETECTION_STREAMING: ' Maybe ' }), 'AISEC_DETECTION_STREAMING must be true or false (got " Maybe ")');
   assert.match(message({ AISEC_WEBHOOK_QUEUE: '100' }), /^AISEC_WEBHOOK_QUEUE is no longer used: .* unset it$/);
+  assert.equal(message({ AISEC_ROLLUP_INTERVAL: '1d' }), 'AISEC_ROLLUP_INTERVAL must look like 30s, 1m or 1h, or be "off" (got "1d")');
   assert.equal(message({ AISEC_UEBA_REFRESH_INTERVAL: '30s' }), 'AISEC_UEBA_REFRESH_INTERVAL must be at least 1m (got "30s")');
   assert.equal(message({ AISEC_UEBA_TIMEZONE: 'Mars/Olympus' }), 'AISEC_UEBA_TIMEZONE must be an IANA time zone such as UTC or Europe/Berlin (got "Mars/Olympus")');
   // blank is unset; a password is kept as given

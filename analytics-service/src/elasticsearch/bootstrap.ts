@@ -8,7 +8,7 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { eventMappingProperties } from '../contract/es-mapping.js';
 import type { IndexNames } from './index-names.js';
-import { SCHEMA_VERSION, alertMapping, baselineMapping, exportMapping, metricMapping, stateMapping } from './mappings.js';
+import { SCHEMA_VERSION, alertMapping, baselineMapping, exportMapping, metricMapping, rollupMapping, stateMapping } from './mappings.js';
 
 export interface BootstrapOptions {
   eventsShards: number;
@@ -85,6 +85,7 @@ function templateSpecs(names: IndexNames, options: BootstrapOptions, pipeline: b
     plain(names.metrics, metricMapping),
     plain(names.state, stateMapping),
     plain(names.exports, exportMapping),
+    plain(names.eventsHourly, rollupMapping),
   ];
 }
 

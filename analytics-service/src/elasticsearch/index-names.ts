@@ -14,6 +14,8 @@ export interface IndexNames {
   exports: string;
   /** ingest pipeline that stamps event.ingested, where the cluster supports it */
   eventsPipeline: string;
+  /** hourly event counts the event-count query kinds read for whole hours (rollups/hourly-rollup.ts) */
+  eventsHourly: string;
 }
 
 export function indexNames(prefix: string): IndexNames {
@@ -25,5 +27,6 @@ export function indexNames(prefix: string): IndexNames {
     state: `${prefix}-state`,
     exports: `${prefix}-exports`,
     eventsPipeline: `${prefix}-events-ingested`,
+    eventsHourly: `${prefix}-events-hourly`,
   };
 }

@@ -171,3 +171,23 @@ export const exportMapping: estypes.MappingTypeMapping = {
     error: { type: 'text' },
   },
 };
+
+/**
+ * Hourly event counts (rollups/hourly-rollup.ts): one document per hour × dimension values, counted through
+ * `_doc_count`, plus one `watermark` document (no @timestamp).
+ */
+export const rollupMapping: estypes.MappingTypeMapping = {
+  dynamic: false,
+  properties: {
+    '@timestamp': date,
+    category: keyword,
+    severity: keyword,
+    decision: keyword,
+    model: keyword,
+    endpoint: keyword,
+    risk_tier: { type: 'integer' },
+    ingested_before: date,
+    kind: keyword,
+    updated_at: date,
+  },
+};

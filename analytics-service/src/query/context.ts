@@ -18,6 +18,14 @@ export interface QueryContext {
   maxDataPoints: number;
   /** the judge_drift rule's parameters (assurance/judge-drift.ts) */
   judgeDrift: JudgeDriftSettings;
+  /** the hourly rollup, when the service keeps one (query/rollup-split.ts) */
+  rollup?: RollupSource;
+}
+
+/** Where the hourly rollup is and its committed watermark (read once per batch). */
+export interface RollupSource {
+  index: string;
+  watermark: () => Promise<number | undefined>;
 }
 
 export type Query = estypes.QueryDslQueryContainer;
@@ -28,8 +36,8 @@ export const DEFAULT_MAX_DATA_POINTS = 1000;
 /** Hard ceiling on buckets per series, whatever the caller asks: keeps 30-day dashboards fast. */
 export const MAX_BUCKETS_PER_SERIES = 2000;
 
-export function timeRangeFilter(from: Date, to: Date, field = '@timestamp'): Query {
-  return { range: { [field]: { gte: from.getTime(), lt: to.getTime(), format: 'epoch_millis' } } };
+export function timeRangeFilter(from: Date | number, to: Date | number, field = '@timestamp'): Query {
+  return { range: { [field]: { gte: +from, lt: +to, format: 'epoch_millis' } } };
 }
 
 export function termsFilter(field: string, values: readonly string[] | undefined): Query[] {
@@ -38,13 +46,17 @@ export function termsFilter(field: string, values: readonly string[] | undefined
 
 /** Filters over the events data stream. `category` may be replaced by the kind (e.g. judge kinds default to judge_flag). */
 export function eventFilters(ctx: QueryContext, filters: QueryFilters, options: { from?: Date; categories?: readonly string[] } = {}): Query[] {
+  return [timeRangeFilter(options.from ?? ctx.from, ctx.to), ...eventTermFilters(filters, options.categories)];
+}
+
+/** The target's filters without the time range: they apply alike to raw events and to the hourly rollup (no user_id there). */
+export function eventTermFilters(filters: QueryFilters, categories?: readonly string[]): Query[] {
   return [
-    timeRangeFilter(options.from ?? ctx.from, ctx.to),
     ...termsFilter('user_id', filters.user_id),
     ...termsFilter('endpoint', filters.endpoint),
     ...termsFilter('model', filters.model),
     ...termsFilter('severity', filters.severity),
-    ...termsFilter('category', options.categories ?? filters.category),
+    ...termsFilter('category', categories ?? filters.category),
   ];
 }
 

@@ -7,6 +7,7 @@ import { ENTITY_FIELD, type EntityKind } from '../contract/entities.js';
 import type { FrameJson, QueryTargetOf, ValueField } from './kinds.js';
 import { HOUR_MS } from '../time/units.js';
 import { WEEKDAY_NAMES, zoneCalendar } from '../time/zone-calendar.js';
+import { mergeTermSeries, splitAggregate } from './rollup-split.js';
 
 /** Hour-of-week buckets are hourly; a year of them stays far below Elasticsearch's bucket limit. */
 const MAX_PROFILE_SPAN_MS = 366 * 24 * HOUR_MS;
@@ -136,10 +137,23 @@ export async function entityBaseline(ctx: QueryContext, target: QueryTargetOf<'e
 export async function distinctValues(ctx: QueryContext, target: QueryTargetOf<'values'>): Promise<FrameJson[]> {
   const fieldName: ValueField = target.field;
   const onAlerts = fieldName === 'rule_id';
+  const limit = target.limit ?? 200;
+  if (ROLLED_UP_VALUE_FIELDS.has(fieldName)) {
+    // every value from both parts (at most 1000 exist for the limit to pick from), so the top `limit` of the sum is exact
+    const split = await splitAggregate(ctx, target, {}, { values: { terms: { field: fieldName, size: 1000 } } });
+    const merged = split && mergeTermSeries([split.rolled, split.raw], 'values');
+    if (merged) return valuesFrame(fieldName, merged.slice(0, limit).map((v) => ({ key: v.key, doc_count: v.count })));
+  }
   const filter = onAlerts ? eventFilters(ctx, { ...target, category: undefined }) : eventFilters(ctx, target);
   const aggs = await aggregate(ctx, onAlerts ? ctx.indices.alerts : ctx.indices.events, { bool: { filter } }, {
-    values: { terms: { field: fieldName, size: target.limit ?? 200 } },
+    values: { terms: { field: fieldName, size: limit } },
   });
-  const values = bucketsOf(aggs, 'values');
+  return valuesFrame(fieldName, bucketsOf(aggs, 'values'));
+}
+
+/** Value fields that are rollup dimensions: their values over whole hours come from the hourly rollup. */
+const ROLLED_UP_VALUE_FIELDS = new Set<ValueField>(['model', 'endpoint', 'category']);
+
+function valuesFrame(fieldName: ValueField, values: Array<{ key: number | string; doc_count: number }>): FrameJson[] {
   return [frame(fieldName, [field('text', 'string', values.map((b) => String(b.key))), field('count', 'number', values.map((b) => b.doc_count))])];
 }

@@ -1,101 +1,66 @@
 /**
- * Kinds computed from the events data stream: event volume, risk tier × category, guardrail effectiveness.
+ * Kinds computed from the events data stream: event volume, guardrail effectiveness (risk tier × category: risk-matrix.ts).
  */
-import { SEVERITIES, severityRank, type Severity } from '../contract/event-schema.js';
-import { aggregate, bucketsOf, dateHistogram, eventFilters, field, frame, type Bucket, type QueryContext } from './context.js';
-import type { FrameJson, QueryTargetOf } from './kinds.js';
+import { aggregate, bucketIntervalMs, bucketsOf, dateHistogram, eventFilters, field, frame, type Bucket, type QueryContext } from './context.js';
+import type { EventGroupField, FrameJson, QueryTargetOf } from './kinds.js';
+import { hourAlignedInterval } from '../rollups/hourly-rollup.js';
+import { mergeTermSeries, splitAggregate } from './rollup-split.js';
 
 /** Seed 001 panel 1: `timechart count by category`, one frame per group so Grafana draws one line each. */
 export async function eventVolume(ctx: QueryContext, target: QueryTargetOf<'event_volume'>): Promise<FrameJson[]> {
   const groupBy = target.groupBy ?? 'category';
-  const aggs = await aggregate(ctx, ctx.indices.events, { bool: { filter: eventFilters(ctx, target) } }, {
-    series: {
-      terms: { field: groupBy, size: target.limit ?? 15, ...(groupBy === 'risk_tier' ? {} : { missing: '(none)' }) },
-      aggs: { over_time: { date_histogram: dateHistogram(ctx) } },
-    },
-  });
-  const series = bucketsOf(aggs, 'series');
+  const limit = target.limit ?? 15;
+  const { series, other } = (await rolledUpVolume(ctx, target, groupBy, limit)) ?? (await rawVolume(ctx, target, groupBy, limit));
   const frames = series.map((s) => {
     const label = String(s.key);
-    const buckets = bucketsOf(s, 'over_time');
     return frame(label, [
-      field('Time', 'time', buckets.map((b) => Number(b.key))),
-      field('events', 'number', buckets.map((b) => b.doc_count), { labels: { [groupBy]: label }, config: { displayNameFromDS: label } }),
+      field('Time', 'time', s.buckets.map((b) => Number(b.key))),
+      field('events', 'number', s.buckets.map((b) => b.doc_count), { labels: { [groupBy]: label }, config: { displayNameFromDS: label } }),
     ]);
   });
-  const other = (aggs?.series as { sum_other_doc_count?: number } | undefined)?.sum_other_doc_count ?? 0;
   if (other > 0 && frames[0]) {
     frames[0].meta = { notices: [{ severity: 'info', text: `${other} events in further ${groupBy} values are not drawn; raise the limit to see them` }] };
   }
   return frames;
 }
 
-/** The highest severity that has events in a bucket's `severities` terms, on the seed-004 ladder. */
-function highestSeverity(bucket: Bucket): Severity | null {
-  let best: Severity | null = null;
-  for (const s of bucketsOf(bucket, 'severities')) {
-    const severity = String(s.key) as Severity;
-    if (!(SEVERITIES as readonly string[]).includes(severity)) continue;
-    if (best === null || severityRank(severity) > severityRank(best)) best = severity;
-  }
-  return best;
+interface VolumeSeries {
+  series: Array<{ key: number | string; buckets: Bucket[] }>;
+  /** events in values beyond the limit */
+  other: number;
 }
 
-/**
- * Seed 001 panel 4: `stats count by risk_tier, category`, in long format (one row per cell) with what a
- * drill-down needs: the highest severity seen in the cell, how many users, and the user with most events.
- */
-export async function riskMatrix(ctx: QueryContext, target: QueryTargetOf<'risk_matrix'>): Promise<FrameJson[]> {
-  const query = {
-    bool: {
-      filter: eventFilters(ctx, target),
-      must_not: target.includeRequests ? [] : [{ term: { category: 'request' } }],
-    },
+const volumeAggs = (ctx: QueryContext, groupBy: EventGroupField, size: number) => ({
+  series: {
+    terms: { field: groupBy, size, ...(groupBy === 'risk_tier' ? {} : { missing: '(none)' }) },
+    aggs: { over_time: { date_histogram: dateHistogram(ctx) } },
+  },
+});
+
+async function rawVolume(ctx: QueryContext, target: QueryTargetOf<'event_volume'>, groupBy: EventGroupField, limit: number): Promise<VolumeSeries> {
+  const aggs = await aggregate(ctx, ctx.indices.events, { bool: { filter: eventFilters(ctx, target) } }, volumeAggs(ctx, groupBy, limit));
+  return {
+    series: bucketsOf(aggs, 'series').map((s) => ({ key: s.key, buckets: bucketsOf(s, 'over_time') })),
+    other: (aggs?.series as { sum_other_doc_count?: number } | undefined)?.sum_other_doc_count ?? 0,
   };
-  const aggs = await aggregate(ctx, ctx.indices.events, query, {
-    tiers: {
-      terms: { field: 'risk_tier', size: 10, missing: 0 },
-      aggs: {
-        categories: {
-          terms: { field: 'category', size: 50 },
-          aggs: {
-            severities: { terms: { field: 'severity', size: SEVERITIES.length } },
-            users: { cardinality: { field: 'user_id' } },
-            top_user: { terms: { field: 'user_id', size: 1 } },
-          },
-        },
-      },
-    },
-  });
-  const rows: Array<{ tier: number; category: string; count: number; severity: Severity | null; users: number; topUser: string | null }> = [];
-  for (const tier of bucketsOf(aggs, 'tiers')) {
-    for (const cell of bucketsOf(tier, 'categories')) {
-      rows.push({
-        tier: Number(tier.key),
-        category: String(cell.key),
-        count: cell.doc_count,
-        severity: highestSeverity(cell),
-        users: (cell.users as { value?: number } | undefined)?.value ?? 0,
-        topUser: bucketsOf(cell, 'top_user')[0] ? String(bucketsOf(cell, 'top_user')[0]!.key) : null,
-      });
-    }
-  }
-  rows.sort((a, b) => a.tier - b.tier || b.count - a.count);
-  if (rows.length === 0) return [];
-  return [
-    frame(
-      'risk_matrix',
-      [
-        field('risk_tier', 'number', rows.map((r) => r.tier), { config: { displayName: 'Risk tier' } }),
-        field('category', 'string', rows.map((r) => r.category)),
-        field('events', 'number', rows.map((r) => r.count)),
-        field('max_severity', 'string', rows.map((r) => r.severity)),
-        field('users', 'number', rows.map((r) => r.users)),
-        field('top_user', 'string', rows.map((r) => r.topUser)),
-      ],
-      { preferredVisualisationType: 'table', custom: { tierZeroMeans: 'event has no risk_tier' } },
-    ),
-  ];
+}
+
+/** Buckets Elasticsearch may build for one request (its search.max_buckets is 65 536): room for the histograms of every value. */
+const BUCKET_BUDGET = 50_000;
+
+/**
+ * From the hourly rollup where exact: not by user (the rollup has no users), and only with buckets of whole hours.
+ * Every value of `groupBy` is fetched from both parts so that the top `limit` of their sum is exact.
+ */
+async function rolledUpVolume(ctx: QueryContext, target: QueryTargetOf<'event_volume'>, groupBy: EventGroupField, limit: number): Promise<VolumeSeries | undefined> {
+  const intervalMs = bucketIntervalMs(ctx);
+  if (groupBy === 'user_id' || !hourAlignedInterval(intervalMs)) return undefined;
+  const histogramBuckets = Math.ceil((ctx.to.getTime() - ctx.from.getTime()) / intervalMs) + 1;
+  const size = Math.min(1000, Math.max(limit, Math.floor(BUCKET_BUDGET / histogramBuckets)));
+  const split = await splitAggregate(ctx, target, {}, volumeAggs(ctx, groupBy, size));
+  const merged = split && mergeTermSeries([split.rolled, split.raw], 'series', 'over_time');
+  if (!merged) return undefined;
+  return { series: merged.slice(0, limit), other: merged.slice(limit).reduce((n, s) => n + s.count, 0) };
 }
 
 const GUARDRAIL_CAUGHT = { term: { category: 'guardrail_block' } };

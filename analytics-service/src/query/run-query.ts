@@ -10,9 +10,11 @@ import type { EsClient } from '../elasticsearch/client.js';
 import { isRejectedRequest, isTransient } from '../elasticsearch/errors.js';
 import { SearchReader } from '../elasticsearch/search-reader.js';
 import { alertSummary, alerts, annotations, topUsers } from './alert-kinds.js';
-import { DEFAULT_MAX_DATA_POINTS, type QueryContext } from './context.js';
+import { DEFAULT_MAX_DATA_POINTS, type QueryContext, type RollupSource } from './context.js';
+import { RollupStore } from '../elasticsearch/rollup-store.js';
 import { distinctValues, entityBaseline } from './entity-kinds.js';
-import { eventVolume, guardrailEffectiveness, riskMatrix } from './event-kinds.js';
+import { eventVolume, guardrailEffectiveness } from './event-kinds.js';
+import { riskMatrix } from './risk-matrix.js';
 import { judgeDrift, judgeScoreDistribution } from './judge-kinds.js';
 import { QUERY_KINDS, QUERY_SCHEMAS, type FrameJson, type QueryKind, type QueryRequest, type QueryResponse, type QueryTarget, type QueryTargetOf, type TargetResult } from './kinds.js';
 
@@ -72,6 +74,16 @@ export interface QueryDependencies {
   judgeDrift?: JudgeDriftSettings;
   /** logs an unexpected failure of one target; the caller sees only a generic message */
   onError?: (refId: string, error: unknown) => void;
+  /** read whole hours from the hourly rollup where it is exact (default true; false: raw events only) */
+  useRollup?: boolean;
+}
+
+/** The rollup as the kinds see it, its watermark read at most once per batch. */
+function rollupSource(deps: QueryDependencies): RollupSource | undefined {
+  if (deps.useRollup === false) return undefined;
+  const store = new RollupStore(deps.es, deps.indices.events, deps.indices.eventsHourly);
+  let watermark: Promise<number | undefined> | undefined;
+  return { index: deps.indices.eventsHourly, watermark: () => (watermark ??= store.watermark()) };
 }
 
 /** refIds that appear more than once: answers are keyed by refId, so a batch must not repeat one. */
@@ -84,6 +96,7 @@ export function duplicateRefIds(targets: Array<{ refId: string }>): string[] {
 
 export async function runQuery(deps: QueryDependencies, request: QueryRequest): Promise<QueryResponse> {
   const reader = new SearchReader(deps.es);
+  const rollup = rollupSource(deps);
   const from = new Date(request.range.from);
   const to = new Date(request.range.to);
   // no prototype: a refId such as "__proto__" or "constructor" is a key like any other, never dropped or inherited
@@ -102,6 +115,7 @@ export async function runQuery(deps: QueryDependencies, request: QueryRequest): 
         judgeDrift: deps.judgeDrift ?? DEFAULT_JUDGE_DRIFT,
       };
       if (request.intervalMs !== undefined) ctx.intervalMs = request.intervalMs;
+      if (rollup) ctx.rollup = rollup;
       const frames = await run(ctx, target);
       results[refId] = { status: 200, frames: frames.map((f) => ({ ...f, refId })) };
     } catch (error) {

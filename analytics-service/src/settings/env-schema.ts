@@ -64,6 +64,12 @@ export const ENV_SCHEMA = Type.Object({
   AISEC_RATE_LIMIT_PER_MIN: whole(1200, 0, 10_000_000, 'requests per minute per API key; 0 disables'),
   AISEC_MAX_EVENT_LOOP_DELAY_MS: whole(1000, 0, 60_000, 'event-loop delay above which requests are shed; 0 disables'),
 
+  // dashboard queries (docs/benchmarks-query.md)
+  AISEC_ROLLUP_INTERVAL: text('1m', 'how often the hourly event-count rollup catches up with new events; "off" stops it (queries stay exact)', {
+    pattern: '^(off|[1-9][0-9]{0,4}[smh])$',
+    invalid: 'AISEC_ROLLUP_INTERVAL must look like 30s, 1m or 1h, or be "off" (got "{value}")',
+  }),
+
   // UEBA and assurance (docs/ueba.md)
   AISEC_UEBA_REFRESH_INTERVAL: text('1h', 'how often baselines, risk and daily metrics are refreshed; "off" disables'),
   AISEC_UEBA_WINDOW_DAYS: whole(28, 1, 400, 'sliding baseline window, in days'),

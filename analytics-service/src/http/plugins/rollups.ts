@@ -1,0 +1,36 @@
+/**
+ * Decorates the app with the hourly rollup job (`app.rollups`; tests and the query benchmark call `runOnce()`)
+ * and runs it every AISEC_ROLLUP_INTERVAL once the index bootstrap has completed. Every replica runs it: a run
+ * recomputes whole hours and versions what it writes by its watermark, so concurrent runs cannot double count.
+ */
+import fp from 'fastify-plugin';
+import { RollupStore } from '../../elasticsearch/rollup-store.js';
+import { RollupJob, RollupScheduler } from '../../rollups/rollup-job.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    rollups: RollupJob;
+  }
+}
+
+export const rollups = fp<{ intervalMs: number }>(
+  async (app, options) => {
+    const job = new RollupJob(new RollupStore(app.es, app.indices.events, app.indices.eventsHourly));
+    app.decorate('rollups', job);
+    const scheduler = new RollupScheduler(job, options.intervalMs, app.log);
+    let startTimer: NodeJS.Timeout | undefined;
+    app.addHook('onReady', async () => {
+      if (options.intervalMs <= 0) return;
+      const startWhenReady = () => {
+        if (app.readiness.bootstrap) scheduler.start();
+        else startTimer = setTimeout(startWhenReady, 5000).unref();
+      };
+      startWhenReady();
+    });
+    app.addHook('onClose', async () => {
+      if (startTimer) clearTimeout(startTimer);
+      await scheduler.stop();
+    });
+  },
+  { name: 'rollups', dependencies: ['elasticsearch'] },
+);

@@ -1,0 +1,67 @@
+/**
+ * Hourly event counts: the model of the rollup index that the event-count query kinds read for whole hours.
+ *
+ * One rollup row per (hour, combination of the dimensions below) present among the events of that hour, holding
+ * how many events it stands for (Elasticsearch's `_doc_count`, so the very same aggregations count events on the
+ * rollup as on the raw data stream). A row also records the watermark it was computed under: it counts exactly the
+ * events of its hour whose `event.ingested` is before that watermark. Rows are recomputed, never incremented, and
+ * their ids are derived from (hour, dimensions), so a replayed or repeated recompute overwrites rather than adds.
+ *
+ * The exactness argument (rollup-job.ts keeps it, query/rollup-split.ts relies on it):
+ * - a run with watermark W recomputes every hour that has an event with `event.ingested` in [previous W, W), each
+ *   from all of that hour's events ingested before W, and only then commits W;
+ * - so once W is committed, every rolled hour counts exactly its events ingested before W, and a query adds the raw
+ *   events with `event.ingested` ≥ W (few: those of the last minutes) — never an event twice, never one missed;
+ * - rows and watermark are written with Elasticsearch's external versioning (version = W), so an older run can never
+ *   overwrite a newer one, and a query that sees a row newer than the committed W (a run in progress) does not use
+ *   the rollup at all.
+ */
+import { createHash } from 'node:crypto';
+import { HOUR_MS } from '../time/units.js';
+
+/** The fields events are counted by: those the event-count kinds group and filter by, except user_id (too many). */
+export const ROLLUP_DIMENSIONS = ['category', 'severity', 'decision', 'model', 'endpoint', 'risk_tier'] as const;
+export type RollupDimension = (typeof ROLLUP_DIMENSIONS)[number];
+export type RollupKey = Partial<Record<RollupDimension, string | number>>;
+
+export interface RollupRow {
+  /** start of the hour, epoch ms */
+  hour: number;
+  /** dimension values; a missing field is absent, as on the event */
+  key: RollupKey;
+  count: number;
+}
+
+/** What one rollup document holds in Elasticsearch (also its mapping's fields). */
+export interface RollupDocument extends RollupKey {
+  '@timestamp': number;
+  _doc_count: number;
+  /** the watermark the row was computed under: it counts the hour's events with event.ingested before it */
+  ingested_before: number;
+}
+
+export const hourFloor = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
+export const hourCeil = (ms: number): number => Math.ceil(ms / HOUR_MS) * HOUR_MS;
+
+/** Deterministic id of a row: the same hour and dimensions always give the same document. */
+export function rollupDocId(hour: number, key: RollupKey): string {
+  const values = ROLLUP_DIMENSIONS.map((d) => (key[d] === undefined ? null : key[d]));
+  return `${hour}:${createHash('sha256').update(JSON.stringify(values)).digest('base64url').slice(0, 27)}`;
+}
+
+export function rollupDocument(row: RollupRow, ingestedBefore: number): RollupDocument {
+  return { '@timestamp': row.hour, ...row.key, _doc_count: row.count, ingested_before: ingestedBefore };
+}
+
+/**
+ * The whole hours inside [from, to): the part of a range a rollup can answer. Undefined when the range holds no
+ * whole hour.
+ */
+export function wholeHours(from: number, to: number): { from: number; to: number } | undefined {
+  const start = hourCeil(from);
+  const end = hourFloor(to);
+  return start < end ? { from: start, to: end } : undefined;
+}
+
+/** Whether a date histogram of this bucket width puts every event of an hour into one bucket (epoch-aligned buckets). */
+export const hourAlignedInterval = (intervalMs: number): boolean => intervalMs >= HOUR_MS && intervalMs % HOUR_MS === 0;
