@@ -10,7 +10,7 @@
  * per LIVE_RESCORE_MS meanwhile (everyone's hour equally incomplete), and as a whole again once it settles.
  */
 import type { EsTiming } from '../elasticsearch/composite-pager.js';
-import { peerMemberPages, type PeerBucket } from '../elasticsearch/ueba-scoring-reader.js';
+import { peerGroupNewestPages, peerMemberPages, type PeerBucket } from '../elasticsearch/ueba-scoring-reader.js';
 import { asRule, type AnomalyCandidate, type UebaParams } from './anomaly.js';
 import { peerOwnTypical, scorePeerOutliers, type PeerValue } from './anomaly-scoring.js';
 import type { BaselineDocument } from './baseline-document.js';
@@ -72,8 +72,9 @@ interface TouchedGroup {
 /**
  * Streaming: the department-hours of the listed users, each scored as a whole once settled (see the file comment).
  * The whole group is read only when it may be scored: when one of the listed users' own events of the hour was
- * ingested within SETTLE_MS and the group is not due a live rescore, it cannot be settled and waits unread
- * (its recheck then comes no later than it would after reading the group, and reads it).
+ * ingested within SETTLE_MS, or else (one small aggregation for all the groups left) any member's, and the group
+ * is not due a live rescore, it cannot be settled and waits unread (its recheck then comes no later than it
+ * would after reading the group).
  */
 async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, hours: { from: number; to: number }, scope: UebaScope, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
   const groups = groupMemory(scope.memory);
@@ -87,9 +88,22 @@ async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: Ho
       else seen.newest = Math.max(seen.newest, ingested);
     }
   }
-  for (const [key, { hour, group, entity, newest: ownNewest }] of touched) {
-    if (waits(groups, key, hour, ownNewest, Date.now())) {
-      scope.recheck?.(hour, group, entity, ownNewest + SETTLE_MS);
+  const unread: Array<[string, TouchedGroup]> = [];
+  for (const [key, t] of touched) {
+    if (waits(groups, key, t.hour, t.newest, Date.now())) scope.recheck?.(t.hour, t.group, t.entity, t.newest + SETTLE_MS);
+    else unread.push([key, t]);
+  }
+  if (unread.length === 0) return;
+  // one read of the groups' newest activity: a group that has not settled waits without its members being read
+  const groupNewest = new Map<string, number>();
+  const span = { from: Math.min(...unread.map(([, t]) => t.hour)), to: Math.max(...unread.map(([, t]) => t.hour)) + HOUR_MS, ...(scope.filter ? { filter: scope.filter } : {}) };
+  for await (const page of peerGroupNewestPages(ctx, span, [...new Set(unread.map(([, t]) => t.group))], timing)) {
+    for (const b of page) groupNewest.set(`${b.key.hour}|${b.key.group}`, b.ingested.value ?? 0);
+  }
+  for (const [key, { hour, group, entity, newest: ownNewest }] of unread) {
+    const activity = Math.max(ownNewest, groupNewest.get(key) ?? 0);
+    if (waits(groups, key, hour, activity, Date.now())) {
+      scope.recheck?.(hour, group, entity, activity + SETTLE_MS);
       continue;
     }
     const whole: PeerBucket[] = [];
