@@ -123,7 +123,9 @@ async function main() {
 
 function summary(rounds: RoundFigures[]): void {
   const med = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
+    // a round with no attack found has no latency: the median is over the rounds that have the figure
+    const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+    if (sorted.length === 0) return NaN;
     const mid = Math.floor(sorted.length / 2);
     return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   };
