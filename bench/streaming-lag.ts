@@ -14,7 +14,10 @@
  * with ingest). Streaming runs with its default settings (business hours widened to the whole day, as in
  * bench/detection-latency.ts, so that the round-the-clock load is not one off-hours anomaly).
  *
- *   node --import tsx bench/streaming-lag.ts [--seconds 120] [--fraction 0.8] [--batch 2000] [--concurrency 2] [--attack-every 2] [--profile-dir <dir>]
+ *   node --import tsx bench/streaming-lag.ts [--seconds 120] [--rounds 5] [--fraction 0.8] [--batch 2000] [--concurrency 2] [--attack-every 2] [--profile-dir <dir>]
+ *
+ * `--rounds N` repeats the whole measurement N times (a fresh service and indices each round, one Elasticsearch)
+ * and ends with every round's figures and their median.
  *
  * A warm-up of 200 events (not measured) first creates the data stream and moves the checkpoint to the present.
  * `--profile-dir` writes a CPU profile of the service (read it with bench/cpuprofile-summary.ts).
@@ -42,6 +45,8 @@ const { values: args } = parseArgs({
     /** benign users: enough that the pool (≈ 20 events per user) is not replayed, or benign users pile up violations */
     users: { type: 'string', default: '30000' },
     keep: { type: 'boolean', default: false },
+    /** repeat the whole measurement (fresh service and indices each round) and print every round and the median */
+    rounds: { type: 'string', default: '1' },
     /** write a V8 CPU profile of the service process (streaming loop included) into this directory */
     'profile-dir': { type: 'string' },
   },
@@ -55,7 +60,8 @@ const DRAIN_LIMIT_MS = Number(args['drain-limit']) * 1000;
 const TICK_MS = 250;
 /** lag at which streaming counts as caught up: one poll (250 ms by default) and one refresh (1 s) behind */
 const CAUGHT_UP_MS = 1500;
-const RUN = Date.now().toString(36);
+const ROUNDS = Number(args.rounds);
+const RUN0 = Date.now().toString(36);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' / ');
 
@@ -87,8 +93,62 @@ interface PhaseResult {
   load: string;
 }
 
+/** The figures of one round that the summary over rounds compares. */
+interface RoundFigures {
+  maxIngest: number;
+  drainRate: number | undefined;
+  fractionIngest: number;
+  fractionStream: number;
+  fractionLagP95: number;
+  fractionAlertP50: number;
+  fractionAlertP95: number;
+  detected: string;
+  slowestPollMs: number;
+  peerSeconds: number;
+  load: string;
+}
+
 async function main() {
   const es = await elasticsearch();
+  const client = createElasticsearchClient({ url: es.url, requestTimeoutMs: 60_000, maxRetries: 0 });
+  const rounds: RoundFigures[] = [];
+  for (let n = 1; n <= ROUNDS; n++) {
+    console.log(`\n## Round ${n} of ${ROUNDS} (load average at the start ${load()})`);
+    rounds.push(await round(es, client, `${RUN0}-${n}`));
+  }
+  if (ROUNDS > 1) summary(rounds);
+  await client.close();
+  await es.stop();
+}
+
+function summary(rounds: RoundFigures[]): void {
+  const med = (values: number[]) => {
+    // a round with no attack found has no latency: the median is over the rounds that have the figure
+    const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+    if (sorted.length === 0) return NaN;
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  const row = (label: string, values: number[], format: (v: number) => string) => `| ${label} | ${values.map(format).join(' · ')} | ${format(med(values))} |`;
+  const drains = rounds.map((r) => (r.drainRate === undefined ? NaN : r.drainRate / r.maxIngest));
+  console.log(`\n### Over ${rounds.length} rounds (every round, then the median)\n`);
+  console.log(['| measure | rounds | median |', '|---|---|---|',
+    row('maximum ingest rate, events/s', rounds.map((r) => r.maxIngest), (v) => v.toFixed(0)),
+    row('streaming draining the backlog, events/s', rounds.map((r) => r.drainRate ?? NaN), (v) => v.toFixed(0)),
+    row('streaming drain / maximum ingest', drains, (v) => `${v.toFixed(2)}×`),
+    row(`${Math.round(FRACTION * 100)} %: ingest, events/s`, rounds.map((r) => r.fractionIngest), (v) => v.toFixed(0)),
+    row(`${Math.round(FRACTION * 100)} %: streaming during the phase / ingest`, rounds.map((r) => r.fractionStream / r.fractionIngest), (v) => `${v.toFixed(2)}×`),
+    row(`${Math.round(FRACTION * 100)} %: lag p95, s`, rounds.map((r) => r.fractionLagP95 / 1000), (v) => v.toFixed(1)),
+    row(`${Math.round(FRACTION * 100)} %: event→alert p50, ms`, rounds.map((r) => r.fractionAlertP50), (v) => v.toFixed(0)),
+    row(`${Math.round(FRACTION * 100)} %: event→alert p95, ms`, rounds.map((r) => r.fractionAlertP95), (v) => v.toFixed(0)),
+    row('slowest poll, ms', rounds.map((r) => r.slowestPollMs), (v) => v.toFixed(0)),
+    row('ueba_peer_outlier streaming time, s', rounds.map((r) => r.peerSeconds), (v) => v.toFixed(1)),
+    `| attacks detected (max / ${Math.round(FRACTION * 100)} %) | ${rounds.map((r) => r.detected).join(' · ')} | |`,
+    `| load average after each round (1/5/15 min) | ${rounds.map((r) => r.load).join(' · ')} | |`,
+  ].join('\n'));
+}
+
+async function round(es: { url: string; embedded: boolean }, client: ReturnType<typeof createElasticsearchClient>, RUN: string): Promise<RoundFigures> {
   const prefix = `bench-lag-${RUN}`;
   const configFile = join(mkdtempSync(join(tmpdir(), 'aisec-bench-')), 'detection.yaml');
   writeFileSync(configFile, 'business_hours: { start: "00:00", end: "24:00" }\n');
@@ -97,7 +157,6 @@ async function main() {
     ? { NODE_OPTIONS: `--import tsx --import ${join(root, 'bench', 'cpu-profile-preload.ts')}`, AISEC_BENCH_PROFILE_DIR: resolve(args['profile-dir']) }
     : {};
   const service = await startService(es.url, { AISEC_INDEX_PREFIX: prefix, AISEC_DETECTION_CONFIG: configFile, ...profile });
-  const client = createElasticsearchClient({ url: es.url, requestTimeoutMs: 60_000, maxRetries: 0 });
   const admin = { authorization: `Bearer ${ADMIN_KEY}` };
   const pool = benignDay({ seed: 7, users: Number(args.users), day: new Date(Date.UTC(2026, 0, 5)), withText: false });
   let cursor = 0;
@@ -294,8 +353,23 @@ async function main() {
   );
   await service.stop();
   if (!args.keep) await deletePrefix(client, prefix);
-  await client.close();
-  await es.stop();
+  const [max, fraction] = results as [PhaseResult, PhaseResult];
+  const latencies = fraction.pending.filter((p) => p.detectedAt !== undefined).map((p) => p.detectedAt! - p.sentAt).sort((a, b) => a - b);
+  const fractionLags = fraction.samples.filter((s) => s.t <= fraction.seconds).map((s) => s.lagMs).sort((a, b) => a - b);
+  const found = (r: PhaseResult) => `${r.pending.filter((p) => p.detectedAt !== undefined).length}/${r.pending.length}`;
+  return {
+    maxIngest: max.sent / max.seconds,
+    drainRate: max.drainMs > 0 && max.drainEvents > 0 ? max.drainEvents / (max.drainMs / 1000) : undefined,
+    fractionIngest: fraction.sent / fraction.seconds,
+    fractionStream: fraction.processedDuring / fraction.seconds,
+    fractionLagP95: percentile(fractionLags, 95),
+    fractionAlertP50: percentile(latencies, 50),
+    fractionAlertP95: percentile(latencies, 95),
+    detected: `${found(max)} / ${found(fraction)}`,
+    slowestPollMs: final.max_poll_ms,
+    peerSeconds: (final.rule_ms.ueba_peer_outlier ?? 0) / 1000,
+    load: load(),
+  };
 }
 
 main().catch((error) => {

@@ -44,7 +44,8 @@ export interface EngineOptions {
 }
 
 const KEYS_PER_SCOPE = 500;
-const STREAMING_RULES_IN_PARALLEL = 2;
+/** rules evaluated at once on a batch when the caller does not say (AISEC_DETECTION_RULES_IN_PARALLEL) */
+export const DEFAULT_RULES_IN_PARALLEL = 3;
 
 /** A streaming evaluation put off until `due` (EvaluationScope.defer); `since` is the earliest event.ingested behind it (Infinity: unknown). */
 interface Deferred {
@@ -105,10 +106,11 @@ export class DetectionEngine {
    * Streaming step: the rules, entities and spans these newly ingested events can affect. `ingestedSince`, the
    * batch's earliest event.ingested, is kept with any evaluation put off meanwhile (see deferredSince).
    */
-  async evaluateNewEvents(events: EventDoc[], tally: Tally = emptyTally(), ruleMs?: Record<string, number>, ingestedSince?: number): Promise<Tally> {
+  async evaluateNewEvents(events: EventDoc[], tally: Tally = emptyTally(), ruleMs?: Record<string, number>, ingestedSince?: number, rulesInParallel = DEFAULT_RULES_IN_PARALLEL): Promise<Tally> {
     const context = { ...predicateContext(this.catalogue.config), missingFields: TEXT_FIELDS };
     const rules = this.enabledRules();
-    // several rules at once: each mostly waits on Elasticsearch, and a batch is done when its slowest rule is
+    // several rules at once: each mostly waits on Elasticsearch, and a batch is done when its slowest rule is. Rules
+    // share no mutable state: each keeps its streaming memory and put-off evaluations under its own keys
     let next = 0;
     const lane = async () => {
       while (next < rules.length) {
@@ -126,7 +128,7 @@ export class DetectionEngine {
         if (ruleMs) ruleMs[rule.id] = (ruleMs[rule.id] ?? 0) + (Date.now() - started);
       }
     };
-    await Promise.all(Array.from({ length: STREAMING_RULES_IN_PARALLEL }, lane));
+    await Promise.all(Array.from({ length: Math.max(1, rulesInParallel) }, lane));
     return tally;
   }
 
@@ -134,18 +136,32 @@ export class DetectionEngine {
   async evaluateDue(tally: Tally = emptyTally(), ruleMs?: Record<string, number>, now = Date.now()): Promise<Tally> {
     for (const [key, d] of [...this.deferred].filter(([, d]) => d.due <= now)) {
       const started = Date.now();
-      await this.run(d.rule, d.unit, { ...d.scope, defer: this.deferrer(d.rule, d.unit, d.since) }, tally);
+      // taken off while it runs: what it puts off again is a new request with its own due time (kept with the
+      // old one, an evaluation that does not settle would be due again at every poll)
+      this.deferred.delete(key);
+      try {
+        await this.run(d.rule, d.unit, { ...d.scope, defer: this.deferrer(d.rule, d.unit, d.since) }, tally);
+      } catch (error) {
+        if (!this.deferred.has(key)) this.deferred.set(key, d);
+        throw error;
+      }
       if (ruleMs) ruleMs[d.rule.id] = (ruleMs[d.rule.id] ?? 0) + (Date.now() - started);
-      if (this.deferred.get(key) === d) this.deferred.delete(key);
     }
     return tally;
   }
 
+  /**
+   * Requests with one key are one evaluation, due at the earliest asked. Its `since` is that of the latest batch
+   * that asked: re-reading any one event that asked for an evaluation asks for it again (EvaluationScope.defer),
+   * so the checkpoint need only stay before the latest, and keeps up while new events keep asking.
+   */
   private deferrer(rule: Rule, unit: EvaluationUnit, since = Infinity): NonNullable<EvaluationScope['defer']> {
     return (key, scope, due) => {
       const id = `${rule.id}|${unit.signal ?? ''}|${key}`;
       const known = this.deferred.get(id);
-      this.deferred.set(id, { rule, unit, scope, due: Math.min(known?.due ?? Infinity, due), since: Math.min(known?.since ?? Infinity, since) });
+      const asked = [known?.since ?? Infinity, since].filter(Number.isFinite);
+      const latest = asked.length > 0 ? Math.max(...asked) : Infinity;
+      this.deferred.set(id, { rule, unit, scope, due: Math.min(known?.due ?? Infinity, due), since: latest });
     };
   }
 

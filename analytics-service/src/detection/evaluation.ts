@@ -43,8 +43,9 @@ export interface EvaluationScope {
   /**
    * Streaming only: asks for `scope` to be evaluated again at `dueAt` whether or not new events touch it (its
    * outcome can change through events of other entities). Requests with the same `key` for the same rule unit
-   * are one. Until it has run, the stored checkpoint stays before the events that led to it, so a restart or a
-   * replica taking over re-reads them.
+   * are one, and re-reading any one event that asked for it must ask for it again (the peer rule: any member's
+   * event of a department-hour has the whole group scored). Until it has run, the stored checkpoint stays before
+   * the latest batch that asked for it, so a restart or a replica taking over re-reads that batch.
    */
   defer?: (key: string, scope: EvaluationScope, dueAt: number) => void;
 }

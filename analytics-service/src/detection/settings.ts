@@ -7,6 +7,8 @@
  *   AISEC_DETECTION_POLL_MS         poll interval, default 250
  *   AISEC_DETECTION_OVERLAP_MS      re-read window behind the checkpoint, default 3000
  *   AISEC_DETECTION_LOOKBACK        where streaming starts without a checkpoint, default 5m
+ *   AISEC_DETECTION_BATCH           most events per streaming poll (one slice; the checkpoint advances per slice), default 5000
+ *   AISEC_DETECTION_RULES_IN_PARALLEL  rules evaluated at the same time on a slice, default 3 (they wait on Elasticsearch)
  *   AISEC_DETECTION_LEASE_MS        term of the streaming lease between replicas, default 15000: a survivor
  *                                   takes over streaming at most this long (plus a fifth) after a replica dies
  *   AISEC_WEBHOOK_URLS              comma-separated http(s) URLs to POST alerts to
@@ -31,6 +33,7 @@ export interface DetectionSettings {
     overlapMs: number;
     initialLookbackMs: number;
     batchSize: number;
+    rulesInParallel: number;
     leaseMs: number;
   };
   webhooks: WebhookSettings;
@@ -75,6 +78,7 @@ export function loadDetectionSettings(vars: EnvVars): DetectionSettings {
       overlapMs: vars.AISEC_DETECTION_OVERLAP_MS,
       initialLookbackMs,
       batchSize: vars.AISEC_DETECTION_BATCH,
+      rulesInParallel: vars.AISEC_DETECTION_RULES_IN_PARALLEL,
       leaseMs: vars.AISEC_DETECTION_LEASE_MS,
     },
     webhooks: {

@@ -2,11 +2,12 @@
  * Streaming detection: tails the events data stream by `event.ingested` and hands each batch of newly
  * ingested events to the engine.
  *
- * Every poll reads (checkpoint − overlap, now]: an event stamped before the checkpoint but not yet searchable
+ * Every poll reads from checkpoint − overlap: an event stamped before the checkpoint but not yet searchable
  * (bulk in flight, refresh pending) is still picked up, and events already processed inside the overlap are
- * skipped by id. The checkpoint (newest event.ingested processed) is stored in the state index only after the
- * batch's alerts are written, so a restart re-reads at most the overlap and never skips an event; the alert
- * writer makes the re-read harmless. An evaluation the engine puts off (EvaluationScope.defer) runs in the first
+ * skipped by id. A poll takes at most `batchSize` new events (one slice, oldest event.ingested first), so a
+ * backlog is worked off slice by slice, each slice's alerts written seconds after it was read. The checkpoint
+ * (newest event.ingested processed) is stored in the state index after each slice's alerts are written, so a
+ * restart re-reads at most the overlap and never skips an event; the alert writer makes the re-read harmless. An evaluation the engine puts off (EvaluationScope.defer) runs in the first
  * poll after it is due; until then the stored checkpoint stays before the events that led to it.
  *
  * Replicas: only the replica holding the streaming lease (elasticsearch/lease.ts) polls; the others check every
@@ -19,13 +20,18 @@ import type { DetectionStore } from '../elasticsearch/detection-store.js';
 import type { Lease } from '../elasticsearch/lease.js';
 import { emptyTally, type DetectionEngine, type Tally } from './engine.js';
 
+/** ids (and event.ingested) read per request while looking for the next slice */
+const TAIL_PAGE = 5000;
+
 export interface StreamingOptions {
   pollMs: number;
   overlapMs: number;
   /** where a service with no stored checkpoint starts, back from now */
   initialLookbackMs: number;
-  /** events handled per engine call */
+  /** most events per poll (one slice, evaluated together; the checkpoint advances per slice) */
   batchSize: number;
+  /** rules evaluated at the same time on a slice (each mostly waits on Elasticsearch) */
+  rulesInParallel: number;
   checkpointId: string;
   isReady: () => boolean;
   /** several replicas may run: only the holder of this lease streams */
@@ -158,6 +164,13 @@ export class StreamingDetector {
     }
   }
 
+  /**
+   * One bounded slice: at most `batchSize` new events, the oldest first by event.ingested, evaluated together; the
+   * checkpoint then advances to the newest event.ingested of the slice (and is stored). Under a backlog the next
+   * slice follows at once, so the first events' alerts are written seconds after the poll started, not after the
+   * whole backlog. Events sharing the slice's last event.ingested but left for the next slice are not skipped:
+   * every read starts `overlapMs` before the checkpoint and passes over the ids already processed.
+   */
   private async pollOnce(): Promise<boolean> {
     this.stats.polls++;
     this.stats.last_poll_at = new Date().toISOString();
@@ -166,36 +179,16 @@ export class StreamingDetector {
       this.stored = stored ? Date.parse(stored.ingested) : undefined;
       this.checkpoint = this.stored ?? Date.now() - this.options.initialLookbackMs;
     }
-    const since = this.checkpoint - this.options.overlapMs;
-    const fresh: Array<{ id: string; ingested: number }> = [];
-    let newest = this.checkpoint;
-    let cursor;
-    let backlog = false;
-    for (;;) {
-      const page = await this.store.ingestedSince(since, 5000, cursor);
-      for (const item of page.items) {
-        if (!this.seen.has(item.id)) fresh.push(item);
-        newest = Math.max(newest, item.ingested);
-      }
-      if (page.items.length < 5000 || !page.last) break;
-      cursor = page.last;
-      if (fresh.length >= this.options.batchSize * 4) {
-        backlog = true;
-        break;
-      }
-    }
+    const { fresh, newest, more } = await this.nextSlice(this.checkpoint);
     if (fresh.length > 0) {
-      for (let i = 0; i < fresh.length; i += this.options.batchSize) {
-        if (!this.options.lease.holding) return false; // lost the lease: leave the rest, and the checkpoint, to its holder
-        const slice = fresh.slice(i, i + this.options.batchSize);
-        const events = await this.store.eventsByIds(slice.map((f) => f.id));
-        await this.engine.evaluateNewEvents(events, this.stats.alerts, this.stats.rule_ms, Math.min(...slice.map((f) => f.ingested)));
-        recordDetectionLag(slice.map((f) => f.ingested));
-        for (const f of slice) this.seen.set(f.id, f.ingested);
-        // what the batch put off is visible no later than the batch itself (a reader of events_processed sees both)
-        this.stats.deferred = this.engine.deferredCount;
-        this.stats.events_processed += slice.length;
-      }
+      if (!this.options.lease.holding) return false; // lost the lease: leave the slice, and the checkpoint, to its holder
+      const events = await this.store.eventsByIds(fresh.map((f) => f.id));
+      await this.engine.evaluateNewEvents(events, this.stats.alerts, this.stats.rule_ms, Math.min(...fresh.map((f) => f.ingested)), this.options.rulesInParallel);
+      recordDetectionLag(fresh.map((f) => f.ingested));
+      for (const f of fresh) this.seen.set(f.id, f.ingested);
+      // what the slice put off is visible no later than the slice itself (a reader of events_processed sees both)
+      this.stats.deferred = this.engine.deferredCount;
+      this.stats.events_processed += fresh.length;
     }
     if (!this.options.lease.holding) return false;
     await this.engine.evaluateDue(this.stats.alerts, this.stats.rule_ms);
@@ -211,6 +204,32 @@ export class StreamingDetector {
     this.stats.deferred = this.engine.deferredCount;
     const horizon = this.checkpoint - this.options.overlapMs;
     for (const [id, ingested] of this.seen) if (ingested < horizon) this.seen.delete(id);
-    return backlog;
+    return more;
+  }
+
+  /**
+   * The next events not yet processed, oldest event.ingested first, at most `batchSize`; `newest` is the newest
+   * event.ingested read up to the last event taken (never past an event left for the next slice), `more` whether
+   * events were left.
+   */
+  private async nextSlice(checkpoint: number): Promise<{ fresh: Array<{ id: string; ingested: number }>; newest: number; more: boolean }> {
+    const since = checkpoint - this.options.overlapMs;
+    const fresh: Array<{ id: string; ingested: number }> = [];
+    let newest = checkpoint;
+    let cursor;
+    for (;;) {
+      const page = await this.store.ingestedSince(since, TAIL_PAGE, cursor);
+      for (const item of page.items) {
+        if (this.seen.has(item.id)) {
+          newest = Math.max(newest, item.ingested);
+          continue;
+        }
+        if (fresh.length >= this.options.batchSize) return { fresh, newest, more: true };
+        fresh.push(item);
+        newest = Math.max(newest, item.ingested);
+      }
+      if (page.items.length < TAIL_PAGE || !page.last) return { fresh, newest, more: false };
+      cursor = page.last;
+    }
   }
 }

@@ -166,10 +166,16 @@ export interface PeerSelection extends UebaEventSelection {
   department?: string;
 }
 
-/** Members' requests and output tokens per (hour, department), hour first, then department, then user. */
-export function peerMemberPages(ctx: UebaReadContext, selection: PeerSelection, timing: EsTiming, what = 'ueba peer groups'): AsyncGenerator<PeerBucket[]> {
+function peerFilter(selection: PeerSelection, departments?: string[]): estypes.QueryDslQueryContainer[] {
   const filter = [REQUEST, { exists: { field: 'user_department' } }, ...selectionFilters('user_id', selection)];
   if (selection.department !== undefined) filter.push({ term: { user_department: selection.department } });
+  if (departments) filter.push({ terms: { user_department: departments } });
+  return filter;
+}
+
+/** Members' requests and output tokens per (hour, department), hour first, then department, then user. */
+export function peerMemberPages(ctx: UebaReadContext, selection: PeerSelection, timing: EsTiming, what = 'ueba peer groups'): AsyncGenerator<PeerBucket[]> {
+  const filter = peerFilter(selection);
   return compositePages<PeerBucket>(
     ctx.es,
     {
@@ -186,5 +192,34 @@ export function peerMemberPages(ctx: UebaReadContext, selection: PeerSelection, 
     },
     timing,
     what,
+  );
+}
+
+export interface PeerGroupNewest {
+  key: { hour: number; group: string };
+  /** newest event.ingested among the group's member events of the hour (epoch ms) */
+  ingested: { value: number | null };
+}
+
+/**
+ * The newest event.ingested of each (hour, department) of these departments, over the same member events as
+ * peerMemberPages: what tells streaming whether a group has settled, without reading its members.
+ */
+export function peerGroupNewestPages(ctx: UebaReadContext, selection: UebaEventSelection, departments: string[], timing: EsTiming): AsyncGenerator<PeerGroupNewest[]> {
+  return compositePages<PeerGroupNewest>(
+    ctx.es,
+    {
+      index: ctx.eventsIndex,
+      preference: DETECTION_PREFERENCE,
+      query: { bool: { filter: peerFilter(selection, departments) } },
+      sources: [
+        { hour: { date_histogram: { field: '@timestamp', fixed_interval: '1h', time_zone: ctx.timeZone } } },
+        { group: { terms: { field: 'user_department' } } },
+      ],
+      aggs: { ingested: { max: { field: 'event.ingested' } } },
+      pageSize: ctx.pageSize ?? 2000,
+    },
+    timing,
+    'ueba peer group activity',
   );
 }

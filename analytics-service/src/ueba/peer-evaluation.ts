@@ -10,7 +10,7 @@
  * per LIVE_RESCORE_MS meanwhile (everyone's hour equally incomplete), and as a whole again once it settles.
  */
 import type { EsTiming } from '../elasticsearch/composite-pager.js';
-import { peerMemberPages, type PeerBucket } from '../elasticsearch/ueba-scoring-reader.js';
+import { peerGroupNewestPages, peerMemberPages, type PeerBucket } from '../elasticsearch/ueba-scoring-reader.js';
 import { asRule, type AnomalyCandidate, type UebaParams } from './anomaly.js';
 import { peerOwnTypical, scorePeerOutliers, type PeerValue } from './anomaly-scoring.js';
 import type { BaselineDocument } from './baseline-document.js';
@@ -61,34 +61,79 @@ function groupMemory(memory: Map<string, unknown> | undefined): GroupMemory {
   return groups;
 }
 
-/** Streaming: the department-hours of the listed users, each scored as a whole once settled (see the file comment). */
+/** A department-hour the listed users touch: one of them, and the newest event.ingested among their events of it. */
+interface TouchedGroup {
+  hour: number;
+  group: string;
+  entity: string;
+  newest: number;
+}
+
+/**
+ * Streaming: the department-hours of the listed users, each scored as a whole once settled (see the file comment).
+ * The whole group is read only when it may be scored: when one of the listed users' own events of the hour was
+ * ingested within SETTLE_MS, or else (one small aggregation for all the groups left) any member's, and the group
+ * is not due a live rescore, it cannot be settled and waits unread (its recheck then comes no later than it
+ * would after reading the group).
+ */
 async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, hours: { from: number; to: number }, scope: UebaScope, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
   const groups = groupMemory(scope.memory);
-  const touched = new Map<string, PeerBucket>();
+  const touched = new Map<string, TouchedGroup>();
   for await (const page of peerMemberPages(ctx, { ...scope, ...hours }, timing, 'ueba peer members')) {
-    for (const b of page) if (!touched.has(`${b.key.hour}|${b.key.group}`)) touched.set(`${b.key.hour}|${b.key.group}`, b);
+    for (const b of page) {
+      const key = `${b.key.hour}|${b.key.group}`;
+      const seen = touched.get(key);
+      const ingested = b.ingested.value ?? 0;
+      if (!seen) touched.set(key, { hour: b.key.hour, group: b.key.group, entity: b.key.entity, newest: ingested });
+      else seen.newest = Math.max(seen.newest, ingested);
+    }
   }
-  for (const [key, { key: { hour, group, entity } }] of touched) {
+  const unread: Array<[string, TouchedGroup]> = [];
+  for (const [key, t] of touched) {
+    if (waits(groups, key, t.hour, t.newest, Date.now())) scope.recheck?.(t.hour, t.group, t.entity, t.newest + SETTLE_MS);
+    else unread.push([key, t]);
+  }
+  if (unread.length === 0) return;
+  // one read of the groups' newest activity: a group that has not settled waits without its members being read
+  const groupNewest = new Map<string, number>();
+  const span = { from: Math.min(...unread.map(([, t]) => t.hour)), to: Math.max(...unread.map(([, t]) => t.hour)) + HOUR_MS, ...(scope.filter ? { filter: scope.filter } : {}) };
+  for await (const page of peerGroupNewestPages(ctx, span, [...new Set(unread.map(([, t]) => t.group))], timing)) {
+    for (const b of page) groupNewest.set(`${b.key.hour}|${b.key.group}`, b.ingested.value ?? 0);
+  }
+  for (const [key, { hour, group, entity, newest: ownNewest }] of unread) {
+    const activity = Math.max(ownNewest, groupNewest.get(key) ?? 0);
+    if (waits(groups, key, hour, activity, Date.now())) {
+      scope.recheck?.(hour, group, entity, activity + SETTLE_MS);
+      continue;
+    }
     const whole: PeerBucket[] = [];
     const selection = { from: hour, to: hour + HOUR_MS, department: group, ...(scope.filter ? { filter: scope.filter } : {}) };
     for await (const page of peerMemberPages(ctx, selection, timing)) whole.push(...page);
     const newest = Math.max(...whole.map((m) => m.ingested.value ?? 0));
     const now = Date.now();
-    const memory = groups.get(key) ?? {};
     if (newest > now - SETTLE_MS) {
-      const waitingSince = memory.waitingSince ?? now;
-      const running = hour + HOUR_MS > now;
-      if (!running || now - Math.max(memory.scoredAt ?? -Infinity, waitingSince) < LIVE_RESCORE_MS) {
-        groups.set(key, { ...memory, waitingSince });
-        scope.recheck?.(hour, group, entity, newest + SETTLE_MS);
-        continue;
-      }
-      // a running hour that never pauses: score it as it stands, and again as a whole once it settles
       scope.recheck?.(hour, group, entity, newest + SETTLE_MS);
+      if (waits(groups, key, hour, newest, now)) continue;
+      // a running hour that never pauses: score it as it stands, and again as a whole once it settles
     }
     groups.set(key, { scoredAt: now });
     yield* scoreGroup(calendar, whole, await peerBaselines(ctx, [...new Set(whole.map((m) => m.key.entity))], timing), rule);
   }
+}
+
+/**
+ * Whether a department-hour whose newest known event was ingested at `newest` waits (and is recorded as waiting):
+ * not settled, and either its hour is over (it settles soon) or it was scored, or began waiting, within
+ * LIVE_RESCORE_MS.
+ */
+function waits(groups: GroupMemory, key: string, hour: number, newest: number, now: number): boolean {
+  if (newest <= now - SETTLE_MS) return false;
+  const memory = groups.get(key) ?? {};
+  const waitingSince = memory.waitingSince ?? now;
+  const running = hour + HOUR_MS > now;
+  if (running && now - Math.max(memory.scoredAt ?? -Infinity, waitingSince) >= LIVE_RESCORE_MS) return false;
+  groups.set(key, { ...memory, waitingSince });
+  return true;
 }
 
 export async function* peerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, hours: { from: number; to: number }, scope: UebaScope, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
