@@ -6,6 +6,7 @@
 import fp from 'fastify-plugin';
 import { RollupStore } from '../../elasticsearch/rollup-store.js';
 import { RollupJob, RollupScheduler } from '../../rollups/rollup-job.js';
+import { runAfterBootstrap } from './after-bootstrap.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,19 +19,8 @@ export const rollups = fp<{ intervalMs: number }>(
     const job = new RollupJob(new RollupStore(app.es, app.indices.events, app.indices.eventsHourly));
     app.decorate('rollups', job);
     const scheduler = new RollupScheduler(job, options.intervalMs, app.log);
-    let startTimer: NodeJS.Timeout | undefined;
-    app.addHook('onReady', async () => {
-      if (options.intervalMs <= 0) return;
-      const startWhenReady = () => {
-        if (app.readiness.bootstrap) scheduler.start();
-        else startTimer = setTimeout(startWhenReady, 5000).unref();
-      };
-      startWhenReady();
-    });
-    app.addHook('onClose', async () => {
-      if (startTimer) clearTimeout(startTimer);
-      await scheduler.stop();
-    });
+    if (options.intervalMs > 0) runAfterBootstrap(app, { start: () => scheduler.start(), stop: () => scheduler.stop() });
+    else app.addHook('onClose', () => scheduler.stop());
   },
   { name: 'rollups', dependencies: ['elasticsearch'] },
 );

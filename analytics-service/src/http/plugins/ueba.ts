@@ -14,6 +14,7 @@ import { SearchReader } from '../../elasticsearch/search-reader.js';
 import { StateStore } from '../../elasticsearch/state-store.js';
 import { maintenanceLeaseOptions, UebaScheduler } from '../../ueba/scheduler.js';
 import { UebaService } from '../../ueba/ueba-service.js';
+import { runAfterBootstrap } from './after-bootstrap.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -37,20 +38,12 @@ export const ueba = fp<{ config: UebaConfig; replicaId: string; judgeDrift: Judg
     const lease = new Lease(app.es, app.indices.state, maintenanceLeaseOptions(options.config.refreshIntervalMs, options.replicaId));
     const scheduler = new UebaScheduler(service, new StateStore(app.es, app.indices.state), lease, app.log);
     app.decorate('uebaScheduler', scheduler);
-    let startTimer: NodeJS.Timeout | undefined;
-    app.addHook('onReady', async () => {
-      if (options.config.refreshIntervalMs <= 0) return;
-      // the scheduler needs the indices: wait for the bootstrap, which retries in the background while ES is down
-      const startWhenReady = () => {
-        if (app.readiness.bootstrap) void scheduler.start().catch((error: unknown) => app.log.warn({ err: error }, 'UEBA scheduler did not start'));
-        else startTimer = setTimeout(startWhenReady, 5000).unref();
-      };
-      startWhenReady();
-    });
-    app.addHook('onClose', async () => {
-      if (startTimer) clearTimeout(startTimer);
-      await scheduler.stop();
-    });
+    if (options.config.refreshIntervalMs > 0) {
+      runAfterBootstrap(app, {
+        start: () => void scheduler.start().catch((error: unknown) => app.log.warn({ err: error }, 'UEBA scheduler did not start')),
+        stop: () => scheduler.stop(),
+      });
+    } else app.addHook('onClose', () => scheduler.stop());
   },
   { name: 'ueba', dependencies: ['elasticsearch'] },
 );
