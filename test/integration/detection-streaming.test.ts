@@ -22,7 +22,7 @@ interface Instance {
 }
 
 /** The real service on a given prefix, so that a second instance can take over the first one's data. */
-async function startInstance(prefix: string): Promise<Instance> {
+async function startInstance(prefix: string, env: Record<string, string> = {}): Promise<Instance> {
   const config = loadConfig({
     ES_URL: testElasticsearchUrl(),
     AISEC_INDEX_PREFIX: prefix,
@@ -32,6 +32,7 @@ async function startInstance(prefix: string): Promise<Instance> {
     AISEC_DETECTION_POLL_MS: '100',
     AISEC_DETECTION_OVERLAP_MS: '2000',
     ...IN_PROCESS_SERVICE_ENV,
+    ...env,
   });
   const es = createElasticsearchClient(config.elasticsearch);
   const app = await buildApp({ config, es, logger: false });
@@ -122,6 +123,36 @@ test('events written straight to the data stream by another shipper are detected
     assert.equal(bulk.errors, false);
     const alert = await waitFor('alert from shipper events', async () => (await alertsFor(service, 'rule_id=prompt_injection_repeated&user_id=trent')).alerts[0]);
     assert.equal(alert.event_count, 4);
+  } finally {
+    await service.stop();
+  }
+});
+
+test('a slice of more events than one search may return (AISEC_DETECTION_BATCH above 10 000) is evaluated whole', async () => {
+  const prefix = uniquePrefix('detslice');
+  prefixes.push(prefix);
+  // written (through the API, by a replica that does not stream) before the streaming service starts, so that its
+  // first poll takes them all as one slice
+  const start = now() - 120_000;
+  const benign = Array.from({ length: 10_500 }, (_, i) => ({ timestamp: new Date(start + i).toISOString(), category: 'request', user_id: `user-${i % 700}`, event_id: `slice-benign-${i}` }));
+  const events = [...benign, ...attempts('walter', '192.0.2.30', 6, start + 60_000, 'slice')];
+  const writer = await startInstance(prefix, { AISEC_DETECTION_STREAMING: 'false' });
+  try {
+    await ingest(writer, events);
+  } finally {
+    await writer.stop();
+  }
+  const service = await startInstance(prefix, { AISEC_DETECTION_BATCH: '20000' });
+  try {
+    const status = await waitFor('every event processed', async () => {
+      const body = (await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json();
+      return body.streaming.events_processed >= events.length || body.streaming.errors > 0 ? body : undefined;
+    });
+    assert.equal(status.streaming.errors, 0, status.streaming.last_error);
+    assert.equal(status.streaming.events_processed, events.length);
+    assert.equal(status.streaming.polls >= 1, true);
+    const alert = await waitFor('walter alert', async () => (await alertsFor(service, 'rule_id=prompt_injection_repeated&user_id=walter')).alerts[0]);
+    assert.equal(alert.event_count, 6);
   } finally {
     await service.stop();
   }

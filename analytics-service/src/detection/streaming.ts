@@ -16,6 +16,7 @@
  * and stops mid-poll, before writing the checkpoint, when it lost it.
  */
 import { recordDetectionLag } from '../observability/metrics.js';
+import { logFields, productMessage } from '../elasticsearch/errors.js';
 import type { DetectionStore } from '../elasticsearch/detection-store.js';
 import type { Lease } from '../elasticsearch/lease.js';
 import { emptyTally, type DetectionEngine, type Tally } from './engine.js';
@@ -115,8 +116,8 @@ export class StreamingDetector {
       }
     } catch (error) {
       this.stats.errors++;
-      this.stats.last_error = `${new Date().toISOString()} ${(error as Error).message}`;
-      this.options.log.warn({ err: error }, 'streaming detection poll failed; retrying');
+      this.stats.last_error = `${new Date().toISOString()} ${productMessage(error, 'streaming detection poll')}`;
+      this.options.log.warn(logFields(error), 'streaming detection poll failed; retrying');
     }
     this.schedule(delay);
   }

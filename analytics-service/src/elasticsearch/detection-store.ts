@@ -43,6 +43,18 @@ function shardsNotReady(error: unknown): boolean {
  */
 export const DETECTION_PREFERENCE = 'aisec-detection';
 
+/** Ids per search: Elasticsearch's default `index.max_result_window` (hits one search may return). */
+export const IDS_PER_READ = 10_000;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const byTimeThenId = (a: EventDoc, b: EventDoc): number =>
+  Date.parse(a['@timestamp']) - Date.parse(b['@timestamp']) || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0);
+
 export class DetectionStore {
   /** what every read of events targets */
   private readonly events: { index: string; preference: string; ignore_unavailable: true; allow_no_indices: true };
@@ -169,34 +181,45 @@ export class DetectionStore {
   }
 
   /** The events with these ids, without prompt/response text. */
+  /**
+   * These events, in time order (then by id). Read IDS_PER_READ ids at a time: one search may return at most
+   * `index.max_result_window` hits, and a streaming slice (AISEC_DETECTION_BATCH) may hold more ids than that.
+   */
   async eventsByIds(ids: string[], withText = false): Promise<EventDoc[]> {
-    if (ids.length === 0) return [];
-    const response = await withAvailability('detection read', () =>
-      this.es.search<EventDoc>({
-        ...this.events,
-        size: ids.length,
-        track_total_hits: false,
-        query: { terms: { event_id: ids } },
-        sort: [{ '@timestamp': { order: 'asc' } }, { event_id: { order: 'asc' } }],
-        ...(withText ? {} : { _source: { excludes: ['input_text', 'output_text', 'extra'] } }),
-      }),
+    const reads = await Promise.all(
+      chunks(ids, IDS_PER_READ).map((part) =>
+        withAvailability('detection read', () =>
+          this.es.search<EventDoc>({
+            ...this.events,
+            size: part.length,
+            track_total_hits: false,
+            query: { terms: { event_id: part } },
+            sort: [{ '@timestamp': { order: 'asc' } }, { event_id: { order: 'asc' } }],
+            ...(withText ? {} : { _source: { excludes: ['input_text', 'output_text', 'extra'] } }),
+          }),
+        ),
+      ),
     );
-    return response.hits.hits.map((h) => h._source!);
+    const events = reads.flatMap((response) => response.hits.hits.map((h) => h._source!));
+    return reads.length > 1 ? events.sort(byTimeThenId) : events;
   }
 
   /** Which of these events match the query (used to settle text conditions of new events without fetching text). */
   async matchingIds(ids: string[], query: Query): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const response = await withAvailability('detection match', () =>
-      this.es.search<{ event_id: string }>({
-        ...this.events,
-        size: ids.length,
-        track_total_hits: false,
-        query: { bool: { filter: [{ terms: { event_id: ids } }, query] } },
-        _source: ['event_id'],
-      }),
-    );
-    return new Set(response.hits.hits.map((h) => h._source!.event_id));
+    const matching = new Set<string>();
+    for (const part of chunks(ids, IDS_PER_READ)) {
+      const response = await withAvailability('detection match', () =>
+        this.es.search<{ event_id: string }>({
+          ...this.events,
+          size: part.length,
+          track_total_hits: false,
+          query: { bool: { filter: [{ terms: { event_id: part } }, query] } },
+          _source: ['event_id'],
+        }),
+      );
+      for (const hit of response.hits.hits) matching.add(hit._source!.event_id);
+    }
+    return matching;
   }
 
   async readCheckpoint(id: string): Promise<Checkpoint | undefined> {

@@ -73,10 +73,20 @@ const TLS_CERTIFICATE = /certificate|self[- ]signed|altnames|CERT_|unable to get
 /** An https URL pointed at a plain-HTTP port, or the reverse. */
 const TLS_PROTOCOL = /wrong version number|EPROTO|packet length too long/i;
 
+interface ErrorCause {
+  type?: string;
+  reason?: string;
+  root_cause?: ErrorCause[];
+}
+
+/** Elasticsearch's type and reason, with the first root cause where it says more ("all shards failed" does not). */
 function reasonOf(error: errors.ResponseError): string {
-  const body = error.meta?.body as { error?: { type?: string; reason?: string } | string } | undefined;
-  const detail = typeof body?.error === 'object' ? [body.error.type, body.error.reason].filter(Boolean).join(': ') : body?.error;
-  return detail || error.message.split('\n')[0]!;
+  const body = error.meta?.body as { error?: ErrorCause | string } | undefined;
+  if (typeof body?.error !== 'object') return body?.error || error.message.split('\n')[0]!;
+  const said = (cause: ErrorCause) => [cause.type, cause.reason].filter(Boolean).join(': ');
+  const detail = said(body.error);
+  const root = body.error.root_cause?.[0];
+  return root && said(root) && said(root) !== detail ? `${detail} (root cause ${said(root)})` : detail || error.message.split('\n')[0]!;
 }
 
 /**
@@ -104,6 +114,17 @@ export function describeElasticsearchError(error: unknown): string {
     return `Elasticsearch answered ${error.statusCode ?? '?'}: ${reasonOf(error)}`;
   }
   return message;
+}
+
+/**
+ * A failure in words fit for an API answer or a status field: an Elasticsearch client error by its status only
+ * (Elasticsearch's own text, exception types and Java detail belong in the service log: logFields), anything else by
+ * its message.
+ */
+export function productMessage(error: unknown, what: string): string {
+  const status = elasticsearchClientStatus(error);
+  if (status === undefined) return (error as Error | undefined)?.message ?? String(error);
+  return status === 0 ? `Elasticsearch could not be reached (${what}); the service log has the detail` : `Elasticsearch refused a request (${what}, status ${status}); the service log has the detail`;
 }
 
 /**
