@@ -14,10 +14,12 @@
  * with ingest). Streaming runs with its default settings (business hours widened to the whole day, as in
  * bench/detection-latency.ts, so that the round-the-clock load is not one off-hours anomaly).
  *
- *   node --import tsx bench/streaming-lag.ts [--seconds 120] [--rounds 5] [--fraction 0.8] [--batch 2000] [--concurrency 2] [--attack-every 2] [--profile-dir <dir>]
+ *   node --import tsx bench/streaming-lag.ts [--seconds 120] [--rounds 5] [--fraction 0.8] [--batch 2000] [--concurrency 2] [--attack-every 2]
+ *     [--detection-batch 5000,20000] [--profile-dir <dir>]
  *
  * `--rounds N` repeats the whole measurement N times (a fresh service and indices each round, one Elasticsearch)
- * and ends with every round's figures and their median.
+ * and ends with every round's figures and their median. `--detection-batch a,b` sets the service's AISEC_DETECTION_BATCH,
+ * rounds taking the values in turn (so both see the same machine), with a summary per value.
  *
  * A warm-up of 200 events (not measured) first creates the data stream and moves the checkpoint to the present.
  * `--profile-dir` writes a CPU profile of the service (read it with bench/cpuprofile-summary.ts).
@@ -47,6 +49,11 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     /** repeat the whole measurement (fresh service and indices each round) and print every round and the median */
     rounds: { type: 'string', default: '1' },
+    /**
+     * AISEC_DETECTION_BATCH of the service, or several (comma-separated) to compare side by side: rounds take them
+     * in turn, and the summary gives every value's rounds and median apart
+     */
+    'detection-batch': { type: 'string' },
     /** write a V8 CPU profile of the service process (streaming loop included) into this directory */
     'profile-dir': { type: 'string' },
   },
@@ -61,6 +68,8 @@ const TICK_MS = 250;
 /** lag at which streaming counts as caught up: one poll (250 ms by default) and one refresh (1 s) behind */
 const CAUGHT_UP_MS = 1500;
 const ROUNDS = Number(args.rounds);
+/** the service's AISEC_DETECTION_BATCH per round, in turn (undefined: its default) */
+const DETECTION_BATCHES: Array<string | undefined> = args['detection-batch']?.split(',').map((v) => v.trim()) ?? [undefined];
 const RUN0 = Date.now().toString(36);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' / ');
@@ -113,15 +122,18 @@ async function main() {
   const client = createElasticsearchClient({ url: es.url, requestTimeoutMs: 60_000, maxRetries: 0 });
   const rounds: RoundFigures[] = [];
   for (let n = 1; n <= ROUNDS; n++) {
-    console.log(`\n## Round ${n} of ${ROUNDS} (load average at the start ${load()})`);
-    rounds.push(await round(es, client, `${RUN0}-${n}`));
+    const batch = DETECTION_BATCHES[(n - 1) % DETECTION_BATCHES.length];
+    console.log(`\n## Round ${n} of ${ROUNDS}${batch ? `, AISEC_DETECTION_BATCH=${batch}` : ''} (load average at the start ${load()})`);
+    rounds.push(await round(es, client, `${RUN0}-${n}`, batch));
   }
-  if (ROUNDS > 1) summary(rounds);
+  if (DETECTION_BATCHES.length > 1) {
+    DETECTION_BATCHES.forEach((batch, i) => summary(rounds.filter((_, n) => n % DETECTION_BATCHES.length === i), `, AISEC_DETECTION_BATCH=${batch}`));
+  } else if (ROUNDS > 1) summary(rounds);
   await client.close();
   await es.stop();
 }
 
-function summary(rounds: RoundFigures[]): void {
+function summary(rounds: RoundFigures[], label = ''): void {
   const med = (values: number[]) => {
     // a round with no attack found has no latency: the median is over the rounds that have the figure
     const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
@@ -131,7 +143,7 @@ function summary(rounds: RoundFigures[]): void {
   };
   const row = (label: string, values: number[], format: (v: number) => string) => `| ${label} | ${values.map(format).join(' · ')} | ${format(med(values))} |`;
   const drains = rounds.map((r) => (r.drainRate === undefined ? NaN : r.drainRate / r.maxIngest));
-  console.log(`\n### Over ${rounds.length} rounds (every round, then the median)\n`);
+  console.log(`\n### Over ${rounds.length} rounds${label} (every round, then the median)\n`);
   console.log(['| measure | rounds | median |', '|---|---|---|',
     row('maximum ingest rate, events/s', rounds.map((r) => r.maxIngest), (v) => v.toFixed(0)),
     row('streaming draining the backlog, events/s', rounds.map((r) => r.drainRate ?? NaN), (v) => v.toFixed(0)),
@@ -148,7 +160,7 @@ function summary(rounds: RoundFigures[]): void {
   ].join('\n'));
 }
 
-async function round(es: { url: string; embedded: boolean }, client: ReturnType<typeof createElasticsearchClient>, RUN: string): Promise<RoundFigures> {
+async function round(es: { url: string; embedded: boolean }, client: ReturnType<typeof createElasticsearchClient>, RUN: string, detectionBatch: string | undefined): Promise<RoundFigures> {
   const prefix = `bench-lag-${RUN}`;
   const configFile = join(mkdtempSync(join(tmpdir(), 'aisec-bench-')), 'detection.yaml');
   writeFileSync(configFile, 'business_hours: { start: "00:00", end: "24:00" }\n');
@@ -156,7 +168,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   const profile: Record<string, string> = args['profile-dir']
     ? { NODE_OPTIONS: `--import tsx --import ${join(root, 'bench', 'cpu-profile-preload.ts')}`, AISEC_BENCH_PROFILE_DIR: resolve(args['profile-dir']) }
     : {};
-  const service = await startService(es.url, { AISEC_INDEX_PREFIX: prefix, AISEC_DETECTION_CONFIG: configFile, ...profile });
+  const service = await startService(es.url, { AISEC_INDEX_PREFIX: prefix, AISEC_DETECTION_CONFIG: configFile, ...(detectionBatch ? { AISEC_DETECTION_BATCH: detectionBatch } : {}), ...profile });
   const admin = { authorization: `Bearer ${ADMIN_KEY}` };
   const pool = benignDay({ seed: 7, users: Number(args.users), day: new Date(Date.UTC(2026, 0, 5)), withText: false });
   let cursor = 0;
