@@ -41,6 +41,8 @@ export interface EngineOptions {
   /** where the alert writer records notifications for the outbox */
   notifications?: AlertNotifications;
   now?: () => number;
+  /** the rules streaming evaluates here (a partition's: partitions.ts); all enabled rules without it */
+  streamingRules?: readonly string[];
 }
 
 const KEYS_PER_SCOPE = 500;
@@ -62,8 +64,10 @@ export class DetectionEngine {
   readonly ctx: EvaluationContext;
   private readonly evaluators: EvaluatorTable;
   private readonly deferred = new Map<string, Deferred>();
+  private readonly streamingRules: ReadonlySet<string> | undefined;
 
   constructor(options: EngineOptions) {
+    if (options.streamingRules) this.streamingRules = new Set(options.streamingRules);
     this.catalogue = options.catalogue;
     this.evaluators = options.evaluators;
     this.writer = new AlertWriter(options.alerts, options.notifications);
@@ -108,7 +112,7 @@ export class DetectionEngine {
    */
   async evaluateNewEvents(events: EventDoc[], tally: Tally = emptyTally(), ruleMs?: Record<string, number>, ingestedSince?: number, rulesInParallel = DEFAULT_RULES_IN_PARALLEL): Promise<Tally> {
     const context = { ...predicateContext(this.catalogue.config), missingFields: TEXT_FIELDS };
-    const rules = this.enabledRules();
+    const rules = this.enabledRules().filter((r) => !this.streamingRules || this.streamingRules.has(r.id));
     // several rules at once: each mostly waits on Elasticsearch, and a batch is done when its slowest rule is. Rules
     // share no mutable state: each keeps its streaming memory and put-off evaluations under its own keys
     let next = 0;

@@ -9,6 +9,8 @@
  *   AISEC_DETECTION_LOOKBACK        where streaming starts without a checkpoint, default 5m
  *   AISEC_DETECTION_BATCH           most events per streaming poll (one slice; the checkpoint advances per slice), default 5000
  *   AISEC_DETECTION_RULES_IN_PARALLEL  rules evaluated at the same time on a slice, default 3 (they wait on Elasticsearch)
+ *   AISEC_DETECTION_PARTITIONS      rule groups streamed each on its own lease and checkpoint, shared out among the
+ *                                   replicas alive (1–16, default 1: one replica streams every rule); partitions.ts
  *   AISEC_DETECTION_LEASE_MS        term of the streaming lease between replicas, default 15000: a survivor
  *                                   takes over streaming at most this long (plus a fifth) after a replica dies
  *   AISEC_WEBHOOK_URLS              comma-separated http(s) URLs to POST alerts to
@@ -35,6 +37,8 @@ export interface DetectionSettings {
     batchSize: number;
     rulesInParallel: number;
     leaseMs: number;
+    /** rule groups streamed on their own lease and checkpoint, shared out among replicas (partitions.ts) */
+    partitions: number;
   };
   webhooks: WebhookSettings;
 }
@@ -80,6 +84,7 @@ export function loadDetectionSettings(vars: EnvVars): DetectionSettings {
       batchSize: vars.AISEC_DETECTION_BATCH,
       rulesInParallel: vars.AISEC_DETECTION_RULES_IN_PARALLEL,
       leaseMs: vars.AISEC_DETECTION_LEASE_MS,
+      partitions: vars.AISEC_DETECTION_PARTITIONS,
     },
     webhooks: {
       urls,

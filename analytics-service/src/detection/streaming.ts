@@ -37,6 +37,13 @@ export interface StreamingOptions {
   isReady: () => boolean;
   /** several replicas may run: only the holder of this lease streams */
   lease: Lease;
+  /**
+   * Where to start when no checkpoint is stored under `checkpointId` (a partition new to the store: partitions.ts
+   * resumePoint); undefined there, or without it, streaming starts `initialLookbackMs` back from now.
+   */
+  resumeFrom?: () => Promise<number | undefined>;
+  /** whether this replica should stream now (partitions: its share); when it turns false the lease is given up */
+  wanted?: () => boolean;
   log: { warn(obj: unknown, msg?: string): void; info(obj: unknown, msg?: string): void };
 }
 
@@ -110,7 +117,10 @@ export class StreamingDetector {
   private async tick(): Promise<void> {
     let delay = this.options.pollMs;
     try {
-      if (this.options.isReady()) {
+      if (this.options.isReady() && this.options.wanted?.() === false) {
+        await this.standDown();
+        delay = Math.max(this.options.pollMs, this.options.lease.termMs / 5);
+      } else if (this.options.isReady()) {
         if (await this.lead()) delay = (await this.withHeartbeat(() => this.poll())) ? 0 : this.options.pollMs;
         else delay = Math.max(this.options.pollMs, this.options.lease.termMs / 5);
       }
@@ -131,6 +141,14 @@ export class StreamingDetector {
     } finally {
       clearInterval(heartbeat);
     }
+  }
+
+  /** Gives the lease up between polls (its checkpoint is stored), for another replica to take over at once. */
+  private async standDown(): Promise<void> {
+    if (!this.stats.leader) return;
+    this.stats.leader = false;
+    await this.options.lease.release();
+    this.options.log.info({ replica: this.stats.replica, checkpoint: this.stats.checkpoint }, 'streaming detection: this replica gave its lease up to rebalance partitions');
   }
 
   /** Takes or renews the lease; on taking it over, forgets what this replica knew from before. */
@@ -178,7 +196,7 @@ export class StreamingDetector {
     if (this.checkpoint === undefined) {
       const stored = await this.store.readCheckpoint(this.options.checkpointId);
       this.stored = stored ? Date.parse(stored.ingested) : undefined;
-      this.checkpoint = this.stored ?? Date.now() - this.options.initialLookbackMs;
+      this.checkpoint = this.stored ?? (await this.options.resumeFrom?.()) ?? Date.now() - this.options.initialLookbackMs;
     }
     const { fresh, newest, more } = await this.nextSlice(this.checkpoint);
     if (fresh.length > 0) {
@@ -233,4 +251,45 @@ export class StreamingDetector {
       cursor = page.last;
     }
   }
+}
+
+/**
+ * One replica's streaming over all its partitions: leader when it streams any; counts summed (each partition reads
+ * every event, so `events_processed` counts an event once per partition); the checkpoint is the oldest of the
+ * partitions it streams (every rule streamed here has evaluated everything before it).
+ */
+export function combinedStats(all: StreamingStats[]): StreamingStats {
+  if (all.length === 1) return all[0]!;
+  const led = all.filter((s) => s.leader);
+  const sum = (pick: (s: StreamingStats) => number) => all.reduce((total, s) => total + pick(s), 0);
+  const latest = (pick: (s: StreamingStats) => string | undefined) => all.map(pick).filter((v): v is string => v !== undefined).sort().at(-1);
+  const checkpoints = led.map((s) => s.checkpoint).filter((v): v is string => v !== undefined).map(Date.parse);
+  const alerts = emptyTally();
+  const ruleMs: Record<string, number> = {};
+  for (const s of all) {
+    alerts.created += s.alerts.created;
+    alerts.updated += s.alerts.updated;
+    alerts.unchanged += s.alerts.unchanged;
+    Object.assign(alerts.by_rule, s.alerts.by_rule);
+    Object.assign(ruleMs, s.rule_ms);
+  }
+  const lastError = all.map((s) => s.last_error).filter((v): v is string => v !== undefined).sort().at(-1);
+  const lastPoll = latest((s) => s.last_poll_at);
+  return {
+    running: all.some((s) => s.running),
+    leader: led.length > 0,
+    replica: all[0]!.replica,
+    takeovers: sum((s) => s.takeovers),
+    lease_checks: sum((s) => s.lease_checks),
+    ...(checkpoints.length > 0 && checkpoints.length === led.length ? { checkpoint: new Date(Math.min(...checkpoints)).toISOString() } : {}),
+    deferred: sum((s) => s.deferred),
+    polls: sum((s) => s.polls),
+    events_processed: sum((s) => s.events_processed),
+    ...(lastPoll !== undefined ? { last_poll_at: lastPoll } : {}),
+    ...(lastError !== undefined ? { last_error: lastError } : {}),
+    errors: sum((s) => s.errors),
+    alerts,
+    max_poll_ms: Math.max(...all.map((s) => s.max_poll_ms)),
+    rule_ms: ruleMs,
+  };
 }

@@ -229,6 +229,15 @@ export class DetectionStore {
     return response.found ? response._source?.value : undefined;
   }
 
+  /** The checkpoints stored under these ids (real time: gets by id), those found only. */
+  async readCheckpoints(ids: string[]): Promise<Map<string, Checkpoint>> {
+    if (ids.length === 0) return new Map();
+    const response = await withAvailability('checkpoint read', () => this.es.mget<{ value?: Checkpoint }>({ index: this.indices.state, ids }));
+    const found = new Map<string, Checkpoint>();
+    for (const doc of response.docs) if ('found' in doc && doc.found && doc._source?.value) found.set(doc._id, doc._source.value);
+    return found;
+  }
+
   async writeCheckpoint(id: string, checkpoint: Checkpoint): Promise<void> {
     await withAvailability('checkpoint write', () =>
       this.es.index({ index: this.indices.state, id, document: { kind: 'detection_checkpoint', updated_at: checkpoint.updated_at, value: checkpoint } }),

@@ -8,6 +8,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { SEVERITIES } from '../contract/event-schema.js';
 import { CONTENT_MODES } from '../ingest/content-mode.js';
+import { MAX_PARTITIONS } from '../detection/partitions.js';
 import { LOG_FORMATS } from '../logging.js';
 
 /** A whole number from minimum to maximum; blank or unset is the default. */
@@ -89,6 +90,7 @@ export const ENV_SCHEMA = Type.Object({
   AISEC_DETECTION_BATCH: whole(5000, 100, 100_000, 'events read per streaming poll'),
   AISEC_DETECTION_RULES_IN_PARALLEL: whole(3, 1, 16, 'rules streaming evaluates at the same time'),
   AISEC_DETECTION_LEASE_MS: whole(15_000, 1000, 600_000, 'term of the streaming lease between replicas'),
+  AISEC_DETECTION_PARTITIONS: whole(1, 1, MAX_PARTITIONS, 'rule groups streamed on their own lease, shared out among replicas'),
   AISEC_WEBHOOK_URLS: optional('comma-separated http(s) URLs to POST alerts to'),
   AISEC_WEBHOOK_MIN_SEVERITY: oneOf(SEVERITIES, 'high', 'lowest alert severity sent'),
   AISEC_WEBHOOK_SECRET: optional('HMAC-SHA256 key for X-Aisec-Signature'),

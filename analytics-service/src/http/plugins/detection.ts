@@ -1,13 +1,16 @@
 /**
  * Wires the detection engine into the app: the rule catalogue and the evaluators app.ts composed, decorates `app.detection`, starts streaming detection once
- * the app is ready, with the webhook outbox's deliverer, and stops both on close. Both run in the replica that
- * holds the streaming lease (one Lease object, so they always agree on who that is).
+ * the app is ready, with the webhook outbox's deliverer, and stops both on close. Streaming runs as one partition per
+ * rule group (AISEC_DETECTION_PARTITIONS, default one), each on its own lease; the webhook outbox is delivered by
+ * the holder of the first partition (the same Lease object, so they always agree on who that is).
  */
 import fp from 'fastify-plugin';
 import type { EsClient } from '../../elasticsearch/client.js';
 import { AlertStore } from '../../elasticsearch/alert-store.js';
 import { DetectionStore } from '../../elasticsearch/detection-store.js';
 import { Lease } from '../../elasticsearch/lease.js';
+import { Membership } from '../../elasticsearch/membership.js';
+import { MAX_PARTITIONS, otherCheckpointIds, partitionIds, partitionRules, PartitionBalancer, resumePoint } from '../../detection/partitions.js';
 import type { IndexNames } from '../../elasticsearch/index-names.js';
 import type { Catalogue } from '../../detection/catalogue.js';
 import { DetectionEngine } from '../../detection/engine.js';
@@ -25,7 +28,12 @@ export interface Detection {
   alerts: AlertStore;
   store: DetectionStore;
   retroHunts: RetroHunts;
+  /** the first (with one partition, the only) streaming partition */
   streaming: StreamingDetector;
+  /** every streaming partition: its rules and its detector (AISEC_DETECTION_PARTITIONS) */
+  partitions: Array<{ index: number; rules: string[]; streaming: StreamingDetector }>;
+  /** shares the partitions out among the replicas alive (more than one partition only) */
+  balancer: PartitionBalancer | undefined;
   webhooks: WebhookOutbox;
   settings: DetectionSettings;
 }
@@ -53,22 +61,45 @@ export const detection = fp<DetectionPluginOptions>(
     const { catalogue } = options;
     const store = new DetectionStore(options.client, options.indices);
     const alerts = new AlertStore(options.client, options.indices.alerts);
-    const { leaseMs, ...streamingSettings } = options.settings.streaming;
-    const lease = new Lease(options.client, options.indices.state, { id: 'detection:streaming-lease', owner: options.replicaId, termMs: leaseMs });
-    const webhooks = new WebhookOutbox(options.settings.webhooks, alerts, lease, app.log);
+    const { leaseMs, partitions: count, ...streamingSettings } = options.settings.streaming;
+    const partitionSets = partitionRules(catalogue.rules.filter((r) => r.enabled), count);
+    const leases = partitionSets.map((_, i) => new Lease(options.client, options.indices.state, { id: partitionIds(i, count).leaseId, owner: options.replicaId, termMs: leaseMs }));
+    // webhooks are delivered by the holder of the first partition
+    const webhooks = new WebhookOutbox(options.settings.webhooks, alerts, leases[0]!, app.log);
     const { urls: receivers, minSeverity } = options.settings.webhooks;
-    const engine = new DetectionEngine({ catalogue, store, alerts, evaluators: options.evaluators, notifications: { targets: { receivers, minSeverity }, written: () => webhooks.kick() } });
-    const streaming = new StreamingDetector(engine, store, {
-      ...streamingSettings,
-      checkpointId: 'detection-checkpoint',
-      lease,
-      isReady: () => app.readiness.bootstrap !== undefined,
-      log: app.log,
-    });
-    app.decorate('detection', { catalogue, evaluators: options.evaluators, engine, alerts, store, retroHunts: new RetroHunts(engine), streaming, webhooks, settings: options.settings });
+    const engineOptions = { catalogue, store, alerts, evaluators: options.evaluators, notifications: { targets: { receivers, minSeverity }, written: () => webhooks.kick() } };
+    const engine = new DetectionEngine(engineOptions);
+    const membership = new Membership(options.client, options.indices.state, { id: 'detection:streaming-members', owner: options.replicaId, termMs: leaseMs });
+    const balancer =
+      count > 1
+        ? new PartitionBalancer({ partitions: count, holds: (i) => leases[i]!.holding, heartbeat: () => membership.heartbeat(), leave: () => membership.leave(), intervalMs: leaseMs / 5, log: app.log })
+        : undefined;
+    const others = otherCheckpointIds(MAX_PARTITIONS, count);
+    const resumeFrom = async () => {
+      const stored = await store.readCheckpoints(others.map((o) => o.id));
+      return resumePoint(others.filter((o) => stored.has(o.id)).map((o) => ({ count: o.count, ingested: Date.parse(stored.get(o.id)!.ingested), updatedAt: Date.parse(stored.get(o.id)!.updated_at) })));
+    };
+    const partitions = partitionSets.map((rules, i) => ({
+      index: i,
+      rules: rules.map((r) => r.id),
+      streaming: new StreamingDetector(count === 1 ? engine : new DetectionEngine({ ...engineOptions, streamingRules: rules.map((r) => r.id) }), store, {
+        ...streamingSettings,
+        checkpointId: partitionIds(i, count).checkpointId,
+        lease: leases[i]!,
+        resumeFrom,
+        ...(balancer ? { wanted: () => balancer.wants(i) } : {}),
+        isReady: () => app.readiness.bootstrap !== undefined,
+        log: app.log,
+      }),
+    }));
+    const streaming = partitions[0]!.streaming;
+    app.decorate('detection', { catalogue, evaluators: options.evaluators, engine, alerts, store, retroHunts: new RetroHunts(engine), streaming, partitions, balancer, webhooks, settings: options.settings });
 
     app.addHook('onReady', async () => {
-      if (options.settings.streaming.enabled) streaming.start();
+      if (options.settings.streaming.enabled) {
+        balancer?.start();
+        for (const p of partitions) p.streaming.start();
+      }
       webhooks.start();
       app.log.info(
         { rules: catalogue.rules.filter((r) => r.enabled).length, streaming: options.settings.streaming.enabled, webhooks: options.settings.webhooks.urls.length },
@@ -77,7 +108,8 @@ export const detection = fp<DetectionPluginOptions>(
     });
     app.addHook('onClose', async () => {
       await webhooks.stop();
-      await streaming.stop(); // releases the lease
+      await balancer?.stop(); // leaves the membership: the others take this replica's share
+      await Promise.all(partitions.map((p) => p.streaming.stop())); // releases the leases
     });
   },
   { name: 'detection', dependencies: ['elasticsearch'] },

@@ -5,6 +5,7 @@
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorResponse, IsoDate } from '../schemas/common.js';
+import { combinedStats, type StreamingStats } from '../../detection/streaming.js';
 
 const Tally = Type.Object({ created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer(), duration_ms: Type.Optional(Type.Integer({ description: 'time spent on the rule' })) });
 
@@ -44,6 +45,28 @@ const RunSchema = Type.Object(
   },
   { $id: 'DetectionRun' },
 );
+
+/** One streaming partition's state, or a replica's over its partitions. */
+const streamingStatusProperties = {
+  enabled: Type.Boolean(),
+  running: Type.Boolean(),
+  leader: Type.Boolean({ description: 'whether this replica holds the streaming lease and streams; the others stand by' }),
+  replica: Type.String({ description: "this replica's name in the lease (AISEC_REPLICA_ID)" }),
+  takeovers: Type.Integer({ description: 'times this replica took the streaming lease' }),
+  lease_checks: Type.Integer({ description: 'times this replica asked for or renewed the streaming lease (a standby that looked and was refused counts up while `leader` stays false)' }),
+  checkpoint: Type.Optional(
+    Type.String({ description: 'stored checkpoint: newest event.ingested processed, held before the events of evaluations still put off' }),
+  ),
+  deferred: Type.Integer({ description: 'evaluations put off until due (peer groups to score again as a whole)' }),
+  polls: Type.Integer(),
+  events_processed: Type.Integer(),
+  last_poll_at: Type.Optional(Type.String()),
+  last_error: Type.Optional(Type.String()),
+  errors: Type.Integer(),
+  alerts: Type.Object({ created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer() }),
+  max_poll_ms: Type.Integer({ description: 'slowest poll so far' }),
+  rule_ms: Type.Record(Type.String(), Type.Integer(), { description: 'time spent per rule, cumulative' }),
+};
 
 const MAX_RANGE_MS = 400 * 86_400_000;
 
@@ -118,26 +141,13 @@ export const detectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Streaming detection and webhook state (role: read)',
         response: {
           200: Type.Object({
-            streaming: Type.Object({
-              enabled: Type.Boolean(),
-              running: Type.Boolean(),
-              leader: Type.Boolean({ description: 'whether this replica holds the streaming lease and streams; the others stand by' }),
-              replica: Type.String({ description: "this replica's name in the lease (AISEC_REPLICA_ID)" }),
-              takeovers: Type.Integer({ description: 'times this replica took the streaming lease' }),
-              lease_checks: Type.Integer({ description: 'times this replica asked for or renewed the streaming lease (a standby that looked and was refused counts up while `leader` stays false)' }),
-              checkpoint: Type.Optional(
-                Type.String({ description: 'stored checkpoint: newest event.ingested processed, held before the events of evaluations still put off' }),
-              ),
-              deferred: Type.Integer({ description: 'evaluations put off until due (peer groups to score again as a whole)' }),
-              polls: Type.Integer(),
-              events_processed: Type.Integer(),
-              last_poll_at: Type.Optional(Type.String()),
-              last_error: Type.Optional(Type.String()),
-              errors: Type.Integer(),
-              alerts: Type.Object({ created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer() }),
-              max_poll_ms: Type.Integer({ description: 'slowest poll so far' }),
-              rule_ms: Type.Record(Type.String(), Type.Integer(), { description: 'time spent per rule, cumulative' }),
+            streaming: Type.Object(streamingStatusProperties, {
+              description: 'this replica: with several partitions, over the partitions it streams (leader when it streams any; counts summed; the oldest checkpoint)',
             }),
+            partitions: Type.Array(
+              Type.Object({ partition: Type.Integer({ description: '1-based' }), of: Type.Integer(), rules: Type.Array(Type.String()), ...streamingStatusProperties }),
+              { description: 'every streaming partition (AISEC_DETECTION_PARTITIONS) as this replica sees it: its rules, whether this replica streams it, its checkpoint' },
+            ),
             webhooks: Type.Object({
               targets: Type.Integer(),
               min_severity: Type.String(),
@@ -156,10 +166,14 @@ export const detectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async () => {
-      const { streaming, webhooks, settings } = app.detection;
-      const { by_rule: _byRule, ...alerts } = streaming.stats.alerts;
+      const { partitions, webhooks, settings } = app.detection;
+      const shown = (stats: StreamingStats) => {
+        const { by_rule: _byRule, ...alerts } = stats.alerts;
+        return { ...stats, enabled: settings.streaming.enabled, alerts };
+      };
       return {
-        streaming: { ...streaming.stats, enabled: settings.streaming.enabled, alerts },
+        streaming: shown(combinedStats(partitions.map((p) => p.streaming.stats))),
+        partitions: partitions.map((p) => ({ partition: p.index + 1, of: partitions.length, rules: p.rules, ...shown(p.streaming.stats) })),
         webhooks: {
           targets: settings.webhooks.urls.length,
           min_severity: settings.webhooks.minSeverity,
