@@ -158,6 +158,43 @@ test('a slice of more events than one search may return (AISEC_DETECTION_BATCH a
   }
 });
 
+test('partitions new to the store resume from the checkpoint of the partitioning that streamed before, skipping nothing', async () => {
+  const prefix = uniquePrefix('detresume');
+  prefixes.push(prefix);
+  const writer = await startInstance(prefix, { AISEC_DETECTION_STREAMING: 'false' }); // creates the indices
+  const now = Date.now();
+  try {
+    // one partition streamed until ten minutes ago and stopped; since then six attacks arrived from another shipper
+    await writer.es.index({
+      index: `${prefix}-state`,
+      id: 'detection-checkpoint',
+      document: { kind: 'detection_checkpoint', updated_at: new Date(now - 9 * 60_000).toISOString(), value: { ingested: new Date(now - 10 * 60_000).toISOString(), updated_at: new Date(now - 9 * 60_000).toISOString() } },
+      refresh: true,
+    });
+    const operations = attempts('victor', '192.0.2.40', 6, now - 9 * 60_000, 'resume').flatMap(({ timestamp, ...event }) => [
+      { create: { _index: `${prefix}-events`, _id: event.event_id } },
+      { '@timestamp': timestamp, ...event, event: { ingested: new Date(now - 8 * 60_000).toISOString() } },
+    ]);
+    const bulk = await writer.es.bulk({ operations, refresh: true });
+    assert.equal(bulk.errors, false);
+  } finally {
+    await writer.stop();
+  }
+  // two partitions now, looking back only a minute where nothing is stored: they must start from the old checkpoint
+  const service = await startInstance(prefix, { AISEC_DETECTION_PARTITIONS: '2', AISEC_DETECTION_LOOKBACK: '1m' });
+  try {
+    const status = (await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json() as { partitions: Array<{ rules: string[] }> };
+    const homes = ['prompt_injection_repeated', 'repeated_policy_violations'].map((rule) => status.partitions.findIndex((p) => p.rules.includes(rule)));
+    assert.notEqual(homes[0], homes[1], 'the two rules stream in different partitions');
+    for (const rule of ['prompt_injection_repeated', 'repeated_policy_violations']) {
+      const alert = await waitFor(`${rule} alert`, async () => (await alertsFor(service, `rule_id=${rule}&user_id=victor`)).alerts[0]);
+      assert.equal(alert.event_count, 6);
+    }
+  } finally {
+    await service.stop();
+  }
+});
+
 test('a restart mid-stream loses no alert and duplicates none', async () => {
   const prefix = uniquePrefix('detrestart');
   prefixes.push(prefix);

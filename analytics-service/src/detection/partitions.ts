@@ -66,6 +66,21 @@ export function resumePoint(stored: Array<{ count: number; ingested: number; upd
   return Math.min(...stored.filter((c) => c.count === latest.count).map((c) => c.ingested));
 }
 
+/**
+ * resumePoint over the checkpoints stored for every partition count but `count` (read by id with `read`): where a
+ * partition of `count` without a checkpoint of its own starts.
+ */
+export async function resumePointOfOthers(count: number, read: (ids: string[]) => Promise<Map<string, { ingested: string; updated_at: string }>>): Promise<number | undefined> {
+  const others = otherCheckpointIds(MAX_PARTITIONS, count);
+  const stored = await read(others.map((o) => o.id));
+  return resumePoint(
+    others.flatMap((o) => {
+      const checkpoint = stored.get(o.id);
+      return checkpoint ? [{ count: o.count, ingested: Date.parse(checkpoint.ingested), updatedAt: Date.parse(checkpoint.updated_at) }] : [];
+    }),
+  );
+}
+
 /** The checkpoint ids of every partition count 1 … max except `except`, with their count. */
 export function otherCheckpointIds(max: number, except: number): Array<{ id: string; count: number }> {
   const ids: Array<{ id: string; count: number }> = [];

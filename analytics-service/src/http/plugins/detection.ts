@@ -10,7 +10,7 @@ import { AlertStore } from '../../elasticsearch/alert-store.js';
 import { DetectionStore } from '../../elasticsearch/detection-store.js';
 import { Lease } from '../../elasticsearch/lease.js';
 import { Membership } from '../../elasticsearch/membership.js';
-import { MAX_PARTITIONS, otherCheckpointIds, partitionIds, partitionRules, PartitionBalancer, resumePoint } from '../../detection/partitions.js';
+import { partitionIds, partitionRules, PartitionBalancer, resumePointOfOthers } from '../../detection/partitions.js';
 import type { IndexNames } from '../../elasticsearch/index-names.js';
 import type { Catalogue } from '../../detection/catalogue.js';
 import { DetectionEngine } from '../../detection/engine.js';
@@ -32,8 +32,6 @@ export interface Detection {
   streaming: StreamingDetector;
   /** every streaming partition: its rules and its detector (AISEC_DETECTION_PARTITIONS) */
   partitions: Array<{ index: number; rules: string[]; streaming: StreamingDetector }>;
-  /** shares the partitions out among the replicas alive (more than one partition only) */
-  balancer: PartitionBalancer | undefined;
   webhooks: WebhookOutbox;
   settings: DetectionSettings;
 }
@@ -74,11 +72,7 @@ export const detection = fp<DetectionPluginOptions>(
       count > 1
         ? new PartitionBalancer({ partitions: count, holds: (i) => leases[i]!.holding, heartbeat: () => membership.heartbeat(), leave: () => membership.leave(), intervalMs: leaseMs / 5, log: app.log })
         : undefined;
-    const others = otherCheckpointIds(MAX_PARTITIONS, count);
-    const resumeFrom = async () => {
-      const stored = await store.readCheckpoints(others.map((o) => o.id));
-      return resumePoint(others.filter((o) => stored.has(o.id)).map((o) => ({ count: o.count, ingested: Date.parse(stored.get(o.id)!.ingested), updatedAt: Date.parse(stored.get(o.id)!.updated_at) })));
-    };
+    const resumeFrom = () => resumePointOfOthers(count, (ids) => store.readCheckpoints(ids));
     const partitions = partitionSets.map((rules, i) => ({
       index: i,
       rules: rules.map((r) => r.id),
@@ -93,7 +87,7 @@ export const detection = fp<DetectionPluginOptions>(
       }),
     }));
     const streaming = partitions[0]!.streaming;
-    app.decorate('detection', { catalogue, evaluators: options.evaluators, engine, alerts, store, retroHunts: new RetroHunts(engine), streaming, partitions, balancer, webhooks, settings: options.settings });
+    app.decorate('detection', { catalogue, evaluators: options.evaluators, engine, alerts, store, retroHunts: new RetroHunts(engine), streaming, partitions, webhooks, settings: options.settings });
 
     app.addHook('onReady', async () => {
       if (options.settings.streaming.enabled) {
