@@ -10,6 +10,17 @@ import { fileURLToPath } from 'node:url';
 import { ensureDistribution, freePort, startEmbeddedElasticsearch } from '../test/elasticsearch/embedded.js';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * The NODE_OPTIONS the service's container sets (`ENV NODE_OPTIONS=` in analytics-service/Dockerfile), added to any
+ * the caller gives: benchmarks run the service as it runs in production.
+ */
+export function serviceNodeOptions(extra?: string): string {
+  const dockerfile = readFileSync(join(root, 'analytics-service', 'Dockerfile'), 'utf8');
+  const container = /^ENV NODE_OPTIONS="([^"]*)"/m.exec(dockerfile)?.[1];
+  if (container === undefined) throw new Error('analytics-service/Dockerfile sets no NODE_OPTIONS: the benchmarks expect ENV NODE_OPTIONS="…"');
+  return [container, extra].filter(Boolean).join(' ');
+}
 export const ADMIN_KEY = 'bench-admin-key-0000000000001';
 export const INGEST_KEY = 'bench-ingest-key-000000000001';
 
@@ -56,7 +67,7 @@ export async function startService(esUrl: string, env: Record<string, string>, o
   const entry = options.fromDist ? [dist] : ['--import', 'tsx', join(root, 'analytics-service', 'src', 'main.ts')];
   const child = spawn(process.execPath, entry, {
     cwd: root,
-    env: { ...process.env, ES_URL: esUrl, PORT: String(port), AISEC_API_KEYS: `ingest:${INGEST_KEY},admin:${ADMIN_KEY}`, LOG_LEVEL: 'warn', AISEC_UEBA_REFRESH_INTERVAL: 'off', ...env },
+    env: { ...process.env, ES_URL: esUrl, PORT: String(port), AISEC_API_KEYS: `ingest:${INGEST_KEY},admin:${ADMIN_KEY}`, LOG_LEVEL: 'warn', AISEC_UEBA_REFRESH_INTERVAL: 'off', ...env, NODE_OPTIONS: serviceNodeOptions(env.NODE_OPTIONS ?? process.env.NODE_OPTIONS) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

@@ -114,12 +114,40 @@ function tooDeepFields(input: RawObject): Array<{ key: string; field: string }> 
 }
 const CONTRACT_FIELDS = new Set<string>(EVENT_FIELDS);
 
+/**
+ * Whether no value of the event nests deeper than MAX_NESTING_DEPTH and no number in it is non-finite: then the
+ * detailed checks for both (tooDeepFields, nonFiniteNumbers, which name each offending field) have nothing to find.
+ * One pass without building field paths, so the common event costs little; hostile input gets the detailed checks.
+ */
+function plainEnough(input: RawObject): boolean {
+  for (const key in input) {
+    const value = input[key];
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return false;
+    } else if (typeof value === 'object' && value !== null && (nestsDeeperThan(value, MAX_NESTING_DEPTH) || hasNonFiniteNumber(value))) return false;
+  }
+  return true;
+}
+
+/** Whether a non-finite number sits anywhere inside a JSON value. Iterative: input is hostile. */
+function hasNonFiniteNumber(value: object): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node === 'number') {
+      if (!Number.isFinite(node)) return true;
+    } else if (typeof node === 'object' && node !== null) for (const child of Object.values(node)) stack.push(child);
+  }
+  return false;
+}
+
 /** Normalizes aliases, then validates. `now` is injectable for tests of the future-skew check. */
 export function validateEvent(input: unknown, now: number = Date.now()): ValidationResult {
   if (!isPlainObject(input)) {
     return { ok: false, errors: [{ message: `an event must be a JSON object (got ${Array.isArray(input) ? 'an array' : preview(input)})` }] };
   }
-  const deep = tooDeepFields(input);
+  const plain = plainEnough(input);
+  const deep = plain ? [] : tooDeepFields(input);
   if (deep.length > 0) {
     // the too-deep values are not looked into further; the rest of the event is still checked, so that one answer
     // names every field to fix
@@ -143,7 +171,7 @@ export function validateEvent(input: unknown, now: number = Date.now()): Validat
     const errors = (explainInvalidEvent.errors ?? []).map((e) => toFieldError(e, event)).filter((e) => !named.has(e.field ?? ''));
     return { ok: false, errors: dedupe([...nonFinite, ...errors, ...mappingErrors(event)]) };
   }
-  const limits = [...nonFiniteNumbers(event), ...mappingErrors(event)];
+  const limits = plain ? mappingErrors(event) : [...nonFiniteNumbers(event), ...mappingErrors(event)];
   if (limits.length > 0) return { ok: false, errors: dedupe(limits) };
   const at = Date.parse(event.timestamp);
   if (at > now + MAX_FUTURE_SKEW_MS) {
