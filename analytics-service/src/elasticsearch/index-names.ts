@@ -16,6 +16,8 @@ export interface IndexNames {
   eventsPipeline: string;
   /** hourly event counts the event-count query kinds read for whole hours (rollups/hourly-rollup.ts) */
   eventsHourly: string;
+  /** daily per-user event counts: event_volume by user and risk_matrix's users read them for whole days */
+  eventsDailyUsers: string;
 }
 
 export function indexNames(prefix: string): IndexNames {
@@ -28,5 +30,6 @@ export function indexNames(prefix: string): IndexNames {
     exports: `${prefix}-exports`,
     eventsPipeline: `${prefix}-events-ingested`,
     eventsHourly: `${prefix}-events-hourly`,
+    eventsDailyUsers: `${prefix}-events-daily-users`,
   };
 }

@@ -26,6 +26,8 @@ export interface QueryContext {
 export interface RollupSource {
   index: string;
   watermark: () => Promise<number | undefined>;
+  /** the daily per-user rollup (query/user-rollup-split.ts) and its bucket width */
+  users?: Omit<RollupSource, 'users'> & { bucketMs: number };
 }
 
 export type Query = estypes.QueryDslQueryContainer;

@@ -12,6 +12,7 @@ import { SearchReader } from '../elasticsearch/search-reader.js';
 import { alertSummary, alerts, annotations, topUsers } from './alert-kinds.js';
 import { DEFAULT_MAX_DATA_POINTS, type QueryContext, type RollupSource } from './context.js';
 import { RollupStore } from '../elasticsearch/rollup-store.js';
+import { DAILY_USER_COUNTS } from '../rollups/hourly-rollup.js';
 import { distinctValues, entityBaseline } from './entity-kinds.js';
 import { eventVolume, guardrailEffectiveness } from './event-kinds.js';
 import { riskMatrix } from './risk-matrix.js';
@@ -78,12 +79,18 @@ export interface QueryDependencies {
   useRollup?: boolean;
 }
 
-/** The rollup as the kinds see it, its watermark read at most once per batch. */
+/** The rollups as the kinds see them, each watermark read at most once per batch. */
 function rollupSource(deps: QueryDependencies): RollupSource | undefined {
   if (deps.useRollup === false) return undefined;
   const store = new RollupStore(deps.es, deps.indices.events, deps.indices.eventsHourly);
+  const userStore = new RollupStore(deps.es, deps.indices.events, deps.indices.eventsDailyUsers, DAILY_USER_COUNTS);
   let watermark: Promise<number | undefined> | undefined;
-  return { index: deps.indices.eventsHourly, watermark: () => (watermark ??= store.watermark()) };
+  let userWatermark: Promise<number | undefined> | undefined;
+  return {
+    index: deps.indices.eventsHourly,
+    watermark: () => (watermark ??= store.watermark()),
+    users: { index: deps.indices.eventsDailyUsers, bucketMs: DAILY_USER_COUNTS.bucketMs, watermark: () => (userWatermark ??= userStore.watermark()) },
+  };
 }
 
 /** refIds that appear more than once: answers are keyed by refId, so a batch must not repeat one. */
