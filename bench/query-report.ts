@@ -16,8 +16,9 @@ export interface SizeResult {
   /** raw events only, measured on the same data right before the rollup was built (--rollup compare) */
   raw?: Measurements;
   rollup?: RollupBuild;
-  /** the daily per-user rollup's build */
+  /** the per-user rollups' builds (daily, hourly) */
   userRollup?: RollupBuild;
+  hourlyUserRollup?: RollupBuild;
   /** names of the two measurements (default: raw events only, with the rollup) */
   baseline?: string;
   compared?: string;
@@ -89,7 +90,7 @@ function compare(results: SizeResult[], ms: (n: number) => string) {
   console.log(`| **SOC overview, per panel** | | ${both.map((r) => row(r.raw!.panels, r.measured.panels)).join(' | ')} |`);
   console.log(`\n1-minute load average, ${A} → ${B} measurements: ${both.map((r) => `${L(r)} ${r.raw!.load[0].toFixed(1)}–${r.raw!.load[1].toFixed(1)} → ${r.measured.load[0].toFixed(1)}–${r.measured.load[1].toFixed(1)}`).join(', ')}.\n`);
   for (const r of results) {
-    for (const build of [r.rollup, r.userRollup]) {
+    for (const build of [r.rollup, r.userRollup, r.hourlyUserRollup]) {
       if (!build) continue;
       const run = build.run;
       console.log(

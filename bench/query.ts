@@ -53,7 +53,7 @@ import { label, report, type SizeResult } from './query-report.js';
 import type { Measurements } from './query-measure.js';
 import { buildRollup, type RollupBuild } from './query-rollup.js';
 import { RollupStore } from '../analytics-service/src/elasticsearch/rollup-store.js';
-import { DAILY_USER_COUNTS } from '../analytics-service/src/rollups/hourly-rollup.js';
+import { DAILY_USER_COUNTS, HOURLY_USER_COUNTS } from '../analytics-service/src/rollups/hourly-rollup.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -82,8 +82,8 @@ const CONCURRENCY = Number(args.concurrency);
 const KEEP = args.keep || args.reuse;
 /**
  * compare: measure raw events only, then build the rollups (timed) and measure again; on: the latter only; off: the
- * former only; users: build the hourly rollup and measure, then build the daily per-user rollup (timed) and measure
- * again (what the per-user rollup changes, side by side)
+ * former only; users: build the hourly rollup and measure, then build the per-user rollups (daily, hourly; timed) and
+ * measure again (what the per-user rollups change, side by side)
  */
 const ROLLUP = args.rollup;
 if (!['compare', 'on', 'off', 'users'].includes(ROLLUP)) throw new Error('--rollup must be compare, on, off or users');
@@ -165,25 +165,31 @@ async function main() {
         const options = { runs: RUNS, warmup: WARMUP, skipTook: args['skip-took'] };
         const rollups = new RollupStore(es, names.events, names.eventsHourly);
         const userRollups = new RollupStore(es, names.events, names.eventsDailyUsers, DAILY_USER_COUNTS);
+        const hourlyUserRollups = new RollupStore(es, names.events, names.eventsHourlyUsers, HOURLY_USER_COUNTS);
         let raw: Measurements | undefined;
         let rollup: RollupBuild | undefined;
         let userRollup: RollupBuild | undefined;
+        let hourlyUserRollup: RollupBuild | undefined;
         let rolled: Measurements | undefined;
         const built = (b: RollupBuild) =>
           process.stderr.write(`rollup ${b.index}: ${fmt(b.run.hours)} buckets, ${fmt(b.run.rows)} rows in ${(b.run.wall_ms / 1000).toFixed(1)} s\n`);
         if (ROLLUP === 'users') {
           await userRollups.resetWatermark();
+          await hourlyUserRollups.resetWatermark();
           rollup = await buildRollup(es, names, rollups, true);
           built(rollup);
           process.stderr.write('measuring with the hourly rollup only (no per-user watermark)\n');
           raw = await measure({ url: service.url, key: READ_KEY }, data, es, names, options);
           userRollup = await buildRollup(es, names, userRollups, true);
           built(userRollup);
+          hourlyUserRollup = await buildRollup(es, names, hourlyUserRollups, true);
+          built(hourlyUserRollup);
           rolled = await measure({ url: service.url, key: READ_KEY }, data, es, names, options);
         } else {
           if (ROLLUP !== 'on') {
             await rollups.resetWatermark();
             await userRollups.resetWatermark();
+            await hourlyUserRollups.resetWatermark();
             process.stderr.write('measuring raw events only (no rollup watermark)\n');
             raw = await measure({ url: service.url, key: READ_KEY }, data, es, names, options);
           }
@@ -192,10 +198,12 @@ async function main() {
             built(rollup);
             userRollup = await buildRollup(es, names, userRollups, ROLLUP === 'compare');
             built(userRollup);
+            hourlyUserRollup = await buildRollup(es, names, hourlyUserRollups, ROLLUP === 'compare');
+            built(hourlyUserRollup);
             rolled = await measure({ url: service.url, key: READ_KEY }, data, es, names, options);
           }
         }
-        results.push({ size, data, load: loaded, index, measured: (rolled ?? raw)!, ...(raw && rolled ? { raw } : {}), ...(rollup ? { rollup } : {}), ...(userRollup ? { userRollup } : {}), ...(ROLLUP === 'users' ? { baseline: 'hourly rollup only', compared: 'with per-user rollup' } : {}) });
+        results.push({ size, data, load: loaded, index, measured: (rolled ?? raw)!, ...(raw && rolled ? { raw } : {}), ...(rollup ? { rollup } : {}), ...(userRollup ? { userRollup } : {}), ...(hourlyUserRollup ? { hourlyUserRollup } : {}), ...(ROLLUP === 'users' ? { baseline: 'hourly rollup only', compared: 'with per-user rollups' } : {}) });
       } finally {
         await service.stop();
       }

@@ -18,7 +18,7 @@ import { RollupStore } from '../../analytics-service/src/elasticsearch/rollup-st
 import type { FrameJson, QueryRequest, QueryResponse } from '../../analytics-service/src/query/kinds.js';
 import { runQuery } from '../../analytics-service/src/query/run-query.js';
 import { RollupJob } from '../../analytics-service/src/rollups/rollup-job.js';
-import { DAILY_USER_COUNTS, rollupDocId } from '../../analytics-service/src/rollups/hourly-rollup.js';
+import { DAILY_USER_COUNTS, HOURLY_USER_COUNTS, rollupDocId } from '../../analytics-service/src/rollups/hourly-rollup.js';
 import { seededRandom } from '../../cli/src/demo/random.js';
 import { postEvents, startTestService, type TestService } from '../support/service.js';
 import { waitFor } from '../support/wait.js';
@@ -30,8 +30,9 @@ const MINUTE = 60_000;
 let service: TestService;
 let events: AiSecurityEvent[];
 let store: RollupStore;
-/** the per-user rollup, kept by the same job */
+/** the per-user rollups (daily, hourly), kept by the same job */
 let userStore: RollupStore;
+let hourlyUserStore: RollupStore;
 let names: ReturnType<typeof indexNames>;
 
 /** The client with the indices of every search recorded, to tell whether an answer read the rollup. */
@@ -83,7 +84,7 @@ async function ingest(batch: AiSecurityEvent[]): Promise<void> {
 }
 
 /** A run as the service's job does it; every stamped event is searchable after the refresh above, so no settle margin. */
-const job = () => new RollupJob([store, userStore], 0);
+const job = () => new RollupJob([store, userStore, hourlyUserStore], 0);
 
 const TARGETS: Array<{ kind: string } & Record<string, unknown>> = [
   { kind: 'event_volume', groupBy: 'category' },
@@ -165,6 +166,7 @@ async function rowCount(index = names.eventsHourly): Promise<number> {
 async function assertRolledEveryEvent(): Promise<void> {
   assert.equal(await rolledEvents(), events.length);
   assert.equal(await rolledEvents(names.eventsDailyUsers), events.length);
+  assert.equal(await rolledEvents(names.eventsHourlyUsers), events.length);
 }
 
 before(async () => {
@@ -172,6 +174,7 @@ before(async () => {
   names = indexNames(service.prefix);
   store = new RollupStore(service.es, names.events, names.eventsHourly);
   userStore = new RollupStore(service.es, names.events, names.eventsDailyUsers, DAILY_USER_COUNTS);
+  hourlyUserStore = new RollupStore(service.es, names.events, names.eventsHourlyUsers, HOURLY_USER_COUNTS);
   ({ events } = await seedQueryFixtures(service));
   const extra = variedEvents(1, 3000, START, END);
   await ingest(extra);
@@ -194,6 +197,7 @@ describe('hourly rollup', () => {
     assert.ok(report.committed);
     assert.ok(report.hours >= 30 * 8, `hours recomputed: ${report.hours}`);
     assert.equal(await userStore.watermark(), await store.watermark());
+    assert.equal(await hourlyUserStore.watermark(), await store.watermark());
     await assertRolledEveryEvent();
     assert.ok((await rowCount()) < events.length, 'fewer rows than events');
     assert.ok((await rowCount(names.eventsDailyUsers)) < events.length, 'fewer per-user rows than events');
@@ -217,6 +221,7 @@ describe('hourly rollup', () => {
     const userRowsBefore = await rowCount(names.eventsDailyUsers);
     await store.resetWatermark();
     await userStore.resetWatermark();
+    await hourlyUserStore.resetWatermark();
     await assertRollupEqualsRaw(false);
     const replay = await job().runOnce();
     assert.ok(replay.committed);
@@ -236,11 +241,15 @@ describe('hourly rollup', () => {
     const userRow = { hour: Math.floor(hour / (24 * HOUR)) * 24 * HOUR, key: { category: 'request' as const, user_id: 'user-00' }, count: 1_000_000 };
     await userStore.writeRows([userRow], (await userStore.watermark())! + 1);
     await userStore.refresh();
+    const hourlyUserRow = { hour, key: { category: 'request' as const, user_id: 'user-00' }, count: 1_000_000 };
+    await hourlyUserStore.writeRows([hourlyUserRow], (await hourlyUserStore.watermark())! + 1);
+    await hourlyUserStore.refresh();
     // read, seen to be newer than the watermark wherever it matches the filters, and left out: raw events instead
     await assertRollupEqualsRaw();
     // the next run recomputes nothing for that hour (no new events) but its watermark is newer than the row's
     await service.es.delete({ index: names.eventsHourly, id: rollupDocId(hour, row.key), refresh: true });
     await service.es.delete({ index: names.eventsDailyUsers, id: rollupDocId(userRow.hour, userRow.key, DAILY_USER_COUNTS), refresh: true });
+    await service.es.delete({ index: names.eventsHourlyUsers, id: rollupDocId(hour, hourlyUserRow.key, HOURLY_USER_COUNTS), refresh: true });
     await assertRollupEqualsRaw(true);
   });
 
@@ -252,7 +261,11 @@ describe('hourly rollup', () => {
     assert.ok(a.committed || b.committed);
     await assertRolledEveryEvent();
     await assertRollupEqualsRaw(true);
-    const restarted = [new RollupStore(service.es, names.events, names.eventsHourly), new RollupStore(service.es, names.events, names.eventsDailyUsers, DAILY_USER_COUNTS)];
+    const restarted = [
+      new RollupStore(service.es, names.events, names.eventsHourly),
+      new RollupStore(service.es, names.events, names.eventsDailyUsers, DAILY_USER_COUNTS),
+      new RollupStore(service.es, names.events, names.eventsHourlyUsers, HOURLY_USER_COUNTS),
+    ];
     const again = await new RollupJob(restarted, 0).runOnce();
     assert.equal(again.hours, 0);
     await assertRolledEveryEvent();

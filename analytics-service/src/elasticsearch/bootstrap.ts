@@ -87,6 +87,7 @@ function templateSpecs(names: IndexNames, options: BootstrapOptions, pipeline: b
     plain(names.exports, exportMapping),
     plain(names.eventsHourly, rollupMapping),
     plain(names.eventsDailyUsers, userRollupMapping),
+    plain(names.eventsHourlyUsers, userRollupMapping),
   ];
 }
 

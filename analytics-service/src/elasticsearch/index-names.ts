@@ -18,6 +18,8 @@ export interface IndexNames {
   eventsHourly: string;
   /** daily per-user event counts: event_volume by user and risk_matrix's users read them for whole days */
   eventsDailyUsers: string;
+  /** hourly per-user event counts: the hourly histograms of event_volume's top users */
+  eventsHourlyUsers: string;
 }
 
 export function indexNames(prefix: string): IndexNames {
@@ -31,5 +33,6 @@ export function indexNames(prefix: string): IndexNames {
     eventsPipeline: `${prefix}-events-ingested`,
     eventsHourly: `${prefix}-events-hourly`,
     eventsDailyUsers: `${prefix}-events-daily-users`,
+    eventsHourlyUsers: `${prefix}-events-hourly-users`,
   };
 }

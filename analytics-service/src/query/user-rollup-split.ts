@@ -1,6 +1,6 @@
 /**
  * Per-user answers (event_volume by user, risk_matrix's users and top user) from the daily per-user rollup where it
- * is exact, and from raw events elsewhere.
+ * is exact, and from raw events elsewhere (or, for event_volume's histograms of its top users, the hourly one).
  *
  * The split is the one of rollup-split.ts, by days: with the per-user rollup's committed watermark W, its rows of
  * the range's whole (UTC) days count exactly their events ingested before W; the raw events the rows do not count
@@ -14,7 +14,7 @@
  * Either is undefined when the rollup cannot answer: none, no watermark yet, no whole day in range, or a row newer
  * than the watermark (a run in progress).
  */
-import { eventTermFilters, timeRangeFilter, type Aggregations, type Query, type QueryContext } from './context.js';
+import { eventTermFilters, timeRangeFilter, type Aggregations, type Query, type QueryContext, type UserRollupSource } from './context.js';
 import { wholeHours } from '../rollups/hourly-rollup.js';
 import type { QueryFilters } from './kinds.js';
 
@@ -30,8 +30,12 @@ export interface UserSplit {
 
 type Answer = Record<string, unknown> | undefined;
 
-export async function userSplit(ctx: QueryContext, filters: QueryFilters, query: { mustNot?: Query[]; filter?: Query[] } = {}): Promise<UserSplit | undefined> {
-  const users = ctx.rollup?.users;
+export async function userSplit(
+  ctx: QueryContext,
+  filters: QueryFilters,
+  query: { mustNot?: Query[]; filter?: Query[] } = {},
+  users: UserRollupSource | undefined = ctx.rollup?.users,
+): Promise<UserSplit | undefined> {
   if (!users) return undefined;
   const days = wholeHours(ctx.from.getTime(), ctx.to.getTime(), users.bucketMs);
   if (!days) return undefined;

@@ -3,12 +3,15 @@
  * 1. the top `limit` users by events in range: `terms` over the rollup's rows of the whole days and over the raw
  *    events they do not count, side by side, merged and checked exact (exact-top-terms.ts), and the other users'
  *    events;
- * 2. the date histogram of exactly those users from raw events (filtered to them: a small share of the events, and
- *    any bucket width).
+ * 2. the date histogram of exactly those users (filtered to them): with buckets of whole hours from the hourly
+ *    per-user rollup's rows of the range's whole hours plus the raw events they do not count, added bucket by bucket
+ *    (rollup-split.ts's merge); otherwise from their raw events.
  * Undefined (the caller reads raw events) when the rollup cannot answer, the top cannot be proven exact, or events
  * arrived between the two steps (the counts of step 2 differ).
  */
-import { aggregate, bucketsOf, dateHistogram, eventFilters, type Bucket, type Query, type QueryContext } from './context.js';
+import { aggregate, bucketIntervalMs, bucketsOf, dateHistogram, eventFilters, type Aggregations, type Bucket, type Query, type QueryContext } from './context.js';
+import { hourAlignedInterval } from '../rollups/hourly-rollup.js';
+import { mergeTermSeries } from './rollup-split.js';
 import { exactTopOfParts, type TermsPart } from './exact-top-terms.js';
 import type { QueryTargetOf } from './kinds.js';
 import { searchParts, userSplit } from './user-rollup-split.js';
@@ -42,15 +45,29 @@ export async function rolledUpUserVolume(ctx: QueryContext, target: QueryTargetO
       minimum_should_match: 1,
     },
   };
-  const histograms = await aggregate(ctx, ctx.indices.events, { bool: { filter: [...eventFilters(ctx, target), only] } }, {
-    users: { terms: { field: 'user_id', size: keys.length, missing: NONE }, aggs: { over_time: { date_histogram: dateHistogram(ctx) } } },
-  });
-  const byUser = new Map(bucketsOf(histograms, 'users').map((b) => [String(b.key), b]));
+  const histogramAggs = { users: { terms: { field: 'user_id', size: keys.length, missing: NONE }, aggs: { over_time: { date_histogram: dateHistogram(ctx) } } } };
+  const byUser = (await hourlyHistograms(ctx, target, only, histogramAggs)) ?? (await rawHistograms(ctx, target, only, histogramAggs));
   const series: UserVolume['series'] = [];
   for (const u of ranked.top) {
     const found = byUser.get(String(u.key));
-    if (!found || found.doc_count !== u.count) return undefined;
-    series.push({ key: u.key, buckets: bucketsOf(found, 'over_time') });
+    if (!found || found.count !== u.count) return undefined;
+    series.push({ key: u.key, buckets: found.buckets });
   }
   return { series, other };
+}
+
+type Histograms = Map<string, { count: number; buckets: Bucket[] }>;
+
+/** The top users' histograms from the hourly per-user rollup (whole hours) and raw events (the rest), when the buckets are whole hours. */
+async function hourlyHistograms(ctx: QueryContext, target: QueryTargetOf<'event_volume'>, only: Query, aggs: Aggregations): Promise<Histograms | undefined> {
+  if (!hourAlignedInterval(bucketIntervalMs(ctx))) return undefined;
+  const split = await userSplit(ctx, target, { filter: [only] }, ctx.rollup?.hourlyUsers);
+  const parts = split && (await searchParts(ctx, split, aggs));
+  const merged = parts && mergeTermSeries([parts.rows, parts.raw], 'users', 'over_time');
+  return merged && new Map(merged.map((s) => [String(s.key), { count: s.count, buckets: s.buckets }]));
+}
+
+async function rawHistograms(ctx: QueryContext, target: QueryTargetOf<'event_volume'>, only: Query, aggs: Aggregations): Promise<Histograms> {
+  const answer = await aggregate(ctx, ctx.indices.events, { bool: { filter: [...eventFilters(ctx, target), only] } }, aggs);
+  return new Map(bucketsOf(answer, 'users').map((b) => [String(b.key), { count: b.doc_count, buckets: bucketsOf(b, 'over_time') }]));
 }

@@ -5,7 +5,7 @@
  */
 import fp from 'fastify-plugin';
 import { RollupStore } from '../../elasticsearch/rollup-store.js';
-import { HOURLY_COUNTS, DAILY_USER_COUNTS } from '../../rollups/hourly-rollup.js';
+import { DAILY_USER_COUNTS, HOURLY_COUNTS, HOURLY_USER_COUNTS } from '../../rollups/hourly-rollup.js';
 import { RollupJob, RollupScheduler } from '../../rollups/rollup-job.js';
 import { runAfterBootstrap } from './after-bootstrap.js';
 
@@ -20,6 +20,7 @@ export const rollups = fp<{ intervalMs: number }>(
     const job = new RollupJob([
       new RollupStore(app.es, app.indices.events, app.indices.eventsHourly, HOURLY_COUNTS),
       new RollupStore(app.es, app.indices.events, app.indices.eventsDailyUsers, DAILY_USER_COUNTS),
+      new RollupStore(app.es, app.indices.events, app.indices.eventsHourlyUsers, HOURLY_USER_COUNTS),
     ]);
     app.decorate('rollups', job);
     const scheduler = new RollupScheduler(job, options.intervalMs, app.log);
