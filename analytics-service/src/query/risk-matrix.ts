@@ -3,7 +3,7 @@
  * needs: the highest severity seen in the cell, how many users, and the user with most events.
  *
  * Counts and severities come from the hourly rollup where it is exact (query/rollup-split.ts); users and the top
- * user from the hourly per-user rollup where it is exact (risk-matrix-users.ts), computed side by side.
+ * user from the daily per-user rollup where it is exact (risk-matrix-users.ts), computed side by side.
  */
 import { SEVERITIES, severityRank, type Severity } from '../contract/event-schema.js';
 import { aggregate, bucketsOf, eventFilters, field, frame, type Aggregations, type Bucket, type QueryContext } from './context.js';

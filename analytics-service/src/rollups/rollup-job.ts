@@ -39,7 +39,7 @@ export class RollupJob {
 
   /**
    * Brings every rollup up to the same new watermark, one after the other. The report adds them up: `hours` counts
-   * distinct hours, `watermark` is the oldest committed one, `committed` whether a new watermark was committed for
+   * distinct bucket starts recomputed (hours; a day counts as its first hour), `watermark` is the oldest committed one, `committed` whether a new watermark was committed for
    * every rollup that had one due.
    */
   async runOnce(now = new Date()): Promise<RollupRunReport> {
