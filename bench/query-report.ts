@@ -16,6 +16,12 @@ export interface SizeResult {
   /** raw events only, measured on the same data right before the rollup was built (--rollup compare) */
   raw?: Measurements;
   rollup?: RollupBuild;
+  /** the per-user rollups' builds (daily, hourly) */
+  userRollup?: RollupBuild;
+  hourlyUserRollup?: RollupBuild;
+  /** names of the two measurements (default: raw events only, with the rollup) */
+  baseline?: string;
+  compared?: string;
 }
 
 export interface ReportOptions {
@@ -73,22 +79,26 @@ function compare(results: SizeResult[], ms: (n: number) => string) {
   const both = results.filter((r) => r.raw);
   if (both.length === 0) return;
   const L = (r: { size: number }) => label(r.size).toUpperCase();
-  console.log('### Raw events only, then with the hourly rollup (same data, measured one after the other; milliseconds)\n');
-  console.log(`| kind | parameters | ${both.map((r) => `${L(r)} raw p50 | ${L(r)} raw p95 | ${L(r)} rollup p50 | ${L(r)} rollup p95`).join(' | ')} |`);
+  const [A, B] = [both[0]!.baseline ?? 'raw', both[0]!.compared ?? 'rollup'];
+  console.log(`### ${A}, then ${B} (same data, measured one after the other; milliseconds)\n`);
+  console.log(`| kind | parameters | ${both.map((r) => `${L(r)} ${A} p50 | ${L(r)} ${A} p95 | ${L(r)} ${B} p50 | ${L(r)} ${B} p95`).join(' | ')} |`);
   console.log(`|---|---|${both.map(() => '---:|---:|---:|---:').join('|')}|`);
   const list = targets(both[0]!.data);
   const row = (a: { p50: number; p95: number }, b: { p50: number; p95: number }) => `${ms(a.p50)} | ${ms(a.p95)} | ${ms(b.p50)} | ${ms(b.p95)}`;
   for (const [i, t] of list.entries()) console.log(`| \`${t.name}\` | ${t.params} | ${both.map((r) => row(r.raw!.kinds[i]!, r.measured.kinds[i]!)).join(' | ')} |`);
   console.log(`| **SOC overview, one batch** | | ${both.map((r) => row(r.raw!.batch, r.measured.batch)).join(' | ')} |`);
   console.log(`| **SOC overview, per panel** | | ${both.map((r) => row(r.raw!.panels, r.measured.panels)).join(' | ')} |`);
-  console.log(`\n1-minute load average, raw → rollup measurements: ${both.map((r) => `${L(r)} ${r.raw!.load[0].toFixed(1)}–${r.raw!.load[1].toFixed(1)} → ${r.measured.load[0].toFixed(1)}–${r.measured.load[1].toFixed(1)}`).join(', ')}.\n`);
-  for (const r of results.filter((x) => x.rollup)) {
-    const run = r.rollup!.run;
-    console.log(
-      `Rollup build, ${L(r)}: ${run.hours} hours recomputed from ${r.load.events.toLocaleString('en-US')} events in ${(run.wall_ms / 1000).toFixed(1)} s ` +
-        `(${(run.wall_ms / Math.max(1, run.hours)).toFixed(1)} ms per hour of events; Elasticsearch took ${(run.es_took_ms / 1000).toFixed(1)} s), ` +
-        `${r.rollup!.rows.toLocaleString('en-US')} rollup rows (${r.rollup!.mib.toFixed(1)} MiB), ${(r.load.events / Math.max(1, r.rollup!.rows)).toFixed(1)} events per row.`,
-    );
+  console.log(`\n1-minute load average, ${A} → ${B} measurements: ${both.map((r) => `${L(r)} ${r.raw!.load[0].toFixed(1)}–${r.raw!.load[1].toFixed(1)} → ${r.measured.load[0].toFixed(1)}–${r.measured.load[1].toFixed(1)}`).join(', ')}.\n`);
+  for (const r of results) {
+    for (const build of [r.rollup, r.userRollup, r.hourlyUserRollup]) {
+      if (!build) continue;
+      const run = build.run;
+      console.log(
+        `Rollup build, ${L(r)}, ${build.index ?? 'rollup'}: ${run.hours} buckets recomputed from ${r.load.events.toLocaleString('en-US')} events in ${(run.wall_ms / 1000).toFixed(1)} s ` +
+          `(${(run.wall_ms / Math.max(1, run.hours)).toFixed(1)} ms per bucket; Elasticsearch took ${(run.es_took_ms / 1000).toFixed(1)} s), ` +
+          `${build.rows.toLocaleString('en-US')} rows (${build.mib.toFixed(1)} MiB), ${(r.load.events / Math.max(1, build.rows)).toFixed(1)} events per row.`,
+      );
+    }
   }
   console.log('');
 }

@@ -11,18 +11,21 @@ import type { RollupStore } from '../analytics-service/src/elasticsearch/rollup-
 import { RollupJob, type RollupRunReport } from '../analytics-service/src/rollups/rollup-job.js';
 
 export interface RollupBuild {
+  /** the rollup's index */
+  index?: string;
   run: RollupRunReport;
   /** rollup rows in the index after the run, and its size */
   rows: number;
   mib: number;
 }
 
+/** Runs the job over `store` (the hourly event counts, or the daily per-user counts; see query.ts) and measures its index. */
 export async function buildRollup(es: Client, names: IndexNames, store: RollupStore, fromScratch: boolean): Promise<RollupBuild> {
   await es.indices.refresh({ index: names.events });
   if (fromScratch) await store.resetWatermark();
   const run = await new RollupJob(store, 0).runOnce();
   if (!run.committed) throw new Error('the rollup run did not commit its watermark');
-  const stats = await es.indices.stats({ index: names.eventsHourly, metric: ['docs', 'store'] });
+  const stats = await es.indices.stats({ index: store.index, metric: ['docs', 'store'] });
   const primaries = stats._all.primaries!;
-  return { run, rows: primaries.docs?.count ?? 0, mib: (primaries.store?.size_in_bytes ?? 0) / 2 ** 20 };
+  return { index: store.index, run, rows: primaries.docs?.count ?? 0, mib: (primaries.store?.size_in_bytes ?? 0) / 2 ** 20 };
 }

@@ -53,6 +53,7 @@ import { label, report, type SizeResult } from './query-report.js';
 import type { Measurements } from './query-measure.js';
 import { buildRollup, type RollupBuild } from './query-rollup.js';
 import { RollupStore } from '../analytics-service/src/elasticsearch/rollup-store.js';
+import { DAILY_USER_COUNTS, HOURLY_USER_COUNTS } from '../analytics-service/src/rollups/hourly-rollup.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -79,9 +80,13 @@ const WARMUP = Number(args.warmup);
 const BATCH = Number(args.batch);
 const CONCURRENCY = Number(args.concurrency);
 const KEEP = args.keep || args.reuse;
-/** compare: measure raw events only, then build the hourly rollup (timed) and measure again; on: the latter only; off: the former only */
+/**
+ * compare: measure raw events only, then build the rollups (timed) and measure again; on: the latter only; off: the
+ * former only; users: build the hourly rollup and measure, then build the per-user rollups (daily, hourly; timed) and
+ * measure again (what the per-user rollups change, side by side)
+ */
 const ROLLUP = args.rollup;
-if (ROLLUP !== 'compare' && ROLLUP !== 'on' && ROLLUP !== 'off') throw new Error('--rollup must be compare, on or off');
+if (!['compare', 'on', 'off', 'users'].includes(ROLLUP)) throw new Error('--rollup must be compare, on, off or users');
 if (SIZES.some((n) => !Number.isInteger(n) || n < 10_000) || !(RUNS > 0) || !(WARMUP >= 0) || !(BATCH > 0) || !(CONCURRENCY > 0)) {
   throw new Error('--sizes must be whole numbers ≥ 10000; --runs, --batch, --concurrency positive; --warmup ≥ 0');
 }
@@ -159,20 +164,46 @@ async function main() {
       try {
         const options = { runs: RUNS, warmup: WARMUP, skipTook: args['skip-took'] };
         const rollups = new RollupStore(es, names.events, names.eventsHourly);
+        const userRollups = new RollupStore(es, names.events, names.eventsDailyUsers, DAILY_USER_COUNTS);
+        const hourlyUserRollups = new RollupStore(es, names.events, names.eventsHourlyUsers, HOURLY_USER_COUNTS);
         let raw: Measurements | undefined;
         let rollup: RollupBuild | undefined;
+        let userRollup: RollupBuild | undefined;
+        let hourlyUserRollup: RollupBuild | undefined;
         let rolled: Measurements | undefined;
-        if (ROLLUP !== 'on') {
-          await rollups.resetWatermark();
-          process.stderr.write('measuring raw events only (no rollup watermark)\n');
+        const built = (b: RollupBuild) =>
+          process.stderr.write(`rollup ${b.index}: ${fmt(b.run.hours)} buckets, ${fmt(b.run.rows)} rows in ${(b.run.wall_ms / 1000).toFixed(1)} s\n`);
+        if (ROLLUP === 'users') {
+          await userRollups.resetWatermark();
+          await hourlyUserRollups.resetWatermark();
+          rollup = await buildRollup(es, names, rollups, true);
+          built(rollup);
+          process.stderr.write('measuring with the hourly rollup only (no per-user watermark)\n');
           raw = await measure({ url: service.url, key: READ_KEY }, data, es, names, options);
-        }
-        if (ROLLUP !== 'off') {
-          rollup = await buildRollup(es, names, rollups, ROLLUP === 'compare');
-          process.stderr.write(`rollup: ${fmt(rollup.run.hours)} hours, ${fmt(rollup.run.rows)} rows in ${(rollup.run.wall_ms / 1000).toFixed(1)} s\n`);
+          userRollup = await buildRollup(es, names, userRollups, true);
+          built(userRollup);
+          hourlyUserRollup = await buildRollup(es, names, hourlyUserRollups, true);
+          built(hourlyUserRollup);
           rolled = await measure({ url: service.url, key: READ_KEY }, data, es, names, options);
+        } else {
+          if (ROLLUP !== 'on') {
+            await rollups.resetWatermark();
+            await userRollups.resetWatermark();
+            await hourlyUserRollups.resetWatermark();
+            process.stderr.write('measuring raw events only (no rollup watermark)\n');
+            raw = await measure({ url: service.url, key: READ_KEY }, data, es, names, options);
+          }
+          if (ROLLUP !== 'off') {
+            rollup = await buildRollup(es, names, rollups, ROLLUP === 'compare');
+            built(rollup);
+            userRollup = await buildRollup(es, names, userRollups, ROLLUP === 'compare');
+            built(userRollup);
+            hourlyUserRollup = await buildRollup(es, names, hourlyUserRollups, ROLLUP === 'compare');
+            built(hourlyUserRollup);
+            rolled = await measure({ url: service.url, key: READ_KEY }, data, es, names, options);
+          }
         }
-        results.push({ size, data, load: loaded, index, measured: (rolled ?? raw)!, ...(raw && rolled ? { raw } : {}), ...(rollup ? { rollup } : {}) });
+        results.push({ size, data, load: loaded, index, measured: (rolled ?? raw)!, ...(raw && rolled ? { raw } : {}), ...(rollup ? { rollup } : {}), ...(userRollup ? { userRollup } : {}), ...(hourlyUserRollup ? { hourlyUserRollup } : {}), ...(ROLLUP === 'users' ? { baseline: 'hourly rollup only', compared: 'with per-user rollups' } : {}) });
       } finally {
         await service.stop();
       }

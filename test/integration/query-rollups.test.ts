@@ -1,6 +1,7 @@
 /**
- * The hourly rollup against the real node: every answer the event-count kinds (event_volume, risk_matrix, values of
- * model/endpoint/category) compute from the rollup (whole hours)
+ * The hourly rollups against the real node: every answer the event-count kinds (event_volume, risk_matrix, values of
+ * model/endpoint/category) and the per-user answers (event_volume by user, risk_matrix's users and top user) compute
+ * from the rollups (whole hours)
  * plus raw events (edges, events ingested since the watermark) equals, bucket for bucket, the answer from raw
  * events alone — and the raw answer's totals equal counts taken from the ingested events themselves. Covered:
  * ranges that do not start or end on an hour, several bucket widths, filters, late events (old @timestamp, new
@@ -17,7 +18,7 @@ import { RollupStore } from '../../analytics-service/src/elasticsearch/rollup-st
 import type { FrameJson, QueryRequest, QueryResponse } from '../../analytics-service/src/query/kinds.js';
 import { runQuery } from '../../analytics-service/src/query/run-query.js';
 import { RollupJob } from '../../analytics-service/src/rollups/rollup-job.js';
-import { rollupDocId } from '../../analytics-service/src/rollups/hourly-rollup.js';
+import { DAILY_USER_COUNTS, HOURLY_USER_COUNTS, rollupDocId } from '../../analytics-service/src/rollups/hourly-rollup.js';
 import { seededRandom } from '../../cli/src/demo/random.js';
 import { postEvents, startTestService, type TestService } from '../support/service.js';
 import { waitFor } from '../support/wait.js';
@@ -29,6 +30,9 @@ const MINUTE = 60_000;
 let service: TestService;
 let events: AiSecurityEvent[];
 let store: RollupStore;
+/** the per-user rollups (daily, hourly), kept by the same job */
+let userStore: RollupStore;
+let hourlyUserStore: RollupStore;
 let names: ReturnType<typeof indexNames>;
 
 /** The client with the indices of every search recorded, to tell whether an answer read the rollup. */
@@ -58,7 +62,8 @@ function variedEvents(seed: number, count: number, from: number, to: number): Ai
       event_id: `rollup-${seed}-${i}`,
       timestamp: new Date(from + Math.floor(random() * (to - from))).toISOString(),
       category: pick(categories),
-      user_id: pick(['alice', 'bob', 'carol', 'erin']),
+      // four frequent users and 60 more of falling activity: cells with more users than the rollup's top-user candidates
+      user_id: random() < 0.5 ? pick(['alice', 'bob', 'carol', 'erin']) : `user-${String(Math.floor(60 * random() ** 2)).padStart(2, '0')}`,
       severity: pick(SEVERITIES),
       endpoint: pick(['/api/v1/chat', '/api/v1/rag']),
     };
@@ -79,7 +84,7 @@ async function ingest(batch: AiSecurityEvent[]): Promise<void> {
 }
 
 /** A run as the service's job does it; every stamped event is searchable after the refresh above, so no settle margin. */
-const job = () => new RollupJob(store, 0);
+const job = () => new RollupJob([store, userStore, hourlyUserStore], 0);
 
 const TARGETS: Array<{ kind: string } & Record<string, unknown>> = [
   { kind: 'event_volume', groupBy: 'category' },
@@ -93,6 +98,11 @@ const TARGETS: Array<{ kind: string } & Record<string, unknown>> = [
   { kind: 'risk_matrix' },
   { kind: 'risk_matrix', includeRequests: true },
   { kind: 'risk_matrix', model: ['claude-sonnet-4-5'] },
+  { kind: 'risk_matrix', includeRequests: true, severity: ['low', 'medium'] },
+  { kind: 'risk_matrix', user_id: ['alice', 'user-03'] },
+  { kind: 'event_volume', groupBy: 'user_id' },
+  { kind: 'event_volume', groupBy: 'user_id', limit: 3, category: ['request', 'judge_flag'], endpoint: ['/api/v1/chat'] },
+  { kind: 'event_volume', groupBy: 'category', user_id: ['bob', 'user-01'] },
   { kind: 'values', field: 'model' },
   { kind: 'values', field: 'category', limit: 2 },
   { kind: 'values', field: 'endpoint', severity: ['high', 'critical'] },
@@ -135,25 +145,36 @@ async function assertRollupEqualsRaw(expectRollupRead?: boolean): Promise<void> 
     }
     if (expectRollupRead !== undefined) {
       assert.equal(rec.indices.includes(names.eventsHourly), expectRollupRead, `rollup ${expectRollupRead ? '' : 'not '}read over ${JSON.stringify(window)}`);
+      const usersRead = rec.indices.some((index) => index.split(',').includes(names.eventsDailyUsers));
+      assert.equal(usersRead, expectRollupRead, `per-user rollup ${expectRollupRead ? '' : 'not '}read over ${JSON.stringify(window)}`);
     }
   }
 }
 
-/** Events the rollup stands for (each row counts `_doc_count` of them), summed by Elasticsearch. */
-async function rolledEvents(): Promise<number> {
-  const response = await service.es.search({ index: names.eventsHourly, size: 0, query: { exists: { field: '@timestamp' } }, aggs: { all: { filter: { match_all: {} } } } });
+/** Events a rollup stands for (each row counts `_doc_count` of them), summed by Elasticsearch. */
+async function rolledEvents(index = names.eventsHourly): Promise<number> {
+  const response = await service.es.search({ index, size: 0, query: { exists: { field: '@timestamp' } }, aggs: { all: { filter: { match_all: {} } } } });
   return (response.aggregations?.all as { doc_count: number }).doc_count;
 }
 
-async function rowCount(): Promise<number> {
-  await service.es.indices.refresh({ index: names.eventsHourly });
-  return (await service.es.count({ index: names.eventsHourly, query: { exists: { field: '@timestamp' } } })).count;
+async function rowCount(index = names.eventsHourly): Promise<number> {
+  await service.es.indices.refresh({ index });
+  return (await service.es.count({ index, query: { exists: { field: '@timestamp' } } })).count;
+}
+
+/** Both rollups stand for exactly the ingested events. */
+async function assertRolledEveryEvent(): Promise<void> {
+  assert.equal(await rolledEvents(), events.length);
+  assert.equal(await rolledEvents(names.eventsDailyUsers), events.length);
+  assert.equal(await rolledEvents(names.eventsHourlyUsers), events.length);
 }
 
 before(async () => {
   service = await startTestService('rollups', { ...FIXTURE_SERVICE_ENV, AISEC_ROLLUP_INTERVAL: 'off' });
   names = indexNames(service.prefix);
   store = new RollupStore(service.es, names.events, names.eventsHourly);
+  userStore = new RollupStore(service.es, names.events, names.eventsDailyUsers, DAILY_USER_COUNTS);
+  hourlyUserStore = new RollupStore(service.es, names.events, names.eventsHourlyUsers, HOURLY_USER_COUNTS);
   ({ events } = await seedQueryFixtures(service));
   const extra = variedEvents(1, 3000, START, END);
   await ingest(extra);
@@ -164,6 +185,7 @@ after(async () => service.close());
 describe('hourly rollup', () => {
   test('without a watermark the kinds read raw events only, and their totals equal the ingested events', async () => {
     assert.equal(await store.watermark(), undefined);
+    assert.equal(await userStore.watermark(), undefined);
     await assertRollupEqualsRaw(false);
     const answer = await runQuery({ es: service.es, indices: names }, request(WINDOWS[0]!));
     const total = frames(answer, 'T0').reduce((n, f) => n + (f.fields[1]!.values as number[]).reduce((a, b) => a + b, 0), 0);
@@ -174,8 +196,11 @@ describe('hourly rollup', () => {
     const report = await job().runOnce();
     assert.ok(report.committed);
     assert.ok(report.hours >= 30 * 8, `hours recomputed: ${report.hours}`);
-    assert.equal(await rolledEvents(), events.length);
+    assert.equal(await userStore.watermark(), await store.watermark());
+    assert.equal(await hourlyUserStore.watermark(), await store.watermark());
+    await assertRolledEveryEvent();
     assert.ok((await rowCount()) < events.length, 'fewer rows than events');
+    assert.ok((await rowCount(names.eventsDailyUsers)) < events.length, 'fewer per-user rows than events');
     await assertRollupEqualsRaw(true);
   });
 
@@ -185,19 +210,24 @@ describe('hourly rollup', () => {
     events = [...events, ...late];
     await assertRollupEqualsRaw(true);
     const report = await job().runOnce();
-    assert.ok(report.hours >= 20 && report.hours <= 24, `late hours recomputed: ${report.hours}`);
-    assert.equal(await rolledEvents(), events.length);
+    // the hours of that day, and the day itself (the per-user rollup's bucket), which may start an hour already counted
+    assert.ok(report.hours >= 20 && report.hours <= 26, `late hours recomputed: ${report.hours}`);
+    await assertRolledEveryEvent();
     await assertRollupEqualsRaw(true);
   });
 
   test('a run whose commit was lost is replayed: same rows (same ids), nothing counted twice', async () => {
     const rowsBefore = await rowCount();
+    const userRowsBefore = await rowCount(names.eventsDailyUsers);
     await store.resetWatermark();
+    await userStore.resetWatermark();
+    await hourlyUserStore.resetWatermark();
     await assertRollupEqualsRaw(false);
     const replay = await job().runOnce();
     assert.ok(replay.committed);
     assert.equal(await rowCount(), rowsBefore);
-    assert.equal(await rolledEvents(), events.length);
+    assert.equal(await rowCount(names.eventsDailyUsers), userRowsBefore);
+    await assertRolledEveryEvent();
     await assertRollupEqualsRaw(true);
   });
 
@@ -207,10 +237,19 @@ describe('hourly rollup', () => {
     const row = { hour, key: { category: 'request' as const }, count: 1_000_000 };
     await store.writeRows([row], watermark + 1);
     await store.refresh();
+    // the per-user rollup's rows are days
+    const userRow = { hour: Math.floor(hour / (24 * HOUR)) * 24 * HOUR, key: { category: 'request' as const, user_id: 'user-00' }, count: 1_000_000 };
+    await userStore.writeRows([userRow], (await userStore.watermark())! + 1);
+    await userStore.refresh();
+    const hourlyUserRow = { hour, key: { category: 'request' as const, user_id: 'user-00' }, count: 1_000_000 };
+    await hourlyUserStore.writeRows([hourlyUserRow], (await hourlyUserStore.watermark())! + 1);
+    await hourlyUserStore.refresh();
     // read, seen to be newer than the watermark wherever it matches the filters, and left out: raw events instead
     await assertRollupEqualsRaw();
     // the next run recomputes nothing for that hour (no new events) but its watermark is newer than the row's
     await service.es.delete({ index: names.eventsHourly, id: rollupDocId(hour, row.key), refresh: true });
+    await service.es.delete({ index: names.eventsDailyUsers, id: rollupDocId(userRow.hour, userRow.key, DAILY_USER_COUNTS), refresh: true });
+    await service.es.delete({ index: names.eventsHourlyUsers, id: rollupDocId(hour, hourlyUserRow.key, HOURLY_USER_COUNTS), refresh: true });
     await assertRollupEqualsRaw(true);
   });
 
@@ -220,11 +259,16 @@ describe('hourly rollup', () => {
     events = [...events, ...more];
     const [a, b] = await Promise.all([job().runOnce(), job().runOnce()]);
     assert.ok(a.committed || b.committed);
-    assert.equal(await rolledEvents(), events.length);
+    await assertRolledEveryEvent();
     await assertRollupEqualsRaw(true);
-    const again = await new RollupJob(new RollupStore(service.es, names.events, names.eventsHourly), 0).runOnce();
+    const restarted = [
+      new RollupStore(service.es, names.events, names.eventsHourly),
+      new RollupStore(service.es, names.events, names.eventsDailyUsers, DAILY_USER_COUNTS),
+      new RollupStore(service.es, names.events, names.eventsHourlyUsers, HOURLY_USER_COUNTS),
+    ];
+    const again = await new RollupJob(restarted, 0).runOnce();
     assert.equal(again.hours, 0);
-    assert.equal(await rolledEvents(), events.length);
+    await assertRolledEveryEvent();
   });
 
   test('POST /v1/query answers from the rollup as the in-process query code does', async () => {

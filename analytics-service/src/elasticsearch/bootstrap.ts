@@ -8,7 +8,7 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { eventMappingProperties } from '../contract/es-mapping.js';
 import type { IndexNames } from './index-names.js';
-import { SCHEMA_VERSION, alertMapping, baselineMapping, exportMapping, metricMapping, rollupMapping, stateMapping } from './mappings.js';
+import { SCHEMA_VERSION, alertMapping, baselineMapping, exportMapping, metricMapping, rollupMapping, stateMapping, userRollupMapping } from './mappings.js';
 
 export interface BootstrapOptions {
   eventsShards: number;
@@ -86,6 +86,8 @@ function templateSpecs(names: IndexNames, options: BootstrapOptions, pipeline: b
     plain(names.state, stateMapping),
     plain(names.exports, exportMapping),
     plain(names.eventsHourly, rollupMapping),
+    plain(names.eventsDailyUsers, userRollupMapping),
+    plain(names.eventsHourlyUsers, userRollupMapping),
   ];
 }
 

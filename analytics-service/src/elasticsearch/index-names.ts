@@ -16,6 +16,10 @@ export interface IndexNames {
   eventsPipeline: string;
   /** hourly event counts the event-count query kinds read for whole hours (rollups/hourly-rollup.ts) */
   eventsHourly: string;
+  /** daily per-user event counts: event_volume by user and risk_matrix's users read them for whole days */
+  eventsDailyUsers: string;
+  /** hourly per-user event counts: the hourly histograms of event_volume's top users */
+  eventsHourlyUsers: string;
 }
 
 export function indexNames(prefix: string): IndexNames {
@@ -28,5 +32,7 @@ export function indexNames(prefix: string): IndexNames {
     exports: `${prefix}-exports`,
     eventsPipeline: `${prefix}-events-ingested`,
     eventsHourly: `${prefix}-events-hourly`,
+    eventsDailyUsers: `${prefix}-events-daily-users`,
+    eventsHourlyUsers: `${prefix}-events-hourly-users`,
   };
 }

@@ -191,3 +191,9 @@ export const rollupMapping: estypes.MappingTypeMapping = {
     updated_at: date,
   },
 };
+
+/** Daily per-user event counts: rows as the hourly ones, per day, with user_id as one more dimension (rollups/hourly-rollup.ts). */
+export const userRollupMapping: estypes.MappingTypeMapping = {
+  ...rollupMapping,
+  properties: { ...rollupMapping.properties, user_id: keyword },
+};

@@ -1,13 +1,13 @@
 /**
- * Elasticsearch access of the hourly rollup (rollups/hourly-rollup.ts): which hours have events ingested in a
+ * Elasticsearch access of one rollup (rollups/hourly-rollup.ts: hourly event counts, or daily per-user counts): which
+ * hours (days) have events ingested in a
  * window, the rows of those hours recomputed from raw events, writing rows and the watermark with external
  * versioning (version = watermark, so an older run never overwrites a newer one), and reading the watermark.
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { compositePages, EsTiming } from './composite-pager.js';
 import { withAvailability } from './errors.js';
-import { ROLLUP_DIMENSIONS, rollupDocId, rollupDocument, type RollupKey, type RollupRow } from '../rollups/hourly-rollup.js';
-import { HOUR_MS } from '../time/units.js';
+import { HOURLY_COUNTS, rollupDocId, rollupDocument, type RollupDefinition, type RollupKey, type RollupRow } from '../rollups/hourly-rollup.js';
 
 const WATERMARK_ID = 'watermark';
 const PAGE = 10_000;
@@ -28,6 +28,8 @@ export class RollupStore {
     private readonly events: string,
     /** the rollup index */
     readonly index: string,
+    /** which fields its rows are keyed by */
+    readonly definition: RollupDefinition = HOURLY_COUNTS,
   ) {}
 
   /** The committed watermark (epoch ms): rolled hours count exactly their events with event.ingested before it. */
@@ -44,13 +46,13 @@ export class RollupStore {
     await withAvailability('resetting the rollup watermark', () => this.es.delete({ index: this.index, id: WATERMARK_ID, refresh: true }, { ignore: [404] }));
   }
 
-  /** Start of every hour (by @timestamp) that has an event with event.ingested in [since, before). */
+  /** Start of every hour (or bucket of the definition's width, by @timestamp) that has an event with event.ingested in [since, before). */
   async touchedHours(since: number | undefined, before: number): Promise<number[]> {
     const hours: number[] = [];
     const spec = {
       index: this.events,
       query: { range: { 'event.ingested': { ...(since === undefined ? {} : { gte: since }), lt: before, format: 'epoch_millis' } } },
-      sources: [{ hour: { date_histogram: { field: '@timestamp', fixed_interval: '1h' } } }],
+      sources: [{ hour: { date_histogram: { field: '@timestamp', fixed_interval: `${this.definition.bucketMs}ms` } } }],
       pageSize: PAGE,
     };
     for await (const page of compositePages<{ key: { hour: number } }>(this.es, spec, this.timing, 'the hours to roll up')) {
@@ -69,13 +71,13 @@ export class RollupStore {
         bool: {
           filter: [
             { range: { 'event.ingested': { lt: before, format: 'epoch_millis' } } },
-            { bool: { should: hours.map((h) => ({ range: { '@timestamp': { gte: h, lt: h + HOUR_MS, format: 'epoch_millis' } } })), minimum_should_match: 1 } },
+            { bool: { should: hours.map((h) => ({ range: { '@timestamp': { gte: h, lt: h + this.definition.bucketMs, format: 'epoch_millis' } } })), minimum_should_match: 1 } },
           ],
         },
       },
       sources: [
-        { hour: { date_histogram: { field: '@timestamp', fixed_interval: '1h' } } },
-        ...ROLLUP_DIMENSIONS.map((d) => ({ [d]: { terms: { field: d, missing_bucket: true } } })),
+        { hour: { date_histogram: { field: '@timestamp', fixed_interval: `${this.definition.bucketMs}ms` } } },
+        ...this.definition.dimensions.map((d) => ({ [d]: { terms: { field: d, missing_bucket: true } } })),
       ] as Array<Record<string, estypes.AggregationsCompositeAggregationSource>>,
       pageSize: PAGE,
     };
@@ -83,7 +85,7 @@ export class RollupStore {
     for await (const page of compositePages<Bucket>(this.es, spec, this.timing, 'the events to roll up')) {
       for (const bucket of page) {
         const key: RollupKey = {};
-        for (const d of ROLLUP_DIMENSIONS) {
+        for (const d of this.definition.dimensions) {
           const value = bucket.key[d];
           if (value !== null && value !== undefined) key[d] = value;
         }
@@ -98,7 +100,7 @@ export class RollupStore {
     const result: RollupWrite = { written: 0, superseded: 0 };
     for (let i = 0; i < rows.length; i += BULK_ROWS) {
       const operations = rows.slice(i, i + BULK_ROWS).flatMap((row) => [
-        { index: { _index: this.index, _id: rollupDocId(row.hour, row.key), version: before, version_type: 'external_gte' as const } },
+        { index: { _index: this.index, _id: rollupDocId(row.hour, row.key, this.definition), version: before, version_type: 'external_gte' as const } },
         rollupDocument(row, before),
       ]);
       const response = await withAvailability('writing rollup rows', () => this.es.bulk({ operations }));

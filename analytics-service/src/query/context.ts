@@ -26,6 +26,17 @@ export interface QueryContext {
 export interface RollupSource {
   index: string;
   watermark: () => Promise<number | undefined>;
+  /** the daily per-user rollup (query/user-rollup-split.ts) */
+  users?: UserRollupSource;
+  /** the hourly per-user rollup (query/user-volume.ts) */
+  hourlyUsers?: UserRollupSource;
+}
+
+/** A per-user rollup: where, its watermark, and its bucket width. */
+export interface UserRollupSource {
+  index: string;
+  watermark: () => Promise<number | undefined>;
+  bucketMs: number;
 }
 
 export type Query = estypes.QueryDslQueryContainer;

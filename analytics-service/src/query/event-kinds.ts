@@ -5,6 +5,7 @@ import { aggregate, bucketIntervalMs, bucketsOf, dateHistogram, eventFilters, fi
 import type { EventGroupField, FrameJson, QueryTargetOf } from './kinds.js';
 import { hourAlignedInterval } from '../rollups/hourly-rollup.js';
 import { mergeTermSeries, splitAggregate } from './rollup-split.js';
+import { rolledUpUserVolume } from './user-volume.js';
 
 /** Seed 001 panel 1: `timechart count by category`, one frame per group so Grafana draws one line each. */
 export async function eventVolume(ctx: QueryContext, target: QueryTargetOf<'event_volume'>): Promise<FrameJson[]> {
@@ -49,12 +50,14 @@ async function rawVolume(ctx: QueryContext, target: QueryTargetOf<'event_volume'
 const BUCKET_BUDGET = 50_000;
 
 /**
- * From the hourly rollup where exact: not by user (the rollup has no users), and only with buckets of whole hours.
+ * From the rollups where exact: by user from the daily per-user rollup (user-volume.ts); by any other field from the
+ * hourly event counts, only with buckets of whole hours.
  * Every value of `groupBy` is fetched from both parts so that the top `limit` of their sum is exact.
  */
 async function rolledUpVolume(ctx: QueryContext, target: QueryTargetOf<'event_volume'>, groupBy: EventGroupField, limit: number): Promise<VolumeSeries | undefined> {
+  if (groupBy === 'user_id') return rolledUpUserVolume(ctx, target, limit);
   const intervalMs = bucketIntervalMs(ctx);
-  if (groupBy === 'user_id' || !hourAlignedInterval(intervalMs)) return undefined;
+  if (!hourAlignedInterval(intervalMs)) return undefined;
   const histogramBuckets = Math.ceil((ctx.to.getTime() - ctx.from.getTime()) / intervalMs) + 1;
   const size = Math.min(1000, Math.max(limit, Math.floor(BUCKET_BUDGET / histogramBuckets)));
   const split = await splitAggregate(ctx, target, {}, volumeAggs(ctx, groupBy, size));

@@ -3,12 +3,14 @@
  * needs: the highest severity seen in the cell, how many users, and the user with most events.
  *
  * Counts and severities come from the hourly rollup where it is exact (query/rollup-split.ts); users and the top
- * user need the raw events (the rollup has no users), computed side by side.
+ * user from the daily per-user rollup where it is exact (risk-matrix-users.ts), computed side by side.
  */
 import { SEVERITIES, severityRank, type Severity } from '../contract/event-schema.js';
 import { aggregate, bucketsOf, eventFilters, field, frame, type Aggregations, type Bucket, type QueryContext } from './context.js';
 import type { FrameJson, QueryTargetOf } from './kinds.js';
-import { compareTermsKeys, splitAggregate } from './rollup-split.js';
+import { compareTermsKeys, rollupCanFilter, splitAggregate } from './rollup-split.js';
+import { cells, cellsOf, truncated } from './risk-matrix-cells.js';
+import { cellUsers, type CellUsers } from './risk-matrix-users.js';
 
 interface Cell {
   tier: number;
@@ -19,16 +21,6 @@ interface Cell {
   topUser: string | null;
 }
 
-const MAX_TIERS = 10;
-const MAX_CATEGORIES = 50;
-
-/** tier × category, with `cellAggs` in each cell */
-const cells = (cellAggs: Aggregations): Aggregations => ({
-  tiers: {
-    terms: { field: 'risk_tier', size: MAX_TIERS, missing: 0 },
-    aggs: { categories: { terms: { field: 'category', size: MAX_CATEGORIES }, aggs: cellAggs } },
-  },
-});
 const COUNTS: Aggregations = { severities: { terms: { field: 'severity', size: SEVERITIES.length } } };
 const USERS: Aggregations = { users: { cardinality: { field: 'user_id' } }, top_user: { terms: { field: 'user_id', size: 1 } } };
 
@@ -42,19 +34,15 @@ function highest(severities: Iterable<string>): Severity | null {
   return best;
 }
 
-const cellId = (tier: Bucket, cell: Bucket) => `${Number(tier.key)}\u0000${String(cell.key)}`;
 const usersOf = (cell: Bucket) => (cell.users as { value?: number } | undefined)?.value ?? 0;
 const topUserOf = (cell: Bucket) => (bucketsOf(cell, 'top_user')[0] ? String(bucketsOf(cell, 'top_user')[0]!.key) : null);
-/** whether a tiers → categories answer left cells out */
-const truncated = (aggs: Record<string, unknown> | undefined) =>
-  ((aggs?.tiers as { sum_other_doc_count?: number } | undefined)?.sum_other_doc_count ?? 0) > 0 ||
-  bucketsOf(aggs, 'tiers').some((t) => ((t.categories as { sum_other_doc_count?: number } | undefined)?.sum_other_doc_count ?? 0) > 0);
 
 export async function riskMatrix(ctx: QueryContext, target: QueryTargetOf<'risk_matrix'>): Promise<FrameJson[]> {
   const mustNot = target.includeRequests ? [] : [{ term: { category: 'request' } }];
   const query = { bool: { filter: eventFilters(ctx, target), must_not: mustNot } };
-  const [split, users] = await Promise.all([splitAggregate(ctx, target, { mustNot }, cells(COUNTS)), aggregate(ctx, ctx.indices.events, query, cells(USERS))]);
-  const rows = split && !truncated(split.rolled) && !truncated(split.raw) ? mergedCells([split.rolled, split.raw], users) : await rawCells(ctx, query);
+  // without a rollup (or with it off, or a user filter the counts cannot apply) straight to raw events
+  const [split, users] = ctx.rollup && rollupCanFilter(target) ? await Promise.all([splitAggregate(ctx, target, { mustNot }, cells(COUNTS)), cellUsers(ctx, target, query)]) : [];
+  const rows = split && users && !truncated(split.rolled) && !truncated(split.raw) ? mergedCells([split.rolled, split.raw], users) : await rawCells(ctx, query);
   rows.sort((a, b) => a.tier - b.tier || b.count - a.count || compareTermsKeys(a.category, b.category));
   if (rows.length === 0) return [];
   return [
@@ -87,24 +75,19 @@ async function rawCells(ctx: QueryContext, query: object): Promise<Cell[]> {
   );
 }
 
-/** Counts and severities added over the parts; users and top user from the raw answer over the whole range. */
-function mergedCells(parts: Array<Record<string, unknown> | undefined>, users: Record<string, unknown> | undefined): Cell[] {
+/** Counts and severities added over the parts; users and top user over the whole range (risk-matrix-users.ts). */
+function mergedCells(parts: Array<Record<string, unknown> | undefined>, users: Map<string, CellUsers>): Cell[] {
   const byCell = new Map<string, { tier: number; category: string; count: number; severities: Set<string> }>();
   for (const part of parts) {
-    for (const tier of bucketsOf(part, 'tiers')) {
-      for (const cell of bucketsOf(tier, 'categories')) {
-        const id = cellId(tier, cell);
-        let merged = byCell.get(id);
-        if (!merged) byCell.set(id, (merged = { tier: Number(tier.key), category: String(cell.key), count: 0, severities: new Set() }));
-        merged.count += cell.doc_count;
-        for (const s of bucketsOf(cell, 'severities')) if (s.doc_count > 0) merged.severities.add(String(s.key));
-      }
+    for (const [id, { tier, category, bucket }] of cellsOf(part)) {
+      let merged = byCell.get(id);
+      if (!merged) byCell.set(id, (merged = { tier, category, count: 0, severities: new Set() }));
+      merged.count += bucket.doc_count;
+      for (const s of bucketsOf(bucket, 'severities')) if (s.doc_count > 0) merged.severities.add(String(s.key));
     }
   }
-  const people = new Map<string, Bucket>();
-  for (const tier of bucketsOf(users, 'tiers')) for (const cell of bucketsOf(tier, 'categories')) people.set(cellId(tier, cell), cell);
   return [...byCell.entries()].map(([id, c]) => {
-    const who = people.get(id);
-    return { tier: c.tier, category: c.category, count: c.count, severity: highest(c.severities), users: who ? usersOf(who) : 0, topUser: who ? topUserOf(who) : null };
+    const who = users.get(id);
+    return { tier: c.tier, category: c.category, count: c.count, severity: highest(c.severities), users: who?.users ?? 0, topUser: who?.topUser ?? null };
   });
 }

@@ -12,6 +12,7 @@ import { SearchReader } from '../elasticsearch/search-reader.js';
 import { alertSummary, alerts, annotations, topUsers } from './alert-kinds.js';
 import { DEFAULT_MAX_DATA_POINTS, type QueryContext, type RollupSource } from './context.js';
 import { RollupStore } from '../elasticsearch/rollup-store.js';
+import { DAILY_USER_COUNTS, HOURLY_COUNTS, HOURLY_USER_COUNTS, type RollupDefinition } from '../rollups/hourly-rollup.js';
 import { distinctValues, entityBaseline } from './entity-kinds.js';
 import { eventVolume, guardrailEffectiveness } from './event-kinds.js';
 import { riskMatrix } from './risk-matrix.js';
@@ -78,12 +79,21 @@ export interface QueryDependencies {
   useRollup?: boolean;
 }
 
-/** The rollup as the kinds see it, its watermark read at most once per batch. */
+/** The rollups as the kinds see them, each watermark read at most once per batch. */
 function rollupSource(deps: QueryDependencies): RollupSource | undefined {
   if (deps.useRollup === false) return undefined;
-  const store = new RollupStore(deps.es, deps.indices.events, deps.indices.eventsHourly);
-  let watermark: Promise<number | undefined> | undefined;
-  return { index: deps.indices.eventsHourly, watermark: () => (watermark ??= store.watermark()) };
+  const source = (index: string, definition: RollupDefinition) => {
+    const store = new RollupStore(deps.es, deps.indices.events, index, definition);
+    let watermark: Promise<number | undefined> | undefined;
+    return { index, bucketMs: definition.bucketMs, watermark: () => (watermark ??= store.watermark()) };
+  };
+  const { index, watermark } = source(deps.indices.eventsHourly, HOURLY_COUNTS);
+  return {
+    index,
+    watermark,
+    users: source(deps.indices.eventsDailyUsers, DAILY_USER_COUNTS),
+    hourlyUsers: source(deps.indices.eventsHourlyUsers, HOURLY_USER_COUNTS),
+  };
 }
 
 /** refIds that appear more than once: answers are keyed by refId, so a batch must not repeat one. */

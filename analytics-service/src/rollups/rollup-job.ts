@@ -13,8 +13,6 @@ import { MINUTE_MS } from '../time/units.js';
 
 /** Events stamped this long ago are searchable (a slow bulk, a refresh); as the UEBA checkpoint's margin. */
 export const ROLLUP_SETTLE_MS = 5 * MINUTE_MS;
-/** Hours recomputed per round of requests: bounds the composite aggregation and the bulk bodies. */
-const HOURS_PER_ROUND = 24;
 
 export interface RollupRunReport {
   /** the watermark committed by this run (epoch ms), or the previous one when nothing was due */
@@ -29,34 +27,69 @@ export interface RollupRunReport {
 }
 
 export class RollupJob {
-  constructor(
-    private readonly store: RollupStore,
-    private readonly settleMs = ROLLUP_SETTLE_MS,
-  ) {}
+  private readonly stores: readonly RollupStore[];
 
+  /** One store, or several rollups (definitions) kept by the same runs: each has its own rows and watermark. */
+  constructor(
+    stores: RollupStore | readonly RollupStore[],
+    private readonly settleMs = ROLLUP_SETTLE_MS,
+  ) {
+    this.stores = Array.isArray(stores) ? stores : [stores as RollupStore];
+  }
+
+  /**
+   * Brings every rollup up to the same new watermark, one after the other. The report adds them up: `hours` counts
+   * distinct bucket starts recomputed (hours; a day counts as its first hour), `watermark` is the oldest committed one, `committed` whether a new watermark was committed for
+   * every rollup that had one due.
+   */
   async runOnce(now = new Date()): Promise<RollupRunReport> {
     const started = Date.now();
-    const tookBefore = this.store.timing.tookMs;
-    const since = await this.store.watermark();
+    const reports: RollupRunReport[] = [];
+    const hours = new Set<number>();
+    const due: boolean[] = [];
+    for (const store of this.stores) {
+      const report = await this.runStore(store, now, hours);
+      reports.push(report);
+      due.push(report.committed || report.watermark === undefined || report.watermark < now.getTime() - this.settleMs);
+    }
+    const watermarks = reports.map((r) => r.watermark);
+    return {
+      watermark: watermarks.includes(undefined) ? undefined : Math.min(...(watermarks as number[])),
+      hours: hours.size,
+      rows: reports.reduce((n, r) => n + r.rows, 0),
+      superseded: reports.reduce((n, r) => n + r.superseded, 0),
+      stale: reports.reduce((n, r) => n + r.stale, 0),
+      committed: due.some(Boolean) && reports.every((r, i) => r.committed || !due[i]),
+      wall_ms: Date.now() - started,
+      es_took_ms: reports.reduce((n, r) => n + r.es_took_ms, 0),
+    };
+  }
+
+  private async runStore(store: RollupStore, now: Date, allHours: Set<number>): Promise<RollupRunReport> {
+    const started = Date.now();
+    const tookBefore = store.timing.tookMs;
+    const since = await store.watermark();
     const before = now.getTime() - this.settleMs;
     const report: RollupRunReport = { watermark: since, hours: 0, rows: 0, superseded: 0, stale: 0, committed: false, wall_ms: 0, es_took_ms: 0 };
     if (since === undefined || before > since) {
-      const hours = await this.store.touchedHours(since, before);
-      for (let i = 0; i < hours.length; i += HOURS_PER_ROUND) {
-        const round = hours.slice(i, i + HOURS_PER_ROUND);
-        const rows = await this.store.hourRows(round, before);
-        const written = await this.store.writeRows(rows, before);
-        report.stale += await this.store.deleteStale(round, before);
+      const hours = await store.touchedHours(since, before);
+      const perRound = store.definition.bucketsPerRound;
+      for (let i = 0; i < hours.length; i += perRound) {
+        const round = hours.slice(i, i + perRound);
+        const rows = await store.hourRows(round, before);
+        const written = await store.writeRows(rows, before);
+        report.stale += await store.deleteStale(round, before);
         report.rows += written.written;
         report.superseded += written.superseded;
       }
       report.hours = hours.length;
-      await this.store.refresh();
-      report.committed = await this.store.commit(before, now);
+      for (const hour of hours) allHours.add(hour);
+      await store.refresh();
+      report.committed = await store.commit(before, now);
       if (report.committed) report.watermark = before;
     }
     report.wall_ms = Date.now() - started;
-    report.es_took_ms = this.store.timing.tookMs - tookBefore;
+    report.es_took_ms = store.timing.tookMs - tookBefore;
     return report;
   }
 }

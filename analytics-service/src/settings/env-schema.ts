@@ -66,7 +66,7 @@ export const ENV_SCHEMA = Type.Object({
   AISEC_MAX_EVENT_LOOP_DELAY_MS: whole(1000, 0, 60_000, 'event-loop delay above which requests are shed; 0 disables'),
 
   // dashboard queries (docs/benchmarks-query.md)
-  AISEC_ROLLUP_INTERVAL: text('1m', 'how often the hourly event-count rollup catches up with new events; "off" stops it (queries stay exact)', {
+  AISEC_ROLLUP_INTERVAL: text('1m', 'how often the rollups (hourly event counts, daily and hourly per-user counts) catch up with new events; "off" stops them (queries stay exact)', {
     pattern: '^(off|[1-9][0-9]{0,4}[smh])$',
     invalid: 'AISEC_ROLLUP_INTERVAL must look like 30s, 1m or 1h, or be "off" (got "{value}")',
   }),
