@@ -84,7 +84,8 @@ async function ingest(batch: AiSecurityEvent[]): Promise<void> {
 }
 
 /** A run as the service's job does it; every stamped event is searchable after the refresh above, so no settle margin. */
-const job = () => new RollupJob([store, userStore, hourlyUserStore], 0);
+/** every run brings every rollup up to date (the daily rollup's hourly pace is tested apart, below) */
+const job = () => new RollupJob([store, userStore, hourlyUserStore], 0, false);
 
 const TARGETS: Array<{ kind: string } & Record<string, unknown>> = [
   { kind: 'event_volume', groupBy: 'category' },
@@ -266,7 +267,7 @@ describe('hourly rollup', () => {
       new RollupStore(service.es, names.events, names.eventsDailyUsers, DAILY_USER_COUNTS),
       new RollupStore(service.es, names.events, names.eventsHourlyUsers, HOURLY_USER_COUNTS),
     ];
-    const again = await new RollupJob(restarted, 0).runOnce();
+    const again = await new RollupJob(restarted, 0, false).runOnce();
     assert.equal(again.hours, 0);
     await assertRolledEveryEvent();
   });
@@ -277,6 +278,28 @@ describe('hourly rollup', () => {
     assert.equal(response.statusCode, 200, response.body);
     const raw = await runQuery({ es: service.es, indices: names, useRollup: false }, body);
     for (const [i] of TARGETS.entries()) assert.deepEqual(frames(response.json(), `T${i}`), frames(raw, `T${i}`));
+  });
+
+  test('the daily per-user rollup advances at most hourly; in between, answers stay exact from the raw events since its watermark', async () => {
+    const paced = () => new RollupJob([store, userStore, hourlyUserStore], 0);
+    await paced().runOnce(); // whatever is due now
+    const daily = (await userStore.watermark())!;
+    const late = variedEvents(4, 300, START + 6 * 24 * HOUR, START + 7 * 24 * HOUR);
+    await ingest(late);
+    events = [...events, ...late];
+    const report = await paced().runOnce();
+    assert.ok(report.hours > 0, 'the late events\' hours are recomputed');
+    assert.ok((await store.watermark())! > daily, 'the hourly rollups move on');
+    assert.equal(await userStore.watermark(), daily, 'the daily one waits for its hour');
+    assert.equal(await rolledEvents(names.eventsDailyUsers), events.length - late.length, 'its rows do not count the late events yet');
+    // …which the per-user answers read from raw events instead
+    await assertRollupEqualsRaw(true);
+    // an hour later (the run's clock moved on) it catches up. That commits watermarks an hour ahead: this must stay
+    // the last test on this fixture
+    const hourLater = await paced().runOnce(new Date(Date.now() + 61 * MINUTE));
+    assert.ok(hourLater.committed);
+    assert.ok((await userStore.watermark())! > daily);
+    await assertRolledEveryEvent();
   });
 
   test('the service runs the job on its own every AISEC_ROLLUP_INTERVAL and commits watermarks 5 minutes behind', async () => {

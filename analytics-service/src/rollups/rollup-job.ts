@@ -29,10 +29,14 @@ export interface RollupRunReport {
 export class RollupJob {
   private readonly stores: readonly RollupStore[];
 
-  /** One store, or several rollups (definitions) kept by the same runs: each has its own rows and watermark. */
+  /**
+   * One store, or several rollups (definitions) kept by the same runs: each has its own rows and watermark.
+   * `runIntervals` false brings every rollup up to date at every run, ignoring definitions' minRunIntervalMs.
+   */
   constructor(
     stores: RollupStore | readonly RollupStore[],
     private readonly settleMs = ROLLUP_SETTLE_MS,
+    private readonly runIntervals = true,
   ) {
     this.stores = Array.isArray(stores) ? stores : [stores as RollupStore];
   }
@@ -50,7 +54,8 @@ export class RollupJob {
     for (const store of this.stores) {
       const report = await this.runStore(store, now, hours);
       reports.push(report);
-      due.push(report.committed || report.watermark === undefined || report.watermark < now.getTime() - this.settleMs);
+      const next = (report.watermark ?? -Infinity) + this.minRunIntervalMs(store);
+      due.push(report.committed || report.watermark === undefined || (report.watermark < now.getTime() - this.settleMs && next <= now.getTime() - this.settleMs));
     }
     const watermarks = reports.map((r) => r.watermark);
     return {
@@ -65,13 +70,18 @@ export class RollupJob {
     };
   }
 
+  private minRunIntervalMs(store: RollupStore): number {
+    return this.runIntervals ? (store.definition.minRunIntervalMs ?? 0) : 0;
+  }
+
   private async runStore(store: RollupStore, now: Date, allHours: Set<number>): Promise<RollupRunReport> {
     const started = Date.now();
     const tookBefore = store.timing.tookMs;
     const since = await store.watermark();
     const before = now.getTime() - this.settleMs;
     const report: RollupRunReport = { watermark: since, hours: 0, rows: 0, superseded: 0, stale: 0, committed: false, wall_ms: 0, es_took_ms: 0 };
-    if (since === undefined || before > since) {
+    const waited = since === undefined || before - since >= this.minRunIntervalMs(store);
+    if (waited && (since === undefined || before > since)) {
       const hours = await store.touchedHours(since, before);
       const perRound = store.definition.bucketsPerRound;
       for (let i = 0; i < hours.length; i += perRound) {
