@@ -10,7 +10,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
-import { deletePrefix, uniquePrefix } from '../support/service.js';
+import { deletePrefix, KEYS, uniquePrefix } from '../support/service.js';
+import { aisec } from './cli-runner.js';
 import { testElasticsearchUrl } from '../support/elasticsearch.js';
 import { waitFor as waitForValue } from '../support/wait.js';
 
@@ -175,5 +176,10 @@ test('two partitions on two replicas: rebalanced when one joins, taken over when
   const run = JSON.parse(huntBody) as { created: number; updated: number };
   assert.equal(run.created, 0, 'retro-hunt created nothing');
   assert.equal(run.updated, 0, 'retro-hunt grew nothing');
+  // the operator's view: `aisec status` lists both partitions as streamed by the survivor
+  const cli = await aisec(['status'], { AISEC_URL: b.url, AISEC_API_KEY: KEYS.read, NO_COLOR: '1' });
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.match(cli.stdout, /partition 1\/2: \d+ rules, streamed here/);
+  assert.match(cli.stdout, /partition 2\/2: \d+ rules, streamed here/);
   t.diagnostic(`partitions: alerts expected 30, stored ${stored.length}; rebalanced to ${JSON.stringify(rebalanced)}; takeover after SIGKILL ${takeoverMs} ms (lease ${LEASE_MS} ms)`);
 });

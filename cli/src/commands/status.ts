@@ -30,6 +30,13 @@ export function registerStatus(program: Command): void {
           const s = detection.streaming as { enabled: boolean; running: boolean; checkpoint?: string; events_processed: number; last_error?: string };
           process.stdout.write(`detection   streaming ${s.enabled ? (s.running ? style.green('running') : style.red('stopped')) : 'disabled'}, ${s.events_processed} events processed, checkpoint ${s.checkpoint ?? '-'}\n`);
           if (s.last_error) process.stdout.write(`            last error: ${style.red(s.last_error)}\n`);
+          const partitions = (detection.partitions ?? []) as Array<{ partition: number; of: number; leader: boolean; rules: string[]; checkpoint?: string }>;
+          if (partitions.length > 1) {
+            for (const p of partitions) {
+              const where = p.leader ? style.green('streamed here') : 'another replica (or none)';
+              process.stdout.write(`            partition ${p.partition}/${p.of}: ${p.rules.length} rules, ${where}, checkpoint ${p.checkpoint ?? '-'}\n`);
+            }
+          }
           const w = detection.webhooks as { targets: number; pending: number; oldest_pending_at?: string; delivered: number; expired: number } | undefined;
           if (w && w.targets > 0) {
             const pending = w.pending > 0 ? style.yellow(`${w.pending} pending since ${w.oldest_pending_at ?? '?'}`) : '0 pending';
