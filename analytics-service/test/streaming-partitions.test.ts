@@ -60,9 +60,9 @@ test('a new partition resumes at the oldest checkpoint of the partitioning that 
     { count: 3, ingested: 200, updatedAt: 900 },
     { count: 3, ingested: 300, updatedAt: 950 },
   ];
-  assert.equal(resumePoint(stored), 1000);
+  assert.deepEqual(resumePoint(stored), { ingested: 1000, updatedAt: 5000 });
   // two partitions streamed last: the older of their two checkpoints, so neither partition's rules skip an event
-  assert.equal(resumePoint([...stored, { count: 2, ingested: 1500, updatedAt: 7000 }, { count: 2, ingested: 1200, updatedAt: 6000 }]), 1200);
+  assert.deepEqual(resumePoint([...stored, { count: 2, ingested: 1500, updatedAt: 7000 }, { count: 2, ingested: 1200, updatedAt: 6000 }]), { ingested: 1200, updatedAt: 7000 });
 });
 
 test('a replica streams an even share, rounded up so that every partition has a holder', () => {

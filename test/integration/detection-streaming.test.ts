@@ -158,7 +158,7 @@ test('a slice of more events than one search may return (AISEC_DETECTION_BATCH a
   }
 });
 
-test('partitions new to the store resume from the checkpoint of the partitioning that streamed before, skipping nothing', async () => {
+test('partitions resume from the checkpoint of the partitioning that streamed last: nothing skipped, nothing it evaluated read again', async () => {
   const prefix = uniquePrefix('detresume');
   prefixes.push(prefix);
   const writer = await startInstance(prefix, { AISEC_DETECTION_STREAMING: 'false' }); // creates the indices
@@ -171,6 +171,22 @@ test('partitions new to the store resume from the checkpoint of the partitioning
       document: { kind: 'detection_checkpoint', updated_at: new Date(now - 9 * 60_000).toISOString(), value: { ingested: new Date(now - 10 * 60_000).toISOString(), updated_at: new Date(now - 9 * 60_000).toISOString() } },
       refresh: true,
     });
+    // …and two partitions had streamed before that, until an hour ago: their own checkpoints are older than the one
+    // partition's, so they resume from the latter, not from theirs, and do not read again what it already evaluated
+    for (const id of ['detection-checkpoint:p1of2', 'detection-checkpoint:p2of2']) {
+      await writer.es.index({
+        index: `${prefix}-state`,
+        id,
+        document: { kind: 'detection_checkpoint', updated_at: new Date(now - 50 * 60_000).toISOString(), value: { ingested: new Date(now - 60 * 60_000).toISOString(), updated_at: new Date(now - 50 * 60_000).toISOString() } },
+        refresh: true,
+      });
+    }
+    const evaluated = Array.from({ length: 50 }, (_, i) => ({ timestamp: new Date(now - 56 * 60_000 + i).toISOString(), category: 'request', user_id: `early-${i}`, event_id: `resume-early-${i}`, ingested: now - 55 * 60_000 }));
+    const early = await writer.es.bulk({
+      operations: evaluated.flatMap(({ ingested, ...event }) => [{ create: { _index: `${prefix}-events`, _id: event.event_id } }, { '@timestamp': event.timestamp, ...event, timestamp: undefined, event: { ingested: new Date(ingested).toISOString() } }]),
+      refresh: true,
+    });
+    assert.equal(early.errors, false);
     const operations = attempts('victor', '192.0.2.40', 6, now - 9 * 60_000, 'resume').flatMap(({ timestamp, ...event }) => [
       { create: { _index: `${prefix}-events`, _id: event.event_id } },
       { '@timestamp': timestamp, ...event, event: { ingested: new Date(now - 8 * 60_000).toISOString() } },
@@ -190,6 +206,13 @@ test('partitions new to the store resume from the checkpoint of the partitioning
       const alert = await waitFor(`${rule} alert`, async () => (await alertsFor(service, `rule_id=${rule}&user_id=victor`)).alerts[0]);
       assert.equal(alert.event_count, 6);
     }
+    // the count follows the alerts (written while the slice is evaluated)
+    const processed = await waitFor('both partitions counted their slice', async () => {
+      const body = (await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json() as { partitions: Array<{ events_processed: number }> };
+      const counts = body.partitions.map((p) => p.events_processed);
+      return counts.every((c) => c >= 6) ? counts : undefined;
+    });
+    assert.deepEqual(processed, [6, 6], 'each partition read the six new events, not the fifty before the old checkpoint');
   } finally {
     await service.stop();
   }

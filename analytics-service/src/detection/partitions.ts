@@ -54,23 +54,23 @@ export function partitionIds(index: number, count: number): { leaseId: string; c
 }
 
 /**
- * Where a partition with no checkpoint of its own starts streaming, given the checkpoints stored for every partition
+ * Where a partition would resume from another partitioning's checkpoints, given those stored for every partition
  * count but its own: the oldest checkpoint of the partitioning that streamed last (whose checkpoint was updated most
- * recently). Events between there and the new partitions' first slices are evaluated again, which the alert writer
- * makes harmless; none is skipped. Undefined when nothing is stored (streaming starts AISEC_DETECTION_LOOKBACK back).
+ * recently), and when that was. A partition uses it unless its own checkpoint is newer (StreamingOptions.resumeFrom):
+ * events between there and the partition's first slice are evaluated again, which the alert writer makes harmless;
+ * none is skipped. Undefined when nothing is stored.
  */
-export function resumePoint(stored: Array<{ count: number; ingested: number; updatedAt: number }>): number | undefined {
+export function resumePoint(stored: Array<{ count: number; ingested: number; updatedAt: number }>): { ingested: number; updatedAt: number } | undefined {
   let latest: { count: number; updatedAt: number } | undefined;
   for (const c of stored) if (!latest || c.updatedAt > latest.updatedAt) latest = c;
   if (!latest) return undefined;
-  return Math.min(...stored.filter((c) => c.count === latest.count).map((c) => c.ingested));
+  return { ingested: Math.min(...stored.filter((c) => c.count === latest.count).map((c) => c.ingested)), updatedAt: latest.updatedAt };
 }
 
 /**
- * resumePoint over the checkpoints stored for every partition count but `count` (read by id with `read`): where a
- * partition of `count` without a checkpoint of its own starts.
+ * resumePoint over the checkpoints stored for every partition count but `count` (read by id with `read`).
  */
-export async function resumePointOfOthers(count: number, read: (ids: string[]) => Promise<Map<string, { ingested: string; updated_at: string }>>): Promise<number | undefined> {
+export async function resumePointOfOthers(count: number, read: (ids: string[]) => Promise<Map<string, { ingested: string; updated_at: string }>>): Promise<{ ingested: number; updatedAt: number } | undefined> {
   const others = otherCheckpointIds(MAX_PARTITIONS, count);
   const stored = await read(others.map((o) => o.id));
   return resumePoint(

@@ -38,10 +38,11 @@ export interface StreamingOptions {
   /** several replicas may run: only the holder of this lease streams */
   lease: Lease;
   /**
-   * Where to start when no checkpoint is stored under `checkpointId` (a partition new to the store: partitions.ts
-   * resumePoint); undefined there, or without it, streaming starts `initialLookbackMs` back from now.
+   * Another partitioning's resume point (partitions.ts resumePoint): where to start when it was updated after this
+   * partition's own stored checkpoint, or none is stored (the partition count changed). Without either, streaming
+   * starts `initialLookbackMs` back from now.
    */
-  resumeFrom?: () => Promise<number | undefined>;
+  resumeFrom?: () => Promise<{ ingested: number; updatedAt: number } | undefined>;
   /** whether this replica should stream now (partitions: its share); when it turns false the lease is given up */
   wanted?: () => boolean;
   log: { warn(obj: unknown, msg?: string): void; info(obj: unknown, msg?: string): void };
@@ -195,8 +196,11 @@ export class StreamingDetector {
     this.stats.last_poll_at = new Date().toISOString();
     if (this.checkpoint === undefined) {
       const stored = await this.store.readCheckpoint(this.options.checkpointId);
-      this.stored = stored ? Date.parse(stored.ingested) : undefined;
-      this.checkpoint = this.stored ?? (await this.options.resumeFrom?.()) ?? Date.now() - this.options.initialLookbackMs;
+      const other = await this.options.resumeFrom?.();
+      // another partitioning streamed after this one stopped (the count was changed and changed back): resume there
+      const own = stored && (!other || Date.parse(stored.updated_at) >= other.updatedAt) ? stored : undefined;
+      this.stored = own ? Date.parse(own.ingested) : undefined;
+      this.checkpoint = this.stored ?? other?.ingested ?? Date.now() - this.options.initialLookbackMs;
     }
     const { fresh, newest, more } = await this.nextSlice(this.checkpoint);
     if (fresh.length > 0) {
