@@ -10,6 +10,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { alerts, call, ingest, type ListedAlert } from '../support/replica-client.js';
 import { deletePrefix, KEYS, uniquePrefix } from '../support/service.js';
 import { aisec } from './cli-runner.js';
 import { testElasticsearchUrl } from '../support/elasticsearch.js';
@@ -52,16 +53,6 @@ interface Partition {
   rule_ms: Record<string, number>;
 }
 
-/** A request as a client following the API's contract makes it: a 503 is retried after its Retry-After. */
-async function call(p: ServiceProcess, role: 'read' | 'ingest' | 'admin', path: string, init?: RequestInit): Promise<Response> {
-  for (let attempt = 0; ; attempt++) {
-    const response = await p.request(role, path, init);
-    if (response.status !== 503 || attempt >= 10) return response;
-    await response.arrayBuffer();
-    await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('retry-after') ?? '1') * 1000));
-  }
-}
-
 async function partitions(p: ServiceProcess): Promise<Partition[]> {
   const response = await call(p, 'read', '/v1/detections/status');
   assert.equal(response.status, 200);
@@ -87,26 +78,7 @@ const RULES = ['prompt_injection_repeated', 'repeated_policy_violations'];
 const attack = (user: string, start: number) =>
   Array.from({ length: 6 }, (_, i) => ({ timestamp: new Date(start + i * 5000).toISOString(), category: 'prompt_attack', user_id: user, src_ip: '192.0.2.88', event_id: `${user}-${i}` }));
 
-async function ingest(p: ServiceProcess, events: unknown[]): Promise<void> {
-  const response = await call(p, 'ingest', '/v1/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
-  const body = await response.text();
-  assert.equal(response.status, 200, body);
-  assert.equal((JSON.parse(body) as { accepted: number }).accepted, events.length);
-}
-
-interface Alert {
-  rule_id: string;
-  user_id: string;
-  event_count: number;
-}
-
-async function alerts(p: ServiceProcess): Promise<Alert[]> {
-  const response = await call(p, 'read', '/v1/alerts?limit=1000');
-  assert.equal(response.status, 200);
-  return ((await response.json()) as { alerts: Alert[] }).alerts;
-}
-
-const pairs = (list: Alert[]) => list.map((a) => `${a.rule_id} ${a.user_id}`).sort();
+const pairs = (list: ListedAlert[]) => list.map((a) => `${a.rule_id} ${a.user_id}`).sort();
 const expected = (users: string[]) => users.flatMap((u) => RULES.map((r) => `${r} ${u}`)).sort();
 const users = (phase: string) => Array.from({ length: 5 }, (_, i) => `${phase}-${i}`);
 

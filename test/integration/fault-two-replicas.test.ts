@@ -13,6 +13,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
 import { startEmbeddedElasticsearch, type EmbeddedElasticsearch } from '../elasticsearch/embedded.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { alerts, call, ingest, type ListedAlert } from '../support/replica-client.js';
 import { deletePrefix, uniquePrefix } from '../support/service.js';
 import { waitFor as waitForValue } from '../support/wait.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -99,41 +100,8 @@ function attack(user: string, start: number) {
   }));
 }
 
-/**
- * A request as a client following the API's contract makes it: a 503 (the replica sheds load while its event loop
- * is overloaded, which the repeat runs on a saturated 2-core machine provoke) is retried after its Retry-After.
- */
-async function call(p: ServiceProcess, role: 'read' | 'ingest' | 'admin', path: string, init?: RequestInit): Promise<Response> {
-  for (let attempt = 0; ; attempt++) {
-    const response = await p.request(role, path, init);
-    if (response.status !== 503 || attempt >= 10) return response;
-    await response.arrayBuffer();
-    await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('retry-after') ?? '1') * 1000));
-  }
-}
-
-async function ingest(p: ServiceProcess, events: unknown[]): Promise<void> {
-  const response = await call(p, 'ingest', '/v1/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
-  const body = await response.text();
-  assert.equal(response.status, 200, body);
-  assert.equal((JSON.parse(body) as { accepted: number }).accepted, events.length);
-}
-
-interface Alert {
-  id: string;
-  rule_id: string;
-  user_id: string;
-  event_count: number;
-}
-
-async function alerts(p: ServiceProcess): Promise<Alert[]> {
-  const response = await call(p, 'read', '/v1/alerts?limit=1000');
-  assert.equal(response.status, 200);
-  return ((await response.json()) as { alerts: Alert[] }).alerts;
-}
-
 /** rule and user of each alert, sorted */
-const pairs = (list: Alert[]) => list.map((a) => `${a.rule_id} ${a.user_id}`).sort();
+const pairs = (list: ListedAlert[]) => list.map((a) => `${a.rule_id} ${a.user_id}`).sort();
 const expected = (users: string[]) => users.flatMap((u) => RULES.map((r) => `${r} ${u}`)).sort();
 
 /** what the replicas logged about the lease and failed polls, for a failure message */
