@@ -119,17 +119,15 @@ export class PartitionBalancer {
   private share: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  /** the replicas alive at the last heartbeat */
-  members: string[] = [];
 
   constructor(private readonly options: BalancerOptions) {}
 
   start(): void {
     const beat = async () => {
       try {
-        this.members = await this.options.heartbeat();
-        const share = fairShare(this.options.partitions, this.members.length);
-        if (share !== this.share) this.options.log.info({ members: this.members, share }, 'streaming partitions: this replica streams its share');
+        const members = await this.options.heartbeat();
+        const share = fairShare(this.options.partitions, members.length);
+        if (share !== this.share) this.options.log.info({ members, share }, 'streaming partitions: this replica streams its share');
         this.share = share;
       } catch (error) {
         this.options.log.warn({ err: error }, 'streaming partitions: membership heartbeat failed; retrying');

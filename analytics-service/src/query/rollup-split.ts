@@ -36,16 +36,7 @@ export async function splitAggregate(
   const terms = eventTermFilters(filters, query.categories);
   const mustNot = query.mustNot ?? [];
   const rolledQuery: Query = { bool: { filter: [timeRangeFilter(hours.from, hours.to), ...terms], must_not: mustNot } };
-  const notRolled: Query = {
-    bool: {
-      should: [
-        timeRangeFilter(ctx.from, hours.from),
-        timeRangeFilter(hours.to, ctx.to),
-        { bool: { filter: [timeRangeFilter(hours.from, hours.to), { range: { 'event.ingested': { gte: watermark, format: 'epoch_millis' } } }] } },
-      ],
-      minimum_should_match: 1,
-    },
-  };
+  const notRolled = notRolledQuery(ctx, hours, watermark);
   const rawQuery: Query = { bool: { filter: [notRolled, ...terms], must_not: mustNot } };
   const [rolled, raw] = await Promise.all([
     ctx.reader.aggregate(ctx.rollup.index, rolledQuery, { ...aggs, [NEWEST_ROW]: { max: { field: 'ingested_before' } } }),
@@ -54,6 +45,23 @@ export async function splitAggregate(
   const newest = (rolled?.[NEWEST_ROW] as { value?: number | null } | undefined)?.value;
   if (typeof newest === 'number' && newest > watermark) return undefined;
   return { rolled, raw };
+}
+
+/**
+ * The raw events a rollup with this watermark does not stand for, within the query's range: those outside its whole
+ * buckets, and those inside them ingested at or after the watermark.
+ */
+export function notRolledQuery(ctx: Pick<QueryContext, 'from' | 'to'>, whole: { from: number; to: number }, watermark: number): Query {
+  return {
+    bool: {
+      should: [
+        timeRangeFilter(ctx.from, whole.from),
+        timeRangeFilter(whole.to, ctx.to),
+        { bool: { filter: [timeRangeFilter(whole.from, whole.to), { range: { 'event.ingested': { gte: watermark, format: 'epoch_millis' } } }] } },
+      ],
+      minimum_should_match: 1,
+    },
+  };
 }
 
 /** Elasticsearch's order of terms buckets: count descending, then key ascending (strings by their UTF-8 bytes). */

@@ -16,6 +16,7 @@
  */
 import { eventTermFilters, timeRangeFilter, type Aggregations, type Query, type QueryContext, type UserRollupSource } from './context.js';
 import { wholeHours } from '../rollups/hourly-rollup.js';
+import { notRolledQuery } from './rollup-split.js';
 import type { QueryFilters } from './kinds.js';
 
 const NEWEST_ROW = '__user_rollup_newest_row';
@@ -43,16 +44,7 @@ export async function userSplit(
   if (watermark === undefined) return undefined;
   const isRow: Query = { term: { _index: users.index } };
   const rolled: Query = timeRangeFilter(days.from, days.to);
-  const notRolled: Query = {
-    bool: {
-      should: [
-        timeRangeFilter(ctx.from, days.from),
-        timeRangeFilter(days.to, ctx.to),
-        { bool: { filter: [timeRangeFilter(days.from, days.to), { range: { 'event.ingested': { gte: watermark, format: 'epoch_millis' } } }] } },
-      ],
-      minimum_should_match: 1,
-    },
-  };
+  const notRolled = notRolledQuery(ctx, days, watermark);
   const common = [...eventTermFilters(filters), ...(query.filter ?? [])];
   const mustNot = query.mustNot ?? [];
   return {
