@@ -58,13 +58,14 @@ function statusField(pid: number, field: string): number | undefined {
 
 /**
  * Starts the service with the given environment (which overrides the defaults here, API keys included) and waits
- * until /ready. From source (tsx) unless `fromDist`: then from `analytics-service/dist/main.js`, which must be built.
+ * until /ready. From source (tsx) unless `fromDist`: then from `analytics-service/dist/main.js`, which must be built;
+ * or from `main`, another build's main.js (to compare two builds side by side).
  */
-export async function startService(esUrl: string, env: Record<string, string>, options: { fromDist?: boolean } = {}): Promise<ServiceProcess> {
+export async function startService(esUrl: string, env: Record<string, string>, options: { fromDist?: boolean; main?: string } = {}): Promise<ServiceProcess> {
   const port = await freePort();
-  const dist = join(root, 'analytics-service', 'dist', 'main.js');
-  if (options.fromDist && !existsSync(dist)) throw new Error(`${dist} is missing: run \`npm run build -w analytics-service\` first`);
-  const entry = options.fromDist ? [dist] : ['--import', 'tsx', join(root, 'analytics-service', 'src', 'main.ts')];
+  const dist = options.main ? resolve(options.main) : join(root, 'analytics-service', 'dist', 'main.js');
+  if ((options.fromDist || options.main) && !existsSync(dist)) throw new Error(`${dist} is missing: run \`npm run build -w analytics-service\` first`);
+  const entry = options.fromDist || options.main ? [dist] : ['--import', 'tsx', join(root, 'analytics-service', 'src', 'main.ts')];
   const child = spawn(process.execPath, entry, {
     cwd: root,
     env: { ...process.env, ES_URL: esUrl, PORT: String(port), AISEC_API_KEYS: `ingest:${INGEST_KEY},admin:${ADMIN_KEY}`, LOG_LEVEL: 'warn', AISEC_UEBA_REFRESH_INTERVAL: 'off', ...env, NODE_OPTIONS: serviceNodeOptions(env.NODE_OPTIONS ?? process.env.NODE_OPTIONS) },

@@ -15,11 +15,13 @@
  * bench/detection-latency.ts, so that the round-the-clock load is not one off-hours anomaly).
  *
  *   node --import tsx bench/streaming-lag.ts [--seconds 120] [--rounds 5] [--fraction 0.8] [--batch 2000] [--concurrency 2] [--attack-every 2]
- *     [--detection-batch 5000,20000] [--profile-dir <dir>]
+ *     [--detection-batch 5000,20000] [--service <main.js>,src] [--profile-dir <dir>]
  *
  * `--rounds N` repeats the whole measurement N times (a fresh service and indices each round, one Elasticsearch)
  * and ends with every round's figures and their median. `--detection-batch a,b` sets the service's AISEC_DETECTION_BATCH,
- * rounds taking the values in turn (so both see the same machine), with a summary per value.
+ * rounds taking the values in turn (so both see the same machine), with a summary per value. `--service a,b` does
+ * the same for builds of the service: each a built `main.js` (e.g. of another commit, from `git archive`), or `src`
+ * for this checkout's source.
  *
  * A warm-up of 200 events (not measured) first creates the data stream and moves the checkpoint to the present.
  * `--profile-dir` writes a CPU profile of the service (read it with bench/cpuprofile-summary.ts).
@@ -54,6 +56,8 @@ const { values: args } = parseArgs({
      * in turn, and the summary gives every value's rounds and median apart
      */
     'detection-batch': { type: 'string' },
+    /** builds of the service to compare side by side, in turn per round: a built main.js, or `src` (this checkout) */
+    service: { type: 'string' },
     /** write a V8 CPU profile of the service process (streaming loop included) into this directory */
     'profile-dir': { type: 'string' },
   },
@@ -70,6 +74,21 @@ const CAUGHT_UP_MS = 1500;
 const ROUNDS = Number(args.rounds);
 /** the service's AISEC_DETECTION_BATCH per round, in turn (undefined: its default) */
 const DETECTION_BATCHES: Array<string | undefined> = args['detection-batch']?.split(',').map((v) => v.trim()) ?? [undefined];
+/** the service build per round, in turn (undefined: this checkout's source) */
+const SERVICES: Array<string | undefined> = args.service?.split(',').map((v) => (v.trim() === 'src' ? undefined : v.trim())) ?? [undefined];
+/** rounds take the variants in turn: the n-th round the n-th value of each list, cyclically */
+const VARIANTS = Math.max(DETECTION_BATCHES.length, SERVICES.length);
+interface Variant {
+  batch: string | undefined;
+  service: string | undefined;
+  label: string;
+}
+function variant(i: number): Variant {
+  const batch = DETECTION_BATCHES[i % DETECTION_BATCHES.length];
+  const service = SERVICES[i % SERVICES.length];
+  const parts = [...(batch ? [`AISEC_DETECTION_BATCH=${batch}`] : []), ...(args.service ? [`service ${service ?? 'src'}`] : [])];
+  return { batch, service, label: parts.length > 0 ? `, ${parts.join(', ')}` : '' };
+}
 const RUN0 = Date.now().toString(36);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' / ');
@@ -122,12 +141,12 @@ async function main() {
   const client = createElasticsearchClient({ url: es.url, requestTimeoutMs: 60_000, maxRetries: 0 });
   const rounds: RoundFigures[] = [];
   for (let n = 1; n <= ROUNDS; n++) {
-    const batch = DETECTION_BATCHES[(n - 1) % DETECTION_BATCHES.length];
-    console.log(`\n## Round ${n} of ${ROUNDS}${batch ? `, AISEC_DETECTION_BATCH=${batch}` : ''} (load average at the start ${load()})`);
-    rounds.push(await round(es, client, `${RUN0}-${n}`, batch));
+    const v = variant(n - 1);
+    console.log(`\n## Round ${n} of ${ROUNDS}${v.label} (load average at the start ${load()})`);
+    rounds.push(await round(es, client, `${RUN0}-${n}`, v));
   }
-  if (DETECTION_BATCHES.length > 1) {
-    DETECTION_BATCHES.forEach((batch, i) => summary(rounds.filter((_, n) => n % DETECTION_BATCHES.length === i), `, AISEC_DETECTION_BATCH=${batch}`));
+  if (VARIANTS > 1) {
+    for (let i = 0; i < VARIANTS; i++) summary(rounds.filter((_, n) => n % VARIANTS === i), variant(i).label);
   } else if (ROUNDS > 1) summary(rounds);
   await client.close();
   await es.stop();
@@ -160,7 +179,7 @@ function summary(rounds: RoundFigures[], label = ''): void {
   ].join('\n'));
 }
 
-async function round(es: { url: string; embedded: boolean }, client: ReturnType<typeof createElasticsearchClient>, RUN: string, detectionBatch: string | undefined): Promise<RoundFigures> {
+async function round(es: { url: string; embedded: boolean }, client: ReturnType<typeof createElasticsearchClient>, RUN: string, { batch: detectionBatch, service: main }: Variant): Promise<RoundFigures> {
   const prefix = `bench-lag-${RUN}`;
   const configFile = join(mkdtempSync(join(tmpdir(), 'aisec-bench-')), 'detection.yaml');
   writeFileSync(configFile, 'business_hours: { start: "00:00", end: "24:00" }\n');
@@ -168,7 +187,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   const profile: Record<string, string> = args['profile-dir']
     ? { NODE_OPTIONS: `--import tsx --import ${join(root, 'bench', 'cpu-profile-preload.ts')}`, AISEC_BENCH_PROFILE_DIR: resolve(args['profile-dir']) }
     : {};
-  const service = await startService(es.url, { AISEC_INDEX_PREFIX: prefix, AISEC_DETECTION_CONFIG: configFile, ...(detectionBatch ? { AISEC_DETECTION_BATCH: detectionBatch } : {}), ...profile });
+  const service = await startService(es.url, { AISEC_INDEX_PREFIX: prefix, AISEC_DETECTION_CONFIG: configFile, ...(detectionBatch ? { AISEC_DETECTION_BATCH: detectionBatch } : {}), ...profile }, main ? { main } : {});
   const admin = { authorization: `Bearer ${ADMIN_KEY}` };
   const pool = benignDay({ seed: 7, users: Number(args.users), day: new Date(Date.UTC(2026, 0, 5)), withText: false });
   let cursor = 0;

@@ -128,6 +128,37 @@ test('events written straight to the data stream by another shipper are detected
   }
 });
 
+test('an event stamped before the checkpoint but searchable only later (within the overlap) is still detected', async () => {
+  const prefix = uniquePrefix('detlate');
+  prefixes.push(prefix);
+  const service = await startInstance(prefix);
+  const status = async () => ((await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json() as { streaming: { checkpoint?: string; events_processed: number; deferred: number } }).streaming;
+  try {
+    await ingest(service, attempts('rupert', '192.0.2.50', 2, now() - 60_000, 'late-early'));
+    const settled = await waitFor('the checkpoint past the first events', async () => {
+      const s = await status();
+      return s.events_processed >= 2 && s.checkpoint !== undefined && s.deferred === 0 ? s : undefined;
+    });
+    // a shipper's bulk that was in flight: stamped half a second before the checkpoint, searchable only now. Polls
+    // that find nothing new in the overlap read from the checkpoint on; this one must notice the overlap changed
+    const ingested = new Date(Date.parse(settled.checkpoint!) - 500).toISOString();
+    const bulk = await service.es.bulk({
+      pipeline: '_none',
+      refresh: true,
+      operations: attempts('sybil', '192.0.2.51', 6, now() - 30_000, 'late').flatMap(({ timestamp, ...event }) => [
+        { create: { _index: `${prefix}-events`, _id: event.event_id } },
+        { '@timestamp': timestamp, ...event, event: { ingested } },
+      ]),
+    });
+    assert.equal(bulk.errors, false);
+    const alert = await waitFor('alert from the late events', async () => (await alertsFor(service, 'rule_id=prompt_injection_repeated&user_id=sybil')).alerts[0]);
+    assert.equal(alert.event_count, 6);
+    assert.equal((await status()).checkpoint, settled.checkpoint, 'no newer event moved the checkpoint meanwhile');
+  } finally {
+    await service.stop();
+  }
+});
+
 test('a slice of more events than one search may return (AISEC_DETECTION_BATCH above 10 000) is evaluated whole', async () => {
   const prefix = uniquePrefix('detslice');
   prefixes.push(prefix);

@@ -2,9 +2,10 @@
  * Streaming detection: tails the events data stream by `event.ingested` and hands each batch of newly
  * ingested events to the engine.
  *
- * Every poll reads from checkpoint − overlap: an event stamped before the checkpoint but not yet searchable
- * (bulk in flight, refresh pending) is still picked up, and events already processed inside the overlap are
- * skipped by id. A poll takes at most `batchSize` new events (one slice, oldest event.ingested first), so a
+ * Every poll reads the new events themselves (without prompt/response text) from checkpoint − overlap: an event
+ * stamped before the checkpoint but not yet searchable (bulk in flight, refresh pending) is still picked up, and
+ * events already processed inside the overlap are skipped by id. A count first tells whether the overlap holds any
+ * such event; when it does not, the read starts at the checkpoint (see readFrom). A poll takes at most `batchSize` new events (one slice, oldest event.ingested first), so a
  * backlog is worked off slice by slice, each slice's alerts written seconds after it was read. The checkpoint
  * (newest event.ingested processed) is stored in the state index after each slice's alerts are written, so a
  * restart re-reads at most the overlap and never skips an event; the alert writer makes the re-read harmless. An evaluation the engine puts off (EvaluationScope.defer) runs in the first
@@ -17,12 +18,18 @@
  */
 import { recordDetectionLag } from '../observability/metrics.js';
 import { logFields, productMessage } from '../elasticsearch/errors.js';
-import type { DetectionStore } from '../elasticsearch/detection-store.js';
+import { IDS_PER_READ, inTimeOrder, type DetectionStore } from '../elasticsearch/detection-store.js';
+import type { EventDoc } from './predicate.js';
 import type { Lease } from '../elasticsearch/lease.js';
 import { emptyTally, type DetectionEngine, type Tally } from './engine.js';
 
-/** ids (and event.ingested) read per request while looking for the next slice */
-const TAIL_PAGE = 5000;
+
+/** A new event as the tail reads it. */
+interface TailItem {
+  id: string;
+  ingested: number;
+  event: EventDoc;
+}
 
 export interface StreamingOptions {
   pollMs: number;
@@ -205,7 +212,7 @@ export class StreamingDetector {
     const { fresh, newest, more } = await this.nextSlice(this.checkpoint);
     if (fresh.length > 0) {
       if (!this.options.lease.holding) return false; // lost the lease: leave the slice, and the checkpoint, to its holder
-      const events = await this.store.eventsByIds(fresh.map((f) => f.id));
+      const events = inTimeOrder(fresh.map((f) => f.event));
       await this.engine.evaluateNewEvents(events, this.stats.alerts, this.stats.rule_ms, Math.min(...fresh.map((f) => f.ingested)), this.options.rulesInParallel);
       recordDetectionLag(fresh.map((f) => f.ingested));
       for (const f of fresh) this.seen.set(f.id, f.ingested);
@@ -235,13 +242,15 @@ export class StreamingDetector {
    * event.ingested read up to the last event taken (never past an event left for the next slice), `more` whether
    * events were left.
    */
-  private async nextSlice(checkpoint: number): Promise<{ fresh: Array<{ id: string; ingested: number }>; newest: number; more: boolean }> {
-    const since = checkpoint - this.options.overlapMs;
-    const fresh: Array<{ id: string; ingested: number }> = [];
+  private async nextSlice(checkpoint: number): Promise<{ fresh: TailItem[]; newest: number; more: boolean }> {
+    const since = await this.readFrom(checkpoint);
+    const fresh: TailItem[] = [];
     let newest = checkpoint;
     let cursor;
     for (;;) {
-      const page = await this.store.ingestedSince(since, TAIL_PAGE, cursor);
+      // one more than the slice needs tells whether events are left
+      const size = this.options.batchSize - fresh.length + 1;
+      const page = await this.store.ingestedSince(since, size, cursor);
       for (const item of page.items) {
         if (this.seen.has(item.id)) {
           newest = Math.max(newest, item.ingested);
@@ -251,9 +260,24 @@ export class StreamingDetector {
         fresh.push(item);
         newest = Math.max(newest, item.ingested);
       }
-      if (page.items.length < TAIL_PAGE || !page.last) return { fresh, newest, more: false };
+      if (page.items.length < Math.min(size, IDS_PER_READ) || !page.last) return { fresh, newest, more: false };
       cursor = page.last;
     }
+  }
+
+  /**
+   * Where a poll reads from: `overlapMs` before the checkpoint when that overlap may hold an event not processed
+   * yet (one that became searchable late), else the checkpoint's own millisecond (events sharing it may have been
+   * left for this slice). One count tells: every event this replica processed inside the overlap is stored, so
+   * when Elasticsearch counts no more events there than it processed, none is new. Without that count every poll
+   * would read the whole overlap again, some seconds of events at a high ingest rate, only to pass over them.
+   */
+  private async readFrom(checkpoint: number): Promise<number> {
+    const since = checkpoint - this.options.overlapMs;
+    let processed = 0;
+    for (const ingested of this.seen.values()) if (ingested > since && ingested < checkpoint) processed++;
+    const stored = await this.store.countIngestedBetween(since, checkpoint);
+    return stored > processed ? since : checkpoint - 1;
   }
 }
 

@@ -52,8 +52,16 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-const byTimeThenId = (a: EventDoc, b: EventDoc): number =>
-  Date.parse(a['@timestamp']) - Date.parse(b['@timestamp']) || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0);
+/** what detection reads of an event: everything but prompt/response text (and `extra`) */
+const WITHOUT_TEXT = ['input_text', 'output_text', 'extra'];
+
+/** Events in time order, then by id (each time parsed once). */
+export function inTimeOrder(events: EventDoc[]): EventDoc[] {
+  return events
+    .map((event) => ({ event, t: Date.parse(event['@timestamp']) }))
+    .sort((a, b) => a.t - b.t || (a.event.event_id < b.event.event_id ? -1 : a.event.event_id > b.event.event_id ? 1 : 0))
+    .map((e) => e.event);
+}
 
 export class DetectionStore {
   /** what every read of events targets */
@@ -154,33 +162,48 @@ export class DetectionStore {
     return (response.aggregations ?? {}) as Record<string, unknown>;
   }
 
-  /** Ids and ingest times of events with event.ingested > after, oldest first (no documents: cheap to repeat). */
-  async ingestedSince(after: number, size: number, searchAfter?: estypes.SortResults): Promise<{ items: Array<{ id: string; ingested: number }>; last?: estypes.SortResults }> {
+  /**
+   * The events with event.ingested > after (without prompt/response text), oldest event.ingested first, then by
+   * id; `last` continues the read. At most IDS_PER_READ per call.
+   */
+  async ingestedSince(after: number, size: number, searchAfter?: estypes.SortResults): Promise<{ items: Array<{ id: string; ingested: number; event: EventDoc }>; last?: estypes.SortResults }> {
     const response = await withAvailability('detection tail', () =>
-      this.tail(after, size, searchAfter).catch((error: unknown) => {
+      this.tail(after, Math.min(size, IDS_PER_READ), searchAfter).catch((error: unknown) => {
         // the data stream's first backing index is still starting: nothing is searchable yet, so nothing is new
-        if (shardsNotReady(error)) return { hits: { hits: [] } } as unknown as estypes.SearchResponse;
+        if (shardsNotReady(error)) return { hits: { hits: [] } } as unknown as estypes.SearchResponse<EventDoc>;
         throw error;
       }),
     );
     const hits = response.hits.hits;
     const last = hits.at(-1)?.sort;
-    return { items: hits.map((h) => ({ ingested: Number(h.sort![0]), id: String(h.sort![1]) })), ...(last ? { last } : {}) };
+    return { items: hits.map((h) => ({ ingested: Number(h.sort![0]), id: String(h.sort![1]), event: h._source! })), ...(last ? { last } : {}) };
   }
 
-  private tail(after: number, size: number, searchAfter?: estypes.SortResults): Promise<estypes.SearchResponse> {
-    return this.es.search({
+  /** How many events have after < event.ingested < before (a count: no documents, no sort). */
+  async countIngestedBetween(after: number, before: number): Promise<number> {
+    const response = await withAvailability('detection tail count', () =>
+      this.es
+        .count({ ...this.events, query: { range: { 'event.ingested': { gt: after, lt: before, format: 'epoch_millis' } } } })
+        .catch((error: unknown) => {
+          if (shardsNotReady(error)) return { count: 0 };
+          throw error;
+        }),
+    );
+    return response.count;
+  }
+
+  private tail(after: number, size: number, searchAfter?: estypes.SortResults): Promise<estypes.SearchResponse<EventDoc>> {
+    return this.es.search<EventDoc>({
       ...this.events,
       size,
       track_total_hits: false,
       query: { range: { 'event.ingested': { gt: new Date(after).toISOString(), format: 'strict_date_optional_time' } } },
       sort: [{ 'event.ingested': { order: 'asc' } }, { event_id: { order: 'asc' } }],
-      _source: false,
+      _source: { excludes: WITHOUT_TEXT },
       ...(searchAfter ? { search_after: searchAfter } : {}),
     });
   }
 
-  /** The events with these ids, without prompt/response text. */
   /**
    * These events, in time order (then by id). Read IDS_PER_READ ids at a time: one search may return at most
    * `index.max_result_window` hits, and a streaming slice (AISEC_DETECTION_BATCH) may hold more ids than that.
@@ -195,13 +218,13 @@ export class DetectionStore {
             track_total_hits: false,
             query: { terms: { event_id: part } },
             sort: [{ '@timestamp': { order: 'asc' } }, { event_id: { order: 'asc' } }],
-            ...(withText ? {} : { _source: { excludes: ['input_text', 'output_text', 'extra'] } }),
+            ...(withText ? {} : { _source: { excludes: WITHOUT_TEXT } }),
           }),
         ),
       ),
     );
     const events = reads.flatMap((response) => response.hits.hits.map((h) => h._source!));
-    return reads.length > 1 ? events.sort(byTimeThenId) : events;
+    return reads.length > 1 ? inTimeOrder(events) : events;
   }
 
   /** Which of these events match the query (used to settle text conditions of new events without fetching text). */
