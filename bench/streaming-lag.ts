@@ -15,13 +15,13 @@
  * bench/detection-latency.ts, so that the round-the-clock load is not one off-hours anomaly).
  *
  *   node --import tsx bench/streaming-lag.ts [--seconds 120] [--rounds 5] [--fraction 0.8] [--batch 2000] [--concurrency 2] [--attack-every 2]
- *     [--detection-batch 5000,20000] [--service <main.js>,src] [--profile-dir <dir>]
+ *     [--detection-batch 5000,20000] [--service <main.js>,src] [--service-env K=V,K=W] [--profile-dir <dir>]
  *
  * `--rounds N` repeats the whole measurement N times (a fresh service and indices each round, one Elasticsearch)
  * and ends with every round's figures and their median. `--detection-batch a,b` sets the service's AISEC_DETECTION_BATCH,
  * rounds taking the values in turn (so both see the same machine), with a summary per value. `--service a,b` does
  * the same for builds of the service: each a built `main.js` (e.g. of another commit, from `git archive`), or `src`
- * for this checkout's source.
+ * for this checkout's source; `--service-env` for any other settings (`K=V`, several joined by `+`).
  *
  * A warm-up of 200 events (not measured) first creates the data stream and moves the checkpoint to the present.
  * `--profile-dir` writes a CPU profile of the service (read it with bench/cpuprofile-summary.ts).
@@ -56,6 +56,8 @@ const { values: args } = parseArgs({
      * in turn, and the summary gives every value's rounds and median apart
      */
     'detection-batch': { type: 'string' },
+    /** service settings to compare side by side, in turn per round: `K=V` (several joined by `+`), comma-separated */
+    'service-env': { type: 'string' },
     /** builds of the service to compare side by side, in turn per round: a built main.js, or `src` (this checkout) */
     service: { type: 'string' },
     /** write a V8 CPU profile of the service process (streaming loop included) into this directory */
@@ -76,18 +78,27 @@ const ROUNDS = Number(args.rounds);
 const DETECTION_BATCHES: Array<string | undefined> = args['detection-batch']?.split(',').map((v) => v.trim()) ?? [undefined];
 /** the service build per round, in turn (undefined: this checkout's source) */
 const SERVICES: Array<string | undefined> = args.service?.split(',').map((v) => (v.trim() === 'src' ? undefined : v.trim())) ?? [undefined];
+/** further service settings per round, in turn */
+const SERVICE_ENVS: string[] = args['service-env']?.split(',').map((v) => v.trim()) ?? [''];
 /** rounds take the variants in turn: the n-th round the n-th value of each list, cyclically */
-const VARIANTS = Math.max(DETECTION_BATCHES.length, SERVICES.length);
+const VARIANTS = Math.max(DETECTION_BATCHES.length, SERVICES.length, SERVICE_ENVS.length);
 interface Variant {
-  batch: string | undefined;
+  env: Record<string, string>;
   service: string | undefined;
   label: string;
 }
 function variant(i: number): Variant {
   const batch = DETECTION_BATCHES[i % DETECTION_BATCHES.length];
   const service = SERVICES[i % SERVICES.length];
-  const parts = [...(batch ? [`AISEC_DETECTION_BATCH=${batch}`] : []), ...(args.service ? [`service ${service ?? 'src'}`] : [])];
-  return { batch, service, label: parts.length > 0 ? `, ${parts.join(', ')}` : '' };
+  const settings = SERVICE_ENVS[i % SERVICE_ENVS.length]!;
+  const env: Record<string, string> = batch ? { AISEC_DETECTION_BATCH: batch } : {};
+  for (const pair of settings.split('+').filter(Boolean)) {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new Error(`--service-env: "${pair}" is not K=V`);
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  const parts = [...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...(args.service ? [`service ${service ?? 'src'}`] : [])];
+  return { env, service, label: parts.length > 0 ? `, ${parts.join(', ')}` : '' };
 }
 const RUN0 = Date.now().toString(36);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -179,7 +190,7 @@ function summary(rounds: RoundFigures[], label = ''): void {
   ].join('\n'));
 }
 
-async function round(es: { url: string; embedded: boolean }, client: ReturnType<typeof createElasticsearchClient>, RUN: string, { batch: detectionBatch, service: main }: Variant): Promise<RoundFigures> {
+async function round(es: { url: string; embedded: boolean }, client: ReturnType<typeof createElasticsearchClient>, RUN: string, { env: variantEnv, service: main }: Variant): Promise<RoundFigures> {
   const prefix = `bench-lag-${RUN}`;
   const configFile = join(mkdtempSync(join(tmpdir(), 'aisec-bench-')), 'detection.yaml');
   writeFileSync(configFile, 'business_hours: { start: "00:00", end: "24:00" }\n');
@@ -187,7 +198,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   const profile: Record<string, string> = args['profile-dir']
     ? { NODE_OPTIONS: `--import tsx --import ${join(root, 'bench', 'cpu-profile-preload.ts')}`, AISEC_BENCH_PROFILE_DIR: resolve(args['profile-dir']) }
     : {};
-  const service = await startService(es.url, { AISEC_INDEX_PREFIX: prefix, AISEC_DETECTION_CONFIG: configFile, ...(detectionBatch ? { AISEC_DETECTION_BATCH: detectionBatch } : {}), ...profile }, main ? { main } : {});
+  const service = await startService(es.url, { AISEC_INDEX_PREFIX: prefix, AISEC_DETECTION_CONFIG: configFile, ...variantEnv, ...profile }, main ? { main } : {});
   const admin = { authorization: `Bearer ${ADMIN_KEY}` };
   const pool = benignDay({ seed: 7, users: Number(args.users), day: new Date(Date.UTC(2026, 0, 5)), withText: false });
   let cursor = 0;

@@ -189,6 +189,47 @@ test('a slice of more events than one search may return (AISEC_DETECTION_BATCH a
   }
 });
 
+test('a backlog is read slice by slice, each slice read while the one before is evaluated: every event processed once', async () => {
+  const prefix = uniquePrefix('detahead');
+  prefixes.push(prefix);
+  // 2 400 events, stored before streaming starts, in slices of 500: five slices, four of them read ahead. Attackers'
+  // events straddle the slices' edges (one every 100 events)
+  const start = now() - 300_000;
+  const benign = Array.from({ length: 2_364 }, (_, i) => ({ timestamp: new Date(start + i * 50).toISOString(), category: 'request', user_id: `user-${i % 300}`, event_id: `ahead-benign-${i}` }));
+  const attackers = ['ulrich', 'vera', 'wendy', 'xavier', 'yusuf', 'zelda'];
+  const attacks = attackers.flatMap((user, a) => attempts(user, `192.0.2.${60 + a}`, 6, start + a * 7_000, `ahead-${a}`));
+  const events = [...benign, ...attacks].sort((x, y) => x.timestamp.localeCompare(y.timestamp));
+  const writer = await startInstance(prefix, { AISEC_DETECTION_STREAMING: 'false' });
+  try {
+    // 97 events per request, all stamped with the request's event.ingested: slices of 500 end inside such a tie
+    for (let i = 0; i < events.length; i += 97) await ingest(writer, events.slice(i, i + 97));
+  } finally {
+    await writer.stop();
+  }
+  const service = await startInstance(prefix, { AISEC_DETECTION_BATCH: '500' });
+  try {
+    const status = await waitFor('every event processed', async () => {
+      const body = (await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json();
+      return body.streaming.events_processed >= events.length || body.streaming.errors > 0 ? body : undefined;
+    });
+    assert.equal(status.streaming.errors, 0, status.streaming.last_error);
+    for (const user of attackers) {
+      const alert = await waitFor(`${user} alert`, async () => (await alertsFor(service, `rule_id=prompt_injection_repeated&user_id=${user}`)).alerts[0]);
+      assert.equal(alert.event_count, 6, user);
+    }
+    // further polls find nothing new: no event of a slice read ahead is processed twice
+    const polls = async () => (await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json().streaming;
+    const before = (await polls()).polls;
+    const after = await waitFor('three more polls', async () => {
+      const s = await polls();
+      return s.polls >= before + 3 ? s : undefined;
+    });
+    assert.equal(after.events_processed, events.length);
+  } finally {
+    await service.stop();
+  }
+});
+
 test('partitions resume from the checkpoint of the partitioning that streamed last: nothing skipped, nothing it evaluated read again', async () => {
   const prefix = uniquePrefix('detresume');
   prefixes.push(prefix);

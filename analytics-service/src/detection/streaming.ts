@@ -31,6 +31,19 @@ interface TailItem {
   event: EventDoc;
 }
 
+/** One poll's new events (see nextSlice). */
+interface Slice {
+  fresh: TailItem[];
+  newest: number;
+  more: boolean;
+}
+
+/** The slice after the one being evaluated, read meanwhile, for the poll that starts at `checkpoint`. */
+interface ReadAhead {
+  checkpoint: number;
+  slice: Promise<Slice>;
+}
+
 export interface StreamingOptions {
   pollMs: number;
   overlapMs: number;
@@ -89,6 +102,8 @@ export class StreamingDetector {
   private stored: number | undefined;
   /** event id → event.ingested, for events already processed inside the overlap */
   private readonly seen = new Map<string, number>();
+  /** the next slice, read while the current one is evaluated (readAhead) */
+  private ahead: ReadAhead | undefined;
   readonly stats: StreamingStats;
 
   constructor(
@@ -166,6 +181,7 @@ export class StreamingDetector {
     if (leader && !this.stats.leader) {
       // another replica may have streamed in between: resume from the stored checkpoint, trusting no memory
       this.checkpoint = undefined;
+      this.ahead = undefined;
       this.seen.clear();
       this.engine.forgetStreamingMemory();
       this.stats.takeovers++;
@@ -209,9 +225,15 @@ export class StreamingDetector {
       this.stored = own ? Date.parse(own.ingested) : undefined;
       this.checkpoint = this.stored ?? other?.ingested ?? Date.now() - this.options.initialLookbackMs;
     }
-    const { fresh, newest, more } = await this.nextSlice(this.checkpoint);
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    const read = ahead?.checkpoint === this.checkpoint ? await ahead.slice.catch(() => undefined) : undefined;
+    const { fresh, newest, more } = read ?? (await this.nextSlice(this.checkpoint));
+    // kept for the next poll only when this one completes (an early return or a failure drops it)
+    let next: ReadAhead | undefined;
     if (fresh.length > 0) {
       if (!this.options.lease.holding) return false; // lost the lease: leave the slice, and the checkpoint, to its holder
+      if (more) next = this.readAhead(newest, fresh);
       const events = inTimeOrder(fresh.map((f) => f.event));
       await this.engine.evaluateNewEvents(events, this.stats.alerts, this.stats.rule_ms, Math.min(...fresh.map((f) => f.ingested)), this.options.rulesInParallel);
       recordDetectionLag(fresh.map((f) => f.ingested));
@@ -234,16 +256,31 @@ export class StreamingDetector {
     this.stats.deferred = this.engine.deferredCount;
     const horizon = this.checkpoint - this.options.overlapMs;
     for (const [id, ingested] of this.seen) if (ingested < horizon) this.seen.delete(id);
+    this.ahead = next;
     return more;
   }
 
   /**
-   * The next events not yet processed, oldest event.ingested first, at most `batchSize`; `newest` is the newest
-   * event.ingested read up to the last event taken (never past an event left for the next slice), `more` whether
-   * events were left.
+   * Under a backlog, starts reading the slice after this one while this one is evaluated (the read is a good part of
+   * a slice's time, and Elasticsearch is not busy with it meanwhile). It is the slice the next poll would read: from
+   * `newest`, the checkpoint this slice leaves, passing over this slice's events as if processed. The next poll
+   * takes it only when this one completed and left that checkpoint (not after a failed evaluation, a lost lease or
+   * a takeover); an event that becomes searchable inside the overlap meanwhile is found by the poll after it, as
+   * always. A failed read ahead is read again by the poll that needs it.
    */
-  private async nextSlice(checkpoint: number): Promise<{ fresh: TailItem[]; newest: number; more: boolean }> {
-    const since = await this.readFrom(checkpoint);
+  private readAhead(newest: number, current: TailItem[]): ReadAhead {
+    const slice = this.nextSlice(newest, new Map(current.map((f) => [f.id, f.ingested])));
+    slice.catch(() => undefined);
+    return { checkpoint: newest, slice };
+  }
+
+  /**
+   * The next events not yet processed (nor in `processing`), oldest event.ingested first, at most `batchSize`;
+   * `newest` is the newest event.ingested read up to the last event taken (never past an event left for the next
+   * slice), `more` whether events were left.
+   */
+  private async nextSlice(checkpoint: number, processing = new Map<string, number>()): Promise<Slice> {
+    const since = await this.readFrom(checkpoint, processing);
     const fresh: TailItem[] = [];
     let newest = checkpoint;
     let cursor;
@@ -252,7 +289,7 @@ export class StreamingDetector {
       const size = this.options.batchSize - fresh.length + 1;
       const page = await this.store.ingestedSince(since, size, cursor);
       for (const item of page.items) {
-        if (this.seen.has(item.id)) {
+        if (this.seen.has(item.id) || processing.has(item.id)) {
           newest = Math.max(newest, item.ingested);
           continue;
         }
@@ -272,10 +309,10 @@ export class StreamingDetector {
    * when Elasticsearch counts no more events there than it processed, none is new. Without that count every poll
    * would read the whole overlap again, some seconds of events at a high ingest rate, only to pass over them.
    */
-  private async readFrom(checkpoint: number): Promise<number> {
+  private async readFrom(checkpoint: number, processing: Map<string, number>): Promise<number> {
     const since = checkpoint - this.options.overlapMs;
     let processed = 0;
-    for (const ingested of this.seen.values()) if (ingested > since && ingested < checkpoint) processed++;
+    for (const known of [this.seen, processing]) for (const ingested of known.values()) if (ingested > since && ingested < checkpoint) processed++;
     const stored = await this.store.countIngestedBetween(since, checkpoint);
     return stored > processed ? since : checkpoint - 1;
   }

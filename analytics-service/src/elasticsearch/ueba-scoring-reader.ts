@@ -161,15 +161,14 @@ export interface PeerBucket {
   ingested: { value: number | null };
 }
 
-/** Which peer-group members to read: users with a department, in [from, to), optionally some users or one department. */
+/** Which peer-group members to read: users with a department, in [from, to), optionally some users or departments. */
 export interface PeerSelection extends UebaEventSelection {
-  department?: string;
+  departments?: string[];
 }
 
-function peerFilter(selection: PeerSelection, departments?: string[]): estypes.QueryDslQueryContainer[] {
+function peerFilter(selection: PeerSelection): estypes.QueryDslQueryContainer[] {
   const filter = [REQUEST, { exists: { field: 'user_department' } }, ...selectionFilters('user_id', selection)];
-  if (selection.department !== undefined) filter.push({ term: { user_department: selection.department } });
-  if (departments) filter.push({ terms: { user_department: departments } });
+  if (selection.departments) filter.push({ terms: { user_department: selection.departments } });
   return filter;
 }
 
@@ -205,13 +204,13 @@ export interface PeerGroupNewest {
  * The newest event.ingested of each (hour, department) of these departments, over the same member events as
  * peerMemberPages: what tells streaming whether a group has settled, without reading its members.
  */
-export function peerGroupNewestPages(ctx: UebaReadContext, selection: UebaEventSelection, departments: string[], timing: EsTiming): AsyncGenerator<PeerGroupNewest[]> {
+export function peerGroupNewestPages(ctx: UebaReadContext, selection: PeerSelection, timing: EsTiming): AsyncGenerator<PeerGroupNewest[]> {
   return compositePages<PeerGroupNewest>(
     ctx.es,
     {
       index: ctx.eventsIndex,
       preference: DETECTION_PREFERENCE,
-      query: { bool: { filter: peerFilter(selection, departments) } },
+      query: { bool: { filter: peerFilter(selection) } },
       sources: [
         { hour: { date_histogram: { field: '@timestamp', fixed_interval: '1h', time_zone: ctx.timeZone } } },
         { group: { terms: { field: 'user_department' } } },

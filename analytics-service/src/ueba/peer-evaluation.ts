@@ -74,7 +74,8 @@ interface TouchedGroup {
  * The whole group is read only when it may be scored: when one of the listed users' own events of the hour was
  * ingested within SETTLE_MS, or else (one small aggregation for all the groups left) any member's, and the group
  * is not due a live rescore, it cannot be settled and waits unread (its recheck then comes no later than it
- * would after reading the group).
+ * would after reading the group). The groups that may be scored are read together, in one aggregation, and their
+ * members' baselines in one read.
  */
 async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, hours: { from: number; to: number }, scope: UebaScope, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
   const groups = groupMemory(scope.memory);
@@ -96,19 +97,26 @@ async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: Ho
   if (unread.length === 0) return;
   // one read of the groups' newest activity: a group that has not settled waits without its members being read
   const groupNewest = new Map<string, number>();
-  const span = { from: Math.min(...unread.map(([, t]) => t.hour)), to: Math.max(...unread.map(([, t]) => t.hour)) + HOUR_MS, ...(scope.filter ? { filter: scope.filter } : {}) };
-  for await (const page of peerGroupNewestPages(ctx, span, [...new Set(unread.map(([, t]) => t.group))], timing)) {
+  const span = { from: Math.min(...unread.map(([, t]) => t.hour)), to: Math.max(...unread.map(([, t]) => t.hour)) + HOUR_MS, departments: [...new Set(unread.map(([, t]) => t.group))], ...(scope.filter ? { filter: scope.filter } : {}) };
+  for await (const page of peerGroupNewestPages(ctx, span, timing)) {
     for (const b of page) groupNewest.set(`${b.key.hour}|${b.key.group}`, b.ingested.value ?? 0);
   }
-  for (const [key, { hour, group, entity, newest: ownNewest }] of unread) {
-    const activity = Math.max(ownNewest, groupNewest.get(key) ?? 0);
-    if (waits(groups, key, hour, activity, Date.now())) {
-      scope.recheck?.(hour, group, entity, activity + SETTLE_MS);
-      continue;
-    }
-    const whole: PeerBucket[] = [];
-    const selection = { from: hour, to: hour + HOUR_MS, department: group, ...(scope.filter ? { filter: scope.filter } : {}) };
-    for await (const page of peerMemberPages(ctx, selection, timing)) whole.push(...page);
+  const due: Array<[string, TouchedGroup]> = [];
+  for (const [key, t] of unread) {
+    const activity = Math.max(t.newest, groupNewest.get(key) ?? 0);
+    if (waits(groups, key, t.hour, activity, Date.now())) scope.recheck?.(t.hour, t.group, t.entity, activity + SETTLE_MS);
+    else due.push([key, t]);
+  }
+  if (due.length === 0) return;
+  // the due groups whole, in one read: every member of their departments in the span of their hours
+  const members = new Map<string, PeerBucket[]>(due.map(([key]) => [key, []]));
+  const selection = { from: Math.min(...due.map(([, t]) => t.hour)), to: Math.max(...due.map(([, t]) => t.hour)) + HOUR_MS, departments: [...new Set(due.map(([, t]) => t.group))], ...(scope.filter ? { filter: scope.filter } : {}) };
+  for await (const page of peerMemberPages(ctx, selection, timing)) {
+    for (const b of page) members.get(`${b.key.hour}|${b.key.group}`)?.push(b);
+  }
+  const baselines = await peerBaselines(ctx, [...new Set([...members.values()].flatMap((whole) => whole.map((m) => m.key.entity)))], timing);
+  for (const [key, { hour, group, entity }] of due) {
+    const whole = members.get(key)!;
     const newest = Math.max(...whole.map((m) => m.ingested.value ?? 0));
     const now = Date.now();
     if (newest > now - SETTLE_MS) {
@@ -117,7 +125,7 @@ async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: Ho
       // a running hour that never pauses: score it as it stands, and again as a whole once it settles
     }
     groups.set(key, { scoredAt: now });
-    yield* scoreGroup(calendar, whole, await peerBaselines(ctx, [...new Set(whole.map((m) => m.key.entity))], timing), rule);
+    yield* scoreGroup(calendar, whole, baselines, rule);
   }
 }
 
