@@ -15,7 +15,7 @@
  * bench/detection-latency.ts, so that the round-the-clock load is not one off-hours anomaly).
  *
  *   node --import tsx bench/streaming-lag.ts [--seconds 120] [--rounds 5] [--fraction 0.8] [--batch 2000] [--concurrency 2] [--attack-every 2]
- *     [--detection-batch 5000,20000] [--service <main.js>,src] [--service-env K=V,K=W] [--profile-dir <dir>]
+ *     [--detection-batch 5000,20000] [--service <main.js>,src] [--service-env K=V,K=W] [--profile-dir <dir>] [--trace-dir <dir>]
  *
  * `--rounds N` repeats the whole measurement N times (a fresh service and indices each round, one Elasticsearch)
  * and ends with every round's figures and their median. `--detection-batch a,b` sets the service's AISEC_DETECTION_BATCH,
@@ -24,7 +24,8 @@
  * for this checkout's source; `--service-env` for any other settings (`K=V`, several joined by `+`).
  *
  * A warm-up of 200 events (not measured) first creates the data stream and moves the checkpoint to the present.
- * `--profile-dir` writes a CPU profile of the service (read it with bench/cpuprofile-summary.ts).
+ * `--profile-dir` writes a CPU profile of the service (read it with bench/cpuprofile-summary.ts); `--trace-dir` a
+ * table of its Elasticsearch requests by calling code, with the time they took (bench/es-request-trace-preload.ts).
  * The benign pool (`--users`, ≈ 20 events per user and day) should not be replayed: a replayed user repeats their
  * judge flags and guardrail blocks until threshold rules fire on them, which is not the benign load meant here.
  * Uses ES_URL, or starts the embedded Elasticsearch.
@@ -62,6 +63,8 @@ const { values: args } = parseArgs({
     service: { type: 'string' },
     /** write a V8 CPU profile of the service process (streaming loop included) into this directory */
     'profile-dir': { type: 'string' },
+    /** write the service's Elasticsearch requests by calling code, with their time, into this directory */
+    'trace-dir': { type: 'string' },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -195,9 +198,12 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   const configFile = join(mkdtempSync(join(tmpdir(), 'aisec-bench-')), 'detection.yaml');
   writeFileSync(configFile, 'business_hours: { start: "00:00", end: "24:00" }\n');
   // --cpu-prof is not allowed in NODE_OPTIONS: a preloaded module profiles the service instead
-  const profile: Record<string, string> = args['profile-dir']
-    ? { NODE_OPTIONS: `--import tsx --import ${join(root, 'bench', 'cpu-profile-preload.ts')}`, AISEC_BENCH_PROFILE_DIR: resolve(args['profile-dir']) }
-    : {};
+  const preloads = [...(args['profile-dir'] ? ['cpu-profile-preload.ts'] : []), ...(args['trace-dir'] ? ['es-request-trace-preload.ts'] : [])];
+  const profile: Record<string, string> = {
+    ...(preloads.length > 0 ? { NODE_OPTIONS: ['--import tsx', ...preloads.map((file) => `--import ${join(root, 'bench', file)}`)].join(' ') } : {}),
+    ...(args['profile-dir'] ? { AISEC_BENCH_PROFILE_DIR: resolve(args['profile-dir']) } : {}),
+    ...(args['trace-dir'] ? { AISEC_BENCH_TRACE_DIR: resolve(args['trace-dir']) } : {}),
+  };
   const service = await startService(es.url, { AISEC_INDEX_PREFIX: prefix, AISEC_DETECTION_CONFIG: configFile, ...variantEnv, ...profile }, main ? { main } : {});
   const admin = { authorization: `Bearer ${ADMIN_KEY}` };
   const pool = benignDay({ seed: 7, users: Number(args.users), day: new Date(Date.UTC(2026, 0, 5)), withText: false });

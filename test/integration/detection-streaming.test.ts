@@ -79,6 +79,29 @@ async function alertsFor(instance: Instance, query: string) {
   return response.json() as { alerts: Array<Record<string, unknown>>; total: number };
 }
 
+/**
+ * Stores events (through the API, `perRequest` at a time) by a replica that does not stream, before the streaming
+ * service starts: its first polls find them all as a backlog.
+ */
+async function storeBacklog(prefix: string, events: unknown[], perRequest: number) {
+  const writer = await startInstance(prefix, { AISEC_DETECTION_STREAMING: 'false' });
+  try {
+    for (let i = 0; i < events.length; i += perRequest) await ingest(writer, events.slice(i, i + perRequest));
+  } finally {
+    await writer.stop();
+  }
+}
+
+/** The streaming status once `count` events are processed, asserting that no poll failed on the way. */
+async function processedAll(service: Instance, count: number) {
+  const status = await waitFor('every event processed', async () => {
+    const body = (await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json();
+    return body.streaming.events_processed >= count || body.streaming.errors > 0 ? body : undefined;
+  });
+  assert.equal(status.streaming.errors, 0, status.streaming.last_error);
+  return status;
+}
+
 test('a burst ingested through the API becomes an alert readable through the API', async () => {
   const prefix = uniquePrefix('detstream');
   prefixes.push(prefix);
@@ -167,19 +190,10 @@ test('a slice of more events than one search may return (AISEC_DETECTION_BATCH a
   const start = now() - 120_000;
   const benign = Array.from({ length: 10_500 }, (_, i) => ({ timestamp: new Date(start + i).toISOString(), category: 'request', user_id: `user-${i % 700}`, event_id: `slice-benign-${i}` }));
   const events = [...benign, ...attempts('walter', '192.0.2.30', 6, start + 60_000, 'slice')];
-  const writer = await startInstance(prefix, { AISEC_DETECTION_STREAMING: 'false' });
-  try {
-    await ingest(writer, events);
-  } finally {
-    await writer.stop();
-  }
+  await storeBacklog(prefix, events, events.length);
   const service = await startInstance(prefix, { AISEC_DETECTION_BATCH: '20000' });
   try {
-    const status = await waitFor('every event processed', async () => {
-      const body = (await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json();
-      return body.streaming.events_processed >= events.length || body.streaming.errors > 0 ? body : undefined;
-    });
-    assert.equal(status.streaming.errors, 0, status.streaming.last_error);
+    const status = await processedAll(service, events.length);
     assert.equal(status.streaming.events_processed, events.length);
     assert.equal(status.streaming.polls >= 1, true);
     const alert = await waitFor('walter alert', async () => (await alertsFor(service, 'rule_id=prompt_injection_repeated&user_id=walter')).alerts[0]);
@@ -199,20 +213,11 @@ test('a backlog is read slice by slice, each slice read while the one before is 
   const attackers = ['ulrich', 'vera', 'wendy', 'xavier', 'yusuf', 'zelda'];
   const attacks = attackers.flatMap((user, a) => attempts(user, `192.0.2.${60 + a}`, 6, start + a * 7_000, `ahead-${a}`));
   const events = [...benign, ...attacks].sort((x, y) => x.timestamp.localeCompare(y.timestamp));
-  const writer = await startInstance(prefix, { AISEC_DETECTION_STREAMING: 'false' });
-  try {
-    // 97 events per request, all stamped with the request's event.ingested: slices of 500 end inside such a tie
-    for (let i = 0; i < events.length; i += 97) await ingest(writer, events.slice(i, i + 97));
-  } finally {
-    await writer.stop();
-  }
+  // 97 events per request, all stamped with the request's event.ingested: slices of 500 end inside such a tie
+  await storeBacklog(prefix, events, 97);
   const service = await startInstance(prefix, { AISEC_DETECTION_BATCH: '500' });
   try {
-    const status = await waitFor('every event processed', async () => {
-      const body = (await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json();
-      return body.streaming.events_processed >= events.length || body.streaming.errors > 0 ? body : undefined;
-    });
-    assert.equal(status.streaming.errors, 0, status.streaming.last_error);
+    await processedAll(service, events.length);
     for (const user of attackers) {
       const alert = await waitFor(`${user} alert`, async () => (await alertsFor(service, `rule_id=prompt_injection_repeated&user_id=${user}`)).alerts[0]);
       assert.equal(alert.event_count, 6, user);
