@@ -56,25 +56,26 @@ test('a burst ingested now becomes one volume-spike alert; more of the burst add
   assert.equal(after[0]!.id, first!.id);
 });
 
-test('a user who stands out only once colleagues\' later events arrive is flagged by streaming, with no event after theirs', async () => {
-  const department = 'peer-streaming';
+test('users who stand out only once colleagues\' later events arrive are flagged by streaming, with no event after theirs', async () => {
+  // two departments at once: their put-off rechecks fall due together and are evaluated together
+  const departments = ['peer-streaming-a', 'peer-streaming-b'];
   const at = (i: number) => new Date(Math.max(HOUR_START, NOW - i * 100)).toISOString();
-  const request = (user: string, i: number) => ({ timestamp: at(i), category: 'request', user_id: user, user_department: department, event_id: `peer-${user}-${i}` });
+  const request = (department: string, user: string, i: number) => ({ timestamp: at(i), category: 'request', user_id: `${department}-${user}`, user_department: department, event_id: `peer-${department}-${user}-${i}` });
   const stats = service.app.detection.streaming.stats;
-  // 13 requests by one user and one by a colleague: two active members, too few peers to compare with
-  const first = [...Array.from({ length: 13 }, (_, i) => request('peer-heavy', i)), request('peer-0', 20)];
+  // in each department 13 requests by one user and one by a colleague: two active members, too few peers to compare with
+  const first = departments.flatMap((d) => [...Array.from({ length: 13 }, (_, i) => request(d, 'heavy', i)), request(d, 'peer-0', 20)]);
   // nothing left over from the test before (its put-off evaluations hold the checkpoint back); then the stored
   // checkpoint passing the time these were sent means they and all earlier events are processed
   await waitFor('evaluations put off by the test before', async () => (stats.deferred === 0 ? true : undefined));
   const firstSentAt = Date.now();
   await ingest(service, first);
   await waitFor('streaming to process the first events', async () => (stats.checkpoint && Date.parse(stats.checkpoint) >= firstSentAt ? true : undefined));
-  const peerAlerts = async () => (await service.request('read', { method: 'GET', url: '/v1/alerts?rule_id=ueba_peer_outlier&user_id=peer-heavy' })).json().alerts as Array<{ observed: number }>;
-  assert.equal((await peerAlerts()).length, 0, 'no peers yet');
-  // five more colleagues, one request each: now the heavy user is 13× the department's median of the hour. Streaming
-  // scored the department-hour as a whole moments ago, so it scores only the colleagues now, against the
-  // statistics of then, and puts off scoring the group as a whole until 5 s have passed
-  const later = Array.from({ length: 5 }, (_, i) => request(`peer-${i + 1}`, 30 + i));
+  const peerAlerts = async (department: string) => (await service.request('read', { method: 'GET', url: `/v1/alerts?rule_id=ueba_peer_outlier&user_id=${department}-heavy` })).json().alerts as Array<{ observed: number }>;
+  for (const d of departments) assert.equal((await peerAlerts(d)).length, 0, 'no peers yet');
+  // five more colleagues in each, one request each: now each heavy user is 13× the department's median of the hour.
+  // Streaming scored the department-hours as a whole moments ago, so it scores only the colleagues now, against the
+  // statistics of then, and puts off scoring each group as a whole until 5 s have passed
+  const later = departments.flatMap((d) => Array.from({ length: 5 }, (_, i) => request(d, `peer-${i + 1}`, 30 + i)));
   const processed = stats.events_processed;
   await ingest(service, later);
   const stored = await service.es.search<{ event: { ingested: string } }>({
@@ -85,15 +86,17 @@ test('a user who stands out only once colleagues\' later events arrive is flagge
   });
   const ingestedAt = Date.parse(stored.hits.hits[0]!._source!.event.ingested);
   await waitFor('streaming to process the colleagues\' events', async () => (stats.events_processed >= processed + later.length ? true : undefined));
-  assert.ok(stats.deferred >= 1, 'the department-hour waits to be scored again as a whole');
+  assert.ok(stats.deferred >= 1, 'the department-hours wait to be scored again as a whole');
   // the stored checkpoint stays before the colleagues' events meanwhile: a restart now would read them again
   assert.ok(Date.parse(stats.checkpoint!) < ingestedAt, `checkpoint ${stats.checkpoint} is before the colleagues' events (ingested ${new Date(ingestedAt).toISOString()})`);
-  assert.equal((await peerAlerts()).length, 0, 'not yet: the group is scored as a whole once 5 s have passed');
-  // no further event: the put-off scoring runs by itself
-  const [alert] = await waitFor('the peer-outlier alert', async () => {
-    const alerts = await peerAlerts();
-    return alerts.length > 0 ? alerts : undefined;
-  }, 15_000);
-  assert.ok(alert!.observed >= 60, `score ${alert!.observed}`);
+  for (const d of departments) assert.equal((await peerAlerts(d)).length, 0, 'not yet: the group is scored as a whole once 5 s have passed');
+  // no further event: the put-off scoring runs by itself, for both departments
+  for (const d of departments) {
+    const [alert] = await waitFor(`the peer-outlier alert in ${d}`, async () => {
+      const alerts = await peerAlerts(d);
+      return alerts.length > 0 ? alerts : undefined;
+    }, 15_000);
+    assert.ok(alert!.observed >= 60, `score ${alert!.observed}`);
+  }
   await waitFor('the checkpoint to pass the colleagues\' events', async () => (stats.deferred === 0 && Date.parse(stats.checkpoint!) >= ingestedAt ? true : undefined));
 });

@@ -138,20 +138,39 @@ export class DetectionEngine {
     return tally;
   }
 
-  /** Streaming step without new events: the put-off evaluations that are due. */
+  /**
+   * Streaming step without new events: the put-off evaluations that are due. Those of one rule unit over the same
+   * span are one evaluation of all their entities (up to KEYS_PER_SCOPE requests at a time): the peer rule's
+   * rechecks of one hour cost one read, not one per department. Each is taken off while it runs: what it puts off
+   * again is a new request with its own due time (kept with the old one, an evaluation that does not settle would be
+   * due again at every poll), and with the `since` of the request it came from.
+   */
   async evaluateDue(tally: Tally = emptyTally(), ruleMs?: Record<string, number>, now = Date.now()): Promise<Tally> {
-    for (const [key, d] of [...this.deferred].filter(([, d]) => d.due <= now)) {
-      const started = Date.now();
-      // taken off while it runs: what it puts off again is a new request with its own due time (kept with the
-      // old one, an evaluation that does not settle would be due again at every poll)
-      this.deferred.delete(key);
-      try {
-        await this.run(d.rule, d.unit, { ...d.scope, defer: this.deferrer(d.rule, d.unit, d.since) }, tally);
-      } catch (error) {
-        if (!this.deferred.has(key)) this.deferred.set(key, d);
-        throw error;
+    const bySpan = new Map<string, Array<[string, Deferred]>>();
+    for (const [key, d] of this.deferred) {
+      if (d.due > now) continue;
+      const span = `${d.rule.id}|${d.unit.signal ?? ''}|${d.scope.from}|${d.scope.to}`;
+      const requests = bySpan.get(span);
+      if (requests) requests.push([key, d]);
+      else bySpan.set(span, [[key, d]]);
+    }
+    for (const requests of bySpan.values()) {
+      for (const part of batches(requests, KEYS_PER_SCOPE)) {
+        const started = Date.now();
+        const { rule, unit } = part[0]![1];
+        for (const [key] of part) this.deferred.delete(key);
+        try {
+          // what it puts off again keeps the `since` of the request it came from (others: the earliest of the part)
+          const since = new Map(part.map(([key, d]) => [key, d.since]));
+          const earliest = Math.min(...since.values());
+          const defer: NonNullable<EvaluationScope['defer']> = (key, scope, due) => this.deferrer(rule, unit, since.get(deferredId(rule, unit, key)) ?? earliest)(key, scope, due);
+          await this.run(rule, unit, { ...mergedScope(part.map(([, d]) => d.scope)), defer }, tally);
+        } catch (error) {
+          for (const [key, d] of part) if (!this.deferred.has(key)) this.deferred.set(key, d);
+          throw error;
+        }
+        if (ruleMs) ruleMs[rule.id] = (ruleMs[rule.id] ?? 0) + (Date.now() - started);
       }
-      if (ruleMs) ruleMs[d.rule.id] = (ruleMs[d.rule.id] ?? 0) + (Date.now() - started);
     }
     return tally;
   }
@@ -163,7 +182,7 @@ export class DetectionEngine {
    */
   private deferrer(rule: Rule, unit: EvaluationUnit, since = Infinity): NonNullable<EvaluationScope['defer']> {
     return (key, scope, due) => {
-      const id = `${rule.id}|${unit.signal ?? ''}|${key}`;
+      const id = deferredId(rule, unit, key);
       const known = this.deferred.get(id);
       const asked = [known?.since ?? Infinity, since].filter(Number.isFinite);
       const latest = asked.length > 0 ? Math.max(...asked) : Infinity;
@@ -199,6 +218,18 @@ function affectedEntities(events: EventDoc[], unit: EvaluationUnit): Array<{ key
     } else affected.set(k, { key, min: t, max: t });
   }
   return [...affected.values()];
+}
+
+/** A put-off evaluation's identity: requests with one identity are one evaluation. */
+const deferredId = (rule: Rule, unit: EvaluationUnit, key: string) => `${rule.id}|${unit.signal ?? ''}|${key}`;
+
+/** One scope for several over the same span: their entities (all of them when any scope had no key list). */
+function mergedScope(scopes: EvaluationScope[]): EvaluationScope {
+  const { from, to } = scopes[0]!;
+  if (scopes.some((s) => !s.keys)) return { from, to };
+  const keys = new Map<string, string[]>();
+  for (const scope of scopes) for (const key of scope.keys!) keys.set(keyString(key), key);
+  return { from, to, keys: [...keys.values()] };
 }
 
 /** Entities with recent activity share one scope; stragglers (late events) get their own. */

@@ -5,8 +5,9 @@
  * Every poll reads the new events themselves (without prompt/response text) from checkpoint − overlap: an event
  * stamped before the checkpoint but not yet searchable (bulk in flight, refresh pending) is still picked up, and
  * events already processed inside the overlap are skipped by id. A count first tells whether the overlap holds any
- * such event; when it does not, the read starts at the checkpoint (see readFrom). A poll takes at most `batchSize` new events (one slice, oldest event.ingested first), so a
- * backlog is worked off slice by slice, each slice's alerts written seconds after it was read. The checkpoint
+ * such event; when it does not, the read starts at the checkpoint (see readFrom). A poll takes at most `batchSize`
+ * new events (one slice, oldest event.ingested first), so a backlog is worked off slice by slice, each slice's alerts
+ * written seconds after it was read, the next slice read while the current one is evaluated (see readAhead). The checkpoint
  * (newest event.ingested processed) is stored in the state index after each slice's alerts are written, so a
  * restart re-reads at most the overlap and never skips an event; the alert writer makes the re-read harmless. An evaluation the engine puts off (EvaluationScope.defer) runs in the first
  * poll after it is due; until then the stored checkpoint stays before the events that led to it.
@@ -22,7 +23,6 @@ import { IDS_PER_READ, inTimeOrder, type DetectionStore } from '../elasticsearch
 import type { EventDoc } from './predicate.js';
 import type { Lease } from '../elasticsearch/lease.js';
 import { emptyTally, type DetectionEngine, type Tally } from './engine.js';
-
 
 /** A new event as the tail reads it. */
 interface TailItem {

@@ -10,7 +10,7 @@
  * per LIVE_RESCORE_MS meanwhile (everyone's hour equally incomplete), and as a whole again once it settles.
  */
 import type { EsTiming } from '../elasticsearch/composite-pager.js';
-import { peerGroupNewestPages, peerMemberPages, type PeerBucket } from '../elasticsearch/ueba-scoring-reader.js';
+import { peerGroupNewestPages, peerMemberPages, type PeerBucket, type PeerSelection } from '../elasticsearch/ueba-scoring-reader.js';
 import { asRule, type AnomalyCandidate, type UebaParams } from './anomaly.js';
 import { peerOwnTypical, scorePeerOutliers, type PeerValue } from './anomaly-scoring.js';
 import type { BaselineDocument } from './baseline-document.js';
@@ -97,8 +97,7 @@ async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: Ho
   if (unread.length === 0) return;
   // one read of the groups' newest activity: a group that has not settled waits without its members being read
   const groupNewest = new Map<string, number>();
-  const span = { from: Math.min(...unread.map(([, t]) => t.hour)), to: Math.max(...unread.map(([, t]) => t.hour)) + HOUR_MS, departments: [...new Set(unread.map(([, t]) => t.group))], ...(scope.filter ? { filter: scope.filter } : {}) };
-  for await (const page of peerGroupNewestPages(ctx, span, timing)) {
+  for await (const page of peerGroupNewestPages(ctx, covering(unread, scope), timing)) {
     for (const b of page) groupNewest.set(`${b.key.hour}|${b.key.group}`, b.ingested.value ?? 0);
   }
   const due: Array<[string, TouchedGroup]> = [];
@@ -110,8 +109,7 @@ async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: Ho
   if (due.length === 0) return;
   // the due groups whole, in one read: every member of their departments in the span of their hours
   const members = new Map<string, PeerBucket[]>(due.map(([key]) => [key, []]));
-  const selection = { from: Math.min(...due.map(([, t]) => t.hour)), to: Math.max(...due.map(([, t]) => t.hour)) + HOUR_MS, departments: [...new Set(due.map(([, t]) => t.group))], ...(scope.filter ? { filter: scope.filter } : {}) };
-  for await (const page of peerMemberPages(ctx, selection, timing)) {
+  for await (const page of peerMemberPages(ctx, covering(due, scope), timing)) {
     for (const b of page) members.get(`${b.key.hour}|${b.key.group}`)?.push(b);
   }
   const baselines = await peerBaselines(ctx, [...new Set([...members.values()].flatMap((whole) => whole.map((m) => m.key.entity)))], timing);
@@ -127,6 +125,12 @@ async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: Ho
     groups.set(key, { scoredAt: now });
     yield* scoreGroup(calendar, whole, baselines, rule);
   }
+}
+
+/** What covers these department-hours: their departments over the span of their hours (and the rule's filter). */
+function covering(groups: Array<[string, TouchedGroup]>, scope: UebaScope): PeerSelection {
+  const hours = groups.map(([, t]) => t.hour);
+  return { from: Math.min(...hours), to: Math.max(...hours) + HOUR_MS, departments: [...new Set(groups.map(([, t]) => t.group))], ...(scope.filter ? { filter: scope.filter } : {}) };
 }
 
 /**
