@@ -206,8 +206,8 @@ test('a slice of more events than one search may return (AISEC_DETECTION_BATCH a
 test('a backlog is read slice by slice, each slice read while the one before is evaluated: every event processed once', async () => {
   const prefix = uniquePrefix('detahead');
   prefixes.push(prefix);
-  // 2 400 events, stored before streaming starts, in slices of 500: five slices, four of them read ahead. Attackers'
-  // events straddle the slices' edges (one every 100 events)
+  // 2 400 events, stored before streaming starts, in slices of 500: five slices, four of them read ahead. Each
+  // attacker's six events are a second apart (twenty benign events between two), so some straddle a slice's edge
   const start = now() - 300_000;
   const benign = Array.from({ length: 2_364 }, (_, i) => ({ timestamp: new Date(start + i * 50).toISOString(), category: 'request', user_id: `user-${i % 300}`, event_id: `ahead-benign-${i}` }));
   const attackers = ['ulrich', 'vera', 'wendy', 'xavier', 'yusuf', 'zelda'];
