@@ -204,27 +204,18 @@ export class DetectionStore {
     });
   }
 
-  /**
-   * These events, in time order (then by id). Read IDS_PER_READ ids at a time: one search may return at most
-   * `index.max_result_window` hits, and a streaming slice (AISEC_DETECTION_BATCH) may hold more ids than that.
-   */
-  async eventsByIds(ids: string[], withText = false): Promise<EventDoc[]> {
-    const reads = await Promise.all(
-      chunks(ids, IDS_PER_READ).map((part) =>
-        withAvailability('detection read', () =>
-          this.es.search<EventDoc>({
-            ...this.events,
-            size: part.length,
-            track_total_hits: false,
-            query: { terms: { event_id: part } },
-            sort: [{ '@timestamp': { order: 'asc' } }, { event_id: { order: 'asc' } }],
-            ...(withText ? {} : { _source: { excludes: WITHOUT_TEXT } }),
-          }),
-        ),
-      ),
+  /** An alert's evidence events (at most MAX_EVIDENCE_IDS ids), whole, in time order (then by id). */
+  async eventsByIds(ids: string[]): Promise<EventDoc[]> {
+    const response = await withAvailability('detection read', () =>
+      this.es.search<EventDoc>({
+        ...this.events,
+        size: ids.length,
+        track_total_hits: false,
+        query: { terms: { event_id: ids } },
+        sort: [{ '@timestamp': { order: 'asc' } }, { event_id: { order: 'asc' } }],
+      }),
     );
-    const events = reads.flatMap((response) => response.hits.hits.map((h) => h._source!));
-    return reads.length > 1 ? inTimeOrder(events) : events;
+    return response.hits.hits.map((h) => h._source!);
   }
 
   /** Which of these events match the query (used to settle text conditions of new events without fetching text). */

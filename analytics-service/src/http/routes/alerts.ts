@@ -165,7 +165,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const found = await app.detection.alerts.get(request.params.id);
       if (!found) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no alert ${request.params.id}` });
       const [docs, related] = await Promise.all([
-        app.detection.store.eventsByIds(found.alert.event_ids, true),
+        app.detection.store.eventsByIds(found.alert.event_ids),
         app.detection.alerts.related(found.alert, RELATED_GAP_MS, 20),
       ]);
       return {
