@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
 import { logFields, productMessage } from '../../analytics-service/src/elasticsearch/errors.js';
 import { testElasticsearchUrl } from '../support/elasticsearch.js';
+import { uniquePrefix } from '../support/service.js';
 
 async function failureOf(call: () => Promise<unknown>): Promise<unknown> {
   try {
@@ -19,13 +20,18 @@ async function failureOf(call: () => Promise<unknown>): Promise<unknown> {
 
 test('a request Elasticsearch refuses is named by its status; its text goes only to the log', async () => {
   const es = createElasticsearchClient({ url: testElasticsearchUrl(), requestTimeoutMs: 10_000, maxRetries: 0 });
+  // an index of this test's own: a search over '*' may meet another test's index while its shards start, and
+  // Elasticsearch then answers 503 (no shard available) instead of the 400 this test is about
+  const index = `${uniquePrefix('es-words')}-events`;
   try {
+    await es.indices.create({ index, wait_for_active_shards: 1 });
     // more hits than index.max_result_window (10 000): Elasticsearch answers 400 with Java exception text
-    const error = await failureOf(() => es.search({ index: '*', size: 10_001, allow_no_indices: true }));
+    const error = await failureOf(() => es.search({ index, size: 10_001 }));
     const message = productMessage(error, 'streaming detection poll');
     assert.equal(message, 'Elasticsearch refused a request (streaming detection poll, status 400); the service log has the detail');
     assert.match(JSON.stringify(logFields(error)), /Result window is too large/);
   } finally {
+    await es.indices.delete({ index }, { ignore: [404] });
     await es.close();
   }
 });
