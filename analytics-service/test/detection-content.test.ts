@@ -12,7 +12,7 @@ import { loadDetectionConfig } from '../src/detection/config-schema.js';
 import { compileDetector, domainAllowed, emailDomains, findCardNumbers, ipInCidr, luhnValid, phraseMatcher } from '../src/detection/content-detectors.js';
 import type { Finding } from '../src/detection/evaluation.js';
 import { compilePredicate, TEXT_FIELDS, type EventDoc } from '../src/detection/predicate.js';
-import { WindowMemory } from '../src/detection/window-memory.js';
+import { DistinctMemory, WindowMemory } from '../src/detection/window-memory.js';
 
 const config = loadDetectionConfig();
 const catalogue = loadCatalogue(config);
@@ -126,4 +126,35 @@ test('streaming window memory is trusted only after a full window and bounds eve
   assert.equal(memory.countBetween('v', 0, Number.MAX_SAFE_INTEGER), 0);
   memory.add('u', 1_400_000, 1_400_000);
   assert.equal(memory.countBetween('u', 0, Number.MAX_SAFE_INTEGER), 1, 'events more than two windows behind the newest are forgotten');
+});
+
+test('the distinct memory bounds from above the distinct values of every window holding an event, in any order of arrival', () => {
+  const W = 600;
+  const event = fc.record({ entity: fc.constantFrom('u', 'v'), value: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), t: fc.integer({ min: 0, max: 3000 }) });
+  fc.assert(
+    fc.property(fc.array(event, { maxLength: 60 }), (arrivals) => {
+      const memory = new DistinctMemory(W, -Infinity);
+      for (let i = 0; i < arrivals.length; i++) {
+        const e = arrivals[i]!;
+        memory.see(e.entity, e.value, e.t, 0);
+        // brute force over the events arrived so far: every window (end − W, end] that holds e.t
+        const arrived = arrivals.slice(0, i + 1).filter((x) => x.entity === e.entity);
+        for (let end = e.t; end < e.t + W; end++) {
+          const distinct = new Set(arrived.filter((x) => x.t > end - W && x.t <= end).map((x) => x.value)).size;
+          if (distinct > memory.distinctAround(e.entity, e.t)) return false;
+        }
+      }
+      return true;
+    }),
+    { numRuns: 200 },
+  );
+  const memory = new DistinctMemory(W, 1_000);
+  assert.equal(memory.trusted(1_500), false, 'a window before the memory was trusted from');
+  assert.equal(memory.trusted(1_600), true);
+  for (const [value, t] of [['a', 1_000], ['b', 2_000], ['c', 2_500]] as const) memory.see('u', value, t, t);
+  assert.equal(memory.distinctAround('u', 2_550), 2, 'the value last seen more than a window before is not counted');
+  assert.equal(memory.distinctAround('w', 2_550), 0);
+  memory.seed('u', 'z', 2_540);
+  assert.equal(memory.distinctAround('u', 2_550), 3, 'a value read from Elasticsearch counts in the bound');
+  assert.equal(memory.latest('u', 'z'), undefined, 'but is not taken as streamed: its event may still be on its way');
 });

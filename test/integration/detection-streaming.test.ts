@@ -151,6 +151,32 @@ test('events written straight to the data stream by another shipper are detected
   }
 });
 
+test('a distinct count started before streaming did is completed from Elasticsearch: one more model passes the threshold', async () => {
+  // model_enumeration fires above 5 distinct models per user in 10 minutes. Five models of mallory's are stored
+  // before this replica streams anything of hers (event.ingested 20 minutes back: behind the first checkpoint, never
+  // streamed); only the memory's read of what Elasticsearch holds tells it of them when her sixth model arrives
+  const prefix = uniquePrefix('detdistinct');
+  prefixes.push(prefix);
+  const service = await startInstance(prefix);
+  try {
+    const ingested = new Date(now() - 20 * 60_000).toISOString();
+    const models = ['m-1', 'm-2', 'm-3', 'm-4', 'm-5'];
+    const operations = models.flatMap((model, i) => [
+      { create: { _index: `${prefix}-events`, _id: `distinct-${model}` } },
+      { '@timestamp': new Date(now() - 4 * 60_000 + i * 1000).toISOString(), category: 'request', user_id: 'mallory', model, event_id: `distinct-${model}`, event: { ingested } },
+    ]);
+    const bulk = await service.es.bulk({ operations, refresh: true });
+    assert.equal(bulk.errors, false);
+    await ingest(service, [{ timestamp: new Date(now() - 1000).toISOString(), category: 'request', user_id: 'mallory', model: 'm-6', event_id: 'distinct-m-6' }]);
+    const alert = await waitFor('model_enumeration alert', async () => (await alertsFor(service, 'rule_id=model_enumeration&user_id=mallory')).alerts[0]);
+    assert.equal(alert.event_count, 6);
+    const status = (await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json() as { streaming: { events_processed: number } };
+    assert.equal(status.streaming.events_processed, 1, 'the five stored models were never streamed');
+  } finally {
+    await service.stop();
+  }
+});
+
 test('an event stamped before the checkpoint but searchable only later (within the overlap) is still detected', async () => {
   const prefix = uniquePrefix('detlate');
   prefixes.push(prefix);

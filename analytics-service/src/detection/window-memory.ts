@@ -81,3 +81,105 @@ export function windowMemory(ctx: EvaluationContext, name: string, windowMs: num
   }
   return memory;
 }
+
+const MAX_DISTINCT_PAIRS = 200_000;
+
+type LatestValues = Map<string, Map<string, number>>;
+
+/**
+ * What streaming knows of a distinct-count signal: per entity, each value and the latest time it was seen. It
+ * tells a poll, without asking Elasticsearch, that an event cannot make a distinct count pass its threshold: every
+ * window holding an event at t lies within (t − W, t + W), so the entity's values last seen after t − W bound the
+ * distinct count of all of them from above (a model_enumeration threshold of 5 models cannot be passed by a user
+ * of two).
+ *
+ * Trust as for WindowMemory, with one difference: the memory starts from what Elasticsearch holds (`seeded`: every
+ * (entity, value) stored with a time in the last two windows, read when the memory is made), so it is trusted at once
+ * for events up to a window old, instead of only a window after it was made. Events ingested after the seed are all
+ * streamed through it, events already stored are all in the seed; an event both read and streamed only raises the
+ * bound, never lowers it. `latest` answers from the streamed events alone: the seed may hold events not streamed yet.
+ */
+export class DistinctMemory {
+  private readonly streamed: LatestValues = new Map();
+  private readonly seeded: LatestValues = new Map();
+  private size = 0;
+
+  constructor(
+    private readonly windowMs: number,
+    private trustedFrom: number,
+  ) {}
+
+  /** Whether every event that could share a window with an event at `t` is known. */
+  trusted(t: number): boolean {
+    return t - this.windowMs >= this.trustedFrom;
+  }
+
+  /** The latest time streaming saw the entity with the value, if it did. */
+  latest(entity: string, value: string): number | undefined {
+    return this.streamed.get(entity)?.get(value);
+  }
+
+  /** A streamed event. */
+  see(entity: string, value: string, t: number, now: number): void {
+    if (this.size >= MAX_DISTINCT_PAIRS) {
+      this.streamed.clear();
+      this.seeded.clear();
+      this.size = 0;
+      this.trustedFrom = now;
+    }
+    this.put(this.streamed, entity, value, t);
+  }
+
+  /** A stored (entity, value) read from Elasticsearch, with its latest time. */
+  seed(entity: string, value: string, t: number): void {
+    this.put(this.seeded, entity, value, t);
+  }
+
+  /** An upper bound on the entity's distinct values in any window (t' − W, t'] that holds `t`. */
+  distinctAround(entity: string, t: number): number {
+    const recent = new Set<string>();
+    for (const known of [this.streamed, this.seeded]) {
+      for (const [value, last] of known.get(entity) ?? []) if (last > t - this.windowMs) recent.add(value);
+    }
+    return recent.size;
+  }
+
+  get full(): boolean {
+    return this.size >= MAX_DISTINCT_PAIRS;
+  }
+
+  private put(known: LatestValues, entity: string, value: string, t: number): void {
+    let values = known.get(entity);
+    if (!values) known.set(entity, (values = new Map()));
+    const last = values.get(value);
+    if (last === undefined) this.size++;
+    if (last === undefined || t > last) values.set(value, t);
+  }
+}
+
+/**
+ * The distinct memory of one rule unit, kept in the engine's long-lived cache. Made on first use from `seed`
+ * (entity, value, latest time of every stored pair since the given time); a seed larger than the memory's cap
+ * is abandoned and the memory trusts only what it streams, a window after it was made.
+ */
+export async function distinctMemory(
+  ctx: EvaluationContext,
+  name: string,
+  windowMs: number,
+  seed: (since: number) => AsyncIterable<[entity: string, value: string, latest: number]>,
+): Promise<DistinctMemory> {
+  const existing = ctx.memory.get(name) as DistinctMemory | undefined;
+  if (existing) return existing;
+  const now = ctx.now();
+  const since = now - 2 * windowMs;
+  let memory = new DistinctMemory(windowMs, since);
+  for await (const [entity, value, latest] of seed(since)) {
+    memory.seed(entity, value, latest);
+    if (memory.full) {
+      memory = new DistinctMemory(windowMs, now);
+      break;
+    }
+  }
+  ctx.memory.set(name, memory);
+  return memory;
+}

@@ -25,7 +25,7 @@ import {
   type RuleEvaluator,
 } from '../evaluation.js';
 import { fieldValue, type EventDoc } from '../predicate.js';
-import { windowMemory } from '../window-memory.js';
+import { distinctMemory, windowMemory } from '../window-memory.js';
 import type { EntityField, ThresholdRule, ThresholdSignal } from '../rule-schema.js';
 import { thresholdExport } from './threshold-export.js';
 
@@ -85,28 +85,14 @@ export const thresholdEvaluator: RuleEvaluator<ThresholdRule> = {
     const signal = signalOf(rule, unit);
     const windowMs = windowOf(rule, signal);
     const name = `${rule.id}/${signal.name}`;
-    if (signal.distinct) {
-      // a distinct count can only rise through a value the entity has not shown within the window: skip values
-      // this process saw for the entity less than a window ago (retro-hunts and restarts evaluate everything)
-      const seen = recentValues(ctx, name);
-      const fresh: EventDoc[] = [];
-      for (const event of events) {
-        const key = JSON.stringify([...unit.keyFields.map((f) => fieldValue(event, f)), fieldValue(event, signal.distinct)]);
-        const t = ms(event);
-        const last = seen.get(key);
-        if (last === undefined || t - last >= windowMs || t < last) fresh.push(event);
-        if (last === undefined || t > last) seen.set(key, t);
-      }
-      if (seen.size > 200_000) seen.clear();
-      return fresh;
-    }
+    if (signal.distinct) return distinctRelevant(signal, unit, events, ctx, name, windowMs);
     // counts: an event matters only if some window containing it may pass the threshold; every window containing
-    // an event at t lies within (t − W, t + W), whose count (from memory, once trusted) bounds them all
+    // an event at t lies within (t − W, t + W), whose count (from memory, once trusted) bounds them all. An event
+    // undecided without its text is counted as if it matched: the bound may only be too high, never too low
     const check = compiled(signal.where, ctx.config);
     const memory = windowMemory(ctx, name, windowMs);
-    const exact = events.filter((e) => check(e) === true);
     const keyOf = (e: EventDoc) => JSON.stringify(unit.keyFields.map((f) => fieldValue(e, f)));
-    for (const event of exact) memory.add(keyOf(event), ms(event), ctx.now());
+    for (const event of events) if (check(event) !== false) memory.add(keyOf(event), ms(event), ctx.now());
     return events.filter((event) => {
       if (check(event) !== true) return true; // undecided without text: let Elasticsearch decide
       const t = ms(event);
@@ -184,16 +170,47 @@ async function distinctCandidates(ctx: EvaluationContext, query: Query, keyField
   return candidates;
 }
 
-/** Per-signal memory of (entity, value) → latest time seen by streaming, kept in the engine's cache. */
-function recentValues(ctx: EvaluationContext, name: string): Map<string, number> {
-  const key = `recent-values:${name}`;
-  let values = ctx.memory.get(key) as Map<string, number> | undefined;
-  if (!values) {
-    values = new Map<string, number>();
-    ctx.memory.set(key, values);
+/**
+ * Of new events of a distinct-count signal, those that may make it fire. A distinct count can only rise through a
+ * value the entity has not shown within the window: values this process saw for the entity less than a window
+ * before are skipped. And once the memory is trusted (window-memory.ts DistinctMemory), an event matters only if
+ * the entity's values around it may pass the threshold. An event the predicate cannot decide without its text is
+ * remembered as matching (the bound only rises) and left to Elasticsearch.
+ */
+async function distinctRelevant(signal: ThresholdSignal, unit: EvaluationUnit, events: EventDoc[], ctx: EvaluationContext, name: string, windowMs: number): Promise<EventDoc[]> {
+  const memory = await distinctMemory(ctx, `distinct:${name}`, windowMs, (since) => storedValues(ctx, signal, unit.keyFields, since));
+  const check = compiled(signal.where, ctx.config);
+  const fresh: Array<{ event: EventDoc; entity: string; t: number; decided: boolean }> = [];
+  for (const event of events) {
+    const matches = check(event);
+    if (matches === false) continue;
+    const entity = entityKey(unit.keyFields.map((f) => fieldValue(event, f)));
+    const t = ms(event);
+    let isFresh = false;
+    for (const value of valuesOf(fieldValue(event, signal.distinct!))) {
+      const last = memory.latest(entity, value);
+      if (last === undefined || t - last >= windowMs || t < last) isFresh = true;
+      memory.see(entity, value, t, ctx.now());
+    }
+    if (isFresh) fresh.push({ event, entity, t, decided: matches === true });
   }
-  return values;
+  return fresh.filter((f) => !f.decided || !memory.trusted(f.t) || passes(signal, memory.distinctAround(f.entity, f.t))).map((f) => f.event);
 }
+
+const entityKey = (values: unknown[]) => JSON.stringify(values.map(String));
+/** The values of a field as Elasticsearch indexes them: each element of an array, none for a missing value. */
+const valuesOf = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).map(String);
+
+/** Every (entity, value) of a distinct signal stored with a time after `since`, and its latest time. */
+async function* storedValues(ctx: EvaluationContext, signal: ThresholdSignal, keyFields: readonly string[], since: number): AsyncGenerator<[string, string, number]> {
+  const query = eventFilter(signal.where, ctx.config, since, MAX_TIME, keyFields).query;
+  for await (const bucket of ctx.store.composite(query, sourcesOf([...keyFields, signal.distinct!]), { last: { max: { field: '@timestamp' } } })) {
+    yield [entityKey(keyFields.map((f) => bucket.key[f])), String(bucket.key[signal.distinct!]), (bucket.aggs.last as { value: number }).value];
+  }
+}
+
+/** "No upper bound" for a time range: the last instant of year 9999 (four-digit years parse everywhere). */
+const MAX_TIME = Date.parse('9999-12-31T23:59:59.999Z');
 
 export function sourcesOf(fields: readonly string[]) {
   return fields.map((field) => ({ [field]: { terms: { field } } }));
