@@ -7,11 +7,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { paramsFor, UEBA_ANOMALIES, UEBA_RULE_IDS, type AnomalyCandidate } from '../../analytics-service/src/ueba/anomaly.js';
-import { evaluateUebaRules } from '../../analytics-service/src/ueba/window-evaluation.js';
+import { evaluateUebaRules, eventsWithUnseenValues } from '../../analytics-service/src/ueba/window-evaluation.js';
+import { SETTLE_MS } from '../../analytics-service/src/ueba/peer-evaluation.js';
 // the app's decorations (app.ueba, app.indices), for the type checker
 import type {} from '../../analytics-service/src/http/plugins/elasticsearch.js';
 import type {} from '../../analytics-service/src/http/plugins/ueba.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { waitFor } from '../support/wait.js';
 import { BASE_USER, burst, DAY, HOUR, ingest, userTraffic, WEEK, type TrafficEvent, type UserRhythm } from '../support/ueba-traffic.js';
 
 const START = Date.parse('2026-06-01T00:00:00Z'); // a Monday
@@ -139,6 +141,19 @@ describe('UEBA anomalies over a fifth week', () => {
     assertExplained(model);
   });
 
+  test('streaming leaves a new value unscored, without reading histories, while no history can be long enough yet', async () => {
+    // the stored traffic begins on START (a busy Monday): before START + 14 days no user has the 14 days of history
+    // ueba_new_model_for_user asks for, so a model nobody's baseline lists is not worth a history read; after, it is
+    const ctx = { es: service.es, eventsIndex: service.app.indices.events, baselines: service.app.ueba.baselines, timeZone: 'UTC' };
+    const params = paramsFor('new_model_for_user');
+    assert.equal(params.min_history_days, 14);
+    const at = (t: number, event_id: string) => ({ event_id, user_id: 'explorer', model: 'mistral-large', '@timestamp': new Date(t).toISOString() });
+    const young = at(START + 14 * DAY - HOUR, 'young');
+    const old = at(START + 15 * DAY + 11 * HOUR, 'old');
+    const open = await eventsWithUnseenValues(ctx, 'user', 'model', params, [young, old]);
+    assert.deepEqual(open.map((e) => e.event_id), ['old']);
+  });
+
   test('activity at an hour the user never works is off-profile', () => {
     const [night] = of('nightowl', 'ueba_off_profile_hours');
     assert.ok(night, JSON.stringify(of('nightowl')));
@@ -231,5 +246,33 @@ describe('ueba_* rules in the detection engine', () => {
     assert.equal(ranked[0].entity_id, 'spiky', 'volume, cost and peer alerts: the riskiest user');
     // three medium alerts (47 each) five and a half days old: 47·0.5^(5.5/7) ≈ 27.3 → (1 + 2^-1.5 + 3^-1.5)·27.3 / ζ(1.5) ≈ 16
     assert.ok(ranked[0].risk_score > 10 && ranked[0].risk_level === 'Unknown', JSON.stringify(ranked[0]));
+  });
+
+  // last: it adds an event to the scenario
+  test('streaming scores a settled department-hour again only once it holds new events', async () => {
+    const hour = NEWBIE_START + 2 * DAY + 11 * HOUR; // the newbie's burst, among the finance colleagues
+    const ctx = { es: service.es, eventsIndex: service.app.indices.events, baselines: service.app.ueba.baselines, timeZone: 'UTC' };
+    const rules = [{ rule_id: 'ueba_peer_outlier', anomaly: 'peer_outlier' as const, params: paramsFor('peer_outlier') }];
+    const memory = new Map<string, unknown>();
+    const streamed = async () => {
+      const keys: string[] = [];
+      for await (const c of evaluateUebaRules(ctx, { from: hour, to: hour + HOUR, entities: ['newbie'], memory }, rules)) keys.push(c.dedup_key);
+      return keys.sort();
+    };
+    const settled = async () => {
+      await service.es.indices.refresh({ index: service.app.indices.events });
+      const newest = await service.es.search({ index: service.app.indices.events, size: 0, aggs: { newest: { max: { field: 'event.ingested' } } } });
+      const at = (newest.aggregations!.newest as { value: number }).value;
+      await waitFor('the department-hour to settle', async () => (Date.now() > at + SETTLE_MS ? true : undefined));
+    };
+    const expected = found.filter((c) => c.rule_id === 'ueba_peer_outlier' && Date.parse(c.window_start) === hour).map((c) => c.dedup_key).sort();
+    assert.ok(expected.includes(of('newbie', 'ueba_peer_outlier')[0]!.dedup_key));
+
+    await settled();
+    assert.deepEqual(await streamed(), expected);
+    assert.deepEqual(await streamed(), [], 'the same events again: not scored again');
+    await ingest(service, burst(newbie, hour, 1, 300, 'one-more'));
+    await settled();
+    assert.deepEqual(await streamed(), expected, 'one more event: scored again, the same outlier');
   });
 });

@@ -196,13 +196,16 @@ export function peerMemberPages(ctx: UebaReadContext, selection: PeerSelection, 
 
 export interface PeerGroupNewest {
   key: { hour: number; group: string };
+  /** the group's member events of the hour */
+  doc_count: number;
   /** newest event.ingested among the group's member events of the hour (epoch ms) */
   ingested: { value: number | null };
 }
 
 /**
- * The newest event.ingested of each (hour, department) of these departments, over the same member events as
- * peerMemberPages: what tells streaming whether a group has settled, without reading its members.
+ * The newest event.ingested of each (hour, department) of these departments, and how many events it has, over the
+ * same member events as peerMemberPages: what tells streaming whether a group has settled, or is as it was when it
+ * was last scored, without reading its members.
  */
 export function peerGroupNewestPages(ctx: UebaReadContext, selection: PeerSelection, timing: EsTiming): AsyncGenerator<PeerGroupNewest[]> {
   return compositePages<PeerGroupNewest>(
@@ -221,4 +224,20 @@ export function peerGroupNewestPages(ctx: UebaReadContext, selection: PeerSelect
     timing,
     'ueba peer group activity',
   );
+}
+
+/** The event time of the earliest stored event (undefined when there is none): no entity's history begins before it. */
+export async function earliestStoredEvent(ctx: UebaReadContext): Promise<number | undefined> {
+  const response = await withAvailability('ueba first-seen history', () =>
+    ctx.es.search({
+      index: ctx.eventsIndex,
+      preference: DETECTION_PREFERENCE,
+      size: 0,
+      track_total_hits: false,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      aggs: { earliest: { min: { field: '@timestamp' } } },
+    }),
+  );
+  return (response.aggregations?.earliest as { value: number | null } | undefined)?.value ?? undefined;
 }

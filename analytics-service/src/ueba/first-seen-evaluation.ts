@@ -6,9 +6,9 @@
  * pair, so a user working as usual costs Elasticsearch nothing batch after batch. A retro-hunt has no such memory and
  * reads everything from Elasticsearch: its answer never depends on what another mode of this process saw.
  */
-import { valueHistories, valueOccurrencePages, type FirstBucket } from '../elasticsearch/ueba-scoring-reader.js';
+import { earliestStoredEvent, valueHistories, valueOccurrencePages, type FirstBucket } from '../elasticsearch/ueba-scoring-reader.js';
 import type { EsTiming } from '../elasticsearch/composite-pager.js';
-import { asRule, type AnomalyCandidate } from './anomaly.js';
+import { asRule, type AnomalyCandidate, type UebaParams } from './anomaly.js';
 import { scoreFirstSeen, type ScoredHour, type ValueHistory } from './anomaly-scoring.js';
 import type { BaselineDocument } from './baseline-document.js';
 import { ENTITY_FIELD, type EntityKind } from './entities.js';
@@ -42,27 +42,33 @@ function baselineLists(baseline: BaselineDocument | undefined, valueField: 'src_
 /**
  * Of new events carrying `valueField`, those whose value may be new for their entity: not seen by an earlier
  * streaming evaluation within the look-back (`memory`), and not listed by a stored baseline that ends before the
- * event. Streaming calls this before any query.
+ * event. Streaming calls this before any query. The rest then need their entity's history, unless no history can be
+ * long enough yet: a value first met at t is scored only when the entity's history began min_history_days before t's
+ * hour, which it cannot have if the earliest stored event is younger (one small read instead of the histories).
  */
 export async function eventsWithUnseenValues<E extends Record<string, unknown>>(
   ctx: UebaEvaluationContext,
   kind: EntityKind,
   valueField: 'src_country' | 'model',
-  lookbackDays: number,
+  params: Pick<UebaParams, 'lookback_days' | 'min_history_days'>,
   events: E[],
   memory?: Map<string, unknown>,
 ): Promise<E[]> {
   const field = ENTITY_FIELD[kind];
-  const lookbackMs = lookbackDays * 86_400_000;
+  const lookbackMs = params.lookback_days * 86_400_000;
   const pairs = seenPairs(memory);
   const at = (e: E) => Date.parse(String(e['@timestamp']));
   const open = events.filter((e) => {
     const seenAt = pairs?.get(pairKey(valueField, String(e[field]), String(e[valueField])));
     return !(seenAt !== undefined && seenAt < at(e) && seenAt >= at(e) - lookbackMs);
   });
-  if (open.length === 0 || !(await ctx.baselines.hasAny(kind))) return open;
-  const baselines = await ctx.baselines.getMany(kind, [...new Set(open.map((e) => String(e[field])))], undefined, SCORING_READ);
-  return open.filter((e) => !baselineLists(baselines.get(String(e[field])), valueField, String(e[valueField]), at(e), lookbackMs));
+  if (open.length === 0) return open;
+  const earliest = await earliestStoredEvent(ctx);
+  const historyMs = params.min_history_days * 86_400_000;
+  const unlisted = earliest === undefined ? open : open.filter((e) => at(e) - earliest >= historyMs);
+  if (unlisted.length === 0 || !(await ctx.baselines.hasAny(kind))) return unlisted;
+  const baselines = await ctx.baselines.getMany(kind, [...new Set(unlisted.map((e) => String(e[field])))], undefined, SCORING_READ);
+  return unlisted.filter((e) => !baselineLists(baselines.get(String(e[field])), valueField, String(e[valueField]), at(e), lookbackMs));
 }
 
 export async function* firstSeenCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, kind: EntityKind, scope: UebaScope, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {

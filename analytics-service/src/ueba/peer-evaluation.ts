@@ -8,6 +8,10 @@
  * A backfill of past hours is thus scored once each hour's colleagues are all in, never against the first few of
  * them. While the hour itself is still running, a busy department never pauses that long: it is scored at most once
  * per LIVE_RESCORE_MS meanwhile (everyone's hour equally incomplete), and as a whole again once it settles.
+ *
+ * A group is not scored again while it holds exactly the events it held when it was last scored (the same count:
+ * events are only ever added), within LIVE_RESCORE_MS of that scoring: the answer would be the same. While streaming
+ * works through a backlog, every slice touches the department-hours the slice before already scored whole.
  */
 import type { EsTiming } from '../elasticsearch/composite-pager.js';
 import { peerGroupNewestPages, peerMemberPages, type PeerBucket, type PeerSelection } from '../elasticsearch/ueba-scoring-reader.js';
@@ -51,8 +55,11 @@ async function peerBaselines(ctx: UebaEvaluationContext, ids: string[], timing: 
   return ctx.baselines.getMany('user', ids, timing, SCORING_READ);
 }
 
-/** Streaming's record of a department-hour: when it was last scored, and since when it has waited to be. */
-type GroupMemory = Map<string, { scoredAt?: number; waitingSince?: number }>;
+/**
+ * Streaming's record of a department-hour: when it was last scored and how many events it held then, and since when
+ * it has waited to be.
+ */
+type GroupMemory = Map<string, { scoredAt?: number; scoredEvents?: number; waitingSince?: number }>;
 
 function groupMemory(memory: Map<string, unknown> | undefined): GroupMemory {
   if (!memory) return new Map();
@@ -95,16 +102,19 @@ async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: Ho
     else unread.push([key, t]);
   }
   if (unread.length === 0) return;
-  // one read of the groups' newest activity: a group that has not settled waits without its members being read
-  const groupNewest = new Map<string, number>();
+  // one read of the groups' newest activity and size: a group that has not settled waits, and one that is as it was
+  // when last scored is left, without its members being read
+  const activity = new Map<string, { newest: number; events: number }>();
   for await (const page of peerGroupNewestPages(ctx, covering(unread, scope), timing)) {
-    for (const b of page) groupNewest.set(`${b.key.hour}|${b.key.group}`, b.ingested.value ?? 0);
+    for (const b of page) activity.set(`${b.key.hour}|${b.key.group}`, { newest: b.ingested.value ?? 0, events: b.doc_count });
   }
   const due: Array<[string, TouchedGroup]> = [];
   for (const [key, t] of unread) {
-    const activity = Math.max(t.newest, groupNewest.get(key) ?? 0);
-    if (waits(groups, key, t.hour, activity, Date.now())) scope.recheck?.(t.hour, t.group, t.entity, activity + SETTLE_MS);
-    else due.push([key, t]);
+    const group = activity.get(key);
+    const newest = Math.max(t.newest, group?.newest ?? 0);
+    const now = Date.now();
+    if (waits(groups, key, t.hour, newest, now)) scope.recheck?.(t.hour, t.group, t.entity, newest + SETTLE_MS);
+    else if (!unchangedSinceScored(groups, key, group?.events, now)) due.push([key, t]);
   }
   if (due.length === 0) return;
   // the due groups whole, in one read: every member of their departments in the span of their hours
@@ -122,7 +132,7 @@ async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: Ho
       if (waits(groups, key, hour, newest, now)) continue;
       // a running hour that never pauses: score it as it stands, and again as a whole once it settles
     }
-    groups.set(key, { scoredAt: now });
+    groups.set(key, { scoredAt: now, scoredEvents: whole.reduce((n, m) => n + m.doc_count, 0) });
     yield* scoreGroup(calendar, whole, baselines, rule);
   }
 }
@@ -131,6 +141,12 @@ async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: Ho
 function covering(groups: Array<[string, TouchedGroup]>, scope: UebaScope): PeerSelection {
   const hours = groups.map(([, t]) => t.hour);
   return { from: Math.min(...hours), to: Math.max(...hours) + HOUR_MS, departments: [...new Set(groups.map(([, t]) => t.group))], ...(scope.filter ? { filter: scope.filter } : {}) };
+}
+
+/** Whether a department-hour of `events` events was scored holding just as many, within LIVE_RESCORE_MS. */
+function unchangedSinceScored(groups: GroupMemory, key: string, events: number | undefined, now: number): boolean {
+  const memory = groups.get(key);
+  return events !== undefined && memory?.scoredEvents === events && now - (memory.scoredAt ?? -Infinity) < LIVE_RESCORE_MS;
 }
 
 /**

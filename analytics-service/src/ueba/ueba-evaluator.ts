@@ -103,7 +103,7 @@ function toFinding(rule: UebaRule, unit: EvaluationUnit, candidate: AnomalyCandi
     async relevant(rule, unit, events, ctx) {
       const kind = KIND_OF_FIELD.get(unit.keyFields[0]!)!;
       const valueField = FIRST_SEEN_FIELD[rule.anomaly];
-      if (valueField) return eventsWithUnseenValues(context, kind, valueField, uebaParams(rule, kind).lookback_days, events, ctx.memory);
+      if (valueField) return eventsWithUnseenValues(context, kind, valueField, uebaParams(rule, kind), events, ctx.memory);
       if (HOURLY.includes(rule.anomaly)) return eventsOfProfiledEntities(context, kind, events);
       return events; // peers: the departments of these users are scored afresh, as a whole
     },
