@@ -5,6 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type {} from '../../analytics-service/src/http/plugins/detection.js';
+import { SETTLE_MS } from '../../analytics-service/src/ueba/peer-evaluation.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { BASE_USER, HOUR, WEEK, burst, ingest, userTraffic, type UserRhythm } from '../support/ueba-traffic.js';
 import { waitFor } from '../support/wait.js';
@@ -99,4 +100,34 @@ test('users who stand out only once colleagues\' later events arrive are flagged
     assert.ok(alert!.observed >= 60, `score ${alert!.observed}`);
   }
   await waitFor('the checkpoint to pass the colleagues\' events', async () => (stats.deferred === 0 && Date.parse(stats.checkpoint!) >= ingestedAt ? true : undefined));
+});
+
+test('a department-hour streaming meets only after it settled (streaming behind) is scored at once, from the new events', async () => {
+  const department = 'peer-backlog';
+  const at = (i: number) => new Date(Math.max(HOUR_START, NOW - i * 100)).toISOString();
+  const request = (user: string, i: number) => ({ timestamp: at(i), category: 'request', user_id: `${department}-${user}`, user_department: department, event_id: `peer-backlog-${user}-${i}` });
+  // 13 requests by one user, one by each of six colleagues: 13× the department's median of the hour
+  const events = [...Array.from({ length: 13 }, (_, i) => request('heavy', i)), ...Array.from({ length: 6 }, (_, i) => request(`peer-${i}`, 20 + i))];
+  const streaming = service.app.detection.streaming;
+  await waitFor('evaluations put off by the tests before', async () => (streaming.stats.deferred === 0 ? true : undefined));
+  await streaming.stop();
+  try {
+    await ingest(service, events);
+    const stored = await service.es.search<{ event: { ingested: string } }>({
+      index: `${service.prefix}-events`,
+      query: { terms: { event_id: events.map((e) => e.event_id) } },
+      sort: [{ 'event.ingested': 'desc' }],
+      size: 1,
+    });
+    const newest = Date.parse(stored.hits.hits[0]!._source!.event.ingested);
+    await waitFor('the department-hour to settle while streaming is stopped', async () => (Date.now() > newest + SETTLE_MS ? true : undefined));
+  } finally {
+    streaming.start();
+  }
+  const alerts = await waitFor('the peer-outlier alert', async () => {
+    const found = (await service.request('read', { method: 'GET', url: `/v1/alerts?rule_id=ueba_peer_outlier&user_id=${department}-heavy` })).json().alerts as Array<{ observed: number }>;
+    return found.length > 0 ? found : undefined;
+  });
+  assert.equal(alerts.length, 1);
+  assert.equal(streaming.stats.deferred, 0, 'settled when met: scored at once, nothing put off');
 });

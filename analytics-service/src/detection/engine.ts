@@ -203,9 +203,11 @@ export class DetectionEngine {
   }
 }
 
-/** The entities, and their event-time spans, of the new events that concern a unit. */
-function affectedEntities(events: EventDoc[], unit: EvaluationUnit): Array<{ key: string[]; min: number; max: number }> {
-  const affected = new Map<string, { key: string[]; min: number; max: number }>();
+type Affected = { key: string[]; min: number; max: number; events: EventDoc[] };
+
+/** The entities, their event-time spans and their events, of the new events that concern a unit. */
+function affectedEntities(events: EventDoc[], unit: EvaluationUnit): Affected[] {
+  const affected = new Map<string, Affected>();
   for (const event of events) {
     const key = entityOf(event, unit.keyFields);
     if (!key) continue;
@@ -215,7 +217,8 @@ function affectedEntities(events: EventDoc[], unit: EvaluationUnit): Array<{ key
     if (seen) {
       seen.min = Math.min(seen.min, t);
       seen.max = Math.max(seen.max, t);
-    } else affected.set(k, { key, min: t, max: t });
+      seen.events.push(event);
+    } else affected.set(k, { key, min: t, max: t, events: [event] });
   }
   return [...affected.values()];
 }
@@ -233,15 +236,15 @@ function mergedScope(scopes: EvaluationScope[]): EvaluationScope {
 }
 
 /** Entities with recent activity share one scope; stragglers (late events) get their own. */
-function scopesFor(affected: Array<{ key: string[]; min: number; max: number }>, unit: EvaluationUnit): EvaluationScope[] {
+function scopesFor(affected: Affected[], unit: EvaluationUnit): EvaluationScope[] {
   const scopes: EvaluationScope[] = [];
   const latest = Math.max(...affected.map((a) => a.max));
   const recent = affected.filter((a) => latest - a.min <= DAY_MS);
   const late = affected.filter((a) => latest - a.min > DAY_MS);
   for (const batch of batches(recent, KEYS_PER_SCOPE)) {
-    scopes.push({ from: Math.min(...batch.map((a) => a.min)), to: Math.max(...batch.map((a) => a.max)) + unit.lookaheadMs, keys: batch.map((a) => a.key) });
+    scopes.push({ from: Math.min(...batch.map((a) => a.min)), to: Math.max(...batch.map((a) => a.max)) + unit.lookaheadMs, keys: batch.map((a) => a.key), events: batch.flatMap((a) => a.events) });
   }
-  for (const a of late) scopes.push({ from: a.min, to: a.max + unit.lookaheadMs, keys: [a.key] });
+  for (const a of late) scopes.push({ from: a.min, to: a.max + unit.lookaheadMs, keys: [a.key], events: a.events });
   return scopes;
 }
 

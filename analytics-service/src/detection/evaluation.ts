@@ -48,6 +48,8 @@ export interface EvaluationScope {
    * the latest batch that asked for it, so a restart or a replica taking over re-reads that batch.
    */
   defer?: (key: string, scope: EvaluationScope, dueAt: number) => void;
+  /** Streaming only: the new events of these keys that led to this evaluation, as read (without prompt/response text). */
+  events?: EventDoc[];
 }
 
 /** One episode of one rule for one entity: what an alert is made from. */

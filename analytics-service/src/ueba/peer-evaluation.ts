@@ -78,7 +78,8 @@ interface TouchedGroup {
 
 /**
  * Streaming: the department-hours of the listed users, each scored as a whole once settled (see the file comment).
- * The whole group is read only when it may be scored: when one of the listed users' own events of the hour was
+ * Which groups the users touch comes from the new events themselves, or, for a recheck (no events), from the users'
+ * events of the hours as stored. The whole group is read only when it may be scored: when one of those events was
  * ingested within SETTLE_MS, or else (one small aggregation for all the groups left) any member's, and the group
  * is not due a live rescore, it cannot be settled and waits unread (its recheck then comes no later than it
  * would after reading the group). The groups that may be scored are read together, in one aggregation, and their
@@ -86,16 +87,7 @@ interface TouchedGroup {
  */
 async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, hours: { from: number; to: number }, scope: UebaScope, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
   const groups = groupMemory(scope.memory);
-  const touched = new Map<string, TouchedGroup>();
-  for await (const page of peerMemberPages(ctx, { ...scope, ...hours }, timing, 'ueba peer members')) {
-    for (const b of page) {
-      const key = `${b.key.hour}|${b.key.group}`;
-      const seen = touched.get(key);
-      const ingested = b.ingested.value ?? 0;
-      if (!seen) touched.set(key, { hour: b.key.hour, group: b.key.group, entity: b.key.entity, newest: ingested });
-      else seen.newest = Math.max(seen.newest, ingested);
-    }
-  }
+  const touched = scope.events ? touchedByEvents(calendar, scope.events) : await touchedByUsers(ctx, hours, scope, timing);
   const unread: Array<[string, TouchedGroup]> = [];
   for (const [key, t] of touched) {
     if (waits(groups, key, t.hour, t.newest, Date.now())) scope.recheck?.(t.hour, t.group, t.entity, t.newest + SETTLE_MS);
@@ -135,6 +127,38 @@ async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: Ho
     groups.set(key, { scoredAt: now, scoredEvents: whole.reduce((n, m) => n + m.doc_count, 0) });
     yield* scoreGroup(calendar, whole, baselines, rule);
   }
+}
+
+/** The department-hours the listed users' events of these hours fall in, and the newest event.ingested of each. */
+async function touchedByUsers(ctx: UebaEvaluationContext, hours: { from: number; to: number }, scope: UebaScope, timing: EsTiming): Promise<Map<string, TouchedGroup>> {
+  const touched = new Map<string, TouchedGroup>();
+  for await (const page of peerMemberPages(ctx, { ...scope, ...hours }, timing, 'ueba peer members')) {
+    for (const b of page) touch(touched, b.key.hour, b.key.group, b.key.entity, b.ingested.value ?? 0);
+  }
+  return touched;
+}
+
+/**
+ * The same, read off the new events themselves (no request): the department-hours of their requests, and the newest
+ * event.ingested among them. The users' other events of the hour only matter for whether the group has settled,
+ * which the read of the groups' activity then decides.
+ */
+function touchedByEvents(calendar: HourOfWeekCalendar, events: Array<Record<string, unknown>>): Map<string, TouchedGroup> {
+  const touched = new Map<string, TouchedGroup>();
+  for (const e of events) {
+    const group = e.user_department;
+    if (e.category !== 'request' || typeof group !== 'string' || group === '' || typeof e.user_id !== 'string') continue;
+    const ingested = Date.parse(String((e.event as { ingested?: unknown } | undefined)?.ingested));
+    touch(touched, calendar.floorToHour(Date.parse(String(e['@timestamp']))), group, e.user_id, Number.isNaN(ingested) ? Date.now() : ingested);
+  }
+  return touched;
+}
+
+function touch(touched: Map<string, TouchedGroup>, hour: number, group: string, entity: string, ingested: number): void {
+  const key = `${hour}|${group}`;
+  const seen = touched.get(key);
+  if (!seen) touched.set(key, { hour, group, entity, newest: ingested });
+  else seen.newest = Math.max(seen.newest, ingested);
 }
 
 /** What covers these department-hours: their departments over the span of their hours (and the rule's filter). */

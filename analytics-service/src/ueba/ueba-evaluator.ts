@@ -85,6 +85,7 @@ function toFinding(rule: UebaRule, unit: EvaluationUnit, candidate: AnomalyCandi
           to: scope.to,
           filter: where.query,
           ...(scope.keys ? { entities: scope.keys.map((k) => k[0]!), memory: ctx.memory } : {}),
+          ...(scope.events ? { events: scope.events } : {}),
           ...(scope.defer ? { recheck: (hour: number, group: string, user: string, at: number) => scope.defer!(`${hour}|${group}`, { from: hour, to: hour + 1, keys: [[user]] }, at) } : {}),
         },
         [{ rule_id: rule.id, anomaly: rule.anomaly, params }],

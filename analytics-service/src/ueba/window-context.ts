@@ -32,6 +32,8 @@ export interface UebaScope {
   memory?: Map<string, unknown>;
   /** streaming only: asks for a user's department-hour to be scored as a whole at `at` (see peer-evaluation.ts) */
   recheck?: (hour: number, group: string, user: string, at: number) => void;
+  /** streaming only: the new events of `entities` that led to this scoring (peer-evaluation.ts reads their groups off them) */
+  events?: Array<Record<string, unknown>>;
 }
 
 /** Baselines change once per refresh: scoring may reuse what it read in the last minute. */
