@@ -12,7 +12,7 @@ import { loadDetectionConfig } from '../src/detection/config-schema.js';
 import { compileDetector, domainAllowed, emailDomains, findCardNumbers, ipInCidr, luhnValid, phraseMatcher } from '../src/detection/content-detectors.js';
 import type { Finding } from '../src/detection/evaluation.js';
 import { compilePredicate, TEXT_FIELDS, type EventDoc } from '../src/detection/predicate.js';
-import { DistinctMemory, WindowMemory } from '../src/detection/window-memory.js';
+import { CountMemory, DistinctMemory, WindowMemory } from '../src/detection/window-memory.js';
 
 const config = loadDetectionConfig();
 const catalogue = loadCatalogue(config);
@@ -119,13 +119,45 @@ test('alert ids are deterministic; merging only grows and keeps triage', () => {
 
 test('streaming window memory is trusted only after a full window and bounds every window containing an event', () => {
   const memory = new WindowMemory(60_000, 1_000_000);
-  assert.equal(memory.trusted(1_030_000), false, 'events before the memory started may share this window');
-  assert.equal(memory.trusted(1_060_000), true);
+  assert.equal(memory.trusted(1_030_000, 'u'), false, 'events before the memory started may share this window');
+  assert.equal(memory.trusted(1_060_000, 'u'), true);
   for (const t of [1_100_000, 1_169_000, 1_110_000]) memory.add('u', t, t);
   assert.equal(memory.countBetween('u', 1_110_000 - 60_000, 1_110_000 + 60_000), 3, 'out-of-order events count too');
   assert.equal(memory.countBetween('v', 0, Number.MAX_SAFE_INTEGER), 0);
   memory.add('u', 1_400_000, 1_400_000);
   assert.equal(memory.countBetween('u', 0, Number.MAX_SAFE_INTEGER), 1, 'events more than two windows behind the newest are forgotten');
+  assert.equal(memory.trusted(1_110_000, 'u'), false, 'and a window around them is no longer trusted');
+  assert.equal(memory.trusted(1_110_000, 'v'), true, 'for that entity only');
+});
+
+test('a count memory started from stored buckets bounds from above the events of every window holding an event', () => {
+  const W = 600;
+  const times = fc.array(fc.integer({ min: 0, max: 3000 }), { maxLength: 40 });
+  fc.assert(
+    fc.property(times, times, (stored, streamed) => {
+      const memory = new CountMemory(W, -Infinity);
+      // what Elasticsearch held when the memory was made, counted per W-aligned bucket
+      const buckets = new Map<number, number>();
+      for (const t of stored) buckets.set(Math.floor(t / W) * W, (buckets.get(Math.floor(t / W) * W) ?? 0) + 1);
+      for (const [start, count] of buckets) memory.seed('u', start, count);
+      for (let i = 0; i < streamed.length; i++) {
+        const t = streamed[i]!;
+        memory.add('u', t, t);
+        if (!memory.trusted(t, 'u')) continue; // forgotten: a window around t is left to Elasticsearch
+        const known = [...stored, ...streamed.slice(0, i + 1)];
+        for (let end = t; end < t + W; end++) {
+          if (known.filter((x) => x > end - W && x <= end).length > memory.countBetween('u', t - W, t + W)) return false;
+        }
+      }
+      return true;
+    }),
+    { numRuns: 200 },
+  );
+  const memory = new CountMemory(W, 0);
+  memory.seed('u', 1200, 3);
+  memory.add('u', 2000, 2000);
+  assert.equal(memory.countBetween('u', 2000 - W, 2000 + W), 4, 'the stored bucket [1200, 1800) meets (1400, 2600)');
+  assert.equal(memory.countBetween('u', 1800, 2600), 1, 'a bucket wholly before the window is not counted');
 });
 
 test('the distinct memory bounds from above the distinct values of every window holding an event, in any order of arrival', () => {

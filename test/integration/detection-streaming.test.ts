@@ -177,6 +177,32 @@ test('a distinct count started before streaming did is completed from Elasticsea
   }
 });
 
+test('a count started before streaming did is completed from Elasticsearch: one more violation reaches the threshold', async () => {
+  // repeated_policy_violations fires at 5 violations per user in 24 hours. Four of oscar's guardrail blocks are stored
+  // before this replica streams anything of his (event.ingested 20 minutes back: never streamed); only the memory's
+  // read of what Elasticsearch holds tells it of them when his fifth arrives
+  const prefix = uniquePrefix('detcount');
+  prefixes.push(prefix);
+  const service = await startInstance(prefix);
+  try {
+    const ingested = new Date(now() - 20 * 60_000).toISOString();
+    const block = (i: number, t: number) => ({ timestamp: new Date(t).toISOString(), category: 'guardrail_block', decision: 'block', guardrail_result: 'block', policy_violated: 'pii', user_id: 'oscar', event_id: `count-${i}` });
+    const operations = [0, 1, 2, 3].flatMap((i) => {
+      const { timestamp, ...event } = block(i, now() - 3 * 3_600_000 + i * 60_000);
+      return [{ create: { _index: `${prefix}-events`, _id: event.event_id } }, { '@timestamp': timestamp, ...event, event: { ingested } }];
+    });
+    const bulk = await service.es.bulk({ operations, refresh: true });
+    assert.equal(bulk.errors, false);
+    await ingest(service, [block(4, now() - 1000)]);
+    const alert = await waitFor('repeated_policy_violations alert', async () => (await alertsFor(service, 'rule_id=repeated_policy_violations&user_id=oscar')).alerts[0]);
+    assert.equal(alert.event_count, 5);
+    const status = (await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json() as { streaming: { events_processed: number } };
+    assert.equal(status.streaming.events_processed, 1, 'the four stored blocks were never streamed');
+  } finally {
+    await service.stop();
+  }
+});
+
 test('an event stamped before the checkpoint but searchable only later (within the overlap) is still detected', async () => {
   const prefix = uniquePrefix('detlate');
   prefixes.push(prefix);

@@ -3,9 +3,10 @@
  * without asking Elasticsearch, that a new event cannot make a rule fire (a benign user's third judge flag of
  * the day cannot reach a threshold of five).
  *
- * The memory only knows events this process streamed. It is trusted for an event at time t once t − window is
- * after the memory started (every event of that window was ingested since, clock skew aside); older events are
- * always evaluated against Elasticsearch. When it grows past its cap it starts over, trusting nothing again.
+ * The memory only knows events this process streamed (CountMemory and DistinctMemory below also start from what
+ * Elasticsearch holds). It is trusted for an event at time t once t − window is after the memory started (every
+ * event of that window was ingested since, clock skew aside); older events are always evaluated against
+ * Elasticsearch. When it grows past its cap it starts over, trusting nothing again.
  */
 import type { EvaluationContext } from './evaluation.js';
 
@@ -13,27 +14,25 @@ const MAX_TIMESTAMPS = 2_000_000;
 
 export class WindowMemory {
   private readonly times = new Map<string, number[]>();
+  /** per entity, the time before which its events were forgotten */
+  private readonly forgotten = new Map<string, number>();
   private size = 0;
   private startedAt: number;
 
   constructor(
-    private readonly windowMs: number,
-    now: number,
+    protected readonly windowMs: number,
+    trustedFrom: number,
   ) {
-    this.startedAt = now;
+    this.startedAt = trustedFrom;
   }
 
-  /** Whether every event that could share a window with an event at `t` has been seen. */
-  trusted(t: number): boolean {
-    return t - this.windowMs >= this.startedAt;
+  /** Whether every event of the entity that could share a window with an event at `t` is known. */
+  trusted(t: number, key: string): boolean {
+    return t - this.windowMs >= Math.max(this.startedAt, this.forgotten.get(key) ?? -Infinity);
   }
 
   add(key: string, t: number, now: number): void {
-    if (this.size >= MAX_TIMESTAMPS) {
-      this.times.clear();
-      this.size = 0;
-      this.startedAt = now;
-    }
+    if (this.size >= MAX_TIMESTAMPS) this.startOver(now);
     let list = this.times.get(key);
     if (!list) {
       list = [];
@@ -51,6 +50,7 @@ export class WindowMemory {
     if (drop > 0) {
       list.splice(0, drop);
       this.size -= drop;
+      this.forgotten.set(key, Math.max(horizon, this.forgotten.get(key) ?? -Infinity));
     }
   }
 
@@ -61,6 +61,13 @@ export class WindowMemory {
     let n = 0;
     for (const t of list) if (t > from && t < to) n++;
     return n;
+  }
+
+  protected startOver(now: number): void {
+    this.times.clear();
+    this.forgotten.clear();
+    this.size = 0;
+    this.startedAt = now;
   }
 
   /** The latest event of the entity in [from, to], if any. */
@@ -79,6 +86,61 @@ export function windowMemory(ctx: EvaluationContext, name: string, windowMs: num
     memory = new WindowMemory(windowMs, ctx.now());
     ctx.memory.set(name, memory);
   }
+  return memory;
+}
+
+const MAX_SEEDED = 200_000;
+
+/**
+ * A count threshold's memory that starts from what Elasticsearch holds: each entity's matching events of the last
+ * two windows, counted per W-aligned bucket (one aggregation when the memory is made), so that it is trusted at once
+ * for events up to a window old, instead of a window after it was made. Events ingested after the seed are all
+ * streamed through it; a window is bounded by its streamed events plus every seeded bucket it meets. An event both
+ * seeded and streamed counts twice, which only raises the bound. (Sequences keep an unseeded WindowMemory: they ask
+ * for event times, which buckets do not have.)
+ */
+export class CountMemory extends WindowMemory {
+  private readonly seeded = new Map<string, Array<[start: number, count: number]>>();
+
+  /** `count` stored events of the entity in [start, start + W). */
+  seed(key: string, start: number, count: number): void {
+    const buckets = this.seeded.get(key);
+    if (buckets) buckets.push([start, count]);
+    else this.seeded.set(key, [[start, count]]);
+  }
+
+  override countBetween(key: string, from: number, to: number): number {
+    let n = super.countBetween(key, from, to);
+    for (const [start, count] of this.seeded.get(key) ?? []) if (start < to && start + this.windowMs > from) n += count;
+    return n;
+  }
+
+  protected override startOver(now: number): void {
+    super.startOver(now);
+    this.seeded.clear();
+  }
+}
+
+/**
+ * The count memory of one threshold signal, kept in the engine's long-lived cache. Made on first use from `seed`
+ * (entity, bucket start, events of every W-aligned bucket since the given time); a seed of more than MAX_SEEDED
+ * buckets is abandoned, and the memory trusts only what it streams, a window after it was made.
+ */
+export async function countMemory(ctx: EvaluationContext, name: string, windowMs: number, seed: (since: number) => AsyncIterable<[key: string, start: number, count: number]>): Promise<WindowMemory> {
+  const existing = ctx.memory.get(name) as WindowMemory | undefined;
+  if (existing) return existing;
+  const now = ctx.now();
+  const since = now - 2 * windowMs;
+  let memory: WindowMemory = new CountMemory(windowMs, since);
+  let buckets = 0;
+  for await (const [key, start, count] of seed(since)) {
+    (memory as CountMemory).seed(key, start, count);
+    if (++buckets > MAX_SEEDED) {
+      memory = new WindowMemory(windowMs, now);
+      break;
+    }
+  }
+  ctx.memory.set(name, memory);
   return memory;
 }
 

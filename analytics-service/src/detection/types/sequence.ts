@@ -87,7 +87,7 @@ export const sequenceEvaluator: RuleEvaluator<SequenceRule> = {
     const isFirst = new Set(firsts.map((e) => e.event_id));
     const thens = events.filter((e) => !isFirst.has(e.event_id) && isB(e) !== false).filter((e) => {
       const t = ms(e);
-      return !memory.trusted(t) || memory.latestBetween(keyOf(e), t - windowMs, t) !== undefined;
+      return !memory.trusted(t, keyOf(e)) || memory.latestBetween(keyOf(e), t - windowMs, t) !== undefined;
     });
     return [...firsts, ...thens];
   },

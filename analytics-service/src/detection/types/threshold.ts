@@ -25,7 +25,7 @@ import {
   type RuleEvaluator,
 } from '../evaluation.js';
 import { fieldValue, type EventDoc } from '../predicate.js';
-import { distinctMemory, windowMemory } from '../window-memory.js';
+import { countMemory, distinctMemory } from '../window-memory.js';
 import type { EntityField, ThresholdRule, ThresholdSignal } from '../rule-schema.js';
 import { thresholdExport } from './threshold-export.js';
 
@@ -90,13 +90,14 @@ export const thresholdEvaluator: RuleEvaluator<ThresholdRule> = {
     // an event at t lies within (t − W, t + W), whose count (from memory, once trusted) bounds them all. An event
     // undecided without its text is counted as if it matched: the bound may only be too high, never too low
     const check = compiled(signal.where, ctx.config);
-    const memory = windowMemory(ctx, name, windowMs);
-    const keyOf = (e: EventDoc) => JSON.stringify(unit.keyFields.map((f) => fieldValue(e, f)));
+    const memory = await countMemory(ctx, name, windowMs, (since) => storedCounts(ctx, signal, unit.keyFields, since, windowMs));
+    const keyOf = (e: EventDoc) => entityKey(unit.keyFields.map((f) => fieldValue(e, f)));
     for (const event of events) if (check(event) !== false) memory.add(keyOf(event), ms(event), ctx.now());
     return events.filter((event) => {
       if (check(event) !== true) return true; // undecided without text: let Elasticsearch decide
       const t = ms(event);
-      return !memory.trusted(t) || passes(signal, memory.countBetween(keyOf(event), t - windowMs, t + windowMs));
+      const key = keyOf(event);
+      return !memory.trusted(t, key) || passes(signal, memory.countBetween(key, t - windowMs, t + windowMs));
     });
   },
 
@@ -206,6 +207,15 @@ async function* storedValues(ctx: EvaluationContext, signal: ThresholdSignal, ke
   const query = eventFilter(signal.where, ctx.config, since, MAX_TIME, keyFields).query;
   for await (const bucket of ctx.store.composite(query, sourcesOf([...keyFields, signal.distinct!]), { last: { max: { field: '@timestamp' } } })) {
     yield [entityKey(keyFields.map((f) => bucket.key[f])), String(bucket.key[signal.distinct!]), (bucket.aggs.last as { value: number }).value];
+  }
+}
+
+/** Every entity's matching events stored with a time after `since`, counted per W-aligned bucket. */
+async function* storedCounts(ctx: EvaluationContext, signal: ThresholdSignal, keyFields: readonly string[], since: number, windowMs: number): AsyncGenerator<[string, number, number]> {
+  const query = eventFilter(signal.where, ctx.config, since, MAX_TIME, keyFields).query;
+  const sources = [...sourcesOf(keyFields), { bucket: { date_histogram: { field: '@timestamp', fixed_interval: `${windowMs}ms` } } }];
+  for await (const bucket of ctx.store.composite(query, sources)) {
+    yield [entityKey(keyFields.map((f) => bucket.key[f])), Number(bucket.key.bucket), bucket.doc_count];
   }
 }
 
