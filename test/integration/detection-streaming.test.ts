@@ -151,56 +151,42 @@ test('events written straight to the data stream by another shipper are detected
   }
 });
 
-test('a distinct count started before streaming did is completed from Elasticsearch: one more model passes the threshold', async () => {
-  // model_enumeration fires above 5 distinct models per user in 10 minutes. Five models of mallory's are stored
-  // before this replica streams anything of hers (event.ingested 20 minutes back: behind the first checkpoint, never
-  // streamed); only the memory's read of what Elasticsearch holds tells it of them when her sixth model arrives
-  const prefix = uniquePrefix('detdistinct');
+/**
+ * `stored` are written straight to the data stream with event.ingested 20 minutes back (behind the first checkpoint:
+ * never streamed), then `last` is ingested: only the rule memory's read of what Elasticsearch holds tells it of the
+ * stored ones, and the alert must count them all.
+ */
+async function completedFromStore(name: string, rule: string, user: string, stored: Array<Record<string, unknown>>, last: Record<string, unknown>) {
+  const prefix = uniquePrefix(name);
   prefixes.push(prefix);
   const service = await startInstance(prefix);
   try {
     const ingested = new Date(now() - 20 * 60_000).toISOString();
-    const models = ['m-1', 'm-2', 'm-3', 'm-4', 'm-5'];
-    const operations = models.flatMap((model, i) => [
-      { create: { _index: `${prefix}-events`, _id: `distinct-${model}` } },
-      { '@timestamp': new Date(now() - 4 * 60_000 + i * 1000).toISOString(), category: 'request', user_id: 'mallory', model, event_id: `distinct-${model}`, event: { ingested } },
-    ]);
+    const operations = stored.flatMap(({ timestamp, ...event }) => [{ create: { _index: `${prefix}-events`, _id: String(event.event_id) } }, { '@timestamp': timestamp, ...event, event: { ingested } }]);
     const bulk = await service.es.bulk({ operations, refresh: true });
     assert.equal(bulk.errors, false);
-    await ingest(service, [{ timestamp: new Date(now() - 1000).toISOString(), category: 'request', user_id: 'mallory', model: 'm-6', event_id: 'distinct-m-6' }]);
-    const alert = await waitFor('model_enumeration alert', async () => (await alertsFor(service, 'rule_id=model_enumeration&user_id=mallory')).alerts[0]);
-    assert.equal(alert.event_count, 6);
+    await ingest(service, [last]);
+    const alert = await waitFor(`${rule} alert`, async () => (await alertsFor(service, `rule_id=${rule}&user_id=${user}`)).alerts[0]);
+    assert.equal(alert.event_count, stored.length + 1);
     const status = (await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json() as { streaming: { events_processed: number } };
-    assert.equal(status.streaming.events_processed, 1, 'the five stored models were never streamed');
+    assert.equal(status.streaming.events_processed, 1, 'the stored events were never streamed');
   } finally {
     await service.stop();
   }
+}
+
+test('a distinct count started before streaming did is completed from Elasticsearch: one more model passes the threshold', async () => {
+  // model_enumeration fires above 5 distinct models per user in 10 minutes: five stored, the sixth streamed
+  const request = (model: string, t: number) => ({ timestamp: new Date(t).toISOString(), category: 'request', user_id: 'mallory', model, event_id: `distinct-${model}` });
+  const stored = ['m-1', 'm-2', 'm-3', 'm-4', 'm-5'].map((model, i) => request(model, now() - 4 * 60_000 + i * 1000));
+  await completedFromStore('detdistinct', 'model_enumeration', 'mallory', stored, request('m-6', now() - 1000));
 });
 
 test('a count started before streaming did is completed from Elasticsearch: one more violation reaches the threshold', async () => {
-  // repeated_policy_violations fires at 5 violations per user in 24 hours. Four of oscar's guardrail blocks are stored
-  // before this replica streams anything of his (event.ingested 20 minutes back: never streamed); only the memory's
-  // read of what Elasticsearch holds tells it of them when his fifth arrives
-  const prefix = uniquePrefix('detcount');
-  prefixes.push(prefix);
-  const service = await startInstance(prefix);
-  try {
-    const ingested = new Date(now() - 20 * 60_000).toISOString();
-    const block = (i: number, t: number) => ({ timestamp: new Date(t).toISOString(), category: 'guardrail_block', decision: 'block', guardrail_result: 'block', policy_violated: 'pii', user_id: 'oscar', event_id: `count-${i}` });
-    const operations = [0, 1, 2, 3].flatMap((i) => {
-      const { timestamp, ...event } = block(i, now() - 3 * 3_600_000 + i * 60_000);
-      return [{ create: { _index: `${prefix}-events`, _id: event.event_id } }, { '@timestamp': timestamp, ...event, event: { ingested } }];
-    });
-    const bulk = await service.es.bulk({ operations, refresh: true });
-    assert.equal(bulk.errors, false);
-    await ingest(service, [block(4, now() - 1000)]);
-    const alert = await waitFor('repeated_policy_violations alert', async () => (await alertsFor(service, 'rule_id=repeated_policy_violations&user_id=oscar')).alerts[0]);
-    assert.equal(alert.event_count, 5);
-    const status = (await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json() as { streaming: { events_processed: number } };
-    assert.equal(status.streaming.events_processed, 1, 'the four stored blocks were never streamed');
-  } finally {
-    await service.stop();
-  }
+  // repeated_policy_violations fires at 5 violations per user in 24 hours: four guardrail blocks stored, the fifth streamed
+  const block = (i: number, t: number) => ({ timestamp: new Date(t).toISOString(), category: 'guardrail_block', decision: 'block', guardrail_result: 'block', policy_violated: 'pii', user_id: 'oscar', event_id: `count-${i}` });
+  const stored = [0, 1, 2, 3].map((i) => block(i, now() - 3 * 3_600_000 + i * 60_000));
+  await completedFromStore('detcount', 'repeated_policy_violations', 'oscar', stored, block(4, now() - 1000));
 });
 
 test('an event stamped before the checkpoint but searchable only later (within the overlap) is still detected', async () => {

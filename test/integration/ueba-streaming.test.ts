@@ -34,6 +34,17 @@ function burstNow(count: number, tag: string) {
   return burst(spiky, HOUR_START, count, 7, tag).map((e, i) => ({ ...e, timestamp: new Date(Math.max(HOUR_START, NOW - i * 50)).toISOString() }));
 }
 
+/** The earliest (asc) or latest (desc) event.ingested of these events, as stored. */
+async function ingestedOf(events: Array<{ event_id: string }>, order: 'asc' | 'desc'): Promise<number> {
+  const stored = await service.es.search<{ event: { ingested: string } }>({
+    index: `${service.prefix}-events`,
+    query: { terms: { event_id: events.map((e) => e.event_id) } },
+    sort: [{ 'event.ingested': order }],
+    size: 1,
+  });
+  return Date.parse(stored.hits.hits[0]!._source!.event.ingested);
+}
+
 async function spikeAlerts(): Promise<Array<{ id: string; event_count: number; observed: number }>> {
   const response = await service.request('read', { method: 'GET', url: `/v1/alerts?rule_id=ueba_volume_spike&user_id=${spiky.id}` });
   return response.json().alerts;
@@ -79,13 +90,7 @@ test('users who stand out only once colleagues\' later events arrive are flagged
   const later = departments.flatMap((d) => Array.from({ length: 5 }, (_, i) => request(d, `peer-${i + 1}`, 30 + i)));
   const processed = stats.events_processed;
   await ingest(service, later);
-  const stored = await service.es.search<{ event: { ingested: string } }>({
-    index: `${service.prefix}-events`,
-    query: { terms: { event_id: later.map((e) => e.event_id) } },
-    sort: [{ 'event.ingested': 'asc' }],
-    size: 1,
-  });
-  const ingestedAt = Date.parse(stored.hits.hits[0]!._source!.event.ingested);
+  const ingestedAt = await ingestedOf(later, 'asc');
   await waitFor('streaming to process the colleagues\' events', async () => (stats.events_processed >= processed + later.length ? true : undefined));
   assert.ok(stats.deferred >= 1, 'the department-hours wait to be scored again as a whole');
   // the stored checkpoint stays before the colleagues' events meanwhile: a restart now would read them again
@@ -113,13 +118,7 @@ test('a department-hour streaming meets only after it settled (streaming behind)
   await streaming.stop();
   try {
     await ingest(service, events);
-    const stored = await service.es.search<{ event: { ingested: string } }>({
-      index: `${service.prefix}-events`,
-      query: { terms: { event_id: events.map((e) => e.event_id) } },
-      sort: [{ 'event.ingested': 'desc' }],
-      size: 1,
-    });
-    const newest = Date.parse(stored.hits.hits[0]!._source!.event.ingested);
+    const newest = await ingestedOf(events, 'desc');
     await waitFor('the department-hour to settle while streaming is stopped', async () => (Date.now() > newest + SETTLE_MS ? true : undefined));
   } finally {
     streaming.start();
