@@ -195,10 +195,13 @@ test('an event stamped before the checkpoint but searchable only later (within t
   const service = await startInstance(prefix);
   const status = async () => ((await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json() as { streaming: { checkpoint?: string; events_processed: number; deferred: number } }).streaming;
   try {
+    const sentAt = now();
     await ingest(service, attempts('rupert', '192.0.2.50', 2, now() - 60_000, 'late-early'));
+    // the stored checkpoint moves after events_processed does: wait for it to pass the first events (an earlier
+    // checkpoint, such as the one written before any event, would put the late events far outside the overlap)
     const settled = await waitFor('the checkpoint past the first events', async () => {
       const s = await status();
-      return s.events_processed >= 2 && s.checkpoint !== undefined && s.deferred === 0 ? s : undefined;
+      return s.events_processed >= 2 && s.checkpoint !== undefined && Date.parse(s.checkpoint) >= sentAt && s.deferred === 0 ? s : undefined;
     });
     // a shipper's bulk that was in flight: stamped half a second before the checkpoint, searchable only now. Polls
     // that find nothing new in the overlap read from the checkpoint on; this one must notice the overlap changed
