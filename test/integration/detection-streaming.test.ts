@@ -189,6 +189,18 @@ test('a count started before streaming did is completed from Elasticsearch: one 
   await completedFromStore('detcount', 'repeated_policy_violations', 'oscar', stored, block(4, now() - 1000));
 });
 
+test('a count limited to off hours is completed from Elasticsearch: the 51st night-time request fires', async () => {
+  // off_hours_geo_shift fires above 50 requests outside 06:00–23:00 (UTC, every day) per user in 24 hours: fifty
+  // stored after the last 02:00, the 51st streamed. Its memory's read sends the off hours as business-day ranges to
+  // exclude, so the read must have an end: "no end" was one range per day until year 9999, a request Elasticsearch
+  // refused (413) at every poll, and streaming stalled on the first night-time event
+  const day = 86_400_000;
+  const twoAm = Math.floor((now() - 2 * 3_600_000) / day) * day + 2 * 3_600_000;
+  const request = (i: number) => ({ timestamp: new Date(twoAm + i * 10_000).toISOString(), category: 'request', user_id: 'nina', event_id: `night-${i}` });
+  const stored = Array.from({ length: 50 }, (_, i) => request(i));
+  await completedFromStore('detnight', 'off_hours_geo_shift', 'nina', stored, request(50));
+});
+
 test('an event stamped before the checkpoint but searchable only later (within the overlap) is still detected', async () => {
   const prefix = uniquePrefix('detlate');
   prefixes.push(prefix);

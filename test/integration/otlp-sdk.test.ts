@@ -235,7 +235,7 @@ describe('OpenTelemetry JS SDK → POST /v1/traces', () => {
 
       // a retried export is recognized by trace and span id: nothing stored twice
       const replay = await exportWith(exporter, spans);
-      assert.equal(replay.code, 0);
+      assert.equal(replay.code, 0, `replay failed: ${replay.error?.message}`);
       await refreshEvents();
       assert.equal((await eventsOf(user)).length, 2);
       await exporter.shutdown();
@@ -282,7 +282,7 @@ describe('OpenTelemetry JS SDK → POST /v1/logs', () => {
       assert.match(partial, /log record 2: /);
 
       const replay = await exportWith(exporter, records);
-      assert.equal(replay.code, 0);
+      assert.equal(replay.code, 0, `replay failed: ${replay.error?.message}`);
       await refreshEvents();
       assert.equal((await eventsOf(user)).length, 2);
       await exporter.shutdown();

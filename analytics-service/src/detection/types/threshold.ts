@@ -7,6 +7,7 @@
  * threshold cannot fire. Phase 2 scans only the candidates' events, in time order, and slides the window exactly.
  * Overlapping firing windows form one episode.
  */
+import { MAX_FUTURE_SKEW_MS } from '../../contract/validate.js';
 import { durationMs } from '../duration.js';
 import {
   MAX_EVIDENCE_IDS,
@@ -204,7 +205,7 @@ const valuesOf = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefin
 
 /** Every (entity, value) of a distinct signal stored with a time after `since`, and its latest time. */
 async function* storedValues(ctx: EvaluationContext, signal: ThresholdSignal, keyFields: readonly string[], since: number): AsyncGenerator<[string, string, number]> {
-  const query = eventFilter(signal.where, ctx.config, since, MAX_TIME, keyFields).query;
+  const query = eventFilter(signal.where, ctx.config, since, latestStorable(ctx), keyFields).query;
   for await (const bucket of ctx.store.composite(query, sourcesOf([...keyFields, signal.distinct!]), { last: { max: { field: '@timestamp' } } })) {
     yield [entityKey(keyFields.map((f) => bucket.key[f])), String(bucket.key[signal.distinct!]), (bucket.aggs.last as { value: number }).value];
   }
@@ -212,15 +213,20 @@ async function* storedValues(ctx: EvaluationContext, signal: ThresholdSignal, ke
 
 /** Every entity's matching events stored with a time after `since`, counted per W-aligned bucket. */
 async function* storedCounts(ctx: EvaluationContext, signal: ThresholdSignal, keyFields: readonly string[], since: number, windowMs: number): AsyncGenerator<[string, number, number]> {
-  const query = eventFilter(signal.where, ctx.config, since, MAX_TIME, keyFields).query;
+  const query = eventFilter(signal.where, ctx.config, since, latestStorable(ctx), keyFields).query;
   const sources = [...sourcesOf(keyFields), { bucket: { date_histogram: { field: '@timestamp', fixed_interval: `${windowMs}ms` } } }];
   for await (const bucket of ctx.store.composite(query, sources)) {
     yield [entityKey(keyFields.map((f) => bucket.key[f])), Number(bucket.key.bucket), bucket.doc_count];
   }
 }
 
-/** "No upper bound" for a time range: the last instant of year 9999 (four-digit years parse everywhere). */
-const MAX_TIME = Date.parse('9999-12-31T23:59:59.999Z');
+/**
+ * The end of a seed's time range: nothing stored can lie later, since ingest refuses timestamps more than
+ * MAX_FUTURE_SKEW_MS ahead. A finite end, not "year 9999": a signal limited to off hours is sent to Elasticsearch as
+ * one range per business day of its time range, and an open range made a request of several hundred megabytes
+ * (refused with 413 after seconds of CPU, at every poll: streaming stalled).
+ */
+const latestStorable = (ctx: EvaluationContext) => ctx.now() + MAX_FUTURE_SKEW_MS;
 
 export function sourcesOf(fields: readonly string[]) {
   return fields.map((field) => ({ [field]: { terms: { field } } }));
