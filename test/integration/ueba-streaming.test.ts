@@ -5,7 +5,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type {} from '../../analytics-service/src/http/plugins/detection.js';
+import { EsTiming } from '../../analytics-service/src/elasticsearch/composite-pager.js';
+import { paramsFor } from '../../analytics-service/src/ueba/anomaly.js';
 import { SETTLE_MS } from '../../analytics-service/src/ueba/peer-evaluation.js';
+import { evaluateUebaRules } from '../../analytics-service/src/ueba/window-evaluation.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { BASE_USER, HOUR, WEEK, burst, ingest, userTraffic, type UserRhythm } from '../support/ueba-traffic.js';
 import { waitFor } from '../support/wait.js';
@@ -129,4 +132,49 @@ test('a department-hour streaming meets only after it settled (streaming behind)
   });
   assert.equal(alerts.length, 1);
   assert.equal(streaming.stats.deferred, 0, 'settled when met: scored at once, nothing put off');
+});
+
+test('a department-hour Elasticsearch showed unsettled is not read again before it can settle, however far behind the stream is', async () => {
+  const timing = new EsTiming();
+  const ctx = { es: service.es, eventsIndex: service.app.indices.events, baselines: service.app.ueba.baselines, timeZone: 'UTC', timing };
+  const rules = [{ rule_id: 'ueba_peer_outlier', anomaly: 'peer_outlier' as const, params: paramsFor('peer_outlier') }];
+
+  /** One department-hour, and two slices of a stream 30 s behind meeting its events, both within SETTLE_MS of its newest event. */
+  async function twoSlices(attempt: number) {
+    const department = `peer-lagging-${attempt}`;
+    const at = (i: number) => new Date(Math.max(HOUR_START, NOW - i * 100)).toISOString();
+    const request = (user: string, i: number) => ({ timestamp: at(i), category: 'request', user_id: `${department}-${user}`, user_department: department, event_id: `${department}-${user}-${i}` });
+    // 13 requests by one user, one by each of six colleagues: 13× the department's median of the hour
+    const events = [...Array.from({ length: 13 }, (_, i) => request('heavy', i)), ...Array.from({ length: 6 }, (_, i) => request(`peer-${i}`, 20 + i))];
+    await ingest(service, events);
+    await service.es.indices.refresh({ index: `${service.prefix}-events` });
+    const newest = await ingestedOf(events, 'desc');
+    // by their own event.ingested, as a stream 30 s behind meets them, the events look long settled
+    const stale = new Date(newest - 30_000).toISOString();
+    const met = events.map(({ timestamp, ...e }) => ({ ...e, '@timestamp': timestamp, event: { ingested: stale } }));
+    const memory = new Map<string, unknown>();
+    const rechecks: number[] = [];
+    const slice = async () => {
+      const requests = timing.requests;
+      const found: string[] = [];
+      const scope = { from: HOUR_START, to: HOUR_START + HOUR, entities: [...new Set(met.map((e) => e.user_id))], memory, events: met, recheck: (_h: number, _g: string, _u: string, due: number) => void rechecks.push(due) };
+      for await (const c of evaluateUebaRules(ctx, scope, rules)) found.push(c.entity_id);
+      return { requests: timing.requests - requests, found, recheck: rechecks.at(-1) };
+    };
+    const first = await slice();
+    const second = await slice();
+    return { department, newest, slice, first, second, inTime: Date.now() < newest + SETTLE_MS };
+  }
+
+  // the two slices must run within SETTLE_MS of the events' ingest: on a machine too busy for that, new events again
+  let run = await twoSlices(0);
+  for (let attempt = 1; !run.inTime && attempt < 5; attempt++) run = await twoSlices(attempt);
+  assert.ok(run.inTime, 'five attempts, none within SETTLE_MS');
+  const { department, newest, slice, first, second } = run;
+  assert.deepEqual(first, { requests: 1, found: [], recheck: newest + SETTLE_MS }, "one read of the group's activity: not settled, scored once SETTLE_MS have passed");
+  assert.deepEqual(second, { requests: 0, found: [], recheck: newest + SETTLE_MS }, 'the same stale events again: no read, the group cannot have settled');
+
+  await waitFor('the department-hour to settle', async () => (Date.now() > newest + SETTLE_MS ? true : undefined));
+  const settled = await slice();
+  assert.deepEqual(settled.found, [`${department}-heavy`], 'settled: read whole and scored');
 });

@@ -56,10 +56,11 @@ async function peerBaselines(ctx: UebaEvaluationContext, ids: string[], timing: 
 }
 
 /**
- * Streaming's record of a department-hour: when it was last scored and how many events it held then, and since when
- * it has waited to be.
+ * Streaming's record of a department-hour: when it was last scored and how many events it held then, since when it
+ * has waited to be, and the newest event.ingested known of it (read from Elasticsearch: the group cannot settle
+ * before SETTLE_MS after it, whatever the events of a lagging stream say).
  */
-type GroupMemory = Map<string, { scoredAt?: number; scoredEvents?: number; waitingSince?: number }>;
+type GroupMemory = Map<string, { scoredAt?: number; scoredEvents?: number; waitingSince?: number; newest?: number }>;
 
 function groupMemory(memory: Map<string, unknown> | undefined): GroupMemory {
   if (!memory) return new Map();
@@ -90,7 +91,10 @@ async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: Ho
   const touched = scope.events ? touchedByEvents(calendar, scope.events) : await touchedByUsers(ctx, hours, scope, timing);
   const unread: Array<[string, TouchedGroup]> = [];
   for (const [key, t] of touched) {
-    if (waits(groups, key, t.hour, t.newest, Date.now())) scope.recheck?.(t.hour, t.group, t.entity, t.newest + SETTLE_MS);
+    // a stream behind by more than SETTLE_MS meets only events that look settled: what Elasticsearch last showed of
+    // the group decides too, or every slice would read the activity of every group it touches
+    const newest = Math.max(t.newest, groups.get(key)?.newest ?? 0);
+    if (waits(groups, key, t.hour, newest, Date.now())) scope.recheck?.(t.hour, t.group, t.entity, newest + SETTLE_MS);
     else unread.push([key, t]);
   }
   if (unread.length === 0) return;
@@ -105,6 +109,7 @@ async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: Ho
     const group = activity.get(key);
     const newest = Math.max(t.newest, group?.newest ?? 0);
     const now = Date.now();
+    groups.set(key, { ...groups.get(key), newest });
     if (waits(groups, key, t.hour, newest, now)) scope.recheck?.(t.hour, t.group, t.entity, newest + SETTLE_MS);
     else if (!unchangedSinceScored(groups, key, group?.events, now)) due.push([key, t]);
   }
@@ -124,7 +129,7 @@ async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: Ho
       if (waits(groups, key, hour, newest, now)) continue;
       // a running hour that never pauses: score it as it stands, and again as a whole once it settles
     }
-    groups.set(key, { scoredAt: now, scoredEvents: whole.reduce((n, m) => n + m.doc_count, 0) });
+    groups.set(key, { scoredAt: now, scoredEvents: whole.reduce((n, m) => n + m.doc_count, 0), newest });
     yield* scoreGroup(calendar, whole, baselines, rule);
   }
 }
