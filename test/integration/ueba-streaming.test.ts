@@ -6,9 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type {} from '../../analytics-service/src/http/plugins/detection.js';
 import { EsTiming } from '../../analytics-service/src/elasticsearch/composite-pager.js';
-import type { RuleEvaluator } from '../../analytics-service/src/detection/evaluation.js';
 import { paramsFor } from '../../analytics-service/src/ueba/anomaly.js';
-import { LIVE_RESCORE_MS, SETTLE_MS } from '../../analytics-service/src/ueba/peer-evaluation.js';
+import { SETTLE_MS } from '../../analytics-service/src/ueba/peer-evaluation.js';
 import { evaluateUebaRules } from '../../analytics-service/src/ueba/window-evaluation.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { BASE_USER, HOUR, WEEK, burst, ingest, userTraffic, type UserRhythm } from '../support/ueba-traffic.js';
@@ -178,96 +177,4 @@ test('a department-hour Elasticsearch showed unsettled is not read again before 
   await waitFor('the department-hour to settle', async () => (Date.now() > newest + SETTLE_MS ? true : undefined));
   const settled = await slice();
   assert.deepEqual(settled.found, [`${department}-heavy`], 'settled: read whole and scored');
-});
-
-test('a running department-hour due a live rescore is left to a recheck due at once: the slice reads none of its members', async () => {
-  const timing = new EsTiming();
-  const ctx = { es: service.es, eventsIndex: service.app.indices.events, baselines: service.app.ueba.baselines, timeZone: 'UTC', timing };
-  const rules = [{ rule_id: 'ueba_peer_outlier', anomaly: 'peer_outlier' as const, params: paramsFor('peer_outlier') }];
-
-  /** A slice meeting a department-hour that has waited LIVE_RESCORE_MS unscored, within SETTLE_MS of its newest event. */
-  async function liveSlice(attempt: number) {
-    const department = `peer-live-${attempt}`;
-    const at = (i: number) => new Date(Math.max(HOUR_START, NOW - i * 100)).toISOString();
-    const request = (user: string, i: number) => ({ timestamp: at(i), category: 'request', user_id: `${department}-${user}`, user_department: department, event_id: `${department}-${user}-${i}` });
-    // 13 requests by one user, one by each of six colleagues: 13× the department's median of the hour
-    const events = [...Array.from({ length: 13 }, (_, i) => request('heavy', i)), ...Array.from({ length: 6 }, (_, i) => request(`peer-${i}`, 20 + i))];
-    await ingest(service, events);
-    await service.es.indices.refresh({ index: `${service.prefix}-events` });
-    const newest = await ingestedOf(events, 'desc');
-    const met = events.map(({ timestamp, ...e }) => ({ ...e, '@timestamp': timestamp, event: { ingested: new Date(newest).toISOString() } }));
-    // streaming's memory of the group: it began waiting to be scored LIVE_RESCORE_MS ago, and its hour still runs
-    const memory = new Map<string, unknown>([['ueba:peer-groups', new Map([[`${HOUR_START}|${department}`, { waitingSince: Date.now() - LIVE_RESCORE_MS }]])]]);
-    const rechecks: Array<{ user: string; due: number }> = [];
-    const scope = { from: HOUR_START, to: HOUR_START + HOUR, entities: [...new Set(met.map((e) => e.user_id))], memory, recheck: (_h: number, _g: string, user: string, due: number) => void rechecks.push({ user, due }) };
-    const requests = timing.requests;
-    const found: string[] = [];
-    for await (const c of evaluateUebaRules(ctx, { ...scope, events: met }, rules)) found.push(c.entity_id);
-    const asked = Date.now();
-    return { department, newest, scope, rechecks, asked, slice: { requests: timing.requests - requests, found }, inTime: asked < newest + SETTLE_MS };
-  }
-
-  let run = await liveSlice(0);
-  for (let attempt = 1; !run.inTime && attempt < 5; attempt++) run = await liveSlice(attempt);
-  assert.ok(run.inTime, 'five attempts, none within SETTLE_MS');
-  const { department, newest, scope, rechecks, asked, slice } = run;
-  assert.deepEqual(slice, { requests: 1, found: [] }, "only the read of the group's activity: its members are not read in the slice");
-  assert.equal(rechecks.length, 1);
-  assert.ok(rechecks[0]!.due <= asked && rechecks[0]!.due < newest + SETTLE_MS, `the recheck is due at once (due ${rechecks[0]!.due}, asked ${asked}), not once the group settles`);
-  // the recheck (no new events, the entity it named) scores the running hour as it stands
-  const found: string[] = [];
-  for await (const c of evaluateUebaRules(ctx, { ...scope, entities: [rechecks[0]!.user] }, rules)) found.push(c.entity_id);
-  if (Date.now() < newest + SETTLE_MS) assert.deepEqual(found, [`${department}-heavy`], 'the recheck reads the group whole and scores it live');
-});
-
-test('put-off evaluations run beside the slices: one held up delays no other alert, and holds the checkpoint back until done', async () => {
-  const streaming = service.app.detection.streaming;
-  const table = service.app.detection.evaluators;
-  const ueba = table.ueba;
-  // the peer rule's put-off evaluations (scopes without new events) wait for the test to let them go
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  let entered!: () => void;
-  const running = new Promise<void>((resolve) => (entered = resolve));
-  const gated: typeof ueba = {
-    ...ueba,
-    async *evaluate(rule, unit, scope, ctx) {
-      if (rule.id === 'ueba_peer_outlier' && !scope.events) {
-        entered();
-        await held;
-      }
-      yield* (ueba as RuleEvaluator<typeof rule>).evaluate(rule, unit, scope, ctx);
-    },
-  };
-  // everything stored so far evaluated, nothing put off: what the test holds is its own
-  const stored = await service.es.search<{ event: { ingested: string } }>({ index: `${service.prefix}-events`, sort: [{ 'event.ingested': 'desc' }], size: 1 });
-  const newestStored = Date.parse(stored.hits.hits[0]!._source!.event.ingested);
-  await waitFor('streaming to finish what the tests before left', async () => (streaming.stats.deferred === 0 && Date.parse(streaming.stats.checkpoint ?? '') >= newestStored ? true : undefined));
-  table.ueba = gated;
-  try {
-    const department = 'peer-beside';
-    const at = (i: number) => new Date(Math.max(HOUR_START, NOW - i * 100)).toISOString();
-    // one department-hour streaming meets unsettled: it waits, and is rechecked SETTLE_MS after its newest event
-    const events = Array.from({ length: 3 }, (_, i) => ({ timestamp: at(i), category: 'request', user_id: `${department}-${i}`, user_department: department, event_id: `${department}-${i}` }));
-    await ingest(service, events);
-    const ingestedAt = await ingestedOf(events, 'asc');
-    await running;
-    // the recheck runs (held): a boundary violation ingested now is still alerted on
-    const violation = { timestamp: new Date().toISOString(), category: 'agent_boundary_violation', agent_id: 'agent-beside', user_id: 'beside-user', endpoint: '/agent', tool_name: 'delete_db', event_id: 'beside-violation' };
-    await ingest(service, [violation]);
-    await waitFor('the boundary-violation alert while the put-off evaluation is held', async () => {
-      const alerts = (await service.request('read', { method: 'GET', url: '/v1/alerts?rule_id=agent_boundary_violation&user_id=beside-user' })).json().alerts as unknown[];
-      return alerts.length > 0 ? true : undefined;
-    });
-    // the poll that wrote that alert is done (the next has begun), its checkpoint written
-    const polls = streaming.stats.polls;
-    await waitFor('the next poll', async () => (streaming.stats.polls > polls ? true : undefined));
-    assert.ok(streaming.stats.deferred >= 1, 'the held evaluation counts as put off');
-    assert.ok(Date.parse(streaming.stats.checkpoint!) < ingestedAt, `the stored checkpoint (${streaming.stats.checkpoint}) stays before the events behind the held evaluation`);
-    release();
-    await waitFor('the checkpoint to pass them once it is done', async () => (streaming.stats.deferred === 0 && Date.parse(streaming.stats.checkpoint!) >= ingestedAt ? true : undefined));
-  } finally {
-    release();
-    table.ueba = ueba;
-  }
 });

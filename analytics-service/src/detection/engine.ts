@@ -64,8 +64,6 @@ export class DetectionEngine {
   readonly ctx: EvaluationContext;
   private readonly evaluators: EvaluatorTable;
   private readonly deferred = new Map<string, Deferred>();
-  /** put-off evaluations taken off `deferred` while evaluateDue runs them: they hold the checkpoint back too */
-  private readonly running = new Map<string, Deferred>();
   private readonly streamingRules: ReadonlySet<string> | undefined;
 
   constructor(options: EngineOptions) {
@@ -80,25 +78,17 @@ export class DetectionEngine {
   forgetStreamingMemory(): void {
     this.ctx.memory.clear();
     this.deferred.clear();
-    this.running.clear();
   }
 
-  /** Earliest event.ingested behind an evaluation still put off or running: a durable checkpoint must stay before it. */
+  /** Earliest event.ingested behind an evaluation still put off: a durable checkpoint must stay before it. */
   deferredSince(): number | undefined {
     let since = Infinity;
-    for (const d of [...this.deferred.values(), ...this.running.values()]) since = Math.min(since, d.since);
+    for (const d of this.deferred.values()) since = Math.min(since, d.since);
     return Number.isFinite(since) ? since : undefined;
   }
 
-  /** Put-off evaluations, those running included. */
   get deferredCount(): number {
-    return this.deferred.size + this.running.size;
-  }
-
-  /** Whether a put-off evaluation is due (evaluateDue has work). */
-  hasDue(now = Date.now()): boolean {
-    for (const d of this.deferred.values()) if (d.due <= now) return true;
-    return false;
+    return this.deferred.size;
   }
 
   enabledRules(ids?: readonly string[]): Rule[] {
@@ -151,10 +141,9 @@ export class DetectionEngine {
   /**
    * Streaming step without new events: the put-off evaluations that are due. Those of one rule unit over the same
    * span are one evaluation of all their entities (up to KEYS_PER_SCOPE requests at a time): the peer rule's
-   * rechecks of one hour cost one read, not one per department. Each is taken off while it runs (counted as running,
-   * it still holds the checkpoint back): what it puts off again is a new request with its own due time (kept with the
-   * old one, an evaluation that does not settle would be due again at every poll), and with the `since` of the
-   * request it came from. Streaming runs this beside its slices (StreamingDetector.startDue), one run at a time.
+   * rechecks of one hour cost one read, not one per department. Each is taken off while it runs: what it puts off
+   * again is a new request with its own due time (kept with the old one, an evaluation that does not settle would be
+   * due again at every poll), and with the `since` of the request it came from.
    */
   async evaluateDue(tally: Tally = emptyTally(), ruleMs?: Record<string, number>, now = Date.now()): Promise<Tally> {
     const bySpan = new Map<string, Array<[string, Deferred]>>();
@@ -169,10 +158,7 @@ export class DetectionEngine {
       for (const part of batches(requests, KEYS_PER_SCOPE)) {
         const started = Date.now();
         const { rule, unit } = part[0]![1];
-        for (const [key, d] of part) {
-          this.deferred.delete(key);
-          this.running.set(key, d);
-        }
+        for (const [key] of part) this.deferred.delete(key);
         try {
           // what it puts off again keeps the `since` of the request it came from (others: the earliest of the part)
           const since = new Map(part.map(([key, d]) => [key, d.since]));
@@ -182,8 +168,6 @@ export class DetectionEngine {
         } catch (error) {
           for (const [key, d] of part) if (!this.deferred.has(key)) this.deferred.set(key, d);
           throw error;
-        } finally {
-          for (const [key, d] of part) if (this.running.get(key) === d) this.running.delete(key);
         }
         if (ruleMs) ruleMs[rule.id] = (ruleMs[rule.id] ?? 0) + (Date.now() - started);
       }

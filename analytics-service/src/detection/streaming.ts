@@ -9,9 +9,8 @@
  * new events (one slice, oldest event.ingested first), so a backlog is worked off slice by slice, each slice's alerts
  * written seconds after it was read, the next slice read while the current one is evaluated (see readAhead). The checkpoint
  * (newest event.ingested processed) is stored in the state index after each slice's alerts are written, so a
- * restart re-reads at most the overlap and never skips an event; the alert writer makes the re-read harmless. An evaluation the engine puts off (EvaluationScope.defer) starts in the first
- * poll after it is due and runs beside the slices that follow (startDue); until it is done the stored checkpoint
- * stays before the events that led to it.
+ * restart re-reads at most the overlap and never skips an event; the alert writer makes the re-read harmless. An evaluation the engine puts off (EvaluationScope.defer) runs in the first
+ * poll after it is due; until then the stored checkpoint stays before the events that led to it.
  *
  * Replicas: only the replica holding the streaming lease (elasticsearch/lease.ts) polls; the others check every
  * fifth of the lease term and take over when it expires, from the stored checkpoint and with fresh memory. The
@@ -105,8 +104,6 @@ export class StreamingDetector {
   private readonly seen = new Map<string, number>();
   /** the next slice, read while the current one is evaluated (readAhead) */
   private ahead: ReadAhead | undefined;
-  /** the put-off evaluations running beside the slices (startDue) */
-  private due: Promise<void> | undefined;
   readonly stats: StreamingStats;
 
   constructor(
@@ -129,7 +126,6 @@ export class StreamingDetector {
     this.stats.running = false;
     if (this.timer) clearTimeout(this.timer);
     await this.inFlight?.catch(() => undefined);
-    await this.due;
     this.stats.leader = false;
     await this.options.lease.release().catch(() => undefined);
   }
@@ -246,8 +242,9 @@ export class StreamingDetector {
       this.stats.deferred = this.engine.deferredCount;
       this.stats.events_processed += fresh.length;
     }
+    if (!this.options.lease.holding) return false;
+    await this.engine.evaluateDue(this.stats.alerts, this.stats.rule_ms);
     if (!this.options.lease.holding) return false; // the term ran out meanwhile: no checkpoint write
-    this.startDue();
     this.checkpoint = Math.max(this.checkpoint, newest);
     const waiting = this.engine.deferredSince();
     const durable = waiting === undefined ? this.checkpoint : Math.min(this.checkpoint, waiting - 1);
@@ -261,30 +258,6 @@ export class StreamingDetector {
     for (const [id, ingested] of this.seen) if (ingested < horizon) this.seen.delete(id);
     this.ahead = next;
     return more;
-  }
-
-  /**
-   * Starts the put-off evaluations that are due, unless a run of them is under way: they run beside the slices, so a
-   * long one (the peer rule scoring every department of a running hour again) holds back no other rule's alerts.
-   * What runs still holds the stored checkpoint back (DetectionEngine.deferredSince); a failed run puts its
-   * evaluations back, to be retried by a later poll.
-   */
-  private startDue(): void {
-    if (this.due || !this.engine.hasDue()) return;
-    this.due = this.engine
-      .evaluateDue(this.stats.alerts, this.stats.rule_ms)
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          this.stats.errors++;
-          this.stats.last_error = `${new Date().toISOString()} ${productMessage(error, 'streaming detection of put-off evaluations')}`;
-          this.options.log.warn(logFields(error), 'streaming detection: put-off evaluations failed; retrying');
-        },
-      )
-      .finally(() => {
-        this.due = undefined;
-        this.stats.deferred = this.engine.deferredCount;
-      });
   }
 
   /**

@@ -7,9 +7,7 @@
  * none of them was ingested in the last SETTLE_MS, and otherwise puts the scoring off until then (UebaScope.recheck).
  * A backfill of past hours is thus scored once each hour's colleagues are all in, never against the first few of
  * them. While the hour itself is still running, a busy department never pauses that long: it is scored at most once
- * per LIVE_RESCORE_MS meanwhile (everyone's hour equally incomplete), and as a whole again once it settles. Those
- * live rescores, which read every member of the department again, are always rechecks (never part of a slice of
- * new events), so that streaming runs them beside its slices.
+ * per LIVE_RESCORE_MS meanwhile (everyone's hour equally incomplete), and as a whole again once it settles.
  *
  * A group is not scored again while it holds exactly the events it held when it was last scored (the same count:
  * events are only ever added), within LIVE_RESCORE_MS of that scoring: the answer would be the same. While streaming
@@ -113,11 +111,7 @@ async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: Ho
     const now = Date.now();
     groups.set(key, { ...groups.get(key), newest });
     if (waits(groups, key, t.hour, newest, now)) scope.recheck?.(t.hour, t.group, t.entity, newest + SETTLE_MS);
-    else if (unchangedSinceScored(groups, key, group?.events, now)) continue;
-    // a live rescore of a running hour (every member of the department read again) is left to a recheck due now,
-    // which streaming runs beside its slices: the slice's other rules do not wait for it
-    else if (scope.events && scope.recheck && newest > now - SETTLE_MS) scope.recheck(t.hour, t.group, t.entity, now);
-    else due.push([key, t]);
+    else if (!unchangedSinceScored(groups, key, group?.events, now)) due.push([key, t]);
   }
   if (due.length === 0) return;
   // the due groups whole, in one read: every member of their departments in the span of their hours
