@@ -210,11 +210,17 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   let cursor = 0;
   let sentTotal = 0;
 
-  const status = async () => {
-    const body = (await (await fetch(`${service.url}/v1/detections/status`, { headers: admin })).json()) as {
-      streaming: { checkpoint?: string; events_processed: number; errors: number; last_error?: string; max_poll_ms: number; rule_ms: Record<string, number> };
-    };
-    return body.streaming;
+  type Streaming = { checkpoint?: string; events_processed: number; errors: number; last_error?: string; max_poll_ms: number; rule_ms: Record<string, number> };
+  /** streaming's status; asked again while the service sheds load (503) or limits the rate (429), for up to a minute */
+  const status = async (): Promise<Streaming> => {
+    for (const asked = Date.now(); ; ) {
+      const response = await fetch(`${service.url}/v1/detections/status`, { headers: admin });
+      if (response.ok) return ((await response.json()) as { streaming: Streaming }).streaming;
+      const why = `GET /v1/detections/status answered ${response.status}: ${await response.text()}`;
+      if (![429, 503].includes(response.status) || Date.now() - asked > 60_000) throw new Error(why);
+      console.error(`${why}; asking again`);
+      await sleep(250);
+    }
   };
   const newestIngested = async (): Promise<number | undefined> => {
     const response = await client.search({ index: `${prefix}-events`, size: 0, aggs: { newest: { max: { field: 'event.ingested' } } } });
