@@ -48,6 +48,13 @@ async function ingestedOf(events: Array<{ event_id: string }>, order: 'asc' | 'd
   return Date.parse(stored.hits.hits[0]!._source!.event.ingested);
 }
 
+/** A department-hour of this hour: 13 requests by `<department>-heavy`, one by each of six colleagues (13× the median). */
+function outlierHour(department: string) {
+  const at = (i: number) => new Date(Math.max(HOUR_START, NOW - i * 100)).toISOString();
+  const request = (user: string, i: number) => ({ timestamp: at(i), category: 'request', user_id: `${department}-${user}`, user_department: department, event_id: `${department}-${user}-${i}` });
+  return [...Array.from({ length: 13 }, (_, i) => request('heavy', i)), ...Array.from({ length: 6 }, (_, i) => request(`peer-${i}`, 20 + i))];
+}
+
 async function spikeAlerts(): Promise<Array<{ id: string; event_count: number; observed: number }>> {
   const response = await service.request('read', { method: 'GET', url: `/v1/alerts?rule_id=ueba_volume_spike&user_id=${spiky.id}` });
   return response.json().alerts;
@@ -112,10 +119,7 @@ test('users who stand out only once colleagues\' later events arrive are flagged
 
 test('a department-hour streaming meets only after it settled (streaming behind) is scored at once, from the new events', async () => {
   const department = 'peer-backlog';
-  const at = (i: number) => new Date(Math.max(HOUR_START, NOW - i * 100)).toISOString();
-  const request = (user: string, i: number) => ({ timestamp: at(i), category: 'request', user_id: `${department}-${user}`, user_department: department, event_id: `peer-backlog-${user}-${i}` });
-  // 13 requests by one user, one by each of six colleagues: 13× the department's median of the hour
-  const events = [...Array.from({ length: 13 }, (_, i) => request('heavy', i)), ...Array.from({ length: 6 }, (_, i) => request(`peer-${i}`, 20 + i))];
+  const events = outlierHour(department);
   const streaming = service.app.detection.streaming;
   await waitFor('evaluations put off by the tests before', async () => (streaming.stats.deferred === 0 ? true : undefined));
   await streaming.stop();
@@ -142,10 +146,7 @@ test('a department-hour Elasticsearch showed unsettled is not read again before 
   /** One department-hour, and two slices of a stream 30 s behind meeting its events, both within SETTLE_MS of its newest event. */
   async function twoSlices(attempt: number) {
     const department = `peer-lagging-${attempt}`;
-    const at = (i: number) => new Date(Math.max(HOUR_START, NOW - i * 100)).toISOString();
-    const request = (user: string, i: number) => ({ timestamp: at(i), category: 'request', user_id: `${department}-${user}`, user_department: department, event_id: `${department}-${user}-${i}` });
-    // 13 requests by one user, one by each of six colleagues: 13× the department's median of the hour
-    const events = [...Array.from({ length: 13 }, (_, i) => request('heavy', i)), ...Array.from({ length: 6 }, (_, i) => request(`peer-${i}`, 20 + i))];
+    const events = outlierHour(department);
     await ingest(service, events);
     await service.es.indices.refresh({ index: `${service.prefix}-events` });
     const newest = await ingestedOf(events, 'desc');
