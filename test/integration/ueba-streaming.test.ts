@@ -6,8 +6,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type {} from '../../analytics-service/src/http/plugins/detection.js';
 import { EsTiming } from '../../analytics-service/src/elasticsearch/composite-pager.js';
+import { inTimeOrder } from '../../analytics-service/src/elasticsearch/detection-store.js';
+import { COUNTED_ONCE } from '../../analytics-service/src/detection/evaluation.js';
+import type { EventDoc } from '../../analytics-service/src/detection/predicate.js';
 import { paramsFor } from '../../analytics-service/src/ueba/anomaly.js';
-import { SETTLE_MS } from '../../analytics-service/src/ueba/peer-evaluation.js';
+import { LIVE_RESCORE_MS, SETTLE_MS } from '../../analytics-service/src/ueba/peer-evaluation.js';
 import { evaluateUebaRules } from '../../analytics-service/src/ueba/window-evaluation.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { BASE_USER, HOUR, WEEK, burst, ingest, userTraffic, type UserRhythm } from '../support/ueba-traffic.js';
@@ -178,4 +181,97 @@ test('a department-hour Elasticsearch showed unsettled is not read again before 
   await waitFor('the department-hour to settle', async () => (Date.now() > newest + SETTLE_MS ? true : undefined));
   const settled = await slice();
   assert.deepEqual(settled.found, [`${department}-heavy`], 'settled: read whole and scored');
+});
+
+test("a running department-hour due a live rescore is scored from streaming's tally, as Elasticsearch holds it, without reading it again", async () => {
+  const timing = new EsTiming();
+  const ctx = { es: service.es, eventsIndex: service.app.indices.events, baselines: service.app.ueba.baselines, timeZone: 'UTC', timing };
+  const rules = [{ rule_id: 'ueba_peer_outlier', anomaly: 'peer_outlier' as const, params: paramsFor('peer_outlier') }];
+
+  /** A department-hour met by a stream in three slices: events stored before the tally began, then two more sets. */
+  async function threeSlices(attempt: number) {
+    const department = `peer-tally-${attempt}`;
+    const now = Date.now();
+    const hour = Math.floor(now / HOUR) * HOUR;
+    const at = (i: number) => new Date(Math.max(hour, now - i * 100)).toISOString();
+    const request = (user: string, i: number, tokens: number) => ({ timestamp: at(i), category: 'request', user_id: `${department}-${user}`, user_department: department, tokens_out: tokens, event_id: `${department}-${user}-${i}` });
+    const sets = [
+      // before the tally: 4 requests by the heavy user, one by each of six colleagues
+      [...Array.from({ length: 4 }, (_, i) => request('heavy', i, 900)), ...Array.from({ length: 6 }, (_, i) => request(`peer-${i}`, 20 + i, 300))],
+      // then 9 more by the heavy user and a seventh colleague
+      [...Array.from({ length: 9 }, (_, i) => request('heavy', 40 + i, 900)), request('peer-6', 60, 300)],
+      // then 5 more by the heavy user and a second request by one colleague
+      [...Array.from({ length: 5 }, (_, i) => request('heavy', 70 + i, 1200)), request('peer-0', 80, 300)],
+    ];
+    const memory = new Map<string, unknown>();
+    const key = `${hour}|${department}`;
+    /** One slice: these events as the stream meets them, stored (with their event.ingested); the group due a live rescore. */
+    const slice = async (events: typeof sets[number], due: boolean) => {
+      await ingest(service, events);
+      await service.es.indices.refresh({ index: `${service.prefix}-events` });
+      const stored = await service.es.search<Record<string, unknown>>({ index: `${service.prefix}-events`, query: { terms: { event_id: events.map((e) => e.event_id) } }, size: events.length });
+      const met = stored.hits.hits.map((h) => h._source!);
+      // as if the group was last scored, or began to wait, LIVE_RESCORE_MS ago
+      if (due) (memory.get('ueba:peer-groups') as Map<string, unknown>).set(key, { waitingSince: Date.now() - LIVE_RESCORE_MS });
+      const requests = timing.requests;
+      const found: unknown[] = [];
+      const scope = { from: hour, to: hour + HOUR, entities: [...new Set(events.map((e) => e.user_id))], memory, events: met, countable: true, recheck: () => undefined };
+      for await (const c of evaluateUebaRules(ctx, scope, rules)) found.push(c);
+      const newest = Math.max(...met.map((e) => Date.parse((e.event as { ingested: string }).ingested)));
+      return { requests: timing.requests - requests, found, inTime: Date.now() < Math.min(newest + SETTLE_MS, hour + HOUR) };
+    };
+    /** What a retro-hunt of the hour finds in the department, from every event stored. */
+    const retroHunt = async () => {
+      const found: Array<{ entity_id: string }> = [];
+      for await (const c of evaluateUebaRules(ctx, { from: hour, to: hour + HOUR }, rules)) if (c.entity_id.startsWith(`${department}-`)) found.push(c);
+      return found;
+    };
+    const first = await slice(sets[0]!, false);
+    const tallyBegan = Date.now();
+    // the events stored before the tally began are read once they are all searchable
+    await waitFor('the tally to be trusted', async () => (Date.now() > tallyBegan + SETTLE_MS ? true : undefined));
+    const second = await slice(sets[1]!, true);
+    const secondHunt = await retroHunt();
+    const third = await slice(sets[2]!, true);
+    const thirdHunt = await retroHunt();
+    return { first, second, secondHunt, third, thirdHunt, inTime: second.inTime && third.inTime };
+  }
+
+  // a live rescore is for running groups not settled: each slice must run within SETTLE_MS of its events' ingest, in their hour
+  let run = await threeSlices(0);
+  for (let attempt = 1; !run.inTime && attempt < 5; attempt++) run = await threeSlices(attempt);
+  assert.ok(run.inTime, 'five attempts, none within SETTLE_MS');
+  assert.deepEqual(run.first.found, [], 'not due: the group waits');
+  assert.equal(run.second.found.length, 1, 'the heavy user stands out');
+  assert.deepEqual(run.second.found, run.secondHunt, 'the tally (events before it, read once, and the streamed ones) scores as a retro-hunt of the stored events');
+  assert.deepEqual(run.third.found, run.thirdHunt, 'and again after more events');
+  assert.equal(run.third.requests, 0, 'scored from the tally: no read of the group');
+});
+
+test('a slice whose evaluation failed leaves no tally behind, so evaluated again its requests are counted once', async () => {
+  const streaming = service.app.detection.streaming;
+  const engine = service.app.detection.engine;
+  const alerts = `${service.prefix}-alerts`;
+  const department = 'peer-failed-slice';
+  // a department's requests (tallied), and a burst: its volume-spike alert is written in the same slice
+  const events = [...outlierHour(department), ...burstNow(140, 'failed-slice')];
+  await streaming.stop();
+  try {
+    await ingest(service, events);
+    const stored = await service.es.search<EventDoc>({ index: `${service.prefix}-events`, query: { terms: { event_id: events.map((e) => e.event_id) } }, size: events.length });
+    const slice = inTimeOrder(stored.hits.hits.map((h) => h._source!));
+    await service.es.indices.putSettings({ index: alerts, settings: { 'index.blocks.write': true } });
+    try {
+      await assert.rejects(engine.evaluateNewEvents(slice), 'the alert cannot be written: the slice fails');
+    } finally {
+      await service.es.indices.putSettings({ index: alerts, settings: { 'index.blocks.write': false } });
+    }
+    const kept = [...engine.ctx.memory.keys()];
+    assert.deepEqual(kept.filter((k) => k.startsWith(COUNTED_ONCE)), [], 'the tally is dropped');
+    assert.ok(kept.includes('ueba:peer-groups'), 'memories that an event met twice only raises are kept');
+    await engine.evaluateNewEvents(slice);
+    assert.ok(engine.ctx.memory.has(`${COUNTED_ONCE}ueba:peer-tally`), 'evaluated again: a new tally, from then on');
+  } finally {
+    streaming.start();
+  }
 });

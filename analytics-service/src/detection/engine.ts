@@ -8,7 +8,7 @@ import type { AlertStore } from '../elasticsearch/alert-store.js';
 import type { DetectionStore } from '../elasticsearch/detection-store.js';
 import { AlertWriter, type AlertNotifications, type AlertWriteOutcome } from './alert-writer.js';
 import type { Catalogue } from './catalogue.js';
-import { batches, entityOf, keyString, ms, predicateContext, type EvaluationContext, type EvaluationScope, type EvaluationUnit } from './evaluation.js';
+import { batches, COUNTED_ONCE, entityOf, keyString, ms, predicateContext, type EvaluationContext, type EvaluationScope, type EvaluationUnit } from './evaluation.js';
 import { compilePredicate, TEXT_FIELDS, type EventDoc } from './predicate.js';
 import type { Rule } from './rule-schema.js';
 import { evaluatorFor, type EvaluatorTable } from './evaluators.js';
@@ -134,7 +134,13 @@ export class DetectionEngine {
         if (ruleMs) ruleMs[rule.id] = (ruleMs[rule.id] ?? 0) + (Date.now() - started);
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, rulesInParallel) }, lane));
+    const lanes = await Promise.allSettled(Array.from({ length: Math.max(1, rulesInParallel) }, lane));
+    const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+    if (failed) {
+      // the slice will be evaluated again (after every lane has stopped, so no rule adds to a memory dropped here)
+      for (const key of this.ctx.memory.keys()) if (key.startsWith(COUNTED_ONCE)) this.ctx.memory.delete(key);
+      throw failed.reason;
+    }
     return tally;
   }
 

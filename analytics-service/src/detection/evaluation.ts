@@ -24,6 +24,13 @@ export interface EvaluationContext {
 }
 
 /**
+ * Streaming memory kept under keys that begin with this counts every streamed event exactly once (the peer rule's
+ * tally of running department-hours). A slice whose evaluation failed is evaluated again, so the engine drops these
+ * memories when one fails; the others (upper bounds, values seen) are only ever raised by an event met twice.
+ */
+export const COUNTED_ONCE = 'counted-once:';
+
+/**
  * One independently evaluated part of a rule: a threshold signal, or the whole rule for other types.
  * `trigger` says which events can affect it; `keyFields` are the alert's entity fields.
  */

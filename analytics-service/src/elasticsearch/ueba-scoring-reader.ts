@@ -164,11 +164,14 @@ export interface PeerBucket {
 /** Which peer-group members to read: users with a department, in [from, to), optionally some users or departments. */
 export interface PeerSelection extends UebaEventSelection {
   departments?: string[];
+  /** only events ingested before this (epoch ms) */
+  ingestedBefore?: number;
 }
 
 function peerFilter(selection: PeerSelection): estypes.QueryDslQueryContainer[] {
   const filter = [REQUEST, { exists: { field: 'user_department' } }, ...selectionFilters('user_id', selection)];
   if (selection.departments) filter.push({ terms: { user_department: selection.departments } });
+  if (selection.ingestedBefore !== undefined) filter.push({ range: { 'event.ingested': { lt: selection.ingestedBefore, format: 'epoch_millis' } } });
   return filter;
 }
 

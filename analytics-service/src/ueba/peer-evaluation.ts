@@ -12,6 +12,10 @@
  * A group is not scored again while it holds exactly the events it held when it was last scored (the same count:
  * events are only ever added), within LIVE_RESCORE_MS of that scoring: the answer would be the same. While streaming
  * works through a backlog, every slice touches the department-hours the slice before already scored whole.
+ *
+ * A live rescore scores the group as the stream has read it so far, from streaming's tally (peer-tally.ts), which
+ * reads each group's events from before the tally began once: not every member's events of the hour every minute.
+ * The scoring once the group settles reads it whole from Elasticsearch, as every other mode does.
  */
 import type { EsTiming } from '../elasticsearch/composite-pager.js';
 import { peerGroupNewestPages, peerMemberPages, type PeerBucket, type PeerSelection } from '../elasticsearch/ueba-scoring-reader.js';
@@ -19,6 +23,8 @@ import { asRule, type AnomalyCandidate, type UebaParams } from './anomaly.js';
 import { peerOwnTypical, scorePeerOutliers, type PeerValue } from './anomaly-scoring.js';
 import type { BaselineDocument } from './baseline-document.js';
 import { HOUR_MS, type HourOfWeekCalendar } from './hour-of-week.js';
+import { PeerTally } from './peer-tally.js';
+import { COUNTED_ONCE } from '../detection/evaluation.js';
 import { SCORING_READ, type UebaEvaluationContext, type UebaRuleRun, type UebaScope } from './window-context.js';
 
 /** A department-hour none of whose events was ingested for this long is complete enough to score. */
@@ -69,6 +75,14 @@ function groupMemory(memory: Map<string, unknown> | undefined): GroupMemory {
   return groups;
 }
 
+/** Streaming's tally of running department-hours (peer-tally.ts), made on first use. */
+function peerTally(memory: Map<string, unknown>, now: number): PeerTally {
+  const key = `${COUNTED_ONCE}ueba:peer-tally`;
+  let tally = memory.get(key) as PeerTally | undefined;
+  if (!tally) memory.set(key, (tally = new PeerTally(now, SETTLE_MS)));
+  return tally;
+}
+
 /** A department-hour the listed users touch: one of them, and the newest event.ingested among their events of it. */
 interface TouchedGroup {
   hour: number;
@@ -88,15 +102,22 @@ interface TouchedGroup {
  */
 async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, hours: { from: number; to: number }, scope: UebaScope, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
   const groups = groupMemory(scope.memory);
+  const tally = scope.memory && scope.countable ? peerTally(scope.memory, Date.now()) : undefined;
+  if (tally && scope.events) tally.add(calendar, scope.events, Date.now());
   const touched = scope.events ? touchedByEvents(calendar, scope.events) : await touchedByUsers(ctx, hours, scope, timing);
   const unread: Array<[string, TouchedGroup]> = [];
+  const live: Array<[string, TouchedGroup]> = [];
   for (const [key, t] of touched) {
     // a stream behind by more than SETTLE_MS meets only events that look settled: what Elasticsearch last showed of
     // the group decides too, or every slice would read the activity of every group it touches
-    const newest = Math.max(t.newest, groups.get(key)?.newest ?? 0);
-    if (waits(groups, key, t.hour, newest, Date.now())) scope.recheck?.(t.hour, t.group, t.entity, newest + SETTLE_MS);
+    const newest = Math.max(t.newest, groups.get(key)?.newest ?? 0, tally?.newest(key) ?? 0);
+    const now = Date.now();
+    if (waits(groups, key, t.hour, newest, now)) scope.recheck?.(t.hour, t.group, t.entity, newest + SETTLE_MS);
+    // a running hour due a live rescore, unsettled by the stream's own events: scored from the tally
+    else if (tally?.ready(now) && t.hour + HOUR_MS > now && (tally.newest(key) ?? 0) > now - SETTLE_MS) live.push([key, t]);
     else unread.push([key, t]);
   }
+  if (tally && live.length > 0) yield* liveFromTally(ctx, calendar, live, tally, scope, rule, timing);
   if (unread.length === 0) return;
   // one read of the groups' newest activity and size: a group that has not settled waits, and one that is as it was
   // when last scored is left, without its members being read
@@ -130,6 +151,32 @@ async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: Ho
       // a running hour that never pauses: score it as it stands, and again as a whole once it settles
     }
     groups.set(key, { scoredAt: now, scoredEvents: whole.reduce((n, m) => n + m.doc_count, 0), newest });
+    yield* scoreGroup(calendar, whole, baselines, rule);
+  }
+}
+
+/**
+ * Running department-hours due a live rescore, scored as the stream has read them: from the tally, after one read,
+ * for all the groups not seeded yet, of their events ingested before the tally began.
+ */
+async function* liveFromTally(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, live: Array<[string, TouchedGroup]>, tally: PeerTally, scope: UebaScope, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
+  const groups = groupMemory(scope.memory);
+  const unseeded = live.filter(([key]) => !tally.seeded(key));
+  if (unseeded.length > 0) {
+    const seeds = new Map<string, PeerBucket[]>(unseeded.map(([key]) => [key, []]));
+    for await (const page of peerMemberPages(ctx, { ...covering(unseeded, scope), ingestedBefore: tally.startedAt }, timing, 'ueba peer groups before the tally')) {
+      for (const b of page) seeds.get(`${b.key.hour}|${b.key.group}`)?.push(b);
+    }
+    for (const [key, members] of seeds) tally.seed(key, members);
+  }
+  const wholes = new Map(live.map(([key]) => [key, tally.whole(key)]));
+  const baselines = await peerBaselines(ctx, [...new Set([...wholes.values()].flatMap((whole) => whole.map((m) => m.key.entity)))], timing);
+  for (const [key, { hour, group, entity }] of live) {
+    const whole = wholes.get(key)!;
+    const newest = Math.max(...whole.map((m) => m.ingested.value ?? 0));
+    // and as a whole once it settles
+    scope.recheck?.(hour, group, entity, newest + SETTLE_MS);
+    groups.set(key, { scoredAt: Date.now(), scoredEvents: whole.reduce((n, m) => n + m.doc_count, 0), newest });
     yield* scoreGroup(calendar, whole, baselines, rule);
   }
 }

@@ -10,6 +10,7 @@
  */
 import { durationMs } from '../detection/duration.js';
 import { MAX_EVIDENCE_IDS, esPredicate, eventFilter, type EvaluationUnit, type Finding, type RuleEvaluator } from '../detection/evaluation.js';
+import { readsText } from '../detection/predicate.js';
 import { ENTITY_FIELDS, type EntityField, type UebaRule } from '../detection/rule-schema.js';
 import { DEFAULT_PARAMS, type AnomalyCandidate, type UebaParams } from './anomaly.js';
 import { ENTITY_FIELD, ENTITY_KINDS, type EntityKind } from './entities.js';
@@ -85,7 +86,8 @@ function toFinding(rule: UebaRule, unit: EvaluationUnit, candidate: AnomalyCandi
           to: scope.to,
           filter: where.query,
           ...(scope.keys ? { entities: scope.keys.map((k) => k[0]!), memory: ctx.memory } : {}),
-          ...(scope.events ? { events: scope.events } : {}),
+          // streamed events lack prompt and response text: a rule reading them cannot tell which events it counts
+          ...(scope.events ? { events: scope.events, countable: where.exact && !readsText(rule.where) } : {}),
           ...(scope.defer ? { recheck: (hour: number, group: string, user: string, at: number) => scope.defer!(`${hour}|${group}`, { from: hour, to: hour + 1, keys: [[user]] }, at) } : {}),
         },
         [{ rule_id: rule.id, anomaly: rule.anomaly, params }],

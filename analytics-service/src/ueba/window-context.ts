@@ -34,6 +34,8 @@ export interface UebaScope {
   recheck?: (hour: number, group: string, user: string, at: number) => void;
   /** streaming only: the new events of `entities` that led to this scoring (peer-evaluation.ts reads their groups off them) */
   events?: Array<Record<string, unknown>>;
+  /** streaming only: `events` are exactly the new events of `entities` that `filter` matches (the peer rule then tallies them) */
+  countable?: boolean;
 }
 
 /** Baselines change once per refresh: scoring may reuse what it read in the last minute. */
