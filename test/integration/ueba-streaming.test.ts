@@ -270,7 +270,7 @@ test('a slice whose evaluation failed leaves no tally behind, so evaluated again
     assert.deepEqual(kept.filter((k) => k.startsWith(COUNTED_ONCE)), [], 'the tally is dropped');
     assert.ok(kept.includes('ueba:peer-groups'), 'memories that an event met twice only raises are kept');
     await engine.evaluateNewEvents(slice);
-    assert.ok(engine.ctx.memory.has(`${COUNTED_ONCE}ueba:peer-tally`), 'evaluated again: a new tally, from then on');
+    assert.ok(engine.ctx.memory.has(`${COUNTED_ONCE}ueba:peer-tally:ueba_peer_outlier`), 'evaluated again: a new tally, from then on');
   } finally {
     streaming.start();
   }

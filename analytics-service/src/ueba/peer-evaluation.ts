@@ -75,11 +75,15 @@ function groupMemory(memory: Map<string, unknown> | undefined): GroupMemory {
   return groups;
 }
 
-/** Streaming's tally of running department-hours (peer-tally.ts), made on first use. */
-function peerTally(memory: Map<string, unknown>, now: number): PeerTally {
-  const key = `${COUNTED_ONCE}ueba:peer-tally`;
-  let tally = memory.get(key) as PeerTally | undefined;
-  if (!tally) memory.set(key, (tally = new PeerTally(now, SETTLE_MS)));
+/**
+ * The rule's tally of running department-hours (peer-tally.ts): made by the first slice whose events it can count
+ * (none when the rule's condition cannot be told from streamed events); rechecks, without events, use it as it is.
+ */
+function peerTally(scope: UebaScope, rule: UebaRuleRun): PeerTally | undefined {
+  if (!scope.memory) return undefined;
+  const key = `${COUNTED_ONCE}ueba:peer-tally:${rule.rule_id}`;
+  let tally = scope.memory.get(key) as PeerTally | undefined;
+  if (!tally && scope.events && scope.countable) scope.memory.set(key, (tally = new PeerTally(Date.now(), SETTLE_MS)));
   return tally;
 }
 
@@ -102,7 +106,7 @@ interface TouchedGroup {
  */
 async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, hours: { from: number; to: number }, scope: UebaScope, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
   const groups = groupMemory(scope.memory);
-  const tally = scope.memory && scope.countable ? peerTally(scope.memory, Date.now()) : undefined;
+  const tally = peerTally(scope, rule);
   if (tally && scope.events) tally.add(calendar, scope.events, Date.now());
   const touched = scope.events ? touchedByEvents(calendar, scope.events) : await touchedByUsers(ctx, hours, scope, timing);
   const unread: Array<[string, TouchedGroup]> = [];
