@@ -112,6 +112,8 @@ interface Pending {
   entity: { field: 'user_id' | 'agent_id'; value: string };
   sentAt: number;
   detectedAt?: number;
+  /** the service refused the attack's events (shedding load): never ingested, so never detected */
+  refused?: boolean;
 }
 interface Sample {
   t: number;
@@ -121,6 +123,12 @@ interface Sample {
   ageMs: number;
   processed: number;
 }
+/** How many of a phase's attacks the service refused, when any did. */
+function refusedNote(r: { pending: Pending[] }): string {
+  const refused = r.pending.filter((p) => p.refused).length;
+  return refused > 0 ? ` (${refused} refused by the service)` : '';
+}
+
 interface PhaseResult {
   name: string;
   seconds: number;
@@ -252,7 +260,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     const started = Date.now();
 
     const watcher = (async () => {
-      while (running || pending.some((p) => p.detectedAt === undefined)) {
+      while (running || pending.some((p) => p.detectedAt === undefined && !p.refused)) {
         const tick = Date.now();
         try {
           const { alerts } = (await (await fetch(`${service.url}/v1/alerts?since=15m&limit=1000`, { headers: admin })).json()) as { alerts: Array<Record<string, string>> };
@@ -292,11 +300,17 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
       const events = attack.events.map((e) => ({ ...e, timestamp: new Date(now - last + Date.parse(e.timestamp)).toISOString() }));
       const first = attack.events[0]!;
       const entity = typeof first.user_id === 'string' ? { field: 'user_id' as const, value: first.user_id } : { field: 'agent_id' as const, value: String(first.agent_id) };
-      pending.push({ attack, entity, sentAt: Date.now() });
-      return post(events).then(async (r) => {
-        if (!r.ok) errors++;
-        await r.arrayBuffer();
-      });
+      const entry: Pending = { attack, entity, sentAt: Date.now() };
+      pending.push(entry);
+      return post(events)
+        .then(async (r) => {
+          if (!r.ok) throw new Error(`refused: ${r.status}`);
+          await r.arrayBuffer();
+        })
+        .catch((error: unknown) => {
+          entry.refused = true; // never ingested: no alert to find
+          throw error;
+        });
     };
     let nextAttack = started + 1000;
     const attacker = (async () => {
@@ -385,7 +399,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
         ['streaming rate draining the backlog afterwards', drainRate ? `${Math.round(drainRate)} events/s (${r.drainEvents} events in ${(r.drainMs / 1000).toFixed(1)} s; ${(drainRate / ingestRate).toFixed(2)}× the ingest rate)` : 'no backlog left to drain'],
         ['lag at the end of the phase / caught up', `${((lags.at(-1) ?? 0) / 1000).toFixed(1)} s / ${r.drained ? `yes, ${(r.drainMs / 1000).toFixed(1)} s after ingest stopped` : `no, not within ${DRAIN_LIMIT_MS / 1000} s`}`],
         ['lag p50 / p95 / max during the phase', `${(percentile([...lags].sort((a, b) => a - b), 50) / 1000).toFixed(1)} / ${(percentile([...lags].sort((a, b) => a - b), 95) / 1000).toFixed(1)} / ${(Math.max(0, ...lags) / 1000).toFixed(1)} s`],
-        ['attacks detected', `${latencies.length} of ${r.pending.length}`],
+        ['attacks detected', `${latencies.length} of ${r.pending.length}${refusedNote(r)}`],
         ['event→alert p50 / p95 / max', `${percentile(latencies, 50)} / ${percentile(latencies, 95)} / ${latencies.at(-1)} ms`],
         ['load average after the phase', `${r.load} (1/5/15 min)`],
       ]),
@@ -410,7 +424,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   const [max, fraction] = results as [PhaseResult, PhaseResult];
   const latencies = fraction.pending.filter((p) => p.detectedAt !== undefined).map((p) => p.detectedAt! - p.sentAt).sort((a, b) => a - b);
   const fractionLags = fraction.samples.filter((s) => s.t <= fraction.seconds).map((s) => s.lagMs).sort((a, b) => a - b);
-  const found = (r: PhaseResult) => `${r.pending.filter((p) => p.detectedAt !== undefined).length}/${r.pending.length}`;
+  const found = (r: PhaseResult) => `${r.pending.filter((p) => p.detectedAt !== undefined).length}/${r.pending.length}${refusedNote(r)}`;
   return {
     maxIngest: max.sent / max.seconds,
     drainRate: max.drainMs > 0 && max.drainEvents > 0 ? max.drainEvents / (max.drainMs / 1000) : undefined,

@@ -58,6 +58,22 @@ function outlierHour(department: string) {
   return [...Array.from({ length: 13 }, (_, i) => request('heavy', i)), ...Array.from({ length: 6 }, (_, i) => request(`peer-${i}`, 20 + i))];
 }
 
+/** The peer rule called directly, as streaming calls it, with a count of its Elasticsearch requests. */
+function peerRuleAsStreamingCallsIt() {
+  const timing = new EsTiming();
+  const ctx = { es: service.es, eventsIndex: service.app.indices.events, baselines: service.app.ueba.baselines, timeZone: 'UTC', timing };
+  const rules = [{ rule_id: 'ueba_peer_outlier', anomaly: 'peer_outlier' as const, params: paramsFor('peer_outlier') }];
+  return { timing, ctx, rules };
+}
+
+/** A run that must happen within SETTLE_MS of its events' ingest: on a machine too busy for that, again with new events. */
+async function inTime<T extends { inTime: boolean }>(run: (attempt: number) => Promise<T>): Promise<T> {
+  let result = await run(0);
+  for (let attempt = 1; !result.inTime && attempt < 5; attempt++) result = await run(attempt);
+  assert.ok(result.inTime, 'five attempts, none within SETTLE_MS');
+  return result;
+}
+
 async function spikeAlerts(): Promise<Array<{ id: string; event_count: number; observed: number }>> {
   const response = await service.request('read', { method: 'GET', url: `/v1/alerts?rule_id=ueba_volume_spike&user_id=${spiky.id}` });
   return response.json().alerts;
@@ -142,9 +158,7 @@ test('a department-hour streaming meets only after it settled (streaming behind)
 });
 
 test('a department-hour Elasticsearch showed unsettled is not read again before it can settle, however far behind the stream is', async () => {
-  const timing = new EsTiming();
-  const ctx = { es: service.es, eventsIndex: service.app.indices.events, baselines: service.app.ueba.baselines, timeZone: 'UTC', timing };
-  const rules = [{ rule_id: 'ueba_peer_outlier', anomaly: 'peer_outlier' as const, params: paramsFor('peer_outlier') }];
+  const { timing, ctx, rules } = peerRuleAsStreamingCallsIt();
 
   /** One department-hour, and two slices of a stream 30 s behind meeting its events, both within SETTLE_MS of its newest event. */
   async function twoSlices(attempt: number) {
@@ -170,11 +184,8 @@ test('a department-hour Elasticsearch showed unsettled is not read again before 
     return { department, newest, slice, first, second, inTime: Date.now() < newest + SETTLE_MS };
   }
 
-  // the two slices must run within SETTLE_MS of the events' ingest: on a machine too busy for that, new events again
-  let run = await twoSlices(0);
-  for (let attempt = 1; !run.inTime && attempt < 5; attempt++) run = await twoSlices(attempt);
-  assert.ok(run.inTime, 'five attempts, none within SETTLE_MS');
-  const { department, newest, slice, first, second } = run;
+  // the two slices must run within SETTLE_MS of the events' ingest
+  const { department, newest, slice, first, second } = await inTime(twoSlices);
   assert.deepEqual(first, { requests: 1, found: [], recheck: newest + SETTLE_MS }, "one read of the group's activity: not settled, scored once SETTLE_MS have passed");
   assert.deepEqual(second, { requests: 0, found: [], recheck: newest + SETTLE_MS }, 'the same stale events again: no read, the group cannot have settled');
 
@@ -184,41 +195,36 @@ test('a department-hour Elasticsearch showed unsettled is not read again before 
 });
 
 test("a running department-hour due a live rescore is scored from streaming's tally, as Elasticsearch holds it, without reading it again", async () => {
-  const timing = new EsTiming();
-  const ctx = { es: service.es, eventsIndex: service.app.indices.events, baselines: service.app.ueba.baselines, timeZone: 'UTC', timing };
-  const rules = [{ rule_id: 'ueba_peer_outlier', anomaly: 'peer_outlier' as const, params: paramsFor('peer_outlier') }];
+  const { timing, ctx, rules } = peerRuleAsStreamingCallsIt();
 
-  /** A department-hour met by a stream in three slices: events stored before the tally began, then two more sets. */
-  async function threeSlices(attempt: number) {
+  /**
+   * A department-hour met by a stream: events stored before the tally began, two sets streamed in time, and one
+   * streamed late, when it looks settled, while Elasticsearch holds newer events still.
+   */
+  async function stream(attempt: number) {
     const department = `peer-tally-${attempt}`;
     const now = Date.now();
     const hour = Math.floor(now / HOUR) * HOUR;
     const at = (i: number) => new Date(Math.max(hour, now - i * 100)).toISOString();
     const request = (user: string, i: number, tokens: number) => ({ timestamp: at(i), category: 'request', user_id: `${department}-${user}`, user_department: department, tokens_out: tokens, event_id: `${department}-${user}-${i}` });
-    const sets = [
-      // before the tally: 4 requests by the heavy user, one by each of six colleagues
-      [...Array.from({ length: 4 }, (_, i) => request('heavy', i, 900)), ...Array.from({ length: 6 }, (_, i) => request(`peer-${i}`, 20 + i, 300))],
-      // then 9 more by the heavy user and a seventh colleague
-      [...Array.from({ length: 9 }, (_, i) => request('heavy', 40 + i, 900)), request('peer-6', 60, 300)],
-      // then 5 more by the heavy user and a second request by one colleague
-      [...Array.from({ length: 5 }, (_, i) => request('heavy', 70 + i, 1200)), request('peer-0', 80, 300)],
-    ];
+    const requests = (user: string, from: number, count: number, tokens: number) => Array.from({ length: count }, (_, i) => request(user, from + i, tokens));
     const memory = new Map<string, unknown>();
     const key = `${hour}|${department}`;
-    /** One slice: these events as the stream meets them, stored (with their event.ingested); the group due a live rescore. */
-    const slice = async (events: typeof sets[number], due: boolean) => {
+    /** The events ingested, as stored (with their event.ingested), and the newest event.ingested among them. */
+    const store = async (events: Array<ReturnType<typeof request>>) => {
       await ingest(service, events);
-      await service.es.indices.refresh({ index: `${service.prefix}-events` });
       const stored = await service.es.search<Record<string, unknown>>({ index: `${service.prefix}-events`, query: { terms: { event_id: events.map((e) => e.event_id) } }, size: events.length });
       const met = stored.hits.hits.map((h) => h._source!);
-      // as if the group was last scored, or began to wait, LIVE_RESCORE_MS ago
+      return { met, newest: Math.max(...met.map((e) => Date.parse((e.event as { ingested: string }).ingested))) };
+    };
+    /** One slice meeting these stored events; `due`: the group last scored, or waiting since, LIVE_RESCORE_MS ago. */
+    const slice = async (met: Array<Record<string, unknown>>, due: boolean) => {
       if (due) (memory.get('ueba:peer-groups') as Map<string, unknown>).set(key, { waitingSince: Date.now() - LIVE_RESCORE_MS });
-      const requests = timing.requests;
+      const before = timing.requests;
       const found: unknown[] = [];
-      const scope = { from: hour, to: hour + HOUR, entities: [...new Set(events.map((e) => e.user_id))], memory, events: met, countable: true, recheck: () => undefined };
+      const scope = { from: hour, to: hour + HOUR, entities: [...new Set(met.map((e) => String(e.user_id)))], memory, events: met, countable: true, recheck: () => undefined };
       for await (const c of evaluateUebaRules(ctx, scope, rules)) found.push(c);
-      const newest = Math.max(...met.map((e) => Date.parse((e.event as { ingested: string }).ingested)));
-      return { requests: timing.requests - requests, found, inTime: Date.now() < Math.min(newest + SETTLE_MS, hour + HOUR) };
+      return { requests: timing.requests - before, found };
     };
     /** What a retro-hunt of the hour finds in the department, from every event stored. */
     const retroHunt = async () => {
@@ -226,26 +232,38 @@ test("a running department-hour due a live rescore is scored from streaming's ta
       for await (const c of evaluateUebaRules(ctx, { from: hour, to: hour + HOUR }, rules)) if (c.entity_id.startsWith(`${department}-`)) found.push(c);
       return found;
     };
-    const first = await slice(sets[0]!, false);
+    /** Whether the group, newest event ingested at `newest`, is still unsettled and its hour running. */
+    const unsettled = (newest: number) => Date.now() < Math.min(newest + SETTLE_MS, hour + HOUR);
+
+    // before the tally: 4 requests by the heavy user, one by each of six colleagues
+    const first = await slice((await store([...requests('heavy', 0, 4, 900), ...Array.from({ length: 6 }, (_, i) => request(`peer-${i}`, 20 + i, 300))])).met, false);
     const tallyBegan = Date.now();
     // the events stored before the tally began are read once they are all searchable
     await waitFor('the tally to be trusted', async () => (Date.now() > tallyBegan + SETTLE_MS ? true : undefined));
-    const second = await slice(sets[1]!, true);
-    const secondHunt = await retroHunt();
-    const third = await slice(sets[2]!, true);
-    const thirdHunt = await retroHunt();
-    return { first, second, secondHunt, third, thirdHunt, inTime: second.inTime && third.inTime };
+    // 9 more by the heavy user and a seventh colleague
+    const secondSet = await store([...requests('heavy', 40, 9, 900), request('peer-6', 60, 300)]);
+    const second = { ...(await slice(secondSet.met, true)), hunt: await retroHunt(), inTime: unsettled(secondSet.newest) };
+    // 5 more by the heavy user and a second request by one colleague
+    const thirdSet = await store([...requests('heavy', 70, 5, 1200), request('peer-0', 80, 300)]);
+    const third = { ...(await slice(thirdSet.met, true)), hunt: await retroHunt(), inTime: unsettled(thirdSet.newest) };
+    // a stream behind: 3 more by the heavy user met only once they look settled, while newer events are stored
+    const lateSet = await store(requests('heavy', 90, 3, 900));
+    await waitFor('the late events to look settled', async () => (Date.now() > lateSet.newest + SETTLE_MS ? true : undefined));
+    const hunt = await retroHunt();
+    const newer = await store([request('peer-1', 100, 300)]);
+    const late = { ...(await slice(lateSet.met, true)), hunt, inTime: unsettled(newer.newest) };
+    return { first, second, third, late, inTime: second.inTime && third.inTime && late.inTime };
   }
 
-  // a live rescore is for running groups not settled: each slice must run within SETTLE_MS of its events' ingest, in their hour
-  let run = await threeSlices(0);
-  for (let attempt = 1; !run.inTime && attempt < 5; attempt++) run = await threeSlices(attempt);
-  assert.ok(run.inTime, 'five attempts, none within SETTLE_MS');
-  assert.deepEqual(run.first.found, [], 'not due: the group waits');
-  assert.equal(run.second.found.length, 1, 'the heavy user stands out');
-  assert.deepEqual(run.second.found, run.secondHunt, 'the tally (events before it, read once, and the streamed ones) scores as a retro-hunt of the stored events');
-  assert.deepEqual(run.third.found, run.thirdHunt, 'and again after more events');
-  assert.equal(run.third.requests, 0, 'scored from the tally: no read of the group');
+  // a live rescore is for running groups not settled: each slice must run within SETTLE_MS of the newest events' ingest
+  const { first, second, third, late } = await inTime(stream);
+  assert.deepEqual(first.found, [], 'not due: the group waits');
+  assert.equal(second.found.length, 1, 'the heavy user stands out');
+  assert.deepEqual(second.found, second.hunt, 'the tally (events before it, read once, and the streamed ones) scores as a retro-hunt of the stored events');
+  assert.deepEqual(third.found, third.hunt, 'and again after more events');
+  assert.equal(third.requests, 0, 'scored from the tally: no read of the group');
+  assert.deepEqual(late.found, late.hunt, 'a stream behind scores the group as far as it has read it');
+  assert.equal(late.requests, 1, "one read, of the group's activity: unsettled, so scored from the tally, not read whole");
 });
 
 test('a slice whose evaluation failed leaves no tally behind, so evaluated again its requests are counted once', async () => {

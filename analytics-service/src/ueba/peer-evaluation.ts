@@ -110,7 +110,7 @@ async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: Ho
   if (tally && scope.events) tally.add(calendar, scope.events, Date.now());
   const touched = scope.events ? touchedByEvents(calendar, scope.events) : await touchedByUsers(ctx, hours, scope, timing);
   const unread: Array<[string, TouchedGroup]> = [];
-  const live: Array<[string, TouchedGroup]> = [];
+  const fromTally: Array<[string, TouchedGroup]> = [];
   for (const [key, t] of touched) {
     // a stream behind by more than SETTLE_MS meets only events that look settled: what Elasticsearch last showed of
     // the group decides too, or every slice would read the activity of every group it touches
@@ -118,26 +118,30 @@ async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: Ho
     const now = Date.now();
     if (waits(groups, key, t.hour, newest, now)) scope.recheck?.(t.hour, t.group, t.entity, newest + SETTLE_MS);
     // a running hour due a live rescore, unsettled by the stream's own events: scored from the tally
-    else if (tally?.ready(now) && t.hour + HOUR_MS > now && (tally.newest(key) ?? 0) > now - SETTLE_MS) live.push([key, t]);
+    else if (tally && live(tally, key, t.hour, tally.newest(key) ?? 0, now)) fromTally.push([key, t]);
     else unread.push([key, t]);
   }
-  if (tally && live.length > 0) yield* liveFromTally(ctx, calendar, live, tally, scope, rule, timing);
-  if (unread.length === 0) return;
-  // one read of the groups' newest activity and size: a group that has not settled waits, and one that is as it was
-  // when last scored is left, without its members being read
-  const activity = new Map<string, { newest: number; events: number }>();
-  for await (const page of peerGroupNewestPages(ctx, covering(unread, scope), timing)) {
-    for (const b of page) activity.set(`${b.key.hour}|${b.key.group}`, { newest: b.ingested.value ?? 0, events: b.doc_count });
-  }
   const due: Array<[string, TouchedGroup]> = [];
-  for (const [key, t] of unread) {
-    const group = activity.get(key);
-    const newest = Math.max(t.newest, group?.newest ?? 0);
-    const now = Date.now();
-    groups.set(key, { ...groups.get(key), newest });
-    if (waits(groups, key, t.hour, newest, now)) scope.recheck?.(t.hour, t.group, t.entity, newest + SETTLE_MS);
-    else if (!unchangedSinceScored(groups, key, group?.events, now)) due.push([key, t]);
+  if (unread.length > 0) {
+    // one read of the groups' newest activity and size: a group that has not settled waits, and one that is as it
+    // was when last scored is left, without its members being read
+    const activity = new Map<string, { newest: number; events: number }>();
+    for await (const page of peerGroupNewestPages(ctx, covering(unread, scope), timing)) {
+      for (const b of page) activity.set(`${b.key.hour}|${b.key.group}`, { newest: b.ingested.value ?? 0, events: b.doc_count });
+    }
+    for (const [key, t] of unread) {
+      const group = activity.get(key);
+      const newest = Math.max(t.newest, group?.newest ?? 0);
+      const now = Date.now();
+      groups.set(key, { ...groups.get(key), newest });
+      if (waits(groups, key, t.hour, newest, now)) scope.recheck?.(t.hour, t.group, t.entity, newest + SETTLE_MS);
+      else if (unchangedSinceScored(groups, key, group?.events, now)) continue;
+      // unsettled as Elasticsearch shows it (a stream behind by more than SETTLE_MS): the tally is as good
+      else if (tally && live(tally, key, t.hour, newest, now)) fromTally.push([key, t]);
+      else due.push([key, t]);
+    }
   }
+  if (tally && fromTally.length > 0) yield* liveFromTally(ctx, calendar, fromTally, tally, scope, rule, timing);
   if (due.length === 0) return;
   // the due groups whole, in one read: every member of their departments in the span of their hours
   const members = new Map<string, PeerBucket[]>(due.map(([key]) => [key, []]));
@@ -157,6 +161,11 @@ async function* streamingPeerCandidates(ctx: UebaEvaluationContext, calendar: Ho
     groups.set(key, { scoredAt: now, scoredEvents: whole.reduce((n, m) => n + m.doc_count, 0), newest });
     yield* scoreGroup(calendar, whole, baselines, rule);
   }
+}
+
+/** Whether a group due a rescore is scored from the tally: its hour runs, it has not settled, the tally has it. */
+function live(tally: PeerTally, key: string, hour: number, newest: number, now: number): boolean {
+  return tally.ready(now) && hour + HOUR_MS > now && newest > now - SETTLE_MS && tally.newest(key) !== undefined;
 }
 
 /**
