@@ -172,9 +172,9 @@ function live(tally: PeerTally, key: string, hour: number, newest: number, now: 
  * Running department-hours due a live rescore, scored as the stream has read them: from the tally, after one read,
  * for all the groups not seeded yet, of their events ingested before the tally began.
  */
-async function* liveFromTally(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, live: Array<[string, TouchedGroup]>, tally: PeerTally, scope: UebaScope, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
+async function* liveFromTally(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, due: Array<[string, TouchedGroup]>, tally: PeerTally, scope: UebaScope, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {
   const groups = groupMemory(scope.memory);
-  const unseeded = live.filter(([key]) => !tally.seeded(key));
+  const unseeded = due.filter(([key]) => !tally.seeded(key));
   if (unseeded.length > 0) {
     const seeds = new Map<string, PeerBucket[]>(unseeded.map(([key]) => [key, []]));
     for await (const page of peerMemberPages(ctx, { ...covering(unseeded, scope), ingestedBefore: tally.startedAt }, timing, 'ueba peer groups before the tally')) {
@@ -182,9 +182,9 @@ async function* liveFromTally(ctx: UebaEvaluationContext, calendar: HourOfWeekCa
     }
     for (const [key, members] of seeds) tally.seed(key, members);
   }
-  const wholes = new Map(live.map(([key]) => [key, tally.whole(key)]));
+  const wholes = new Map(due.map(([key]) => [key, tally.whole(key)]));
   const baselines = await peerBaselines(ctx, [...new Set([...wholes.values()].flatMap((whole) => whole.map((m) => m.key.entity)))], timing);
-  for (const [key, { hour, group, entity }] of live) {
+  for (const [key, { hour, group, entity }] of due) {
     const whole = wholes.get(key)!;
     const newest = Math.max(...whole.map((m) => m.ingested.value ?? 0));
     // and as a whole once it settles

@@ -81,6 +81,7 @@ export class PeerTally {
     return this.groups.get(key)?.newest;
   }
 
+  /** Whether the group's events from before the tally began were read. */
   seeded(key: string): boolean {
     return this.groups.get(key)?.seeded !== undefined;
   }
