@@ -304,8 +304,8 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
       pending.push(entry);
       return post(events)
         .then(async (r) => {
+          await r.arrayBuffer(); // read either way: an unread body holds its connection
           if (!r.ok) throw new Error(`refused: ${r.status}`);
-          await r.arrayBuffer();
         })
         .catch((error: unknown) => {
           entry.refused = true; // never ingested: no alert to find
