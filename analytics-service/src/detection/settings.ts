@@ -36,6 +36,8 @@ export interface DetectionSettings {
     initialLookbackMs: number;
     batchSize: number;
     rulesInParallel: number;
+    /** refresh the events before each poll reads them (StreamingOptions.freshReads) */
+    freshReads: boolean;
     leaseMs: number;
     /** rule groups streamed on their own lease and checkpoint, shared out among replicas (partitions.ts) */
     partitions: number;
@@ -83,6 +85,7 @@ export function loadDetectionSettings(vars: EnvVars): DetectionSettings {
       initialLookbackMs,
       batchSize: vars.AISEC_DETECTION_BATCH,
       rulesInParallel: vars.AISEC_DETECTION_RULES_IN_PARALLEL,
+      freshReads: vars.AISEC_DETECTION_FRESH_READS,
       leaseMs: vars.AISEC_DETECTION_LEASE_MS,
       partitions: vars.AISEC_DETECTION_PARTITIONS,
     },

@@ -53,6 +53,8 @@ export interface StreamingOptions {
   batchSize: number;
   /** rules evaluated at the same time on a slice (each mostly waits on Elasticsearch) */
   rulesInParallel: number;
+  /** refresh the events before a poll reads them (not before a slice read ahead): see pollOnce */
+  freshReads?: boolean;
   checkpointId: string;
   isReady: () => boolean;
   /** several replicas may run: only the holder of this lease streams */
@@ -228,6 +230,9 @@ export class StreamingDetector {
     const ahead = this.ahead;
     this.ahead = undefined;
     const read = ahead?.checkpoint === this.checkpoint ? await ahead.slice.catch(() => undefined) : undefined;
+    // fresh reads: an event is evaluated by the first poll after its bulk completed, not after the next scheduled
+    // refresh as well (half a second on average at the default interval of one second)
+    if (!read && this.options.freshReads) await this.store.refreshEvents();
     const { fresh, newest, more } = read ?? (await this.nextSlice(this.checkpoint));
     // kept for the next poll only when this one completes (an early return or a failure drops it)
     let next: ReadAhead | undefined;
