@@ -240,6 +240,26 @@ test('an event stamped before the checkpoint but searchable only later (within t
   }
 });
 
+test('fresh reads (AISEC_DETECTION_FRESH_READS): events not yet refreshed by Elasticsearch are read and detected', async () => {
+  const prefix = uniquePrefix('detfresh');
+  prefixes.push(prefix);
+  const service = await startInstance(prefix, { AISEC_DETECTION_FRESH_READS: 'true' });
+  try {
+    await ingest(service, attempts('quinn', '192.0.2.60', 1, now() - 60_000, 'fresh-first'));
+    await waitFor('the data stream created and its first event processed', async () => {
+      const body = (await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json();
+      return body.streaming.events_processed >= 1 ? true : undefined;
+    });
+    // no scheduled refresh from now on: only streaming's own refresh makes the next events searchable
+    await service.es.indices.putSettings({ index: `${prefix}-events`, settings: { index: { refresh_interval: '-1' } } });
+    await ingest(service, attempts('tristan', '192.0.2.61', 6, now() - 30_000, 'fresh'));
+    const alert = await waitFor('alert from events no scheduled refresh made searchable', async () => (await alertsFor(service, 'rule_id=prompt_injection_repeated&user_id=tristan')).alerts[0]);
+    assert.equal(alert.event_count, 6);
+  } finally {
+    await service.stop();
+  }
+});
+
 test('a slice of more events than one search may return (AISEC_DETECTION_BATCH above 10 000) is evaluated whole', async () => {
   const prefix = uniquePrefix('detslice');
   prefixes.push(prefix);
