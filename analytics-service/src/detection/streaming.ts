@@ -54,7 +54,7 @@ export interface StreamingOptions {
   /** rules evaluated at the same time on a slice (each mostly waits on Elasticsearch) */
   rulesInParallel: number;
   /** refresh the events before a poll reads them (not before a slice read ahead): see pollOnce */
-  freshReads?: boolean;
+  freshReads: boolean;
   checkpointId: string;
   isReady: () => boolean;
   /** several replicas may run: only the holder of this lease streams */
