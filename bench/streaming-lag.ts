@@ -383,6 +383,13 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   const recent = (await (await fetch(`${service.url}/v1/alerts?since=1h&limit=1000`, { headers: admin })).json()) as { alerts: Array<Record<string, string>> };
   const benignAlerts = recent.alerts.filter((a) => typeof a.user_id === 'string' && a.user_id.startsWith('user')).length;
 
+  /** which rules hold the latency back: every rule's median and slowest event→alert, slowest rules first */
+  const byRule = (r: PhaseResult) => {
+    const rules = new Map<string, number[]>();
+    for (const p of r.pending) if (p.detectedAt !== undefined) (rules.get(p.attack.rule) ?? rules.set(p.attack.rule, []).get(p.attack.rule)!).push(p.detectedAt - p.sentAt);
+    const sorted = [...rules].map(([rule, ms]) => [rule, ms.sort((a, b) => a - b)] as const).sort((a, b) => b[1].at(-1)! - a[1].at(-1)!);
+    return sorted.map(([rule, ms]) => `${rule} ${percentile(ms, 50)} / ${ms.at(-1)} ms`).join(', ');
+  };
   const info = machine();
   console.log(`\n### Streaming detection under sustained ingest (${SECONDS} s per phase, NDJSON batches of ${BATCH})\n`);
   for (const r of results) {
@@ -401,6 +408,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
         ['lag p50 / p95 / max during the phase', `${(percentile([...lags].sort((a, b) => a - b), 50) / 1000).toFixed(1)} / ${(percentile([...lags].sort((a, b) => a - b), 95) / 1000).toFixed(1)} / ${(Math.max(0, ...lags) / 1000).toFixed(1)} s`],
         ['attacks detected', `${latencies.length} of ${r.pending.length}${refusedNote(r)}`],
         ['event→alert p50 / p95 / max', `${percentile(latencies, 50)} / ${percentile(latencies, 95)} / ${latencies.at(-1)} ms`],
+        ['event→alert by rule: median / max', byRule(r)],
         ['load average after the phase', `${r.load} (1/5/15 min)`],
       ]),
     );

@@ -8,6 +8,8 @@ import type {} from '../../analytics-service/src/http/plugins/detection.js';
 import { EsTiming } from '../../analytics-service/src/elasticsearch/composite-pager.js';
 import { inTimeOrder } from '../../analytics-service/src/elasticsearch/detection-store.js';
 import { COUNTED_ONCE } from '../../analytics-service/src/detection/evaluation.js';
+import { emptyTally } from '../../analytics-service/src/detection/engine.js';
+import { RulePipeline } from '../../analytics-service/src/detection/rule-pipeline.js';
 import type { EventDoc } from '../../analytics-service/src/detection/predicate.js';
 import { paramsFor } from '../../analytics-service/src/ueba/anomaly.js';
 import { LIVE_RESCORE_MS, SETTLE_MS } from '../../analytics-service/src/ueba/peer-evaluation.js';
@@ -278,16 +280,28 @@ test('a slice whose evaluation failed leaves no tally behind, so evaluated again
     await ingest(service, events);
     const stored = await service.es.search<EventDoc>({ index: `${service.prefix}-events`, query: { terms: { event_id: events.map((e) => e.event_id) } }, size: events.length });
     const slice = inTimeOrder(stored.hits.hits.map((h) => h._source!));
+    // the rules as streaming runs them, each at its own pace: the slice is done for some and failed for another
+    const evaluate = async () => {
+      const pipeline = new RulePipeline(engine, { lanes: 3, maxEvents: 20_000, tally: emptyTally(), ruleMs: {}, mayRun: () => true });
+      pipeline.add({ events: slice, since: 0, meta: undefined });
+      while (pipeline.pending > 0 && pipeline.failure === undefined) {
+        const changed = pipeline.changed();
+        pipeline.takeDone();
+        if (pipeline.pending > 0) await changed;
+      }
+      await pipeline.stop();
+      if (pipeline.failure !== undefined) throw pipeline.failure;
+    };
     await service.es.indices.putSettings({ index: alerts, settings: { 'index.blocks.write': true } });
     try {
-      await assert.rejects(engine.evaluateNewEvents(slice), 'the alert cannot be written: the slice fails');
+      await assert.rejects(evaluate(), 'the alert cannot be written: the slice fails');
     } finally {
       await service.es.indices.putSettings({ index: alerts, settings: { 'index.blocks.write': false } });
     }
     const kept = [...engine.ctx.memory.keys()];
     assert.deepEqual(kept.filter((k) => k.startsWith(COUNTED_ONCE)), [], 'the tally is dropped');
     assert.ok(kept.includes('ueba:peer-groups'), 'memories that an event met twice only raises are kept');
-    await engine.evaluateNewEvents(slice);
+    await evaluate();
     assert.ok(engine.ctx.memory.has(`${COUNTED_ONCE}ueba:peer-tally:ueba_peer_outlier`), 'evaluated again: a new tally, from then on');
   } finally {
     streaming.start();

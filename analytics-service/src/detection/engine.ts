@@ -46,8 +46,6 @@ export interface EngineOptions {
 }
 
 const KEYS_PER_SCOPE = 500;
-/** rules evaluated at once on a batch when the caller does not say (AISEC_DETECTION_RULES_IN_PARALLEL) */
-export const DEFAULT_RULES_IN_PARALLEL = 3;
 
 /** A streaming evaluation put off until `due` (EvaluationScope.defer); `since` is the earliest event.ingested behind it (Infinity: unknown). */
 interface Deferred {
@@ -64,10 +62,10 @@ export class DetectionEngine {
   readonly ctx: EvaluationContext;
   private readonly evaluators: EvaluatorTable;
   private readonly deferred = new Map<string, Deferred>();
-  private readonly streamingRules: ReadonlySet<string> | undefined;
+  private readonly onlyStreaming: ReadonlySet<string> | undefined;
 
   constructor(options: EngineOptions) {
-    if (options.streamingRules) this.streamingRules = new Set(options.streamingRules);
+    if (options.streamingRules) this.onlyStreaming = new Set(options.streamingRules);
     this.catalogue = options.catalogue;
     this.evaluators = options.evaluators;
     this.writer = new AlertWriter(options.alerts, options.notifications);
@@ -106,55 +104,56 @@ export class DetectionEngine {
     for (const unit of evaluator.units(rule, this.ctx)) await this.run(rule, unit, { from, to }, tally);
   }
 
+  /** The rules streaming evaluates here: a partition's (partitions.ts), or every enabled rule. */
+  streamingRules(): Rule[] {
+    return this.enabledRules().filter((r) => !this.onlyStreaming || this.onlyStreaming.has(r.id));
+  }
+
   /**
-   * Streaming step: the rules, entities and spans these newly ingested events can affect. `ingestedSince`, the
-   * batch's earliest event.ingested, is kept with any evaluation put off meanwhile (see deferredSince).
+   * Streaming step of one rule (rule-pipeline.ts runs the rules, each at its own pace): the entities and spans these
+   * newly ingested events can affect. `ingestedSince`, the events' earliest event.ingested, is kept with any
+   * evaluation put off meanwhile (see deferredSince). Rules share no mutable state: each keeps its streaming memory
+   * and put-off evaluations under its own keys, so several rules may be evaluated at once.
    */
-  async evaluateNewEvents(events: EventDoc[], tally: Tally = emptyTally(), ruleMs?: Record<string, number>, ingestedSince?: number, rulesInParallel = DEFAULT_RULES_IN_PARALLEL): Promise<Tally> {
+  async evaluateNewEvents(rule: Rule, events: EventDoc[], tally: Tally = emptyTally(), ruleMs?: Record<string, number>, ingestedSince?: number): Promise<Tally> {
     const context = { ...predicateContext(this.catalogue.config), missingFields: TEXT_FIELDS };
-    const rules = this.enabledRules().filter((r) => !this.streamingRules || this.streamingRules.has(r.id));
-    // several rules at once: each mostly waits on Elasticsearch, and a batch is done when its slowest rule is, so the
-    // rules that took longest so far start first (the others fill the lanes meanwhile). Rules share no mutable
-    // state: each keeps its streaming memory and put-off evaluations under its own keys
-    if (ruleMs) rules.sort((a, b) => (ruleMs[b.id] ?? 0) - (ruleMs[a.id] ?? 0));
-    let next = 0;
-    const lane = async () => {
-      while (next < rules.length) {
-        const rule = rules[next++]!;
-        const started = Date.now();
-        const evaluator = evaluatorFor(rule, this.evaluators);
-        for (const unit of evaluator.units(rule, this.ctx)) {
-          const trigger = compilePredicate(unit.trigger, context);
-          let candidates = events.filter((e) => trigger(e) !== false);
-          if (candidates.length > 0 && evaluator.relevant) candidates = await evaluator.relevant(rule, unit, candidates, this.ctx);
-          const affected = affectedEntities(candidates, unit);
-          if (affected.length === 0) continue;
-          for (const scope of scopesFor(affected, unit)) await this.run(rule, unit, { ...scope, defer: this.deferrer(rule, unit, ingestedSince) }, tally);
-        }
-        if (ruleMs) ruleMs[rule.id] = (ruleMs[rule.id] ?? 0) + (Date.now() - started);
+    const started = Date.now();
+    const evaluator = evaluatorFor(rule, this.evaluators);
+    try {
+      for (const unit of evaluator.units(rule, this.ctx)) {
+        const trigger = compilePredicate(unit.trigger, context);
+        let candidates = events.filter((e) => trigger(e) !== false);
+        if (candidates.length > 0 && evaluator.relevant) candidates = await evaluator.relevant(rule, unit, candidates, this.ctx);
+        const affected = affectedEntities(candidates, unit);
+        if (affected.length === 0) continue;
+        for (const scope of scopesFor(affected, unit)) await this.run(rule, unit, { ...scope, defer: this.deferrer(rule, unit, ingestedSince) }, tally);
       }
-    };
-    const lanes = await Promise.allSettled(Array.from({ length: Math.max(1, rulesInParallel) }, lane));
-    const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
-    if (failed) {
-      // the slice will be evaluated again (after every lane has stopped, so no rule adds to a memory dropped here)
-      for (const key of this.ctx.memory.keys()) if (key.startsWith(COUNTED_ONCE)) this.ctx.memory.delete(key);
-      throw failed.reason;
+    } finally {
+      if (ruleMs) ruleMs[rule.id] = (ruleMs[rule.id] ?? 0) + (Date.now() - started);
     }
     return tally;
   }
 
   /**
-   * Streaming step without new events: the put-off evaluations that are due. Those of one rule unit over the same
+   * Events that some rules evaluated and others did not are evaluated again (by every rule: streaming re-reads them
+   * from its checkpoint), so the memories that count each event once are dropped; the others (upper bounds, values
+   * seen) are only ever raised by an event met twice. Call it when no evaluation is running.
+   */
+  forgetCountedOnce(): void {
+    for (const key of this.ctx.memory.keys()) if (key.startsWith(COUNTED_ONCE)) this.ctx.memory.delete(key);
+  }
+
+  /**
+   * Streaming step without new events: the put-off evaluations that are due (of one rule, or of all). Those of one rule unit over the same
    * span are one evaluation of all their entities (up to KEYS_PER_SCOPE requests at a time): the peer rule's
    * rechecks of one hour cost one read, not one per department. Each is taken off while it runs: what it puts off
    * again is a new request with its own due time (kept with the old one, an evaluation that does not settle would be
    * due again at every poll), and with the `since` of the request it came from.
    */
-  async evaluateDue(tally: Tally = emptyTally(), ruleMs?: Record<string, number>, now = Date.now()): Promise<Tally> {
+  async evaluateDue(tally: Tally = emptyTally(), ruleMs?: Record<string, number>, now = Date.now(), ruleId?: string): Promise<Tally> {
     const bySpan = new Map<string, Array<[string, Deferred]>>();
     for (const [key, d] of this.deferred) {
-      if (d.due > now) continue;
+      if (d.due > now || (ruleId !== undefined && d.rule.id !== ruleId)) continue;
       const span = `${d.rule.id}|${d.unit.signal ?? ''}|${d.scope.from}|${d.scope.to}`;
       const requests = bySpan.get(span);
       if (requests) requests.push([key, d]);

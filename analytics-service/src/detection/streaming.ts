@@ -1,16 +1,18 @@
 /**
- * Streaming detection: tails the events data stream by `event.ingested` and hands each batch of newly
- * ingested events to the engine.
+ * Streaming detection: tails the events data stream by `event.ingested` and hands the newly ingested events to the
+ * rules, in slices.
  *
- * Every poll reads the new events themselves (without prompt/response text) from checkpoint − overlap: an event
+ * Every read takes the new events themselves (without prompt/response text) from checkpoint − overlap: an event
  * stamped before the checkpoint but not yet searchable (bulk in flight, refresh pending) is still picked up, and
- * events already processed inside the overlap are skipped by id. A count first tells whether the overlap holds any
- * such event; when it does not, the read starts at the checkpoint (see readFrom). A poll takes at most `batchSize`
- * new events (one slice, oldest event.ingested first), so a backlog is worked off slice by slice, each slice's alerts
- * written seconds after it was read, the next slice read while the current one is evaluated (see readAhead). The checkpoint
- * (newest event.ingested processed) is stored in the state index after each slice's alerts are written, so a
- * restart re-reads at most the overlap and never skips an event; the alert writer makes the re-read harmless. An evaluation the engine puts off (EvaluationScope.defer) runs in the first
- * poll after it is due; until then the stored checkpoint stays before the events that led to it.
+ * events already read inside the overlap are skipped by id. A count first tells whether the overlap holds any such
+ * event; when it does not, the read starts at the checkpoint (see readFrom). A read takes at most `batchSize` new
+ * events (one slice, oldest event.ingested first). Every rule evaluates every slice in order, each at its own pace
+ * (rule-pipeline.ts): a rule done with a slice takes the next one read, so a slow rule holds back its own alerts, not
+ * the others'. A slice is done once every rule has evaluated it; the checkpoint (newest event.ingested done) is then
+ * stored in the state index, so a restart re-reads at most the overlap and the slices not done, and never skips an
+ * event; the alert writer makes the re-read harmless. An evaluation the engine puts off (EvaluationScope.defer) runs
+ * once it is due, after an evaluation of its rule or at the end of a poll; until then the stored checkpoint stays
+ * before the events that led to it.
  *
  * Replicas: only the replica holding the streaming lease (elasticsearch/lease.ts) polls; the others check every
  * fifth of the lease term and take over when it expires, from the stored checkpoint and with fresh memory. The
@@ -23,6 +25,7 @@ import { IDS_PER_READ, inTimeOrder, type DetectionStore } from '../elasticsearch
 import type { EventDoc } from './predicate.js';
 import type { Lease } from '../elasticsearch/lease.js';
 import { emptyTally, type DetectionEngine, type Tally } from './engine.js';
+import { RulePipeline } from './rule-pipeline.js';
 
 /** A new event as the tail reads it. */
 interface TailItem {
@@ -31,17 +34,32 @@ interface TailItem {
   event: EventDoc;
 }
 
-/** One poll's new events (see nextSlice). */
+/** One read's new events (see nextSlice). */
 interface Slice {
   fresh: TailItem[];
   newest: number;
   more: boolean;
 }
 
-/** The slice after the one being evaluated, read meanwhile, for the poll that starts at `checkpoint`. */
-interface ReadAhead {
-  checkpoint: number;
-  slice: Promise<Slice>;
+/** What streaming keeps with a slice in the rule pipeline: its events' ids and event.ingested, its newest, when it was read. */
+interface InPipeline {
+  items: Array<[string, number]>;
+  newest: number;
+  readAt: number;
+}
+
+/** Most slices in the rule pipeline at once (and at most `batchSize` events in them before another is read). */
+const MAX_SLICES_IN_PIPELINE = 16;
+
+/** Settles when `signal` does, or after `ms` (when given). */
+async function untilEither(signal: Promise<void>, ms: number | undefined): Promise<void> {
+  if (ms === undefined) return signal;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([signal, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface StreamingOptions {
@@ -49,11 +67,11 @@ export interface StreamingOptions {
   overlapMs: number;
   /** where a service with no stored checkpoint starts, back from now */
   initialLookbackMs: number;
-  /** most events per poll (one slice, evaluated together; the checkpoint advances per slice) */
+  /** most events per read (one slice; the checkpoint advances per slice), and per evaluation of a rule */
   batchSize: number;
-  /** rules evaluated at the same time on a slice (each mostly waits on Elasticsearch) */
+  /** rule evaluations at the same time (each mostly waits on Elasticsearch) */
   rulesInParallel: number;
-  /** refresh the events before a poll reads them (not before a slice read ahead): see pollOnce */
+  /** refresh the events before a read (not under a backlog): see poll */
   freshReads: boolean;
   checkpointId: string;
   isReady: () => boolean;
@@ -84,13 +102,15 @@ export interface StreamingStats {
   checkpoint?: string;
   /** evaluations put off until due (a peer group to score again as a whole) */
   deferred: number;
+  /** reads of new events */
   polls: number;
+  /** events every rule has evaluated */
   events_processed: number;
   last_poll_at?: string;
   last_error?: string;
   errors: number;
   alerts: Tally;
-  /** slowest poll so far, and time spent per rule (ms, cumulative) */
+  /** slowest slice so far (from its read to the last rule's evaluation of it), and time spent per rule (ms, cumulative) */
   max_poll_ms: number;
   rule_ms: Record<string, number>;
 }
@@ -104,8 +124,6 @@ export class StreamingDetector {
   private stored: number | undefined;
   /** event id → event.ingested, for events already processed inside the overlap */
   private readonly seen = new Map<string, number>();
-  /** the next slice, read while the current one is evaluated (readAhead) */
-  private ahead: ReadAhead | undefined;
   readonly stats: StreamingStats;
 
   constructor(
@@ -146,7 +164,7 @@ export class StreamingDetector {
         await this.standDown();
         delay = Math.max(this.options.pollMs, this.options.lease.termMs / 5);
       } else if (this.options.isReady()) {
-        if (await this.lead()) delay = (await this.withHeartbeat(() => this.poll())) ? 0 : this.options.pollMs;
+        if (await this.lead()) await this.withHeartbeat(() => this.poll());
         else delay = Math.max(this.options.pollMs, this.options.lease.termMs / 5);
       }
     } catch (error) {
@@ -183,7 +201,6 @@ export class StreamingDetector {
     if (leader && !this.stats.leader) {
       // another replica may have streamed in between: resume from the stored checkpoint, trusting no memory
       this.checkpoint = undefined;
-      this.ahead = undefined;
       this.seen.clear();
       this.engine.forgetStreamingMemory();
       this.stats.takeovers++;
@@ -199,26 +216,19 @@ export class StreamingDetector {
     return leader;
   }
 
-  /** One poll; true when a backlog remains. */
-  private async poll(): Promise<boolean> {
-    const started = Date.now();
-    try {
-      return await this.pollOnce();
-    } finally {
-      this.stats.max_poll_ms = Math.max(this.stats.max_poll_ms, Date.now() - started);
-    }
-  }
-
   /**
-   * One bounded slice: at most `batchSize` new events, the oldest first by event.ingested, evaluated together; the
-   * checkpoint then advances to the newest event.ingested of the slice (and is stored). Under a backlog the next
-   * slice follows at once, so the first events' alerts are written seconds after the poll started, not after the
-   * whole backlog. Events sharing the slice's last event.ingested but left for the next slice are not skipped:
-   * every read starts `overlapMs` before the checkpoint and passes over the ids already processed.
+   * One poll: reads new events in slices of at most `batchSize` (the oldest event.ingested first) and hands each to
+   * the rule pipeline (rule-pipeline.ts), where every rule evaluates the slices at its own pace. While some rule
+   * waits for events, the next slice is read: at once under a backlog, else `pollMs` after the last read. A slice is
+   * done once every rule has evaluated it; the checkpoint then advances to its newest event.ingested (and is stored).
+   * The poll ends when every rule has evaluated everything read and the last read found no more; then the put-off
+   * evaluations due run, for all rules. Events sharing a slice's last event.ingested but left for the next slice are
+   * not skipped: every read starts `overlapMs` before where the last one ended and passes over the ids already read.
+   *
+   * It also ends when streaming stops, the lease is lost or this replica is no longer wanted, and on the first
+   * failure (thrown): slices not done are then read again by the next poll, from the checkpoint.
    */
-  private async pollOnce(): Promise<boolean> {
-    this.stats.polls++;
-    this.stats.last_poll_at = new Date().toISOString();
+  private async poll(): Promise<void> {
     if (this.checkpoint === undefined) {
       const stored = await this.store.readCheckpoint(this.options.checkpointId);
       const other = await this.options.resumeFrom?.();
@@ -227,56 +237,88 @@ export class StreamingDetector {
       this.stored = own ? Date.parse(own.ingested) : undefined;
       this.checkpoint = this.stored ?? other?.ingested ?? Date.now() - this.options.initialLookbackMs;
     }
-    const ahead = this.ahead;
-    this.ahead = undefined;
-    const read = ahead?.checkpoint === this.checkpoint ? await ahead.slice.catch(() => undefined) : undefined;
-    // fresh reads: an event is evaluated by the first poll after its bulk completed, not after the next scheduled
-    // refresh as well (half a second on average at the default interval of one second)
-    if (!read && this.options.freshReads) await this.store.refreshEvents();
-    const { fresh, newest, more } = read ?? (await this.nextSlice(this.checkpoint));
-    // kept for the next poll only when this one completes (an early return or a failure drops it)
-    let next: ReadAhead | undefined;
-    if (fresh.length > 0) {
-      if (!this.options.lease.holding) return false; // lost the lease: leave the slice, and the checkpoint, to its holder
-      if (more) next = this.readAhead(newest, fresh);
-      const events = inTimeOrder(fresh.map((f) => f.event));
-      await this.engine.evaluateNewEvents(events, this.stats.alerts, this.stats.rule_ms, Math.min(...fresh.map((f) => f.ingested)), this.options.rulesInParallel);
-      recordDetectionLag(fresh.map((f) => f.ingested));
-      for (const f of fresh) this.seen.set(f.id, f.ingested);
-      // what the slice put off is visible no later than the slice itself (a reader of events_processed sees both)
-      this.stats.deferred = this.engine.deferredCount;
-      this.stats.events_processed += fresh.length;
+    const pipeline = new RulePipeline<InPipeline>(this.engine, {
+      lanes: this.options.rulesInParallel,
+      maxEvents: this.options.batchSize,
+      tally: this.stats.alerts,
+      ruleMs: this.stats.rule_ms,
+      mayRun: () => this.options.lease.holding,
+    });
+    /** the events of the slices in the pipeline (read, not yet evaluated by every rule) */
+    const reading = new Map<string, number>();
+    let readTo = this.checkpoint;
+    let reads = 0;
+    let lastRead = 0;
+    /** whether the last read left events for the next */
+    let backlog = false;
+    try {
+      for (;;) {
+        if (pipeline.failure !== undefined) throw pipeline.failure;
+        for (const done of pipeline.takeDone()) await this.complete(done.meta, reading);
+        if (this.stopped || !this.options.lease.holding || this.options.wanted?.() === false) return;
+        if (pipeline.pending > 0 && !pipeline.busy) return; // no evaluation may start (the lease lapsed meanwhile)
+        if (reads > 0 && !backlog && pipeline.pending === 0) {
+          await this.engine.evaluateDue(this.stats.alerts, this.stats.rule_ms);
+          await this.storeCheckpoint();
+          return;
+        }
+        const room = pipeline.pendingEvents < this.options.batchSize && pipeline.pending < MAX_SLICES_IN_PIPELINE;
+        const wanted = room && (reads === 0 || backlog || pipeline.pending === 0 || pipeline.waiting);
+        const readIn = backlog ? 0 : lastRead + this.options.pollMs - Date.now();
+        if (wanted && readIn <= 0) {
+          lastRead = Date.now();
+          // fresh reads: an event is evaluated by the first poll after its bulk completed, not after the next scheduled
+          // refresh as well (half a second on average at the default interval of one second). Not under a backlog:
+          // the events read next are searchable already
+          if (this.options.freshReads && !backlog) await this.store.refreshEvents();
+          const { fresh, newest, more } = await this.nextSlice(readTo, reading);
+          reads++;
+          this.stats.polls++;
+          this.stats.last_poll_at = new Date().toISOString();
+          backlog = more;
+          readTo = Math.max(readTo, newest);
+          if (fresh.length === 0) continue;
+          for (const f of fresh) reading.set(f.id, f.ingested);
+          const events = inTimeOrder(fresh.map((f) => f.event));
+          pipeline.add({ events, since: Math.min(...fresh.map((f) => f.ingested)), meta: { items: fresh.map((f) => [f.id, f.ingested]), newest, readAt: lastRead } });
+          continue;
+        }
+        await untilEither(pipeline.changed(), wanted ? readIn : undefined);
+      }
+    } finally {
+      await pipeline.stop();
     }
-    if (!this.options.lease.holding) return false;
-    await this.engine.evaluateDue(this.stats.alerts, this.stats.rule_ms);
-    if (!this.options.lease.holding) return false; // the term ran out meanwhile: no checkpoint write
-    this.checkpoint = Math.max(this.checkpoint, newest);
+  }
+
+  /** A slice every rule has evaluated: its events are processed, the checkpoint moves past them. */
+  private async complete(slice: InPipeline, reading: Map<string, number>): Promise<void> {
+    for (const [id, ingested] of slice.items) {
+      reading.delete(id);
+      this.seen.set(id, ingested);
+    }
+    recordDetectionLag(slice.items.map(([, ingested]) => ingested));
+    this.stats.events_processed += slice.items.length;
+    this.stats.max_poll_ms = Math.max(this.stats.max_poll_ms, Date.now() - slice.readAt);
+    this.checkpoint = Math.max(this.checkpoint!, slice.newest);
+    await this.storeCheckpoint();
+  }
+
+  /**
+   * Stores the checkpoint when it moved: the newest event.ingested processed, but before the earliest event behind an
+   * evaluation still put off (a restart must read that event again).
+   */
+  private async storeCheckpoint(): Promise<void> {
+    this.stats.deferred = this.engine.deferredCount;
+    if (!this.options.lease.holding) return; // the term ran out: no checkpoint write
     const waiting = this.engine.deferredSince();
-    const durable = waiting === undefined ? this.checkpoint : Math.min(this.checkpoint, waiting - 1);
+    const durable = waiting === undefined ? this.checkpoint! : Math.min(this.checkpoint!, waiting - 1);
     if (this.stored === undefined || durable > this.stored) {
       await this.store.writeCheckpoint(this.options.checkpointId, { ingested: new Date(durable).toISOString(), updated_at: new Date().toISOString() });
       this.stored = durable;
     }
     this.stats.checkpoint = new Date(this.stored).toISOString();
-    this.stats.deferred = this.engine.deferredCount;
-    const horizon = this.checkpoint - this.options.overlapMs;
+    const horizon = this.checkpoint! - this.options.overlapMs;
     for (const [id, ingested] of this.seen) if (ingested < horizon) this.seen.delete(id);
-    this.ahead = next;
-    return more;
-  }
-
-  /**
-   * Under a backlog, starts reading the slice after this one while this one is evaluated (the read is a good part of
-   * a slice's time, and Elasticsearch is not busy with it meanwhile). It is the slice the next poll would read: from
-   * `newest`, the checkpoint this slice leaves, passing over this slice's events as if processed. The next poll
-   * takes it only when this one completed and left that checkpoint (not after a failed evaluation, a lost lease or
-   * a takeover); an event that becomes searchable inside the overlap meanwhile is found by the poll after it, as
-   * always. A failed read ahead is read again by the poll that needs it.
-   */
-  private readAhead(newest: number, current: TailItem[]): ReadAhead {
-    const slice = this.nextSlice(newest, new Map(current.map((f) => [f.id, f.ingested])));
-    slice.catch(() => undefined);
-    return { checkpoint: newest, slice };
   }
 
   /**
