@@ -152,7 +152,7 @@ async function main() {
       ['latency p95', `${percentile(latencies, 95)} ms`],
       ['latency max', `${latencies.at(-1)} ms`],
       ...[...byRule].map(([rule, l]): [string, string] => [`p50 / max ${rule}`, `${percentile(l.sort((a, b) => a - b), 50)} / ${l.at(-1)} ms`]),
-      ['streaming', `poll 250 ms, ${status.streaming.events_processed} events processed, ${status.streaming.errors} poll errors${status.streaming.last_error ? ` (last: ${String(status.streaming.last_error).slice(0, 120)})` : ''}, slowest poll ${status.streaming.max_poll_ms} ms`],
+      ['streaming', `poll 250 ms, ${status.streaming.events_processed} events processed, ${status.streaming.errors} poll errors${status.streaming.last_error ? ` (last: ${String(status.streaming.last_error).slice(0, 120)})` : ''}, slowest slice ${status.streaming.max_poll_ms} ms`],
       ['streaming time per rule (top 6)', Object.entries(status.streaming.rule_ms as Record<string, number>).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([r, t]) => `${r} ${(t / 1000).toFixed(1)} s`).join(', ')],
       ['service peak RSS', `${(service.peakRssMb() ?? NaN).toFixed(0)} MiB`],
       ['machine', `${info.cores} cores (${info.cpu}), ${info.memory}, Node ${info.node}; load average at the end ${info.load} (1/5/15 min)`],

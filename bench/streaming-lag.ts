@@ -194,7 +194,7 @@ function summary(rounds: RoundFigures[], label = ''): void {
     row(`${Math.round(FRACTION * 100)} %: lag p95, s`, rounds.map((r) => r.fractionLagP95 / 1000), (v) => v.toFixed(1)),
     row(`${Math.round(FRACTION * 100)} %: event→alert p50, ms`, rounds.map((r) => r.fractionAlertP50), (v) => v.toFixed(0)),
     row(`${Math.round(FRACTION * 100)} %: event→alert p95, ms`, rounds.map((r) => r.fractionAlertP95), (v) => v.toFixed(0)),
-    row('slowest poll, ms', rounds.map((r) => r.slowestPollMs), (v) => v.toFixed(0)),
+    row('slowest slice, ms', rounds.map((r) => r.slowestPollMs), (v) => v.toFixed(0)),
     row('ueba_peer_outlier streaming time, s', rounds.map((r) => r.peerSeconds), (v) => v.toFixed(1)),
     `| attacks detected (max / ${Math.round(FRACTION * 100)} %) | ${rounds.map((r) => r.detected).join(' · ')} | |`,
     `| load average after each round (1/5/15 min) | ${rounds.map((r) => r.load).join(' · ')} | |`,
@@ -420,7 +420,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
       table([
         ['benign pool / events sent', `${pool.length} events of ${args.users} users / ${sentTotal}${sentTotal > pool.length ? ` (replayed ×${(sentTotal / pool.length).toFixed(1)})` : ''}`],
         ['alerts on benign users', String(benignAlerts)],
-        ['streaming poll errors', `${final.errors}${final.last_error ? ` (last: ${final.last_error.slice(0, 120)})` : ''}; slowest poll ${final.max_poll_ms} ms`],
+        ['streaming poll errors', `${final.errors}${final.last_error ? ` (last: ${final.last_error.slice(0, 120)})` : ''}; slowest slice ${final.max_poll_ms} ms`],
         ['streaming time per rule (top 8)', Object.entries(final.rule_ms).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([rule, ms]) => `${rule} ${(ms / 1000).toFixed(1)} s`).join(', ')],
         ['service peak RSS', `${(service.peakRssMb() ?? NaN).toFixed(0)} MiB`],
         ['machine', `${info.cores} cores (${info.cpu}), ${info.memory}, Node ${info.node}; load average at the end ${info.load} (1/5/15 min)`],

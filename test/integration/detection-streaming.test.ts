@@ -313,6 +313,55 @@ test('a backlog is read slice by slice, each slice read while the one before is 
   }
 });
 
+test('a rule still on an older slice holds back no other rule: later slices are alerted on, the checkpoint waits, the slow rule catches up in one evaluation', async () => {
+  const prefix = uniquePrefix('detpace');
+  prefixes.push(prefix);
+  const service = await startInstance(prefix);
+  const engine = service.app.detection.engine;
+  // one rule is held inside its evaluation (as a slow Elasticsearch would hold it); the others run as always
+  const HELD = 'judge_drift';
+  const evaluate = engine.evaluateNewEvents.bind(engine);
+  const heldCalls: string[][] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let holding = false;
+  engine.evaluateNewEvents = async (rule, events, ...rest) => {
+    if (rule.id === HELD && holding) {
+      heldCalls.push(events.map((e) => e.event_id));
+      await gate;
+    }
+    return evaluate(rule, events, ...rest);
+  };
+  const status = async () => (await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json().streaming;
+  try {
+    holding = true;
+    const t0 = now() - 120_000;
+    const users = ['amos', 'bettina', 'cyril'];
+    const processedBefore = (await status()).events_processed;
+    for (const [i, user] of users.entries()) {
+      // one burst at a time: each is read in a slice of its own, after the one before was alerted on
+      await ingest(service, attempts(user, `192.0.2.${80 + i}`, 6, t0 + i * 20_000, `pace-${i}`));
+      const alert = await waitFor(`${user} alert while ${HELD} is held`, async () => (await alertsFor(service, `rule_id=prompt_injection_repeated&user_id=${user}`)).alerts[0]);
+      assert.equal(alert.event_count, 6, user);
+    }
+    const held = await status();
+    assert.equal(held.events_processed, processedBefore, 'no slice is done while one rule has not evaluated it');
+    const ids = users.map((user, i) => attempts(user, '', 6, t0 + i * 20_000, `pace-${i}`).map((e) => e.event_id));
+    assert.equal(heldCalls.length, 1, `${HELD} is still on the first slice`);
+    assert.ok(heldCalls[0]!.every((id) => ids[0]!.includes(id)), `${HELD} holds a slice of the first burst only`);
+    release();
+    const done = await processedAll(service, processedBefore + 18);
+    assert.equal(done.streaming.events_processed, processedBefore + 18, 'every event processed once');
+    assert.equal(heldCalls.length, 2, `${HELD} evaluates the slices that waited for it at once: ${JSON.stringify(heldCalls)}`);
+    assert.deepEqual(heldCalls.flat().sort(), ids.flat().sort(), `${HELD} evaluated every event once`);
+    assert.ok(Date.parse(done.streaming.checkpoint) > Date.parse(held.checkpoint), 'the checkpoint moved once the slices were done');
+    for (const user of users) assert.equal((await alertsFor(service, `rule_id=prompt_injection_repeated&user_id=${user}`)).total, 1, `one alert for ${user}`);
+  } finally {
+    release();
+    await service.stop();
+  }
+});
+
 test('partitions resume from the checkpoint of the partitioning that streamed last: nothing skipped, nothing it evaluated read again', async () => {
   const prefix = uniquePrefix('detresume');
   prefixes.push(prefix);

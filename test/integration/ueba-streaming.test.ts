@@ -282,7 +282,7 @@ test('a slice whose evaluation failed leaves no tally behind, so evaluated again
     const slice = inTimeOrder(stored.hits.hits.map((h) => h._source!));
     // the rules as streaming runs them, each at its own pace: the slice is done for some and failed for another
     const evaluate = async () => {
-      const pipeline = new RulePipeline(engine, { lanes: 3, maxEvents: 20_000, tally: emptyTally(), ruleMs: {}, mayRun: () => true });
+      const pipeline = new RulePipeline(engine, { lanes: 3, maxEvents: 20_000, tally: emptyTally(), ruleMs: {}, runs: {}, mayRun: () => true });
       pipeline.add({ events: slice, since: 0, meta: undefined });
       while (pipeline.pending > 0 && pipeline.failure === undefined) {
         const changed = pipeline.changed();

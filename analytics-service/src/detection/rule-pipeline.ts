@@ -7,8 +7,8 @@
  * it at once (up to `maxEvents`), so that it catches up instead of paying its fixed cost once per slice. A slice is
  * done once every rule has evaluated it; streaming's checkpoint only ever moves past done slices.
  *
- * At most `lanes` evaluations run at once (each mostly waits on Elasticsearch); the rule furthest behind goes first,
- * then the one that took longest so far. After each evaluation a rule runs its own put-off evaluations that are due
+ * At most `lanes` evaluations run at once (each mostly waits on Elasticsearch); the rule quickest to evaluate so far
+ * goes first (see schedule). After each evaluation a rule runs its own put-off evaluations that are due
  * (engine.evaluateDue), never two evaluations of one rule at once.
  *
  * The first evaluation to fail stops the pipeline: no evaluation starts after it, `failure` holds it. Stopping with
@@ -35,7 +35,9 @@ export interface PipelineOptions {
   /** most events one evaluation of a rule takes (the slices waiting for it, merged) */
   maxEvents: number;
   tally: Tally;
+  /** time spent per rule and evaluations per rule (cumulative, the caller's: they outlive the pipeline) */
   ruleMs: Record<string, number>;
+  runs: Record<string, number>;
   /** whether evaluations may still start (streaming: this replica holds the lease) */
   mayRun: () => boolean;
 }
@@ -73,9 +75,9 @@ export class RulePipeline<T> {
     return this.slices.reduce((n, s) => n + s.events.length, 0);
   }
 
-  /** Whether an evaluation is running. */
-  get busy(): boolean {
-    return this.running.size > 0;
+  /** Whether slices wait for a rule while no evaluation runs: none may start (stopped, failed, or mayRun said no). */
+  get stalled(): boolean {
+    return this.running.size === 0 && this.slices.some((s) => s.left > 0);
   }
 
   /** Whether some rule has evaluated every slice added and waits for more. */
@@ -129,11 +131,16 @@ export class RulePipeline<T> {
     wake();
   }
 
-  /** Fills the free lanes: the rule furthest behind first, then the one that took longest so far. */
+  /**
+   * Fills the free lanes, the rule quickest to evaluate so far first: the quick rules are done with a new slice (and
+   * its alerts written) before a slow one takes their lane; a slow rule gets a lane whenever no quick one waits, and
+   * catches up by evaluating every slice waiting for it at once.
+   */
   private schedule(): void {
     const end = this.base + this.slices.length;
     const ready = this.rules.filter((r) => !this.running.has(r.id) && this.next.get(r.id)! < end);
-    ready.sort((a, b) => this.next.get(a.id)! - this.next.get(b.id)! || (this.options.ruleMs[b.id] ?? 0) - (this.options.ruleMs[a.id] ?? 0));
+    const cost = (rule: Rule) => (this.options.ruleMs[rule.id] ?? 0) / Math.max(1, this.options.runs[rule.id] ?? 0);
+    ready.sort((a, b) => cost(a) - cost(b));
     for (const rule of ready) {
       if (this.running.size >= Math.max(1, this.options.lanes) || this.stopped || this.failure !== undefined || !this.options.mayRun()) return;
       const task = this.evaluate(rule).then(
@@ -165,6 +172,7 @@ export class RulePipeline<T> {
     const since = Math.min(...taken.map((s) => s.since));
     await this.engine.evaluateNewEvents(rule, merged, this.options.tally, this.options.ruleMs, since);
     await this.engine.evaluateDue(this.options.tally, this.options.ruleMs, Date.now(), rule.id);
+    this.options.runs[rule.id] = (this.options.runs[rule.id] ?? 0) + 1;
     for (const slice of taken) slice.left--;
     this.next.set(rule.id, from + taken.length);
   }

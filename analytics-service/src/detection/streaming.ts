@@ -48,8 +48,9 @@ interface InPipeline {
   readAt: number;
 }
 
-/** Most slices in the rule pipeline at once (and at most `batchSize` events in them before another is read). */
+/** Most slices in the rule pipeline at once, and most events in them before another is read (× batchSize). */
 const MAX_SLICES_IN_PIPELINE = 16;
+const MAX_BATCHES_IN_PIPELINE = 3;
 
 /** Settles when `signal` does, or after `ms` (when given). */
 async function untilEither(signal: Promise<void>, ms: number | undefined): Promise<void> {
@@ -124,6 +125,8 @@ export class StreamingDetector {
   private stored: number | undefined;
   /** event id → event.ingested, for events already processed inside the overlap */
   private readonly seen = new Map<string, number>();
+  /** evaluations per rule so far (with stats.rule_ms: which rules are quick, rule-pipeline.ts) */
+  private readonly ruleRuns: Record<string, number> = {};
   readonly stats: StreamingStats;
 
   constructor(
@@ -242,6 +245,7 @@ export class StreamingDetector {
       maxEvents: this.options.batchSize,
       tally: this.stats.alerts,
       ruleMs: this.stats.rule_ms,
+      runs: this.ruleRuns,
       mayRun: () => this.options.lease.holding,
     });
     /** the events of the slices in the pipeline (read, not yet evaluated by every rule) */
@@ -254,15 +258,16 @@ export class StreamingDetector {
     try {
       for (;;) {
         if (pipeline.failure !== undefined) throw pipeline.failure;
-        for (const done of pipeline.takeDone()) await this.complete(done.meta, reading);
+        // slices may be done meanwhile (evaluations go on while a checkpoint is written): take them all
+        for (let done = pipeline.takeDone(); done.length > 0; done = pipeline.takeDone()) for (const slice of done) await this.complete(slice.meta, reading);
         if (this.stopped || !this.options.lease.holding || this.options.wanted?.() === false) return;
-        if (pipeline.pending > 0 && !pipeline.busy) return; // no evaluation may start (the lease lapsed meanwhile)
+        if (pipeline.stalled) return; // no evaluation may start (the lease lapsed meanwhile)
         if (reads > 0 && !backlog && pipeline.pending === 0) {
           await this.engine.evaluateDue(this.stats.alerts, this.stats.rule_ms);
           await this.storeCheckpoint();
           return;
         }
-        const room = pipeline.pendingEvents < this.options.batchSize && pipeline.pending < MAX_SLICES_IN_PIPELINE;
+        const room = pipeline.pendingEvents < MAX_BATCHES_IN_PIPELINE * this.options.batchSize && pipeline.pending < MAX_SLICES_IN_PIPELINE;
         const wanted = room && (reads === 0 || backlog || pipeline.pending === 0 || pipeline.waiting);
         const readIn = backlog ? 0 : lastRead + this.options.pollMs - Date.now();
         if (wanted && readIn <= 0) {

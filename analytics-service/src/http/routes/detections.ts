@@ -58,13 +58,13 @@ const streamingStatusProperties = {
     Type.String({ description: 'stored checkpoint: newest event.ingested processed, held before the events of evaluations still put off' }),
   ),
   deferred: Type.Integer({ description: 'evaluations put off until due (peer groups to score again as a whole)' }),
-  polls: Type.Integer(),
-  events_processed: Type.Integer(),
+  polls: Type.Integer({ description: 'reads of new events' }),
+  events_processed: Type.Integer({ description: 'events every streamed rule has evaluated' }),
   last_poll_at: Type.Optional(Type.String()),
   last_error: Type.Optional(Type.String()),
   errors: Type.Integer(),
   alerts: Type.Object({ created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer() }),
-  max_poll_ms: Type.Integer({ description: 'slowest poll so far' }),
+  max_poll_ms: Type.Integer({ description: 'slowest slice so far: from its read until every rule had evaluated it' }),
   rule_ms: Type.Record(Type.String(), Type.Integer(), { description: 'time spent per rule, cumulative' }),
 };
 
