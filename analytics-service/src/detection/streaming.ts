@@ -258,8 +258,11 @@ export class StreamingDetector {
     try {
       for (;;) {
         if (pipeline.failure !== undefined) throw pipeline.failure;
-        // slices may be done meanwhile (evaluations go on while a checkpoint is written): take them all
-        for (let done = pipeline.takeDone(); done.length > 0; done = pipeline.takeDone()) for (const slice of done) await this.complete(slice.meta, reading);
+        // slices may be done meanwhile (evaluations go on while a checkpoint is written): take them all, one write each time
+        for (let done = pipeline.takeDone(); done.length > 0; done = pipeline.takeDone()) {
+          for (const slice of done) this.complete(slice.meta, reading);
+          await this.storeCheckpoint();
+        }
         if (this.stopped || !this.options.lease.holding || this.options.wanted?.() === false) return;
         if (pipeline.stalled) return; // no evaluation may start (the lease lapsed meanwhile)
         if (reads > 0 && !backlog && pipeline.pending === 0) {
@@ -295,8 +298,8 @@ export class StreamingDetector {
     }
   }
 
-  /** A slice every rule has evaluated: its events are processed, the checkpoint moves past them. */
-  private async complete(slice: InPipeline, reading: Map<string, number>): Promise<void> {
+  /** A slice every rule has evaluated: its events are processed, the checkpoint moves past them (stored by the caller). */
+  private complete(slice: InPipeline, reading: Map<string, number>): void {
     for (const [id, ingested] of slice.items) {
       reading.delete(id);
       this.seen.set(id, ingested);
@@ -305,7 +308,6 @@ export class StreamingDetector {
     this.stats.events_processed += slice.items.length;
     this.stats.max_poll_ms = Math.max(this.stats.max_poll_ms, Date.now() - slice.readAt);
     this.checkpoint = Math.max(this.checkpoint!, slice.newest);
-    await this.storeCheckpoint();
   }
 
   /**
