@@ -30,7 +30,7 @@
  * judge flags and guardrail blocks until threshold rules fire on them, which is not the benign load meant here.
  * Uses ES_URL, or starts the embedded Elasticsearch.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -111,6 +111,8 @@ interface Pending {
   attack: Attack;
   entity: { field: 'user_id' | 'agent_id'; value: string };
   sentAt: number;
+  /** when the service answered the attack's POST /v1/events (its events stored) */
+  acceptedAt?: number;
   detectedAt?: number;
   /** the service refused the attack's events (shedding load): never ingested, so never detected */
   refused?: boolean;
@@ -144,6 +146,12 @@ interface PhaseResult {
 }
 
 /** The figures of one round that the summary over rounds compares. */
+/** A percentile of a part of the detected attacks' event→alert latency (those whose POST was answered). */
+function percentileOf(r: PhaseResult, part: (p: Pending) => number, p: number): number {
+  const ms = r.pending.filter((x) => x.detectedAt !== undefined && x.acceptedAt !== undefined).map(part).sort((a, b) => a - b);
+  return percentile(ms, p);
+}
+
 interface RoundFigures {
   maxIngest: number;
   drainRate: number | undefined;
@@ -152,6 +160,10 @@ interface RoundFigures {
   fractionLagP95: number;
   fractionAlertP50: number;
   fractionAlertP95: number;
+  /** the part of fractionAlertP95's latencies after the attack's POST was answered: stored → alert, p95 */
+  fractionStoredToAlertP95: number;
+  /** the attack's POST alone (sent → stored), p95 */
+  fractionPostP95: number;
   detected: string;
   slowestPollMs: number;
   peerSeconds: number;
@@ -194,6 +206,8 @@ function summary(rounds: RoundFigures[], label = ''): void {
     row(`${Math.round(FRACTION * 100)} %: lag p95, s`, rounds.map((r) => r.fractionLagP95 / 1000), (v) => v.toFixed(1)),
     row(`${Math.round(FRACTION * 100)} %: event→alert p50, ms`, rounds.map((r) => r.fractionAlertP50), (v) => v.toFixed(0)),
     row(`${Math.round(FRACTION * 100)} %: event→alert p95, ms`, rounds.map((r) => r.fractionAlertP95), (v) => v.toFixed(0)),
+    row(`${Math.round(FRACTION * 100)} %: of which the attack's POST (sent → stored) p95, ms`, rounds.map((r) => r.fractionPostP95), (v) => v.toFixed(0)),
+    row(`${Math.round(FRACTION * 100)} %: of which stored → alert p95, ms`, rounds.map((r) => r.fractionStoredToAlertP95), (v) => v.toFixed(0)),
     row('slowest slice, ms', rounds.map((r) => r.slowestPollMs), (v) => v.toFixed(0)),
     row('ueba_peer_outlier streaming time, s', rounds.map((r) => r.peerSeconds), (v) => v.toFixed(1)),
     `| attacks detected (max / ${Math.round(FRACTION * 100)} %) | ${rounds.map((r) => r.detected).join(' · ')} | |`,
@@ -207,6 +221,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   writeFileSync(configFile, 'business_hours: { start: "00:00", end: "24:00" }\n');
   // --cpu-prof is not allowed in NODE_OPTIONS: a preloaded module profiles the service instead
   const preloads = [...(args['profile-dir'] ? ['cpu-profile-preload.ts'] : []), ...(args['trace-dir'] ? ['es-request-trace-preload.ts'] : [])];
+  for (const dir of [args['profile-dir'], args['trace-dir']]) if (dir) mkdirSync(resolve(dir), { recursive: true });
   const profile: Record<string, string> = {
     ...(preloads.length > 0 ? { NODE_OPTIONS: ['--import tsx', ...preloads.map((file) => `--import ${join(root, 'bench', file)}`)].join(' ') } : {}),
     ...(args['profile-dir'] ? { AISEC_BENCH_PROFILE_DIR: resolve(args['profile-dir']) } : {}),
@@ -306,6 +321,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
         .then(async (r) => {
           await r.arrayBuffer(); // read either way: an unread body holds its connection
           if (!r.ok) throw new Error(`refused: ${r.status}`);
+          entry.acceptedAt = Date.now();
         })
         .catch((error: unknown) => {
           entry.refused = true; // never ingested: no alert to find
@@ -390,6 +406,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     const sorted = [...rules].map(([rule, ms]) => [rule, ms.sort((a, b) => a - b)] as const).sort((a, b) => b[1].at(-1)! - a[1].at(-1)!);
     return sorted.map(([rule, ms]) => `${rule} ${percentile(ms, 50)} / ${ms.at(-1)} ms`).join(', ');
   };
+  const spread = (r: PhaseResult, part: (p: Pending) => number) => `${percentileOf(r, part, 50)} / ${percentileOf(r, part, 95)} / ${percentileOf(r, part, 100)} ms`;
   const info = machine();
   console.log(`\n### Streaming detection under sustained ingest (${SECONDS} s per phase, NDJSON batches of ${BATCH})\n`);
   for (const r of results) {
@@ -409,6 +426,8 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
         ['attacks detected', `${latencies.length} of ${r.pending.length}${refusedNote(r)}`],
         ['event→alert p50 / p95 / max', `${percentile(latencies, 50)} / ${percentile(latencies, 95)} / ${latencies.at(-1)} ms`],
         ['event→alert by rule: median / max', byRule(r)],
+        ['of which: sent → stored (the attack\'s POST) p50 / p95 / max', spread(r, (p) => p.acceptedAt! - p.sentAt)],
+        ['of which: stored → alert p50 / p95 / max', spread(r, (p) => p.detectedAt! - p.acceptedAt!)],
         ['load average after the phase', `${r.load} (1/5/15 min)`],
       ]),
     );
@@ -441,6 +460,8 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     fractionLagP95: percentile(fractionLags, 95),
     fractionAlertP50: percentile(latencies, 50),
     fractionAlertP95: percentile(latencies, 95),
+    fractionStoredToAlertP95: percentileOf(fraction, (p) => p.detectedAt! - p.acceptedAt!, 95),
+    fractionPostP95: percentileOf(fraction, (p) => p.acceptedAt! - p.sentAt, 95),
     detected: `${found(max)} / ${found(fraction)}`,
     slowestPollMs: final.max_poll_ms,
     peerSeconds: (final.rule_ms.ueba_peer_outlier ?? 0) / 1000,

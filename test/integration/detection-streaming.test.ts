@@ -362,6 +362,55 @@ test('a rule still on an older slice holds back no other rule: later slices are 
   }
 });
 
+test('a slow checkpoint write holds back no read: a later burst is alerted on meanwhile; when the write fails, the poll fails and no event is evaluated twice', async () => {
+  const prefix = uniquePrefix('detckpt');
+  prefixes.push(prefix);
+  const service = await startInstance(prefix);
+  const store = service.app.detection.store;
+  // the checkpoint write is held (as a write queued behind bulk requests in Elasticsearch would be), then refused
+  const write = store.writeCheckpoint.bind(store);
+  let holding = false;
+  let heldWrites = 0;
+  let refuse!: (error: Error) => void;
+  const gate = new Promise<void>((_, reject) => (refuse = reject));
+  store.writeCheckpoint = async (...args) => {
+    if (holding) {
+      heldWrites++;
+      await gate;
+    }
+    return write(...args);
+  };
+  const status = async () => (await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json().streaming;
+  try {
+    const before = await waitFor('the first checkpoint stored', async () => ((await status()).checkpoint ? status() : undefined));
+    holding = true;
+    const t0 = now() - 120_000;
+    for (const [i, user] of ['dorian', 'elke'].entries()) {
+      await ingest(service, attempts(user, `192.0.2.${90 + i}`, 6, t0 + i * 20_000, `ckpt-${i}`));
+      const alert = await waitFor(`${user} alert while the checkpoint write is held`, async () => (await alertsFor(service, `rule_id=prompt_injection_repeated&user_id=${user}`)).alerts[0]);
+      assert.equal(alert.event_count, 6, user);
+    }
+    const held = await status();
+    assert.equal(heldWrites, 1, 'one write at a time: the second slice waits for the held write, not beside it');
+    assert.equal(held.checkpoint, before.checkpoint, 'the stored checkpoint has not moved while its write is held');
+    assert.equal(held.events_processed, before.events_processed + 12, 'both slices were evaluated by every rule');
+    refuse(new Error('the state index refused the write'));
+    await waitFor('the poll failed on the refused write', async () => (await status()).errors > before.errors || undefined);
+    holding = false;
+    const after = await waitFor('the checkpoint stored again', async () => {
+      const s = await status();
+      return Date.parse(s.checkpoint) > Date.parse(before.checkpoint) ? s : undefined;
+    });
+    assert.equal(after.events_processed, before.events_processed + 12, 'no event read again after the failed write');
+    const stored = await service.es.get<{ value: { ingested: string } }>({ index: `${prefix}-state`, id: 'detection-checkpoint' });
+    assert.equal(stored._source!.value.ingested, after.checkpoint, 'the checkpoint the status reports is the one stored');
+    for (const user of ['dorian', 'elke']) assert.equal((await alertsFor(service, `rule_id=prompt_injection_repeated&user_id=${user}`)).total, 1, `one alert for ${user}`);
+  } finally {
+    refuse(new Error('test over'));
+    await service.stop();
+  }
+});
+
 test('partitions resume from the checkpoint of the partitioning that streamed last: nothing skipped, nothing it evaluated read again', async () => {
   const prefix = uniquePrefix('detresume');
   prefixes.push(prefix);

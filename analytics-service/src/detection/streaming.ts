@@ -9,10 +9,10 @@
  * events (one slice, oldest event.ingested first). Every rule evaluates every slice in order, each at its own pace
  * (rule-pipeline.ts): a rule done with a slice takes the next one read, so a slow rule holds back its own alerts, not
  * the others'. A slice is done once every rule has evaluated it; the checkpoint (newest event.ingested done) is then
- * stored in the state index, so a restart re-reads at most the overlap and the slices not done, and never skips an
- * event; the alert writer makes the re-read harmless. An evaluation the engine puts off (EvaluationScope.defer) runs
- * once it is due, after an evaluation of its rule or at the end of a poll; until then the stored checkpoint stays
- * before the events that led to it.
+ * stored in the state index, behind the reads (no read waits for that write), so a restart re-reads at most the
+ * overlap and the slices not done, and never skips an event; the alert writer makes the re-read harmless. An
+ * evaluation the engine puts off (EvaluationScope.defer) runs once it is due, after an evaluation of its rule or at
+ * the end of a poll; until then the stored checkpoint stays before the events that led to it.
  *
  * Replicas: only the replica holding the streaming lease (elasticsearch/lease.ts) polls; the others check every
  * fifth of the lease term and take over when it expires, from the stored checkpoint and with fresh memory. The
@@ -51,6 +51,48 @@ interface InPipeline {
 /** Most slices in the rule pipeline at once, and most events in them before another is read (× batchSize). */
 const MAX_SLICES_IN_PIPELINE = 16;
 const MAX_BATCHES_IN_PIPELINE = 3;
+
+/**
+ * Checkpoint writes behind a poll's reads and evaluations: one at a time, the next read never waits for one. A write
+ * asked for while one runs makes one more afterwards (storing the newest checkpoint then); a failed write fails the
+ * poll at its next step.
+ */
+class CheckpointWrites {
+  private current: Promise<void> | undefined;
+  private again = false;
+  private failure: unknown;
+
+  constructor(private readonly store: () => Promise<void>) {}
+
+  write(): void {
+    if (this.current) {
+      this.again = true;
+      return;
+    }
+    this.current = (async () => {
+      do {
+        this.again = false;
+        await this.store();
+      } while (this.again);
+    })()
+      .catch((error: unknown) => void (this.failure ??= error))
+      .finally(() => (this.current = undefined));
+  }
+
+  get busy(): boolean {
+    return this.current !== undefined;
+  }
+
+  throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Once no write runs; throws the first failure. */
+  async settled(): Promise<void> {
+    await this.current;
+    this.throwIfFailed();
+  }
+}
 
 /** Settles when `signal` does, or after `ms` (when given). */
 async function untilEither(signal: Promise<void>, ms: number | undefined): Promise<void> {
@@ -125,6 +167,8 @@ export class StreamingDetector {
   private stored: number | undefined;
   /** event id → event.ingested, for events already processed inside the overlap */
   private readonly seen = new Map<string, number>();
+  /** when the last read of new events started (ms) */
+  private lastReadAt = 0;
   /** evaluations per rule so far (with stats.rule_ms: which rules are quick, rule-pipeline.ts) */
   private readonly ruleRuns: Record<string, number> = {};
   readonly stats: StreamingStats;
@@ -167,8 +211,11 @@ export class StreamingDetector {
         await this.standDown();
         delay = Math.max(this.options.pollMs, this.options.lease.termMs / 5);
       } else if (this.options.isReady()) {
-        if (await this.lead()) await this.withHeartbeat(() => this.poll());
-        else delay = Math.max(this.options.pollMs, this.options.lease.termMs / 5);
+        if (await this.lead()) {
+          await this.withHeartbeat(() => this.poll());
+          // the next read is due one interval after the last one, not after this poll's end (its last evaluations)
+          delay = Math.max(0, this.lastReadAt + this.options.pollMs - Date.now());
+        } else delay = Math.max(this.options.pollMs, this.options.lease.termMs / 5);
       }
     } catch (error) {
       this.stats.errors++;
@@ -222,8 +269,9 @@ export class StreamingDetector {
   /**
    * One poll: reads new events in slices of at most `batchSize` (the oldest event.ingested first) and hands each to
    * the rule pipeline (rule-pipeline.ts), where every rule evaluates the slices at its own pace. While some rule
-   * waits for events, the next slice is read: at once under a backlog, else `pollMs` after the last read. A slice is
-   * done once every rule has evaluated it; the checkpoint then advances to its newest event.ingested (and is stored).
+   * waits for events, the next slice is read: at once under a backlog, else `pollMs` after the last read (of this
+   * poll or the one before). A slice is done once every rule has evaluated it; the checkpoint then advances to its
+   * newest event.ingested, and is stored while the poll goes on (CheckpointWrites).
    * The poll ends when every rule has evaluated everything read and the last read found no more; then the put-off
    * evaluations due run, for all rules. Events sharing a slice's last event.ingested but left for the next slice are
    * not skipped: every read starts `overlapMs` before where the last one ended and passes over the ids already read.
@@ -252,29 +300,31 @@ export class StreamingDetector {
     const reading = new Map<string, number>();
     let readTo = this.checkpoint;
     let reads = 0;
-    let lastRead = 0;
     /** whether the last read left events for the next */
     let backlog = false;
+    const checkpoints = new CheckpointWrites(() => this.storeCheckpoint());
     try {
       for (;;) {
         if (pipeline.failure !== undefined) throw pipeline.failure;
-        // slices may be done meanwhile (evaluations go on while a checkpoint is written): take them all, one write each time
-        for (let done = pipeline.takeDone(); done.length > 0; done = pipeline.takeDone()) {
+        checkpoints.throwIfFailed();
+        const done = pipeline.takeDone();
+        if (done.length > 0) {
           for (const slice of done) this.complete(slice.meta, reading);
-          await this.storeCheckpoint();
+          checkpoints.write();
         }
         if (this.stopped || !this.options.lease.holding || this.options.wanted?.() === false) return;
         if (pipeline.stalled) return; // no evaluation may start (the lease lapsed meanwhile)
-        if (reads > 0 && !backlog && pipeline.pending === 0) {
+        // the poll goes on (reading every pollMs) while a checkpoint write runs: no read waits for one
+        if (reads > 0 && !backlog && pipeline.pending === 0 && !checkpoints.busy) {
           await this.engine.evaluateDue(this.stats.alerts, this.stats.rule_ms);
           await this.storeCheckpoint();
           return;
         }
         const room = pipeline.pendingEvents < MAX_BATCHES_IN_PIPELINE * this.options.batchSize && pipeline.pending < MAX_SLICES_IN_PIPELINE;
         const wanted = room && (reads === 0 || backlog || pipeline.pending === 0 || pipeline.waiting);
-        const readIn = backlog ? 0 : lastRead + this.options.pollMs - Date.now();
+        const readIn = backlog ? 0 : this.lastReadAt + this.options.pollMs - Date.now();
         if (wanted && readIn <= 0) {
-          lastRead = Date.now();
+          this.lastReadAt = Date.now();
           // fresh reads: an event is evaluated by the first poll after its bulk completed, not after the next scheduled
           // refresh as well (half a second on average at the default interval of one second). Not under a backlog:
           // the events read next are searchable already
@@ -288,13 +338,14 @@ export class StreamingDetector {
           if (fresh.length === 0) continue;
           for (const f of fresh) reading.set(f.id, f.ingested);
           const events = inTimeOrder(fresh.map((f) => f.event));
-          pipeline.add({ events, since: Math.min(...fresh.map((f) => f.ingested)), meta: { items: fresh.map((f) => [f.id, f.ingested]), newest, readAt: lastRead } });
+          pipeline.add({ events, since: Math.min(...fresh.map((f) => f.ingested)), meta: { items: fresh.map((f) => [f.id, f.ingested]), newest, readAt: this.lastReadAt } });
           continue;
         }
         await untilEither(pipeline.changed(), wanted ? readIn : undefined);
       }
     } finally {
       await pipeline.stop();
+      await checkpoints.settled().catch(() => undefined); // a poll cut short is read again from the stored checkpoint
     }
   }
 
@@ -308,6 +359,9 @@ export class StreamingDetector {
     this.stats.events_processed += slice.items.length;
     this.stats.max_poll_ms = Math.max(this.stats.max_poll_ms, Date.now() - slice.readAt);
     this.checkpoint = Math.max(this.checkpoint!, slice.newest);
+    // ids behind the overlap are never read again. Here, between reads, not while a read passes over the ids it met
+    const horizon = this.checkpoint - this.options.overlapMs;
+    for (const [id, ingested] of this.seen) if (ingested < horizon) this.seen.delete(id);
   }
 
   /**
@@ -324,8 +378,6 @@ export class StreamingDetector {
       this.stored = durable;
     }
     this.stats.checkpoint = new Date(this.stored).toISOString();
-    const horizon = this.checkpoint! - this.options.overlapMs;
-    for (const [id, ingested] of this.seen) if (ingested < horizon) this.seen.delete(id);
   }
 
   /**
