@@ -7,7 +7,7 @@
  *
  * In both, attacks (test/support/traffic.ts, six kinds) are interleaved every `--attack-every` seconds and their
  * event→alert latency is measured (attack request sent → its alert readable through GET /v1/alerts, polled every
- * 100 ms). Every second the streaming lag is sampled: the newest `event.ingested` stored (a `max` aggregation on the
+ * 100 ms), and split in two: the attack's own POST (sent → stored, answered) and the rest (stored → alert). Every second the streaming lag is sampled: the newest `event.ingested` stored (a `max` aggregation on the
  * events data stream) minus the streaming checkpoint of `/v1/detections/status`, and the checkpoint's age (now minus
  * checkpoint). After each phase the ingest stops and the time streaming takes to drain what is left is measured: the
  * events it processed over that time is its throughput with a backlog (its capacity, the CPU no longer shared
