@@ -7,11 +7,11 @@
  *
  * In both, attacks (test/support/traffic.ts, six kinds) are interleaved every `--attack-every` seconds and their
  * event→alert latency is measured (attack request sent → its alert readable through GET /v1/alerts, polled every
- * 100 ms), and split in two: the attack's own POST (sent → stored, answered) and the rest (stored → alert). Every second the streaming lag is sampled: the newest `event.ingested` stored (a `max` aggregation on the
- * events data stream) minus the streaming checkpoint of `/v1/detections/status`, and the checkpoint's age (now minus
- * checkpoint). After each phase the ingest stops and the time streaming takes to drain what is left is measured: the
- * events it processed over that time is its throughput with a backlog (its capacity, the CPU no longer shared
- * with ingest). Streaming runs with its default settings (business hours widened to the whole day, as in
+ * 100 ms), and split in two: the attack's own POST (sent → stored, answered) and the rest (stored → alert). Every
+ * second the streaming lag is sampled: the newest `event.ingested` stored (a `max` aggregation on the events data
+ * stream) minus the streaming checkpoint of `/v1/detections/status`, and the checkpoint's age (now minus checkpoint).
+ * After each phase the ingest stops and the time streaming takes to drain what is left is measured: the events it
+ * processed over that time is its throughput with a backlog (its capacity, the CPU no longer shared with ingest). Streaming runs with its default settings (business hours widened to the whole day, as in
  * bench/detection-latency.ts, so that the round-the-clock load is not one off-hours anomaly).
  *
  *   node --import tsx bench/streaming-lag.ts [--seconds 120] [--rounds 5] [--fraction 0.8] [--batch 2000] [--concurrency 2] [--attack-every 2]
@@ -145,13 +145,13 @@ interface PhaseResult {
   load: string;
 }
 
-/** The figures of one round that the summary over rounds compares. */
 /** A percentile of a part of the detected attacks' event→alert latency (those whose POST was answered). */
 function percentileOf(r: PhaseResult, part: (p: Pending) => number, p: number): number {
   const ms = r.pending.filter((x) => x.detectedAt !== undefined && x.acceptedAt !== undefined).map(part).sort((a, b) => a - b);
   return percentile(ms, p);
 }
 
+/** The figures of one round that the summary over rounds compares. */
 interface RoundFigures {
   maxIngest: number;
   drainRate: number | undefined;
