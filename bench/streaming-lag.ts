@@ -11,8 +11,9 @@
  * second the streaming lag is sampled: the newest `event.ingested` stored (a `max` aggregation on the events data
  * stream) minus the streaming checkpoint of `/v1/detections/status`, and the checkpoint's age (now minus checkpoint).
  * After each phase the ingest stops and the time streaming takes to drain what is left is measured: the events it
- * processed over that time is its throughput with a backlog (its capacity, the CPU no longer shared with ingest). Streaming runs with its default settings (business hours widened to the whole day, as in
- * bench/detection-latency.ts, so that the round-the-clock load is not one off-hours anomaly).
+ * processed over that time is its throughput with a backlog (its capacity, the CPU no longer shared with ingest).
+ * Streaming runs with its default settings (business hours widened to the whole day, as in bench/detection-latency.ts,
+ * so that the round-the-clock load is not one off-hours anomaly).
  *
  *   node --import tsx bench/streaming-lag.ts [--seconds 120] [--rounds 5] [--fraction 0.8] [--batch 2000] [--concurrency 2] [--attack-every 2]
  *     [--detection-batch 5000,20000] [--service <main.js>,src] [--service-env K=V,K=W] [--profile-dir <dir>] [--trace-dir <dir>]
