@@ -391,10 +391,14 @@ test('a slow checkpoint write holds back no read: a later burst is alerted on me
       const alert = await waitFor(`${user} alert while the checkpoint write is held`, async () => (await alertsFor(service, `rule_id=prompt_injection_repeated&user_id=${user}`)).alerts[0]);
       assert.equal(alert.event_count, 6, user);
     }
-    const held = await status();
+    // an alert comes when its rule is done with the slice, the slice is done once every rule is
+    const held = await waitFor('both slices evaluated by every rule', async () => {
+      const s = await status();
+      return s.events_processed >= before.events_processed + 12 ? s : undefined;
+    });
+    assert.equal(held.events_processed, before.events_processed + 12, 'each event processed once');
     assert.equal(heldWrites, 1, 'one write at a time: the second slice waits for the held write, not beside it');
     assert.equal(held.checkpoint, before.checkpoint, 'the stored checkpoint has not moved while its write is held');
-    assert.equal(held.events_processed, before.events_processed + 12, 'both slices were evaluated by every rule');
     refuse(new Error('the state index refused the write'));
     await waitFor('the poll failed on the refused write', async () => (await status()).errors > before.errors || undefined);
     holding = false;
