@@ -32,6 +32,8 @@
  * Uses ES_URL, or starts the embedded Elasticsearch.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -114,7 +116,11 @@ interface Pending {
   sentAt: number;
   /** when the service answered the attack's POST /v1/events (its events stored) */
   acceptedAt?: number;
+  /** the alert's created_at: when streaming made it, just before writing it (the service's clock: this machine's) */
+  createdAt?: number;
   detectedAt?: number;
+  /** when the alert's notification reached the benchmark's webhook receiver */
+  deliveredAt?: number;
   /** the service refused the attack's events (shedding load): never ingested, so never detected */
   refused?: boolean;
 }
@@ -144,12 +150,64 @@ interface PhaseResult {
   drainEvents: number;
   processedDuring: number;
   load: string;
+  /** when the phase started (Date.now()) */
+  startedAt: number;
 }
 
 /** A percentile of a part of the detected attacks' event→alert latency (those whose POST was answered). */
 function percentileOf(r: PhaseResult, part: (p: Pending) => number, p: number): number {
   const ms = r.pending.filter((x) => x.detectedAt !== undefined && x.acceptedAt !== undefined).map(part).sort((a, b) => a - b);
   return percentile(ms, p);
+}
+
+/**
+ * A webhook receiver (AISEC_WEBHOOK_URLS) that notes when each alert's `alert.created` notification arrived: the
+ * on-call side of event→alert, pushed by the service as soon as the alert is stored, and no polling load.
+ */
+async function webhookReceiver(): Promise<{ url: string; deliveredAt: (rule: string, field: string, value: string) => number | undefined; close: () => void }> {
+  const arrived = new Map<string, number>();
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const at = Date.now();
+      try {
+        const { type, alert } = JSON.parse(Buffer.concat(chunks).toString()) as { type: string; alert: Record<string, unknown> };
+        if (type === 'alert.created') {
+          for (const field of ['user_id', 'agent_id']) {
+            const key = `${String(alert.rule_id)}|${field}|${String(alert[field])}`;
+            if (alert[field] !== undefined && !arrived.has(key)) arrived.set(key, at);
+          }
+        }
+      } catch {
+        // not a notification: ignored
+      }
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`,
+    deliveredAt: (rule, field, value) => arrived.get(`${rule}|${field}|${value}`),
+    close: () => void server.close(),
+  };
+}
+
+/** The five slowest detected attacks of a phase: when they were sent, and where their time went. */
+function slowest(r: PhaseResult): string {
+  const done = r.pending.filter((p) => p.detectedAt !== undefined && p.acceptedAt !== undefined && p.createdAt !== undefined);
+  return done
+    .sort((a, b) => b.detectedAt! - b.sentAt - (a.detectedAt! - a.sentAt))
+    .slice(0, 5)
+    .map((p) => `${p.attack.rule} @${((p.sentAt - r.startedAt) / 1000).toFixed(0)} s ${p.acceptedAt! - p.sentAt} / ${p.createdAt! - p.acceptedAt!} / ${p.detectedAt! - p.createdAt!} ms`)
+    .join('; ');
+}
+
+/** Sent → delivered to the webhook receiver, over the attacks whose notification arrived. */
+function webhookSpread(r: PhaseResult): string {
+  const ms = r.pending.filter((p) => p.deliveredAt !== undefined).map((p) => p.deliveredAt! - p.sentAt).sort((a, b) => a - b);
+  const detected = r.pending.filter((p) => p.detectedAt !== undefined).length;
+  return `${percentile(ms, 50)} / ${percentile(ms, 95)} / ${ms.at(-1)} ms (${ms.length} of the ${detected} detected)`;
 }
 
 /** The figures of one round that the summary over rounds compares. */
@@ -165,6 +223,10 @@ interface RoundFigures {
   fractionStoredToAlertP95: number;
   /** the attack's POST alone (sent → stored), p95 */
   fractionPostP95: number;
+  /** sent → the alert's created_at, p95 */
+  fractionCreatedP95: number;
+  /** sent → its notification delivered to the webhook receiver, p95 */
+  fractionWebhookP95: number;
   detected: string;
   slowestPollMs: number;
   peerSeconds: number;
@@ -209,6 +271,8 @@ function summary(rounds: RoundFigures[], label = ''): void {
     row(`${Math.round(FRACTION * 100)} %: event→alert p95, ms`, rounds.map((r) => r.fractionAlertP95), (v) => v.toFixed(0)),
     row(`${Math.round(FRACTION * 100)} %: of which the attack's POST (sent → stored) p95, ms`, rounds.map((r) => r.fractionPostP95), (v) => v.toFixed(0)),
     row(`${Math.round(FRACTION * 100)} %: of which stored → alert p95, ms`, rounds.map((r) => r.fractionStoredToAlertP95), (v) => v.toFixed(0)),
+    row(`${Math.round(FRACTION * 100)} %: sent → alert created (its created_at) p95, ms`, rounds.map((r) => r.fractionCreatedP95), (v) => v.toFixed(0)),
+    row(`${Math.round(FRACTION * 100)} %: sent → delivered to a webhook p95, ms`, rounds.map((r) => r.fractionWebhookP95), (v) => v.toFixed(0)),
     row('slowest slice, ms', rounds.map((r) => r.slowestPollMs), (v) => v.toFixed(0)),
     row('ueba_peer_outlier streaming time, s', rounds.map((r) => r.peerSeconds), (v) => v.toFixed(1)),
     `| attacks detected (max / ${Math.round(FRACTION * 100)} %) | ${rounds.map((r) => r.detected).join(' · ')} | |`,
@@ -228,7 +292,9 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     ...(args['profile-dir'] ? { AISEC_BENCH_PROFILE_DIR: resolve(args['profile-dir']) } : {}),
     ...(args['trace-dir'] ? { AISEC_BENCH_TRACE_DIR: resolve(args['trace-dir']) } : {}),
   };
-  const service = await startService(es.url, { AISEC_INDEX_PREFIX: prefix, AISEC_DETECTION_CONFIG: configFile, ...variantEnv, ...profile }, main ? { main } : {});
+  const hooks = await webhookReceiver();
+  const webhook = { AISEC_WEBHOOK_URLS: hooks.url, AISEC_WEBHOOK_MIN_SEVERITY: 'info' };
+  const service = await startService(es.url, { AISEC_INDEX_PREFIX: prefix, AISEC_DETECTION_CONFIG: configFile, ...webhook, ...variantEnv, ...profile }, main ? { main } : {});
   const admin = { authorization: `Bearer ${ADMIN_KEY}` };
   const pool = benignDay({ seed: 7, users: Number(args.users), day: new Date(Date.UTC(2026, 0, 5)), withText: false });
   let cursor = 0;
@@ -276,13 +342,19 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     const started = Date.now();
 
     const watcher = (async () => {
-      while (running || pending.some((p) => p.detectedAt === undefined && !p.refused)) {
+      while (running || pending.some((p) => (p.detectedAt === undefined || p.deliveredAt === undefined) && !p.refused)) {
         const tick = Date.now();
         try {
           const { alerts } = (await (await fetch(`${service.url}/v1/alerts?since=15m&limit=1000`, { headers: admin })).json()) as { alerts: Array<Record<string, string>> };
           const now = Date.now();
           for (const p of pending) {
-            if (p.detectedAt === undefined && alerts.some((a) => a.rule_id === p.attack.rule && a[p.entity.field] === p.entity.value)) p.detectedAt = now;
+            p.deliveredAt ??= hooks.deliveredAt(p.attack.rule, p.entity.field, p.entity.value);
+            if (p.detectedAt !== undefined) continue;
+            const alert = alerts.find((a) => a.rule_id === p.attack.rule && a[p.entity.field] === p.entity.value);
+            if (alert) {
+              p.detectedAt = now;
+              p.createdAt = Date.parse(alert.created_at!);
+            }
           }
         } catch {
           // the service is busy: try again
@@ -382,7 +454,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     const drained = last !== undefined && last.lagMs <= CAUGHT_UP_MS;
     const drainMs = (last ? started + last.t * 1000 : Date.now()) - stoppedAt;
     const drainEvents = (last?.processed ?? processedAtStop) - processedAtStop;
-    return { name, seconds, sent, errors, samples, pending, drainMs, drained, drainEvents, processedDuring: processedAtStop, load: load() };
+    return { name, seconds, sent, errors, samples, pending, drainMs, drained, drainEvents, processedDuring: processedAtStop, load: load(), startedAt: started };
   }
 
   // warm-up (not measured): the first events create the data stream and move the checkpoint off its start position
@@ -429,6 +501,10 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
         ['event→alert by rule: median / max', byRule(r)],
         ['of which: sent → stored (the attack\'s POST) p50 / p95 / max', spread(r, (p) => p.acceptedAt! - p.sentAt)],
         ['of which: stored → alert p50 / p95 / max', spread(r, (p) => p.detectedAt! - p.acceptedAt!)],
+        ['  of that: stored → alert created (its created_at) p50 / p95 / max', spread(r, (p) => p.createdAt! - p.acceptedAt!)],
+        ['  of that: created → seen (its write, then GET /v1/alerts every 100 ms) p50 / p95 / max', spread(r, (p) => p.detectedAt! - p.createdAt!)],
+        ['event→alert delivered to a webhook p50 / p95 / max', webhookSpread(r)],
+        ['slowest attacks: rule, sent at (s into the phase), POST / streaming / seen', slowest(r)],
         ['load average after the phase', `${r.load} (1/5/15 min)`],
       ]),
     );
@@ -448,6 +524,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
       ]),
   );
   await service.stop();
+  hooks.close();
   if (!args.keep) await deletePrefix(client, prefix);
   const [max, fraction] = results as [PhaseResult, PhaseResult];
   const latencies = fraction.pending.filter((p) => p.detectedAt !== undefined).map((p) => p.detectedAt! - p.sentAt).sort((a, b) => a - b);
@@ -463,6 +540,8 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     fractionAlertP95: percentile(latencies, 95),
     fractionStoredToAlertP95: percentileOf(fraction, (p) => p.detectedAt! - p.acceptedAt!, 95),
     fractionPostP95: percentileOf(fraction, (p) => p.acceptedAt! - p.sentAt, 95),
+    fractionCreatedP95: percentileOf(fraction, (p) => p.createdAt! - p.sentAt, 95),
+    fractionWebhookP95: percentile(fraction.pending.filter((p) => p.deliveredAt !== undefined).map((p) => p.deliveredAt! - p.sentAt).sort((a, b) => a - b), 95),
     detected: `${found(max)} / ${found(fraction)}`,
     slowestPollMs: final.max_poll_ms,
     peerSeconds: (final.rule_ms.ueba_peer_outlier ?? 0) / 1000,
