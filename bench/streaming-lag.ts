@@ -1,22 +1,29 @@
 /**
- * Does streaming detection keep up with ingest? Two phases against one service process:
+ * Does streaming detection keep up with ingest? Three phases against one service process:
  *
  * 1. **maximum rate**: NDJSON batches through POST /v1/events as fast as the service takes them (`--concurrency`
  *    requests in flight) for `--seconds`;
- * 2. **80 %** (`--fraction`) of the rate phase 1 achieved, paced in 250 ms ticks, for `--seconds`.
+ * 2. **80 %** (`--fraction`) of the rate phase 1 achieved, paced in 250 ms ticks, for `--seconds`;
+ * 3. **capacity**: with the streaming service stopped, `--capacity-seconds` of events at the maximum rate go in
+ *    through a second service process that does not stream; the streaming service then starts again and the time
+ *    it takes to work off that backlog, with nothing else running, gives streaming's own rate (phase 1's drain is
+ *    often too small to measure it: streaming keeps up there).
  *
- * In both, attacks (test/support/traffic.ts, six kinds) are interleaved every `--attack-every` seconds and their
+ * In the first two, attacks (test/support/traffic.ts, six kinds) are interleaved every `--attack-every` seconds and their
  * event→alert latency is measured (attack request sent → its alert readable through GET /v1/alerts, polled every
  * 100 ms), and split in two: the attack's own POST (sent → stored, answered) and the rest (stored → alert). Every
  * second the streaming lag is sampled: the newest `event.ingested` stored (a `max` aggregation on the events data
  * stream) minus the streaming checkpoint of `/v1/detections/status`, and the checkpoint's age (now minus checkpoint).
- * After each phase the ingest stops and the time streaming takes to drain what is left is measured: the events it
+ * An attack's alert is also timed where it is made (its `created_at`, just before its write) and where it is pushed:
+ * the service is given a webhook receiver of this process (AISEC_WEBHOOK_URLS), which notes when each alert's
+ * `alert.created` notification arrives.
+ * After each of them the ingest stops and the time streaming takes to drain what is left is measured: the events it
  * processed over that time is its throughput with a backlog (its capacity, the CPU no longer shared with ingest).
  * Streaming runs with its default settings (business hours widened to the whole day, as in bench/detection-latency.ts,
  * so that the round-the-clock load is not one off-hours anomaly).
  *
  *   node --import tsx bench/streaming-lag.ts [--seconds 120] [--rounds 5] [--fraction 0.8] [--batch 2000] [--concurrency 2] [--attack-every 2]
- *     [--detection-batch 5000,20000] [--service <main.js>,src] [--service-env K=V,K=W] [--profile-dir <dir>] [--trace-dir <dir>]
+ *     [--capacity-seconds 30] [--detection-batch 5000,20000] [--service <main.js>,src] [--service-env K=V,K=W] [--profile-dir <dir>] [--trace-dir <dir>]
  *
  * `--rounds N` repeats the whole measurement N times (a fresh service and indices each round, one Elasticsearch)
  * and ends with every round's figures and their median. `--detection-batch a,b` sets the service's AISEC_DETECTION_BATCH,
@@ -50,6 +57,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '2' },
     'attack-every': { type: 'string', default: '2' },
     'drain-limit': { type: 'string', default: '300' },
+    /** seconds of backlog loaded for the capacity phase (0: no such phase) */
+    'capacity-seconds': { type: 'string', default: '30' },
     /** benign users: enough that the pool (≈ 20 events per user) is not replayed, or benign users pile up violations */
     users: { type: 'string', default: '30000' },
     keep: { type: 'boolean', default: false },
@@ -76,6 +85,7 @@ const BATCH = Number(args.batch);
 const CONCURRENCY = Number(args.concurrency);
 const ATTACK_EVERY_MS = Number(args['attack-every']) * 1000;
 const DRAIN_LIMIT_MS = Number(args['drain-limit']) * 1000;
+const CAPACITY_SECONDS = Number(args['capacity-seconds']);
 const TICK_MS = 250;
 /** lag at which streaming counts as caught up: one poll (250 ms by default) and one refresh (1 s) behind */
 const CAUGHT_UP_MS = 1500;
@@ -228,6 +238,10 @@ interface RoundFigures {
   /** sent → its notification delivered to the webhook receiver, p95 */
   fractionWebhookP95: number;
   detected: string;
+  /** the capacity phase's drain rate (events/s), when it drained */
+  capacity: number | undefined;
+  /** the capacity phase's loading rate: ingest with no streaming in the service */
+  ingestAlone: number | undefined;
   slowestPollMs: number;
   peerSeconds: number;
   load: string;
@@ -264,6 +278,10 @@ function summary(rounds: RoundFigures[], label = ''): void {
     row('maximum ingest rate, events/s', rounds.map((r) => r.maxIngest), (v) => v.toFixed(0)),
     row('streaming draining the backlog, events/s', rounds.map((r) => r.drainRate ?? NaN), (v) => v.toFixed(0)),
     row('streaming drain / maximum ingest', drains, (v) => `${v.toFixed(2)}×`),
+    row(`capacity: a ${CAPACITY_SECONDS} s backlog drained alone, events/s`, rounds.map((r) => r.capacity ?? NaN), (v) => v.toFixed(0)),
+    row('capacity / maximum ingest (streaming running)', rounds.map((r) => (r.capacity === undefined ? NaN : r.capacity / r.maxIngest)), (v) => `${v.toFixed(2)}×`),
+    row('ingest with streaming stopped (the backlog\'s loading), events/s', rounds.map((r) => r.ingestAlone ?? NaN), (v) => v.toFixed(0)),
+    row('capacity / ingest with streaming stopped', rounds.map((r) => (r.capacity === undefined || r.ingestAlone === undefined ? NaN : r.capacity / r.ingestAlone)), (v) => `${v.toFixed(2)}×`),
     row(`${Math.round(FRACTION * 100)} %: ingest, events/s`, rounds.map((r) => r.fractionIngest), (v) => v.toFixed(0)),
     row(`${Math.round(FRACTION * 100)} %: streaming during the phase / ingest`, rounds.map((r) => r.fractionStream / r.fractionIngest), (v) => `${v.toFixed(2)}×`),
     row(`${Math.round(FRACTION * 100)} %: lag p95, s`, rounds.map((r) => r.fractionLagP95 / 1000), (v) => v.toFixed(1)),
@@ -294,7 +312,9 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   };
   const hooks = await webhookReceiver();
   const webhook = { AISEC_WEBHOOK_URLS: hooks.url, AISEC_WEBHOOK_MIN_SEVERITY: 'info' };
-  const service = await startService(es.url, { AISEC_INDEX_PREFIX: prefix, AISEC_DETECTION_CONFIG: configFile, ...webhook, ...variantEnv, ...profile }, main ? { main } : {});
+  const serviceEnv = { AISEC_INDEX_PREFIX: prefix, AISEC_DETECTION_CONFIG: configFile, ...webhook, ...variantEnv, ...profile };
+  /** the service the requests go to: the streaming one, but the loader while the capacity phase loads its backlog */
+  let service = await startService(es.url, serviceEnv, main ? { main } : {});
   const admin = { authorization: `Bearer ${ADMIN_KEY}` };
   const pool = benignDay({ seed: 7, users: Number(args.users), day: new Date(Date.UTC(2026, 0, 5)), withText: false });
   let cursor = 0;
@@ -469,6 +489,42 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   const maxRate = results[0]!.sent / results[0]!.seconds;
   results.push(await phase(`${Math.round(FRACTION * 100)}%`, FRACTION * maxRate));
   const final = await status();
+  const peakRss = service.peakRssMb();
+
+  /**
+   * Streaming's capacity, with nothing else running: the streaming service is stopped; `--capacity-seconds` of benign
+   * events at the maximum rate go in through a second process that does not stream (AISEC_DETECTION_STREAMING=false);
+   * then the streaming service starts again from its stored checkpoint, and the time from its start (the process's
+   * own start-up included) until it has processed the backlog and its lag is under CAUGHT_UP_MS gives its rate.
+   */
+  async function capacity(): Promise<{ loaded: number; loadSeconds: number; readyMs: number; processed: number; drainedMs?: number } | undefined> {
+    if (CAPACITY_SECONDS <= 0) return undefined;
+    await service.stop();
+    service = await startService(es.url, { ...serviceEnv, AISEC_DETECTION_STREAMING: 'false' }, main ? { main } : {});
+    let loaded = 0;
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (Date.now() - started < CAPACITY_SECONDS * 1000) {
+          const response = await post(benign(BATCH));
+          const body = (await response.json()) as { accepted?: number };
+          if (response.ok) loaded += body.accepted ?? 0;
+        }
+      }),
+    );
+    const loadSeconds = (Date.now() - started) / 1000;
+    await service.stop();
+    const restarted = Date.now();
+    service = await startService(es.url, serviceEnv, main ? { main } : {});
+    const readyMs = Date.now() - restarted;
+    for (;;) {
+      const [s, newest] = await Promise.all([status(), newestIngested()]);
+      const caughtUp = newest !== undefined && s.checkpoint !== undefined && newest - Date.parse(s.checkpoint) <= CAUGHT_UP_MS;
+      if (caughtUp && s.events_processed >= loaded) return { loaded, loadSeconds, readyMs, processed: s.events_processed, drainedMs: Date.now() - restarted };
+      if (Date.now() - restarted > readyMs + DRAIN_LIMIT_MS) return { loaded, loadSeconds, readyMs, processed: s.events_processed };
+      await sleep(250);
+    }
+  }
   const recent = (await (await fetch(`${service.url}/v1/alerts?since=1h&limit=1000`, { headers: admin })).json()) as { alerts: Array<Record<string, string>> };
   const benignAlerts = recent.alerts.filter((a) => typeof a.user_id === 'string' && a.user_id.startsWith('user')).length;
 
@@ -518,11 +574,24 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
         ['alerts on benign users', String(benignAlerts)],
         ['streaming poll errors', `${final.errors}${final.last_error ? ` (last: ${final.last_error.slice(0, 120)})` : ''}; slowest slice ${final.max_poll_ms} ms`],
         ['streaming time per rule (top 8)', Object.entries(final.rule_ms).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([rule, ms]) => `${rule} ${(ms / 1000).toFixed(1)} s`).join(', ')],
-        ['service peak RSS', `${(service.peakRssMb() ?? NaN).toFixed(0)} MiB`],
+        ['service peak RSS (the two phases)', `${(peakRss ?? NaN).toFixed(0)} MiB`],
         ['machine', `${info.cores} cores (${info.cpu}), ${info.memory}, Node ${info.node}; load average at the end ${info.load} (1/5/15 min)`],
         ['Elasticsearch', `${await esVersion(es.url)}${es.embedded ? ' (embedded)' : ''}, on the same machine as the service and the load generator`],
       ]),
   );
+  const cap = await capacity();
+  if (cap) {
+    console.log(`\n#### Phase capacity (a backlog of ${CAPACITY_SECONDS} s at the maximum rate, loaded while streaming was stopped)\n`);
+    console.log(
+      table([
+        ['backlog loaded (through a service with AISEC_DETECTION_STREAMING=false)', `${cap.loaded} events in ${cap.loadSeconds.toFixed(1)} s (${Math.round(cap.loaded / cap.loadSeconds)} events/s)`],
+        ['streaming service restarted: ready after', `${(cap.readyMs / 1000).toFixed(1)} s`],
+        ['backlog drained', cap.drainedMs === undefined ? `no, not within ${DRAIN_LIMIT_MS / 1000} s after ready (${cap.processed} events processed)` : `${cap.processed} events in ${(cap.drainedMs / 1000).toFixed(1)} s from the restart`],
+        ['streaming capacity (events / time from the restart)', cap.drainedMs === undefined ? 'not drained' : `${Math.round(cap.processed / (cap.drainedMs / 1000))} events/s (${(cap.processed / (cap.drainedMs / 1000) / maxRate).toFixed(2)}× phase 1's maximum ingest, streaming running; ${(cap.processed / (cap.drainedMs / 1000) / (cap.loaded / cap.loadSeconds)).toFixed(2)}× the ingest rate of the loading, streaming stopped)`],
+        ['load average after the phase', `${load()} (1/5/15 min)`],
+      ]),
+    );
+  }
   await service.stop();
   hooks.close();
   if (!args.keep) await deletePrefix(client, prefix);
@@ -543,6 +612,8 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     fractionCreatedP95: percentileOf(fraction, (p) => p.createdAt! - p.sentAt, 95),
     fractionWebhookP95: percentile(fraction.pending.filter((p) => p.deliveredAt !== undefined).map((p) => p.deliveredAt! - p.sentAt).sort((a, b) => a - b), 95),
     detected: `${found(max)} / ${found(fraction)}`,
+    capacity: cap?.drainedMs === undefined ? undefined : cap.processed / (cap.drainedMs / 1000),
+    ingestAlone: cap ? cap.loaded / cap.loadSeconds : undefined,
     slowestPollMs: final.max_poll_ms,
     peerSeconds: (final.rule_ms.ueba_peer_outlier ?? 0) / 1000,
     load: load(),
