@@ -23,7 +23,11 @@
  * so that the round-the-clock load is not one off-hours anomaly).
  *
  *   node --import tsx bench/streaming-lag.ts [--seconds 120] [--rounds 5] [--fraction 0.8] [--batch 2000] [--concurrency 2] [--attack-every 2]
- *     [--capacity-seconds 30] [--detection-batch 5000,20000] [--service <main.js>,src] [--service-env K=V,K=W] [--profile-dir <dir>] [--trace-dir <dir>]
+ *     [--capacity-seconds 30] [--ingest-replica no,yes] [--detection-batch 5000,20000] [--service <main.js>,src] [--service-env K=V,K=W] [--profile-dir <dir>] [--trace-dir <dir>]
+ *
+ * `--ingest-replica yes` sends the events to a second service process with streaming off (as replicas behind a load
+ * balancer with streaming on one lease holder): the streaming process then shares the machine but not its event
+ * loop with the ingest. `--ingest-replica no,yes` alternates, rounds taking the values in turn.
  *
  * `--rounds N` repeats the whole measurement N times (a fresh service and indices each round, one Elasticsearch)
  * and ends with every round's figures and their median. `--detection-batch a,b` sets the service's AISEC_DETECTION_BATCH,
@@ -57,6 +61,11 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '2' },
     'attack-every': { type: 'string', default: '2' },
     'drain-limit': { type: 'string', default: '300' },
+    /**
+     * whether the ingest goes to a second service process that does not stream (`yes`), the streaming one serving
+     * only status and alerts, or to the streaming one (`no`); several (comma-separated) are taken in turn per round
+     */
+    'ingest-replica': { type: 'string', default: 'no' },
     /** seconds of backlog loaded for the capacity phase (0: no such phase) */
     'capacity-seconds': { type: 'string', default: '30' },
     /** benign users: enough that the pool (≈ 20 events per user) is not replayed, or benign users pile up violations */
@@ -96,11 +105,17 @@ const DETECTION_BATCHES: Array<string | undefined> = args['detection-batch']?.sp
 const SERVICES: Array<string | undefined> = args.service?.split(',').map((v) => (v.trim() === 'src' ? undefined : v.trim())) ?? [undefined];
 /** further service settings per round, in turn */
 const SERVICE_ENVS: string[] = args['service-env']?.split(',').map((v) => v.trim()) ?? [''];
+/** whether the ingest goes to a second, non-streaming process, per round in turn */
+const INGEST_REPLICAS: boolean[] = args['ingest-replica'].split(',').map((v) => {
+  if (!['yes', 'no'].includes(v.trim())) throw new Error(`--ingest-replica: "${v}" is neither yes nor no`);
+  return v.trim() === 'yes';
+});
 /** rounds take the variants in turn: the n-th round the n-th value of each list, cyclically */
-const VARIANTS = Math.max(DETECTION_BATCHES.length, SERVICES.length, SERVICE_ENVS.length);
+const VARIANTS = Math.max(DETECTION_BATCHES.length, SERVICES.length, SERVICE_ENVS.length, INGEST_REPLICAS.length);
 interface Variant {
   env: Record<string, string>;
   service: string | undefined;
+  ingestReplica: boolean;
   label: string;
 }
 function variant(i: number): Variant {
@@ -113,8 +128,13 @@ function variant(i: number): Variant {
     if (at < 1) throw new Error(`--service-env: "${pair}" is not K=V`);
     env[pair.slice(0, at)] = pair.slice(at + 1);
   }
-  const parts = [...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...(args.service ? [`service ${service ?? 'src'}`] : [])];
-  return { env, service, label: parts.length > 0 ? `, ${parts.join(', ')}` : '' };
+  const ingestReplica = INGEST_REPLICAS[i % INGEST_REPLICAS.length]!;
+  const parts = [
+    ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    ...(args.service ? [`service ${service ?? 'src'}`] : []),
+    ...(INGEST_REPLICAS.length > 1 || ingestReplica ? [ingestReplica ? 'ingest through a non-streaming replica' : 'ingest through the streaming service'] : []),
+  ];
+  return { env, service, ingestReplica, label: parts.length > 0 ? `, ${parts.join(', ')}` : '' };
 }
 const RUN0 = Date.now().toString(36);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -298,7 +318,7 @@ function summary(rounds: RoundFigures[], label = ''): void {
   ].join('\n'));
 }
 
-async function round(es: { url: string; embedded: boolean }, client: ReturnType<typeof createElasticsearchClient>, RUN: string, { env: variantEnv, service: main }: Variant): Promise<RoundFigures> {
+async function round(es: { url: string; embedded: boolean }, client: ReturnType<typeof createElasticsearchClient>, RUN: string, { env: variantEnv, service: main, ingestReplica: split }: Variant): Promise<RoundFigures> {
   const prefix = `bench-lag-${RUN}`;
   const configFile = join(mkdtempSync(join(tmpdir(), 'aisec-bench-')), 'detection.yaml');
   writeFileSync(configFile, 'business_hours: { start: "00:00", end: "24:00" }\n');
@@ -313,8 +333,11 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   const hooks = await webhookReceiver();
   const webhook = { AISEC_WEBHOOK_URLS: hooks.url, AISEC_WEBHOOK_MIN_SEVERITY: 'info' };
   const serviceEnv = { AISEC_INDEX_PREFIX: prefix, AISEC_DETECTION_CONFIG: configFile, ...webhook, ...variantEnv, ...profile };
-  /** the service the requests go to: the streaming one, but the loader while the capacity phase loads its backlog */
+  /** the streaming service: status, alerts, and the ingest unless a replica takes it */
   let service = await startService(es.url, serviceEnv, main ? { main } : {});
+  const nonStreaming = () => startService(es.url, { ...serviceEnv, AISEC_DETECTION_STREAMING: 'false' }, main ? { main } : {});
+  /** the process the events go to when it is not the streaming one (`--ingest-replica yes`, and the capacity phase's loading) */
+  let ingest = split ? await nonStreaming() : undefined;
   const admin = { authorization: `Bearer ${ADMIN_KEY}` };
   const pool = benignDay({ seed: 7, users: Number(args.users), day: new Date(Date.UTC(2026, 0, 5)), withText: false });
   let cursor = 0;
@@ -338,7 +361,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   };
   const ndjson = (events: unknown[]) => `${events.map((e) => JSON.stringify(e)).join('\n')}\n`;
   const post = (events: unknown[]) =>
-    fetch(`${service.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${INGEST_KEY}`, 'content-type': 'application/x-ndjson' }, body: ndjson(events) });
+    fetch(`${(ingest ?? service).url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${INGEST_KEY}`, 'content-type': 'application/x-ndjson' }, body: ndjson(events) });
   const benign = (n: number) => {
     const now = Date.now();
     const batch = [];
@@ -500,7 +523,8 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   async function capacity(): Promise<{ loaded: number; loadSeconds: number; readyMs: number; processed: number; drainedMs?: number } | undefined> {
     if (CAPACITY_SECONDS <= 0) return undefined;
     await service.stop();
-    service = await startService(es.url, { ...serviceEnv, AISEC_DETECTION_STREAMING: 'false' }, main ? { main } : {});
+    const replica = ingest;
+    ingest ??= await nonStreaming();
     let loaded = 0;
     const started = Date.now();
     await Promise.all(
@@ -513,7 +537,10 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
       }),
     );
     const loadSeconds = (Date.now() - started) / 1000;
-    await service.stop();
+    if (!replica) {
+      await ingest.stop();
+      ingest = undefined;
+    }
     const restarted = Date.now();
     service = await startService(es.url, serviceEnv, main ? { main } : {});
     const readyMs = Date.now() - restarted;
@@ -593,6 +620,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     );
   }
   await service.stop();
+  await ingest?.stop();
   hooks.close();
   if (!args.keep) await deletePrefix(client, prefix);
   const [max, fraction] = results as [PhaseResult, PhaseResult];

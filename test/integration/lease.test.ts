@@ -106,3 +106,21 @@ test('release hands the lease over at once, and never deletes a lease someone el
   await a.release(); // a no longer holds it: a no-op
   assert.equal((await es.get<{ owner: string }>({ index, id }))._source?.owner, 'replica-b');
 });
+
+test('a yielding holder (webhook delivery where streaming is off) gives the lease to a replica that does not yield, and only to one', async () => {
+  const id = 'yields';
+  let t = Date.parse('2026-11-22T10:00:00Z');
+  const lease = (owner: string, yields: boolean) => new Lease(es, index, { id, owner, termMs: 10_000, now: () => t, ...(yields ? { yields } : {}) });
+  const deliverer = lease('ingest-only', true);
+  const otherDeliverer = lease('ingest-only-2', true);
+  const streamer = lease('streaming', false);
+  assert.equal(await deliverer.acquire(), true, 'free: the yielding replica takes it');
+  assert.equal(await otherDeliverer.acquire(), false, 'a yielding replica does not take it from another');
+  assert.equal(await streamer.acquire(), true, 'the streaming replica takes it at once, well within the term');
+  assert.equal((await es.get<{ owner: string; yields?: boolean }>({ index, id }))._source?.owner, 'streaming');
+  t += 4_000; // past a third of the term: the yielding replica's renewal conflicts
+  assert.equal(await deliverer.acquire(), false, 'the yielding replica learns at its renewal that it lost the lease');
+  assert.equal(deliverer.holding, false);
+  assert.equal(await deliverer.acquire(), false, 'and cannot take it back from a holder that does not yield');
+  assert.equal(await lease('streaming-2', false).acquire(), false, 'nor can another streaming replica');
+});

@@ -310,6 +310,7 @@ export class StreamingDetector {
         const done = pipeline.takeDone();
         if (done.length > 0) {
           for (const slice of done) this.complete(slice.meta, reading);
+          this.forgetBehindOverlap();
           checkpoints.write();
         }
         if (this.stopped || !this.options.lease.holding || this.options.wanted?.() === false) return;
@@ -359,8 +360,11 @@ export class StreamingDetector {
     this.stats.events_processed += slice.items.length;
     this.stats.max_poll_ms = Math.max(this.stats.max_poll_ms, Date.now() - slice.readAt);
     this.checkpoint = Math.max(this.checkpoint!, slice.newest);
-    // ids behind the overlap are never read again. Here, between reads, not while a read passes over the ids it met
-    const horizon = this.checkpoint - this.options.overlapMs;
+  }
+
+  /** Ids behind the overlap are never read again. Called between reads, not while a read passes over the ids it met. */
+  private forgetBehindOverlap(): void {
+    const horizon = this.checkpoint! - this.options.overlapMs;
     for (const [id, ingested] of this.seen) if (ingested < horizon) this.seen.delete(id);
   }
 

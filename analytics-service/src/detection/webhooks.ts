@@ -13,6 +13,11 @@
  * At least once: a replica killed after the receiver got a notification and before it was marked delivered
  * leaves it pending, and the successor sends it again with the same X-Aisec-Delivery id.
  *
+ * Where streaming is off (AISEC_DETECTION_STREAMING=false), a replica takes the same lease to deliver, but yielding
+ * (elasticsearch/lease.ts): a streaming replica that starts takes it back at once (the one that yielded may go on
+ * delivering until its next renewal, a third of the term: a repeat carries the same delivery id). Before, a replica
+ * that only ingested could hold the lease for delivery while the streaming replica restarted, and no replica streamed.
+ *
  * Signature: `X-Aisec-Signature: sha256=<hex HMAC-SHA256(secret, "<X-Aisec-Timestamp>.<raw body>")>`, with
  * `X-Aisec-Timestamp` in Unix seconds (receivers should refuse stale timestamps) and `X-Aisec-Delivery` the
  * notification's stable id (the same across retries, replicas and restarts: de-duplicate on it).

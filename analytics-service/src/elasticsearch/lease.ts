@@ -8,8 +8,10 @@
  * Gets by id are real time in Elasticsearch, so no refresh is needed. The holder renews with a single
  * conditional write once a third of the term has passed; if that write conflicts, someone else took the lease and
  * the holder knows at once. Calls overlapping in time share one round trip, so a heartbeat and the holder's own
- * checks never race each other. Expiry compares the holder's clock (which wrote `expires_at`) with the reader's: keep
- * replicas' clocks synchronised (NTP) to well under the term.
+ * checks never race each other. A lease taken with `yields` (webhook delivery on a replica that does not stream) is
+ * the holder's only until a replica that does not yield asks for it: that one takes it at once, and the yielding
+ * holder finds out at its next renewal (a conflict), within a third of the term. Expiry compares the holder's clock
+ * (which wrote `expires_at`) with the reader's: keep replicas' clocks synchronised (NTP) to well under the term.
  */
 import { errors, type Client } from '@elastic/elasticsearch';
 
@@ -18,6 +20,8 @@ interface LeaseDocument {
   owner: string;
   updated_at: string;
   expires_at: string;
+  /** the holder gives the lease to any replica that asks without yielding */
+  yields?: boolean;
 }
 
 export interface LeaseOptions {
@@ -27,6 +31,11 @@ export interface LeaseOptions {
   owner: string;
   /** how long a taken or renewed lease lasts without renewal */
   termMs: number;
+  /**
+   * hold the lease only until a replica that does not yield asks for it (webhook delivery where streaming is off:
+   * the streaming replicas must get the lease whenever one starts)
+   */
+  yields?: boolean;
   now?: () => number;
 }
 
@@ -85,7 +94,8 @@ export class Lease {
       if (!found.found) return await this.write(now, { op_type: 'create' });
       const current = found._source;
       const expired = !current?.expires_at || Date.parse(current.expires_at) <= now;
-      if (current?.owner !== this.options.owner && !expired) return false;
+      const yieldsToUs = current?.yields === true && !this.options.yields;
+      if (current?.owner !== this.options.owner && !expired && !yieldsToUs) return false;
       return await this.write(now, { if_seq_no: found._seq_no!, if_primary_term: found._primary_term! });
     } catch (error) {
       this.held = undefined;
@@ -112,6 +122,7 @@ export class Lease {
       owner: this.options.owner,
       updated_at: new Date(now).toISOString(),
       expires_at: new Date(expiresAt).toISOString(),
+      ...(this.options.yields ? { yields: true } : {}),
     };
     const written = await this.es.index({ index: this.index, id: this.options.id, document, ...condition });
     this.held = { seqNo: written._seq_no!, primaryTerm: written._primary_term!, expiresAt };

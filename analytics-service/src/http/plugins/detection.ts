@@ -62,8 +62,12 @@ export const detection = fp<DetectionPluginOptions>(
     const { leaseMs, partitions: count, ...streamingSettings } = options.settings.streaming;
     const partitionSets = partitionRules(catalogue.rules.filter((r) => r.enabled), count);
     const leases = partitionSets.map((_, i) => new Lease(options.client, options.indices.state, { id: partitionIds(i, count).leaseId, owner: options.replicaId, termMs: leaseMs }));
-    // webhooks are delivered by the holder of the first partition
-    const webhooks = new WebhookOutbox(options.settings.webhooks, alerts, leases[0]!, app.log);
+    // webhooks are delivered by the holder of the first partition's lease; a replica that does not stream takes it
+    // only until a streaming one asks for it (yields), or a restarted streaming replica could never stream again
+    const deliveryLease = options.settings.streaming.enabled
+      ? leases[0]!
+      : new Lease(options.client, options.indices.state, { id: partitionIds(0, count).leaseId, owner: options.replicaId, termMs: leaseMs, yields: true });
+    const webhooks = new WebhookOutbox(options.settings.webhooks, alerts, deliveryLease, app.log);
     const { urls: receivers, minSeverity } = options.settings.webhooks;
     const engineOptions = { catalogue, store, alerts, evaluators: options.evaluators, notifications: { targets: { receivers, minSeverity }, written: () => webhooks.kick() } };
     const engine = new DetectionEngine(engineOptions);
