@@ -65,3 +65,12 @@ test("seed 002's four categories map onto the contract", () => {
   assert.equal(map('behavioral_drift'), 'model_drift');
   assert.equal(map('Judge Flag'), 'judge_flag');
 });
+
+test('extra: an empty key still adds its dot to the key path Elasticsearch indexes (the differential test, seed 1246421580)', () => {
+  // Elasticsearch's keyed term for {"": {"k": v}} is ".k" NUL v, at most 32 766 bytes: 2 + 1 + 32 763 fits, 32 764 does not
+  const event = (length: number) => ({ timestamp: '2026-01-05T10:00:00Z', category: 'prompt_attack', '': { k: 'x'.repeat(length) } });
+  assert.equal(validateEvent(event(32_763)).ok, true);
+  const refused = validateEvent(event(32_764));
+  assert.equal(refused.ok, false);
+  assert.match(refused.ok ? '' : refused.errors.map((e) => `${e.field} ${e.message}`).join('; '), /extra\.\.k is too long to index: .* \(got 32767\)/);
+});

@@ -60,8 +60,9 @@ export function nonFiniteNumbers(event: Record<string, unknown>): MappingError[]
 
 /** The first way a `flattened` value breaks the field's limits, or undefined. */
 export function flattenedError(field: string, value: Record<string, unknown>): MappingError | undefined {
-  // [node, dotted key path as Elasticsearch indexes it, path for the message, objects so far]
-  const stack: Array<[unknown, string, string, number]> = [[value, '', field, 1]];
+  // [node, dotted key path as Elasticsearch indexes it (none at the root: an empty key still adds its dot), path for
+  // the message, objects so far]
+  const stack: Array<[unknown, string | undefined, string, number]> = [[value, undefined, field, 1]];
   while (stack.length > 0) {
     const [node, keyPath, shown, depth] = stack.pop()!;
     if (Array.isArray(node)) {
@@ -73,14 +74,15 @@ export function flattenedError(field: string, value: Record<string, unknown>): M
       for (const [key, child] of Object.entries(node)) {
         // NUL separates key from value in the indexed term, so Elasticsearch refuses it in a key
         if (key.includes('\u0000')) return { field: childPath(shown, key), message: `${field} has a key containing the NUL character (\\u0000), which cannot be stored (at ${shown})` };
-        stack.push([child, keyPath === '' ? key : `${keyPath}.${key}`, childPath(shown, key), depth + (isObject(child) ? 1 : 0)]);
+        stack.push([child, keyPath === undefined ? key : `${keyPath}.${key}`, childPath(shown, key), depth + (isObject(child) ? 1 : 0)]);
       }
     } else if (node !== null && node !== undefined) {
       const leaf = typeof node === 'string' ? node : String(node);
-      if (utf8Bytes(keyPath) + 1 + utf8Bytes(leaf) > MAX_TERM_BYTES) {
+      const bytes = utf8Bytes(keyPath ?? '') + 1 + utf8Bytes(leaf);
+      if (bytes > MAX_TERM_BYTES) {
         return {
           field: shown,
-          message: `${shown} is too long to index: its key path and value together must stay within ${MAX_TERM_BYTES} bytes of UTF-8 (got ${utf8Bytes(keyPath) + 1 + utf8Bytes(leaf)})`,
+          message: `${shown} is too long to index: its key path and value together must stay within ${MAX_TERM_BYTES} bytes of UTF-8 (got ${bytes})`,
         };
       }
     }
