@@ -6,44 +6,28 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import type { ServiceProcess } from '../support/service-process.js';
+import { pagingServices } from '../support/paging-services.js';
 import { waitFor } from '../support/wait.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import type { WebhookReceiver } from '../support/webhook-receiver.js';
+import { TWO_ALERT_RULES, twoAlertAttack } from '../support/two-alert-attack.js';
 
 let receiver: WebhookReceiver;
-const processes: ServiceProcess[] = [];
+const paging = pagingServices('accept', {
+  // the ingest-only replica scans its outbox (and asks for the lease) every 100 ms: it holds the lease when the
+  // streaming replica restarts, and wins every race for a free one
+  AISEC_WEBHOOK_SCAN_MS: '100',
+});
 
 before(async () => {
-  receiver = await startWebhookReceiver({ mode: 'accept' });
+  receiver = await paging.open();
 });
-after(async () => {
-  await Promise.all(processes.map((p) => p.stop(5000)));
-  await receiver.close();
-});
+after(() => paging.close());
 
-function service(name: string, prefix?: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
-  return startServiceProcess({
-    name,
-    ...(prefix ? { prefix } : {}),
-    env: {
-      AISEC_DETECTION_POLL_MS: '100',
-      AISEC_WEBHOOK_URLS: receiver.url,
-      AISEC_WEBHOOK_MIN_SEVERITY: 'high',
-      // the ingest-only replica scans its outbox (and asks for the lease) every 100 ms: it holds the lease when the
-      // streaming replica restarts, and wins every race for a free one
-      AISEC_WEBHOOK_SCAN_MS: '100',
-      AISEC_RATE_LIMIT_PER_MIN: '0',
-      ...env,
-    },
-  }).then((p) => {
-    processes.push(p);
-    return p;
-  });
-}
+const service = (name: string, prefix?: string, env: Record<string, string> = {}): Promise<ServiceProcess> => paging.start(name, prefix, env);
 
-/** six prompt attacks by one user: a high prompt_injection_repeated and a high repeated_policy_violations alert */
-const attack = (user: string, start: number) =>
-  Array.from({ length: 6 }, (_, i) => ({ timestamp: new Date(start + i * 5000).toISOString(), category: 'prompt_attack', user_id: user, src_ip: '192.0.2.91', event_id: `${user}-${i}` }));
+/** one user's attack: a high prompt_injection_repeated and a high repeated_policy_violations alert */
+const attack = (user: string, start: number) => twoAlertAttack(user, start, '192.0.2.91');
 
 interface Status {
   streaming: { leader: boolean };
@@ -80,7 +64,7 @@ test('an ingest-only replica delivers while no replica streams, and gives the le
   const hunt = await ingestOnly.request('admin', '/v1/detections/run', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ from: new Date(start).toISOString(), to: new Date().toISOString(), rules: ['prompt_injection_repeated', 'repeated_policy_violations'] }),
+    body: JSON.stringify({ from: new Date(start).toISOString(), to: new Date().toISOString(), rules: TWO_ALERT_RULES }),
   });
   const huntBody = await hunt.text();
   assert.equal(hunt.status, 200, huntBody);

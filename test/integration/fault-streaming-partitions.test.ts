@@ -9,26 +9,28 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
-import { alerts, call, ingest, type ListedAlert } from '../support/replica-client.js';
+import type { ServiceProcess } from '../support/service-process.js';
+import { processGroup } from '../support/process-group.js';
+import { alerts, call, ingest, retroHunt, type ListedAlert } from '../support/replica-client.js';
+import { TWO_ALERT_RULES, twoAlertAttack } from '../support/two-alert-attack.js';
 import { deletePrefix, KEYS, uniquePrefix } from '../support/service.js';
 import { aisec } from './cli-runner.js';
 import { testElasticsearchUrl } from '../support/elasticsearch.js';
 import { waitFor as waitForValue } from '../support/wait.js';
 
 const LEASE_MS = 3000;
-const processes: ServiceProcess[] = [];
+const processes = processGroup();
 const es = createElasticsearchClient({ url: testElasticsearchUrl(), requestTimeoutMs: 30_000, maxRetries: 0 });
 const prefix = uniquePrefix('partitions');
 
 after(async () => {
-  await Promise.all(processes.map((p) => p.stop(5000)));
+  await processes.stop();
   await deletePrefix(es, prefix);
   await es.close();
 });
 
 function replica(name: string): Promise<ServiceProcess> {
-  return startServiceProcess({
+  return processes.start({
     name,
     prefix,
     env: {
@@ -39,9 +41,6 @@ function replica(name: string): Promise<ServiceProcess> {
       AISEC_DETECTION_OVERLAP_MS: '2000',
       AISEC_RATE_LIMIT_PER_MIN: '0',
     },
-  }).then((p) => {
-    processes.push(p);
-    return p;
   });
 }
 
@@ -67,19 +66,17 @@ async function holders(...replicas: ServiceProcess[]): Promise<Record<string, nu
 
 function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   return waitForValue(what, probe, timeoutMs, async () => {
-    const live = processes.filter((p) => !p.exitStatus());
+    const live = processes.all.filter((p) => !p.exitStatus());
     const log = live.flatMap((p) => p.output().split('\n').filter((l) => /lease|partition|poll failed|membership/.test(l)).map((l) => `${p.name}: ${l.slice(0, 300)}`));
     return `holders ${JSON.stringify(await holders(...live).catch((e: Error) => e.message))}\n${log.join('\n')}`;
   });
 }
 
-/** Six prompt attacks by one user within half a minute: a `prompt_injection_repeated` and a `repeated_policy_violations` alert. */
-const RULES = ['prompt_injection_repeated', 'repeated_policy_violations'];
-const attack = (user: string, start: number) =>
-  Array.from({ length: 6 }, (_, i) => ({ timestamp: new Date(start + i * 5000).toISOString(), category: 'prompt_attack', user_id: user, src_ip: '192.0.2.88', event_id: `${user}-${i}` }));
+/** One user's attack: a `prompt_injection_repeated` and a `repeated_policy_violations` alert. */
+const attack = (user: string, start: number) => twoAlertAttack(user, start, '192.0.2.88');
 
 const pairs = (list: ListedAlert[]) => list.map((a) => `${a.rule_id} ${a.user_id}`).sort();
-const expected = (users: string[]) => users.flatMap((u) => RULES.map((r) => `${r} ${u}`)).sort();
+const expected = (users: string[]) => users.flatMap((u) => TWO_ALERT_RULES.map((r) => `${r} ${u}`)).sort();
 const users = (phase: string) => Array.from({ length: 5 }, (_, i) => `${phase}-${i}`);
 
 /** Both partitions' stored checkpoints (read from Elasticsearch) have reached the newest event stored. */
@@ -101,7 +98,7 @@ test('two partitions on two replicas: rebalanced when one joins, taken over when
   });
   assert.deepEqual(alone, [1, 2]);
   const split = await partitions(a);
-  const ruleHome = RULES.map((rule) => split.find((p) => p.rules.includes(rule))!.partition);
+  const ruleHome = TWO_ALERT_RULES.map((rule) => split.find((p) => p.rules.includes(rule))!.partition);
   assert.notEqual(ruleHome[0], ruleHome[1], `the two rules this test watches stream in different partitions (${JSON.stringify(ruleHome)})`);
 
   // phase 1: one replica, both partitions
@@ -138,14 +135,7 @@ test('two partitions on two replicas: rebalanced when one joins, taken over when
   for (const p of final) assert.deepEqual(Object.keys(p.rule_ms).filter((rule) => !p.rules.includes(rule)), [], `partition ${p.partition}`);
 
   // nothing missed: a retro-hunt over the whole span finds only what streaming already wrote
-  const hunt = await call(b, 'admin', '/v1/detections/run', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ from: new Date(t0 - 3_600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() }),
-  });
-  const huntBody = await hunt.text();
-  assert.equal(hunt.status, 200, huntBody);
-  const run = JSON.parse(huntBody) as { created: number; updated: number };
+  const run = await retroHunt(b, t0 - 3_600_000, Date.now() + 60_000);
   assert.equal(run.created, 0, 'retro-hunt created nothing');
   assert.equal(run.updated, 0, 'retro-hunt grew nothing');
   // the operator's view: `aisec status` lists both partitions as streamed by the survivor

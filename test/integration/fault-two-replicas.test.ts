@@ -12,15 +12,17 @@ import assert from 'node:assert/strict';
 import type { Client } from '@elastic/elasticsearch';
 import { createElasticsearchClient } from '../../analytics-service/src/elasticsearch/client.js';
 import { startEmbeddedElasticsearch, type EmbeddedElasticsearch } from '../elasticsearch/embedded.js';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
-import { alerts, call, ingest, type ListedAlert } from '../support/replica-client.js';
+import type { ServiceProcess } from '../support/service-process.js';
+import { processGroup } from '../support/process-group.js';
+import { alerts, call, ingest, retroHunt, type ListedAlert } from '../support/replica-client.js';
 import { deletePrefix, uniquePrefix } from '../support/service.js';
 import { waitFor as waitForValue } from '../support/wait.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { TWO_ALERT_RULES, twoAlertAttack } from '../support/two-alert-attack.js';
 
 const LEASE_MS = 3000;
 const nodes: EmbeddedElasticsearch[] = [];
-const processes: ServiceProcess[] = [];
+const processes = processGroup();
 let es: Client;
 let receiver: WebhookReceiver;
 
@@ -35,14 +37,14 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all(processes.map((p) => p.stop(5000)));
+  await processes.stop();
   await es?.close();
   await receiver?.close();
   for (const node of nodes.reverse()) await node.stop();
 });
 
 function replica(name: string, prefix: string, node: EmbeddedElasticsearch): Promise<ServiceProcess> {
-  return startServiceProcess({
+  return processes.start({
     name,
     prefix,
     env: {
@@ -57,9 +59,6 @@ function replica(name: string, prefix: string, node: EmbeddedElasticsearch): Pro
       AISEC_WEBHOOK_SCAN_MS: '200',
       AISEC_RATE_LIMIT_PER_MIN: '0',
     },
-  }).then((p) => {
-    processes.push(p);
-    return p;
   });
 }
 
@@ -80,29 +79,17 @@ async function status(p: ServiceProcess): Promise<Status> {
 /** waits, and on timeout reports the webhooks received and every live replica's streaming state */
 function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   return waitForValue(what, probe, timeoutMs, async () => {
-    const state = await Promise.all(processes.filter((p) => !p.exitStatus()).map(async (p) => ({ [p.name]: await status(p).catch((e: Error) => e.message) })));
+    const state = await Promise.all(processes.all.filter((p) => !p.exitStatus()).map(async (p) => ({ [p.name]: await status(p).catch((e: Error) => e.message) })));
     return `${receiver.accepted.length} webhooks; replicas ${JSON.stringify(state)}`;
   });
 }
 
-/**
- * Six prompt attacks by one user within half a minute: a high `prompt_injection_repeated` alert and a high
- * `repeated_policy_violations` alert (prompt attacks are policy violations too).
- */
-const RULES = ['prompt_injection_repeated', 'repeated_policy_violations'];
-function attack(user: string, start: number) {
-  return Array.from({ length: 6 }, (_, i) => ({
-    timestamp: new Date(start + i * 5000).toISOString(),
-    category: 'prompt_attack',
-    user_id: user,
-    src_ip: '192.0.2.77',
-    event_id: `${user}-${i}`,
-  }));
-}
+/** One user's attack: a high `prompt_injection_repeated` alert and a high `repeated_policy_violations` alert. */
+const attack = (user: string, start: number) => twoAlertAttack(user, start, '192.0.2.77');
 
 /** rule and user of each alert, sorted */
 const pairs = (list: ListedAlert[]) => list.map((a) => `${a.rule_id} ${a.user_id}`).sort();
-const expected = (users: string[]) => users.flatMap((u) => RULES.map((r) => `${r} ${u}`)).sort();
+const expected = (users: string[]) => users.flatMap((u) => TWO_ALERT_RULES.map((r) => `${r} ${u}`)).sort();
 
 /** what the replicas logged about the lease and failed polls, for a failure message */
 const leaseLog = (...replicas: ServiceProcess[]) =>
@@ -207,14 +194,7 @@ test('two replicas on a two-node cluster: streaming runs once, the survivor take
   assert.ok((await status(survivor)).takeovers >= 1);
 
   // nothing missed: a retro-hunt over the whole span finds only what streaming already wrote
-  const hunt = await call(survivor, 'admin', '/v1/detections/run', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ from: new Date(t0 - 3_600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() }),
-  });
-  const huntBody = await hunt.text();
-  assert.equal(hunt.status, 200, huntBody);
-  const run = JSON.parse(huntBody) as { created: number; updated: number };
+  const run = await retroHunt(survivor, t0 - 3_600_000, Date.now() + 60_000);
   assert.equal(run.created, 0, 'retro-hunt created nothing');
   assert.equal(run.updated, 0, 'retro-hunt grew nothing');
 

@@ -7,44 +7,25 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KEYS } from '../support/service.js';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import type { ServiceProcess } from '../support/service-process.js';
+import { pagingServices } from '../support/paging-services.js';
 import { aisec } from './cli-runner.js';
 import { waitFor } from '../support/wait.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import type { WebhookReceiver } from '../support/webhook-receiver.js';
+import { twoAlertAttack } from '../support/two-alert-attack.js';
 
 let receiver: WebhookReceiver;
-const processes: ServiceProcess[] = [];
+const paging = pagingServices('hold', { AISEC_WEBHOOK_BACKOFF_MS: '50', AISEC_WEBHOOK_MAX_BACKOFF_MS: '300', AISEC_WEBHOOK_SCAN_MS: '200' });
 
 before(async () => {
-  receiver = await startWebhookReceiver({ mode: 'hold' });
+  receiver = await paging.open();
 });
-after(async () => {
-  await Promise.all(processes.map((p) => p.stop(5000)));
-  await receiver.close();
-});
+after(() => paging.close());
 
-function service(name: string, prefix?: string): Promise<ServiceProcess> {
-  return startServiceProcess({
-    name,
-    ...(prefix ? { prefix } : {}),
-    env: {
-      AISEC_DETECTION_POLL_MS: '100',
-      AISEC_WEBHOOK_URLS: receiver.url,
-      AISEC_WEBHOOK_MIN_SEVERITY: 'high',
-      AISEC_WEBHOOK_BACKOFF_MS: '50',
-      AISEC_WEBHOOK_MAX_BACKOFF_MS: '300',
-      AISEC_WEBHOOK_SCAN_MS: '200',
-      AISEC_RATE_LIMIT_PER_MIN: '0',
-    },
-  }).then((p) => {
-    processes.push(p);
-    return p;
-  });
-}
+const service = (name: string, prefix?: string): Promise<ServiceProcess> => paging.start(name, prefix);
 
-/** six prompt attacks by one user: a high prompt_injection_repeated and a high repeated_policy_violations alert */
-const attack = (user: string, start: number) =>
-  Array.from({ length: 6 }, (_, i) => ({ timestamp: new Date(start + i * 5000).toISOString(), category: 'prompt_attack', user_id: user, src_ip: '192.0.2.90', event_id: `${user}-${i}` }));
+/** one user's attack: a high prompt_injection_repeated and a high repeated_policy_violations alert */
+const attack = (user: string, start: number) => twoAlertAttack(user, start, '192.0.2.90');
 
 interface WebhookStatus {
   pending: number;

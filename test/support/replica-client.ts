@@ -36,3 +36,15 @@ export async function alerts(p: ServiceProcess): Promise<ListedAlert[]> {
   assert.equal(response.status, 200);
   return ((await response.json()) as { alerts: ListedAlert[] }).alerts;
 }
+
+/** POST /v1/detections/run over `from`..`to` (ms since the epoch) as admin; asserts a 200 and returns what it wrote. */
+export async function retroHunt(p: ServiceProcess, from: number, to: number): Promise<{ created: number; updated: number }> {
+  const response = await call(p, 'admin', '/v1/detections/run', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString() }),
+  });
+  const body = await response.text();
+  assert.equal(response.status, 200, body);
+  return JSON.parse(body) as { created: number; updated: number };
+}
