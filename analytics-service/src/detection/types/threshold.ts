@@ -203,10 +203,18 @@ const entityKey = (values: unknown[]) => JSON.stringify(values.map(String));
 /** The values of a field as Elasticsearch indexes them: each element of an array, none for a missing value. */
 const valuesOf = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).map(String);
 
+/**
+ * Buckets per page of a memory's seed. Each page of a composite aggregation visits every event the query matches
+ * (its time range rules out Elasticsearch's sorted early exit), so a seed's cost grows with its pages: at 1 000 a
+ * restart under 110 000 users read 65 pages per distinct signal, 5–8 s each (bench/streaming-lag.ts --trace-dir).
+ * Well under the cluster's default search.max_buckets (65 536).
+ */
+const SEED_PAGE_SIZE = 10_000;
+
 /** Every (entity, value) of a distinct signal stored with a time after `since`, and its latest time. */
 async function* storedValues(ctx: EvaluationContext, signal: ThresholdSignal, keyFields: readonly string[], since: number): AsyncGenerator<[string, string, number]> {
   const query = eventFilter(signal.where, ctx.config, since, latestStorable(ctx), keyFields).query;
-  for await (const bucket of ctx.store.composite(query, sourcesOf([...keyFields, signal.distinct!]), { last: { max: { field: '@timestamp' } } })) {
+  for await (const bucket of ctx.store.composite(query, sourcesOf([...keyFields, signal.distinct!]), { last: { max: { field: '@timestamp' } } }, SEED_PAGE_SIZE)) {
     yield [entityKey(keyFields.map((f) => bucket.key[f])), String(bucket.key[signal.distinct!]), (bucket.aggs.last as { value: number }).value];
   }
 }
@@ -215,7 +223,7 @@ async function* storedValues(ctx: EvaluationContext, signal: ThresholdSignal, ke
 async function* storedCounts(ctx: EvaluationContext, signal: ThresholdSignal, keyFields: readonly string[], since: number, windowMs: number): AsyncGenerator<[string, number, number]> {
   const query = eventFilter(signal.where, ctx.config, since, latestStorable(ctx), keyFields).query;
   const sources = [...sourcesOf(keyFields), { bucket: { date_histogram: { field: '@timestamp', fixed_interval: `${windowMs}ms` } } }];
-  for await (const bucket of ctx.store.composite(query, sources)) {
+  for await (const bucket of ctx.store.composite(query, sources, {}, SEED_PAGE_SIZE)) {
     yield [entityKey(keyFields.map((f) => bucket.key[f])), Number(bucket.key.bucket), bucket.doc_count];
   }
 }
