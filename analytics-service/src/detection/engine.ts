@@ -145,7 +145,7 @@ export class DetectionEngine {
 
   /**
    * Streaming step without new events: the put-off evaluations that are due (of one rule, or of all). Those of one rule unit over the same
-   * span are one evaluation of all their entities (up to KEYS_PER_SCOPE requests at a time): the peer rule's
+   * span are one evaluation of all their entities (up to the unit's keysPerScope requests at a time): the peer rule's
    * rechecks of one hour cost one read, not one per department. Each is taken off while it runs: what it puts off
    * again is a new request with its own due time (kept with the old one, an evaluation that does not settle would be
    * due again at every poll), and with the `since` of the request it came from.
@@ -160,7 +160,7 @@ export class DetectionEngine {
       else bySpan.set(span, [[key, d]]);
     }
     for (const requests of bySpan.values()) {
-      for (const part of batches(requests, KEYS_PER_SCOPE)) {
+      for (const part of batches(requests, requests[0]![1].unit.keysPerScope ?? KEYS_PER_SCOPE)) {
         const started = Date.now();
         const { rule, unit } = part[0]![1];
         for (const [key] of part) this.deferred.delete(key);
@@ -246,7 +246,7 @@ function scopesFor(affected: Affected[], unit: EvaluationUnit): EvaluationScope[
   const latest = Math.max(...affected.map((a) => a.max));
   const recent = affected.filter((a) => latest - a.min <= DAY_MS);
   const late = affected.filter((a) => latest - a.min > DAY_MS);
-  for (const batch of batches(recent, KEYS_PER_SCOPE)) {
+  for (const batch of batches(recent, unit.keysPerScope ?? KEYS_PER_SCOPE)) {
     scopes.push({ from: Math.min(...batch.map((a) => a.min)), to: Math.max(...batch.map((a) => a.max)) + unit.lookaheadMs, keys: batch.map((a) => a.key), events: batch.flatMap((a) => a.events) });
   }
   for (const a of late) scopes.push({ from: a.min, to: a.max + unit.lookaheadMs, keys: [a.key], events: a.events });

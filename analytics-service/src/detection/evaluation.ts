@@ -40,6 +40,12 @@ export interface EvaluationUnit {
   keyFields: EntityField[];
   /** how far after an event's time it can still change the outcome (late events affect later windows) */
   lookaheadMs: number;
+  /**
+   * Streaming: most entities per evaluation of new events (engine.ts KEYS_PER_SCOPE without it). A unit that reads
+   * groups of entities rather than each entity's own events (the peer rule's department-hours) takes all of a
+   * slice's at once: split, every part would read the same groups again.
+   */
+  keysPerScope?: number;
 }
 
 /** Fire points (event times) in [from, to); optionally only for these entity keys. */

@@ -71,8 +71,9 @@ function toFinding(rule: UebaRule, unit: EvaluationUnit, candidate: AnomalyCandi
   export function uebaEvaluator(context: UebaEvaluationContext): RuleEvaluator<UebaRule> {
     return {
     units(rule) {
-      const kinds = rule.anomaly === 'peer_outlier' ? (['user'] as const) : rule.entity_kinds;
-      return kinds.map((kind) => ({ trigger: rule.where, keyFields: [ENTITY_FIELD[kind] as EntityField], lookaheadMs: 1 }));
+      // the peer rule scores department-hours: a slice's users are one evaluation, its groups read once
+      if (rule.anomaly === 'peer_outlier') return [{ trigger: rule.where, keyFields: [ENTITY_FIELD.user as EntityField], lookaheadMs: 1, keysPerScope: Infinity }];
+      return rule.entity_kinds.map((kind) => ({ trigger: rule.where, keyFields: [ENTITY_FIELD[kind] as EntityField], lookaheadMs: 1 }));
     },
 
     async *evaluate(rule, unit, scope, ctx) {
