@@ -344,7 +344,7 @@ test('a rule still on an older slice holds back no other rule: later slices are 
       // a refresh in the middle of the burst's bulk write may show part of it to one slice: the alert grows to all six
       const alert = await waitFor(`${user} alert of six events while ${HELD} is held`, async () => {
         const found = (await alertsFor(service, `rule_id=prompt_injection_repeated&user_id=${user}`)).alerts[0];
-        return found && found.event_count >= 6 ? found : undefined;
+        return found && Number(found.event_count) >= 6 ? found : undefined;
       });
       assert.equal(alert.event_count, 6, user);
     }

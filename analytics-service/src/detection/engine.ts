@@ -124,9 +124,7 @@ export class DetectionEngine {
         const trigger = compilePredicate(unit.trigger, context);
         let candidates = events.filter((e) => trigger(e) !== false);
         if (candidates.length > 0 && evaluator.relevant) candidates = await evaluator.relevant(rule, unit, candidates, this.ctx);
-        const affected = affectedEntities(candidates, unit);
-        if (affected.length === 0) continue;
-        for (const scope of scopesFor(affected, unit)) await this.run(rule, unit, { ...scope, defer: this.deferrer(rule, unit, ingestedSince) }, tally);
+        for (const scope of streamingScopes(candidates, unit)) await this.run(rule, unit, { ...scope, defer: this.deferrer(rule, unit, ingestedSince) }, tally);
       }
     } finally {
       if (ruleMs) ruleMs[rule.id] = (ruleMs[rule.id] ?? 0) + (Date.now() - started);
@@ -240,8 +238,14 @@ function mergedScope(scopes: EvaluationScope[]): EvaluationScope {
   return { from, to, keys: [...keys.values()] };
 }
 
-/** Entities with recent activity share one scope; stragglers (late events) get their own. */
-function scopesFor(affected: Affected[], unit: EvaluationUnit): EvaluationScope[] {
+/**
+ * The evaluations streaming makes of a unit's new events: entities with recent activity share a scope (at most the
+ * unit's keysPerScope, KEYS_PER_SCOPE without it); stragglers (events more than a day older than the newest) get
+ * their own.
+ */
+export function streamingScopes(events: EventDoc[], unit: EvaluationUnit): EvaluationScope[] {
+  const affected = affectedEntities(events, unit);
+  if (affected.length === 0) return [];
   const scopes: EvaluationScope[] = [];
   const latest = Math.max(...affected.map((a) => a.max));
   const recent = affected.filter((a) => latest - a.min <= DAY_MS);
