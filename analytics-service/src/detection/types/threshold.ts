@@ -206,7 +206,7 @@ const valuesOf = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefin
 /**
  * Buckets per page of a memory's seed. Each page of a composite aggregation visits every event the query matches
  * (its time range rules out Elasticsearch's sorted early exit), so a seed's cost grows with its pages: at 1 000 a
- * restart under 110 000 users read 65 pages per distinct signal, 5–8 s each (bench/streaming-lag.ts --trace-dir).
+ * restart under 110 000 users read 65 pages and spent 5–8 s per distinct signal (bench/streaming-lag.ts --trace-dir).
  * Well under the cluster's default search.max_buckets (65 536).
  */
 const SEED_PAGE_SIZE = 10_000;
