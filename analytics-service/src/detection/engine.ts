@@ -12,6 +12,7 @@ import { batches, COUNTED_ONCE, entityOf, keyString, ms, predicateContext, type 
 import { compilePredicate, TEXT_FIELDS, type EventDoc } from './predicate.js';
 import type { Rule } from './rule-schema.js';
 import { evaluatorFor, type EvaluatorTable } from './evaluators.js';
+import { filterLettingIoIn, letIoIn } from './cooperative.js';
 import { DAY_MS } from '../time/units.js';
 
 export interface RuleTally {
@@ -122,9 +123,13 @@ export class DetectionEngine {
     try {
       for (const unit of evaluator.units(rule, this.ctx)) {
         const trigger = compilePredicate(unit.trigger, context);
-        let candidates = events.filter((e) => trigger(e) !== false);
+        let candidates = await filterLettingIoIn(events, (e) => trigger(e) !== false);
+        await letIoIn();
         if (candidates.length > 0 && evaluator.relevant) candidates = await evaluator.relevant(rule, unit, candidates, this.ctx);
-        for (const scope of streamingScopes(candidates, unit)) await this.run(rule, unit, { ...scope, defer: this.deferrer(rule, unit, ingestedSince) }, tally);
+        for (const scope of streamingScopes(candidates, unit)) {
+          await letIoIn();
+          await this.run(rule, unit, { ...scope, defer: this.deferrer(rule, unit, ingestedSince) }, tally);
+        }
       }
     } finally {
       if (ruleMs) ruleMs[rule.id] = (ruleMs[rule.id] ?? 0) + (Date.now() - started);
@@ -198,6 +203,7 @@ export class DetectionEngine {
     const timed = timeRuleEvaluation(rule.id);
     const writes: Array<Promise<void>> = [];
     for await (const finding of evaluator.evaluate(rule, unit, scope, this.ctx)) {
+      await letIoIn();
       writes.push(this.writer.write(finding, evaluator, unit, this.ctx).then((outcome) => count(tally, rule.id, outcome)));
       if (writes.length >= 8) await Promise.all(writes.splice(0));
     }

@@ -16,6 +16,7 @@
  * (engine.forgetCountedOnce): streaming reads those slices again, for every rule.
  */
 import { inTimeOrder } from '../elasticsearch/detection-store.js';
+import { letIoIn } from './cooperative.js';
 import type { DetectionEngine, Tally } from './engine.js';
 import type { EventDoc } from './predicate.js';
 import type { Rule } from './rule-schema.js';
@@ -162,6 +163,7 @@ export class RulePipeline<T> {
 
   /** One rule over every slice waiting for it (up to maxEvents, at least one slice), then its put-off evaluations due. */
   private async evaluate(rule: Rule): Promise<void> {
+    await letIoIn();
     const from = this.next.get(rule.id)!;
     const first = from - this.base;
     let last = first + 1;
@@ -171,6 +173,7 @@ export class RulePipeline<T> {
     const merged = taken.length === 1 ? taken[0]!.events : inTimeOrder(taken.flatMap((s) => s.events));
     const since = Math.min(...taken.map((s) => s.since));
     await this.engine.evaluateNewEvents(rule, merged, this.options.tally, this.options.ruleMs, since);
+    await letIoIn();
     await this.engine.evaluateDue(this.options.tally, this.options.ruleMs, Date.now(), rule.id);
     this.options.runs[rule.id] = (this.options.runs[rule.id] ?? 0) + 1;
     for (const slice of taken) slice.left--;
