@@ -14,7 +14,9 @@
  * event→alert latency is measured (attack request sent → its alert readable through GET /v1/alerts, polled every
  * 100 ms), and split in two: the attack's own POST (sent → stored, answered) and the rest (stored → alert). Every
  * second the streaming lag is sampled: the newest `event.ingested` stored (a `max` aggregation on the events data
- * stream) minus the streaming checkpoint of `/v1/detections/status`, and the checkpoint's age (now minus checkpoint).
+ * stream) minus the streaming checkpoint of `/v1/detections/status`, and the checkpoint's age (now minus checkpoint);
+ * and from the service's `/metrics`, its longest event-loop delay in that second and its garbage collection so far
+ * (every answer the service gives waits out such a delay: the attack's POST, the alert's own reads and write).
  * An attack's alert is also timed where it is made (its `created_at`, just before its write) and where it is pushed:
  * the service is given a webhook receiver of this process (AISEC_WEBHOOK_URLS), which notes when each alert's
  * `alert.created` notification arrives.
@@ -162,6 +164,11 @@ interface Sample {
   /** now minus the checkpoint, ms */
   ageMs: number;
   processed: number;
+  /** the service's longest event-loop delay since the last sample (prom-client's nodejs_eventloop_lag_max_seconds), ms */
+  loopMaxMs?: number;
+  /** the service's garbage collection so far (nodejs_gc_duration_seconds_sum): major (mark-compact) and all kinds, s */
+  gcMajorS?: number;
+  gcAllS?: number;
 }
 /** How many of a phase's attacks the service refused, when any did. */
 function refusedNote(r: { pending: Pending[] }): string {
@@ -234,6 +241,24 @@ function slowest(r: PhaseResult): string {
     .join('; ');
 }
 
+/** The per-second maxima of the service's event-loop delay while events went in. */
+function loopMaxima(r: PhaseResult): number[] {
+  return r.samples.filter((s) => s.t <= r.seconds && s.loopMaxMs !== undefined).map((s) => s.loopMaxMs!).sort((a, b) => a - b);
+}
+
+function loopSpread(r: PhaseResult): string {
+  const ms = loopMaxima(r);
+  return ms.length === 0 ? 'not sampled' : `${percentile(ms, 50).toFixed(0)} / ${percentile(ms, 95).toFixed(0)} / ${ms.at(-1)!.toFixed(0)} ms (${ms.length} samples)`;
+}
+
+/** Garbage collection between the phase's first and last samples. */
+function gcDuring(r: PhaseResult): string {
+  const sampled = r.samples.filter((s) => s.gcAllS !== undefined);
+  if (sampled.length < 2) return 'not sampled';
+  const [first, last] = [sampled[0]!, sampled.at(-1)!];
+  return `${(last.gcMajorS! - first.gcMajorS!).toFixed(2)} / ${(last.gcAllS! - first.gcAllS!).toFixed(2)} s over ${(last.t - first.t).toFixed(0)} s`;
+}
+
 /** Sent → delivered to the webhook receiver, over the attacks whose notification arrived. */
 function webhookSpread(r: PhaseResult): string {
   const ms = r.pending.filter((p) => p.deliveredAt !== undefined).map((p) => p.deliveredAt! - p.sentAt).sort((a, b) => a - b);
@@ -258,6 +283,9 @@ interface RoundFigures {
   fractionCreatedP95: number;
   /** sent → its notification delivered to the webhook receiver, p95 */
   fractionWebhookP95: number;
+  /** the service's event-loop delay during the phase: the p95 and the largest of its per-second maxima, ms */
+  fractionLoopP95: number;
+  fractionLoopMax: number;
   detected: string;
   /** the capacity phase's drain rate (events/s), when it drained: from the restart, and from the service's ready */
   capacity: number | undefined;
@@ -316,6 +344,8 @@ function summary(rounds: RoundFigures[], label = ''): void {
     row(`${Math.round(FRACTION * 100)} %: of which stored → alert p95, ms`, rounds.map((r) => r.fractionStoredToAlertP95), (v) => v.toFixed(0)),
     row(`${Math.round(FRACTION * 100)} %: sent → alert created (its created_at) p95, ms`, rounds.map((r) => r.fractionCreatedP95), (v) => v.toFixed(0)),
     row(`${Math.round(FRACTION * 100)} %: sent → delivered to a webhook p95, ms`, rounds.map((r) => r.fractionWebhookP95), (v) => v.toFixed(0)),
+    row(`${Math.round(FRACTION * 100)} %: the service's event-loop delay, p95 of the per-second maxima, ms`, rounds.map((r) => r.fractionLoopP95), (v) => v.toFixed(0)),
+    row(`${Math.round(FRACTION * 100)} %: the service's event-loop delay, the longest, ms`, rounds.map((r) => r.fractionLoopMax), (v) => v.toFixed(0)),
     row('slowest slice, ms', rounds.map((r) => r.slowestPollMs), (v) => v.toFixed(0)),
     row('ueba_peer_outlier streaming time, s', rounds.map((r) => r.peerSeconds), (v) => v.toFixed(1)),
     `| attacks detected (max / ${Math.round(FRACTION * 100)} %) | ${rounds.map((r) => r.detected).join(' · ')} | |`,
@@ -359,6 +389,12 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
       console.error(`${why}; asking again`);
       await sleep(250);
     }
+  };
+  /** the service's event loop and garbage collection, from its Prometheus metrics (prom-client's default ones) */
+  const serviceLoop = async (): Promise<Pick<Sample, 'loopMaxMs' | 'gcMajorS' | 'gcAllS'>> => {
+    const text = await (await fetch(`${service.url}/metrics`, { headers: admin })).text();
+    const value = (line: RegExp) => text.split('\n').filter((l) => line.test(l)).reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+    return { loopMaxMs: value(/^nodejs_eventloop_lag_max_seconds /) * 1000, gcMajorS: value(/^nodejs_gc_duration_seconds_sum\{kind="major"\}/), gcAllS: value(/^nodejs_gc_duration_seconds_sum\{/) };
   };
   const newestIngested = async (): Promise<number | undefined> => {
     const response = await client.search({ index: `${prefix}-events`, size: 0, aggs: { newest: { max: { field: 'event.ingested' } } } });
@@ -416,9 +452,9 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
       while (running || drainedAt === undefined) {
         const tick = Date.now();
         try {
-          const [s, newest] = await Promise.all([status(), newestIngested()]);
+          const [s, newest, loop] = await Promise.all([status(), newestIngested(), serviceLoop()]);
           const checkpoint = s.checkpoint ? Date.parse(s.checkpoint) : 0;
-          const sample = { t: (Date.now() - started) / 1000, lagMs: newest === undefined ? 0 : Math.max(0, newest - checkpoint), ageMs: Date.now() - checkpoint, processed: s.events_processed - startProcessed };
+          const sample = { t: (Date.now() - started) / 1000, lagMs: newest === undefined ? 0 : Math.max(0, newest - checkpoint), ageMs: Date.now() - checkpoint, processed: s.events_processed - startProcessed, ...loop };
           samples.push(sample);
           if (!running && sample.lagMs <= CAUGHT_UP_MS) drainedAt = Date.now();
         } catch {
@@ -593,6 +629,8 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
         ['  of that: created → seen (its write, then GET /v1/alerts every 100 ms) p50 / p95 / max', spread(r, (p) => p.detectedAt! - p.createdAt!)],
         ['event→alert delivered to a webhook p50 / p95 / max', webhookSpread(r)],
         ['slowest attacks: rule, sent at (s into the phase), POST / streaming / seen', slowest(r)],
+        ['the service\'s event-loop delay, the most in each second: p50 / p95 / max', loopSpread(r)],
+        ['the service\'s garbage collection during the phase: major (mark-compact) / all kinds', gcDuring(r)],
         ['load average after the phase', `${r.load} (1/5/15 min)`],
       ]),
     );
@@ -643,6 +681,8 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     fractionAlertP95: percentile(latencies, 95),
     fractionStoredToAlertP95: percentileOf(fraction, (p) => p.detectedAt! - p.acceptedAt!, 95),
     fractionPostP95: percentileOf(fraction, (p) => p.acceptedAt! - p.sentAt, 95),
+    fractionLoopP95: percentile(loopMaxima(fraction), 95),
+    fractionLoopMax: loopMaxima(fraction).at(-1) ?? NaN,
     fractionCreatedP95: percentileOf(fraction, (p) => p.createdAt! - p.sentAt, 95),
     fractionWebhookP95: percentile(fraction.pending.filter((p) => p.deliveredAt !== undefined).map((p) => p.deliveredAt! - p.sentAt).sort((a, b) => a - b), 95),
     detected: `${found(max)} / ${found(fraction)}`,
