@@ -26,7 +26,7 @@
  * so that the round-the-clock load is not one off-hours anomaly).
  *
  *   node --import tsx bench/streaming-lag.ts [--seconds 120] [--rounds 5] [--fraction 0.8] [--batch 2000] [--concurrency 2] [--attack-every 2]
- *     [--capacity-seconds 30] [--ingest-replica no,yes] [--detection-batch 5000,20000] [--service <main.js>,src] [--service-env K=V,K=W] [--profile-dir <dir>] [--trace-dir <dir>]
+ *     [--capacity-seconds 30] [--ingest-replica no,yes] [--detection-batch 5000,20000] [--service <main.js>,src] [--service-env K=V,K=W] [--profile-dir <dir>] [--trace-dir <dir>] [--probe]
  *
  * `--ingest-replica yes` sends the events to a second service process with streaming off (as replicas behind a load
  * balancer with streaming on one lease holder): the streaming process then shares the machine but not its event
@@ -43,6 +43,8 @@
  * table of its Elasticsearch requests by calling code, with the time they took (bench/es-request-trace-preload.ts).
  * The benign pool (`--users`, ≈ 20 events per user and day) should not be replayed: a replayed user repeats their
  * judge flags and guardrail blocks until threshold rules fire on them, which is not the benign load meant here.
+ * `--probe` times, from a process of its own (bench/answer-probe.ts), a one-event POST and a one-document
+ * Elasticsearch `_bulk` every 250 ms during the first two phases: what the service adds to Elasticsearch's own answer.
  * Uses ES_URL, or starts the embedded Elasticsearch.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -50,10 +52,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { createElasticsearchClient } from '../analytics-service/src/elasticsearch/client.js';
 import { ATTACK_KINDS, attacks, benignDay, type Attack } from '../test/support/traffic.js';
 import { deletePrefix } from '../test/support/service.js';
+import type { ProbeOptions, ProbeSample } from './answer-probe.js';
 import { ADMIN_KEY, INGEST_KEY, elasticsearch, esVersion, machine, percentile, root, startService, table } from './detection-support.js';
 
 const { values: args } = parseArgs({
@@ -89,6 +94,11 @@ const { values: args } = parseArgs({
     'profile-dir': { type: 'string' },
     /** write the service's Elasticsearch requests by calling code, with their time, into this directory */
     'trace-dir': { type: 'string' },
+    /**
+     * time a one-event POST /v1/events and a one-document Elasticsearch `_bulk` every 250 ms from a process of its
+     * own (bench/answer-probe.ts) during the max and 80 % phases: what the service adds to Elasticsearch's own answer time
+     */
+    probe: { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -548,10 +558,24 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     if (newest !== undefined && s.checkpoint !== undefined && newest - Date.parse(s.checkpoint) <= CAUGHT_UP_MS) break;
   }
 
+  const probes: ProbeSample[] = [];
+  const probeOptions: ProbeOptions = { serviceUrl: (ingest ?? service).url, ingestKey: INGEST_KEY, esUrl: es.url, index: `${prefix}-probe`, everyMs: 250 };
+  const probe = args.probe ? spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'answer-probe.ts'), JSON.stringify(probeOptions)], { stdio: ['pipe', 'pipe', 'inherit'] }) : undefined;
+  if (probe) createInterface({ input: probe.stdout! }).on('line', (line) => probes.push(JSON.parse(line) as ProbeSample));
   const results: PhaseResult[] = [];
   results.push(await phase('max', undefined));
   const maxRate = results[0]!.sent / results[0]!.seconds;
   results.push(await phase(`${Math.round(FRACTION * 100)}%`, FRACTION * maxRate));
+  if (probe) {
+    const ended = new Promise((done) => probe.once('exit', done));
+    probe.stdin!.end();
+    await ended;
+  }
+  /** the probe's timings of one kind while a phase's events went in: p50 / p95 / max */
+  const probed = (r: PhaseResult, kind: ProbeSample['kind']) => {
+    const ms = probes.filter((p) => p.kind === kind && p.at >= r.startedAt && p.at <= r.startedAt + r.seconds * 1000).map((p) => p.ms).sort((a, b) => a - b);
+    return ms.length === 0 ? 'none answered' : `${percentile(ms, 50).toFixed(0)} / ${percentile(ms, 95).toFixed(0)} / ${ms.at(-1)!.toFixed(0)} ms (${ms.length})`;
+  };
   const final = await status();
   const peakRss = service.peakRssMb();
 
@@ -630,6 +654,12 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
         ['event→alert delivered to a webhook p50 / p95 / max', webhookSpread(r)],
         ['slowest attacks: rule, sent at (s into the phase), POST / streaming / seen', slowest(r)],
         ['the service\'s event-loop delay, the most in each second: p50 / p95 / max', loopSpread(r)],
+        ...(probe
+          ? ([
+              ['probe (a process of its own, every 250 ms): a one-event POST /v1/events p50 / p95 / max', probed(r, 'post')],
+              ['probe: a one-document Elasticsearch _bulk p50 / p95 / max', probed(r, 'bulk')],
+            ] as Array<[string, string]>)
+          : []),
         ['the service\'s garbage collection during the phase: major (mark-compact) / all kinds', gcDuring(r)],
         ['load average after the phase', `${r.load} (1/5/15 min)`],
       ]),
