@@ -47,7 +47,7 @@
  * Elasticsearch `_bulk` every 250 ms during the first two phases: what the service adds to Elasticsearch's own answer.
  * Uses ES_URL, or starts the embedded Elasticsearch.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -152,6 +152,14 @@ function variant(i: number): Variant {
 const RUN0 = Date.now().toString(36);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' / ');
+/** Linux's CPU pressure so far (/proc/pressure/cpu, `some` total): µs in which some runnable task waited for a core. */
+function cpuPressureUs(): number | undefined {
+  try {
+    return Number(/^some .*total=(\d+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'))?.[1]);
+  } catch {
+    return undefined; // not Linux, or pressure stall information off
+  }
+}
 
 interface Pending {
   attack: Attack;
@@ -200,6 +208,8 @@ interface PhaseResult {
   load: string;
   /** when the phase started (Date.now()) */
   startedAt: number;
+  /** the share of the phase's events-going-in time in which some task waited for a core (Linux PSI), when known */
+  cpuPressure: number | undefined;
 }
 
 /** A percentile of a part of the detected attacks' event→alert latency (those whose POST was answered). */
@@ -296,6 +306,8 @@ interface RoundFigures {
   /** the service's event-loop delay during the phase: the p95 and the largest of its per-second maxima, ms */
   fractionLoopP95: number;
   fractionLoopMax: number;
+  /** the 80 % phase's CPU pressure (Linux PSI `some`), a share */
+  fractionCpuPressure: number | undefined;
   detected: string;
   /** the capacity phase's drain rate (events/s), when it drained: from the restart, and from the service's ready */
   capacity: number | undefined;
@@ -356,6 +368,7 @@ function summary(rounds: RoundFigures[], label = ''): void {
     row(`${Math.round(FRACTION * 100)} %: sent → delivered to a webhook p95, ms`, rounds.map((r) => r.fractionWebhookP95), (v) => v.toFixed(0)),
     row(`${Math.round(FRACTION * 100)} %: the service's event-loop delay, p95 of the per-second maxima, ms`, rounds.map((r) => r.fractionLoopP95), (v) => v.toFixed(0)),
     row(`${Math.round(FRACTION * 100)} %: the service's event-loop delay, the longest, ms`, rounds.map((r) => r.fractionLoopMax), (v) => v.toFixed(0)),
+    row(`${Math.round(FRACTION * 100)} %: CPU pressure (some task waiting for a core), %`, rounds.map((r) => 100 * (r.fractionCpuPressure ?? NaN)), (v) => v.toFixed(0)),
     row('slowest slice, ms', rounds.map((r) => r.slowestPollMs), (v) => v.toFixed(0)),
     row('ueba_peer_outlier streaming time, s', rounds.map((r) => r.peerSeconds), (v) => v.toFixed(1)),
     `| attacks detected (max / ${Math.round(FRACTION * 100)} %) | ${rounds.map((r) => r.detected).join(' · ')} | |`,
@@ -434,6 +447,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     let stoppedAt = Number.POSITIVE_INFINITY;
     const startProcessed = (await status()).events_processed;
     const started = Date.now();
+    const pressureAtStart = cpuPressureUs();
 
     const watcher = (async () => {
       while (running || pending.some((p) => (p.detectedAt === undefined || p.deliveredAt === undefined) && !p.refused)) {
@@ -539,6 +553,8 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     }
     await attacker;
     const seconds = (Date.now() - started) / 1000;
+    const pressureAtStop = cpuPressureUs();
+    const pressureDuring = pressureAtStart === undefined || pressureAtStop === undefined ? undefined : (pressureAtStop - pressureAtStart) / (seconds * 1e6);
     const processedAtStop = (await status()).events_processed - startProcessed;
     stoppedAt = Date.now();
     running = false;
@@ -548,7 +564,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     const drained = last !== undefined && last.lagMs <= CAUGHT_UP_MS;
     const drainMs = (last ? started + last.t * 1000 : Date.now()) - stoppedAt;
     const drainEvents = (last?.processed ?? processedAtStop) - processedAtStop;
-    return { name, seconds, sent, errors, samples, pending, drainMs, drained, drainEvents, processedDuring: processedAtStop, load: load(), startedAt: started };
+    return { name, seconds, sent, errors, samples, pending, drainMs, drained, drainEvents, processedDuring: processedAtStop, load: load(), startedAt: started, cpuPressure: pressureDuring };
   }
 
   // warm-up (not measured): the first events create the data stream and move the checkpoint off its start position
@@ -662,6 +678,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
           : []),
         ['the service\'s garbage collection during the phase: major (mark-compact) / all kinds', gcDuring(r)],
         ['load average after the phase', `${r.load} (1/5/15 min)`],
+        ['CPU pressure while events went in (share of the time some task waited for a core, Linux PSI)', r.cpuPressure === undefined ? 'not available' : `${(100 * r.cpuPressure).toFixed(0)} %`],
       ]),
     );
     console.log(`\nLag over time (newest event.ingested − checkpoint, every ~10 s; t in s from the phase start):\n`);
@@ -713,6 +730,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     fractionPostP95: percentileOf(fraction, (p) => p.acceptedAt! - p.sentAt, 95),
     fractionLoopP95: percentile(loopMaxima(fraction), 95),
     fractionLoopMax: loopMaxima(fraction).at(-1) ?? NaN,
+    fractionCpuPressure: fraction.cpuPressure,
     fractionCreatedP95: percentileOf(fraction, (p) => p.createdAt! - p.sentAt, 95),
     fractionWebhookP95: percentile(fraction.pending.filter((p) => p.deliveredAt !== undefined).map((p) => p.deliveredAt! - p.sentAt).sort((a, b) => a - b), 95),
     detected: `${found(max)} / ${found(fraction)}`,
