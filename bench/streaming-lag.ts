@@ -54,6 +54,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createElasticsearchClient } from '../analytics-service/src/elasticsearch/client.js';
 import { ATTACK_KINDS, attacks, benignDay, type Attack } from '../test/support/traffic.js';
@@ -210,6 +211,8 @@ interface PhaseResult {
   startedAt: number;
   /** the share of the phase's events-going-in time in which some task waited for a core (Linux PSI), when known */
   cpuPressure: number | undefined;
+  /** the benchmark's own event-loop delay while events went in (it takes every timing): p99 and max, ms */
+  benchLoop: { p99Ms: number; maxMs: number };
 }
 
 /** A percentile of a part of the detected attacks' event→alert latency (those whose POST was answered). */
@@ -308,6 +311,8 @@ interface RoundFigures {
   fractionLoopMax: number;
   /** the 80 % phase's CPU pressure (Linux PSI `some`), a share */
   fractionCpuPressure: number | undefined;
+  /** the 80 % phase's longest delay of the benchmark's own event loop, ms */
+  fractionBenchLoopMax: number;
   detected: string;
   /** the capacity phase's drain rate (events/s), when it drained: from the restart, and from the service's ready */
   capacity: number | undefined;
@@ -368,6 +373,7 @@ function summary(rounds: RoundFigures[], label = ''): void {
     row(`${Math.round(FRACTION * 100)} %: sent → delivered to a webhook p95, ms`, rounds.map((r) => r.fractionWebhookP95), (v) => v.toFixed(0)),
     row(`${Math.round(FRACTION * 100)} %: the service's event-loop delay, p95 of the per-second maxima, ms`, rounds.map((r) => r.fractionLoopP95), (v) => v.toFixed(0)),
     row(`${Math.round(FRACTION * 100)} %: the service's event-loop delay, the longest, ms`, rounds.map((r) => r.fractionLoopMax), (v) => v.toFixed(0)),
+    row(`${Math.round(FRACTION * 100)} %: the benchmark's own event-loop delay, the longest, ms`, rounds.map((r) => r.fractionBenchLoopMax), (v) => v.toFixed(0)),
     row(`${Math.round(FRACTION * 100)} %: CPU pressure (some task waiting for a core), %`, rounds.map((r) => 100 * (r.fractionCpuPressure ?? NaN)), (v) => v.toFixed(0)),
     row('slowest slice, ms', rounds.map((r) => r.slowestPollMs), (v) => v.toFixed(0)),
     row('ueba_peer_outlier streaming time, s', rounds.map((r) => r.peerSeconds), (v) => v.toFixed(1)),
@@ -448,6 +454,9 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     const startProcessed = (await status()).events_processed;
     const started = Date.now();
     const pressureAtStart = cpuPressureUs();
+    // this process's own event loop: every timing below is taken on it, so its stalls are in them
+    const ownLoop = monitorEventLoopDelay({ resolution: 10 });
+    ownLoop.enable();
 
     const watcher = (async () => {
       while (running || pending.some((p) => (p.detectedAt === undefined || p.deliveredAt === undefined) && !p.refused)) {
@@ -554,6 +563,8 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     await attacker;
     const seconds = (Date.now() - started) / 1000;
     const pressureAtStop = cpuPressureUs();
+    ownLoop.disable();
+    const benchLoop = { p99Ms: ownLoop.percentile(99) / 1e6, maxMs: ownLoop.max / 1e6 };
     const pressureDuring = pressureAtStart === undefined || pressureAtStop === undefined ? undefined : (pressureAtStop - pressureAtStart) / (seconds * 1e6);
     const processedAtStop = (await status()).events_processed - startProcessed;
     stoppedAt = Date.now();
@@ -564,7 +575,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     const drained = last !== undefined && last.lagMs <= CAUGHT_UP_MS;
     const drainMs = (last ? started + last.t * 1000 : Date.now()) - stoppedAt;
     const drainEvents = (last?.processed ?? processedAtStop) - processedAtStop;
-    return { name, seconds, sent, errors, samples, pending, drainMs, drained, drainEvents, processedDuring: processedAtStop, load: load(), startedAt: started, cpuPressure: pressureDuring };
+    return { name, seconds, sent, errors, samples, pending, drainMs, drained, drainEvents, processedDuring: processedAtStop, load: load(), startedAt: started, cpuPressure: pressureDuring, benchLoop };
   }
 
   // warm-up (not measured): the first events create the data stream and move the checkpoint off its start position
@@ -678,6 +689,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
           : []),
         ['the service\'s garbage collection during the phase: major (mark-compact) / all kinds', gcDuring(r)],
         ['load average after the phase', `${r.load} (1/5/15 min)`],
+        ['the benchmark\'s own event-loop delay while events went in (its timings include it): p99 / max', `${r.benchLoop.p99Ms.toFixed(0)} / ${r.benchLoop.maxMs.toFixed(0)} ms`],
         ['CPU pressure while events went in (share of the time some task waited for a core, Linux PSI)', r.cpuPressure === undefined ? 'not available' : `${(100 * r.cpuPressure).toFixed(0)} %`],
       ]),
     );
@@ -731,6 +743,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     fractionLoopP95: percentile(loopMaxima(fraction), 95),
     fractionLoopMax: loopMaxima(fraction).at(-1) ?? NaN,
     fractionCpuPressure: fraction.cpuPressure,
+    fractionBenchLoopMax: fraction.benchLoop.maxMs,
     fractionCreatedP95: percentileOf(fraction, (p) => p.createdAt! - p.sentAt, 95),
     fractionWebhookP95: percentile(fraction.pending.filter((p) => p.deliveredAt !== undefined).map((p) => p.deliveredAt! - p.sentAt).sort((a, b) => a - b), 95),
     detected: `${found(max)} / ${found(fraction)}`,
