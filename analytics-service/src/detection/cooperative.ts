@@ -1,10 +1,10 @@
 /**
  * Streaming detection shares the service's one thread with ingest and every API answer. An evaluation that does not
  * wait on Elasticsearch continues through promises that are already settled, and Node runs those to the end before
- * it reads a socket again: a slice's evaluation by every rule, back to back, held an attack's POST /v1/events for up
- * to 2.4 s (a CPU profile of bench/streaming-lag.ts, docs/scaling.md). Streaming's loops call `letIoIn()` between
- * steps: once a stretch of work has run `BUDGET_MS`, it waits one turn of the event loop, so the requests and answers
- * waiting meanwhile are taken first. The work is the same; only its order changes.
+ * it reads a socket again: at the maximum ingest rate, slices evaluated back to back stalled the service's event
+ * loop for 1.1–2.0 s (bench/streaming-lag.ts; 0.4–0.7 s with this, docs/scaling.md). Streaming's loops call
+ * `letIoIn()` between steps: once a stretch of work has run `BUDGET_MS`, it waits one turn of the event loop, so the
+ * requests and answers waiting meanwhile are taken first. The work is the same; only its order changes.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
