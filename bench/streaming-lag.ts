@@ -22,6 +22,9 @@
  * `alert.created` notification arrives.
  * After each of them the ingest stops and the time streaming takes to drain what is left is measured: the events it
  * processed over that time is its throughput with a backlog (its capacity, the CPU no longer shared with ingest).
+ * The benign load is sent from a process of its own (bench/benign-load.ts, which holds the pool and builds every
+ * batch), so that this process, which sends the attacks and takes every timing, holds little and is not stalled by that
+ * work; its own event-loop delay is reported beside every phase all the same.
  * Streaming runs with its default settings (business hours widened to the whole day, as in bench/detection-latency.ts,
  * so that the round-the-clock load is not one off-hours anomaly).
  *
@@ -57,9 +60,10 @@ import { createInterface } from 'node:readline';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createElasticsearchClient } from '../analytics-service/src/elasticsearch/client.js';
-import { ATTACK_KINDS, attacks, benignDay, type Attack } from '../test/support/traffic.js';
+import { ATTACK_KINDS, attacks, type Attack } from '../test/support/traffic.js';
 import { deletePrefix } from '../test/support/service.js';
 import type { ProbeOptions, ProbeSample } from './answer-probe.js';
+import type { LoadCommand, LoadOptions, LoadResult } from './benign-load.js';
 import { ADMIN_KEY, INGEST_KEY, elasticsearch, esVersion, machine, percentile, root, startService, table } from './detection-support.js';
 
 const { values: args } = parseArgs({
@@ -254,6 +258,39 @@ async function webhookReceiver(): Promise<{ url: string; deliveredAt: (rule: str
   };
 }
 
+/**
+ * The benign load's process (bench/benign-load.ts): it holds the pool and builds every batch, so that its work cannot
+ * stall this process, which takes every timing. `run` sends one command and resolves with its result.
+ */
+async function benignLoad(options: LoadOptions): Promise<{ pool: number; readonly sentTotal: number; run: (command: LoadCommand) => Promise<LoadResult>; close: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'benign-load.ts'), JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async <T>(): Promise<T> => {
+    const line = await Promise.race([lines.next(), exited.then(() => ({ done: true as const, value: undefined }))]);
+    if (line.done) throw new Error('bench/benign-load.ts exited early (its error is above)');
+    return JSON.parse(line.value as string) as T;
+  };
+  const { pool } = await next<{ pool: number }>();
+  let sentTotal = 0;
+  return {
+    pool,
+    get sentTotal() {
+      return sentTotal;
+    },
+    run: async (command) => {
+      child.stdin!.write(`${JSON.stringify(command)}\n`);
+      const result = await next<LoadResult>();
+      sentTotal = result.sentTotal;
+      return result;
+    },
+    close: async () => {
+      child.stdin!.end();
+      await exited;
+    },
+  };
+}
+
 /** The five slowest detected attacks of a phase: when they were sent, and where their time went. */
 function slowest(r: PhaseResult): string {
   const done = r.pending.filter((p) => p.detectedAt !== undefined && p.acceptedAt !== undefined && p.createdAt !== undefined);
@@ -403,9 +440,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   /** the process the events go to when it is not the streaming one (`--ingest-replica yes`, and the capacity phase's loading) */
   let ingest = split ? await nonStreaming() : undefined;
   const admin = { authorization: `Bearer ${ADMIN_KEY}` };
-  const pool = benignDay({ seed: 7, users: Number(args.users), day: new Date(Date.UTC(2026, 0, 5)), withText: false });
-  let cursor = 0;
-  let sentTotal = 0;
+  const generator = await benignLoad({ ingestKey: INGEST_KEY, users: Number(args.users), run: RUN, batch: BATCH, concurrency: CONCURRENCY, tickMs: TICK_MS });
 
   type Streaming = { checkpoint?: string; events_processed: number; errors: number; last_error?: string; max_poll_ms: number; rule_ms: Record<string, number> };
   /** streaming's status; asked again while the service sheds load (503) or limits the rate (429), for up to a minute */
@@ -432,21 +467,10 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   const ndjson = (events: unknown[]) => `${events.map((e) => JSON.stringify(e)).join('\n')}\n`;
   const post = (events: unknown[]) =>
     fetch(`${(ingest ?? service).url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${INGEST_KEY}`, 'content-type': 'application/x-ndjson' }, body: ndjson(events) });
-  const benign = (n: number) => {
-    const now = Date.now();
-    const batch = [];
-    for (let i = 0; i < n; i++) {
-      const e = pool[cursor++ % pool.length]!;
-      batch.push({ ...e, timestamp: new Date(now - 1000 + Math.floor((i * 1000) / n)).toISOString(), event_id: `lag-${RUN}-${sentTotal + i}` });
-    }
-    sentTotal += n;
-    return batch;
-  };
 
   async function phase(name: string, rate: number | undefined): Promise<PhaseResult> {
     const pending: Pending[] = [];
     const samples: Sample[] = [];
-    let sent = 0;
     let errors = 0;
     let running = true;
     let attackIndex = 0;
@@ -529,37 +553,8 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
       await Promise.all(inFlight);
     })();
 
-    const send = async (events: unknown[]) => {
-      try {
-        const response = await post(events);
-        const body = (await response.json()) as { accepted?: number };
-        if (!response.ok || body.accepted !== events.length) errors++;
-      } catch {
-        errors++;
-      }
-      sent += events.length;
-    };
-    if (rate === undefined) {
-      await Promise.all(
-        Array.from({ length: CONCURRENCY }, async () => {
-          while (Date.now() - started < SECONDS * 1000) await send(benign(BATCH));
-        }),
-      );
-    } else {
-      const perTick = Math.max(1, Math.round((rate * TICK_MS) / 1000));
-      const inFlight = new Set<Promise<void>>();
-      for (let tick = 0; Date.now() - started < SECONDS * 1000; tick++) {
-        await sleep(Math.max(0, started + tick * TICK_MS - Date.now()));
-        if (inFlight.size >= 8) {
-          errors++; // the service cannot keep up at this rate: counted, not queued without bound
-          continue;
-        }
-        const p = send(benign(perTick));
-        inFlight.add(p);
-        void p.finally(() => inFlight.delete(p));
-      }
-      await Promise.all(inFlight);
-    }
+    // the benign load, from its own process
+    const benignSent = await generator.run({ url: (ingest ?? service).url, seconds: SECONDS, ...(rate === undefined ? {} : { rate }) });
     await attacker;
     const seconds = (Date.now() - started) / 1000;
     const pressureAtStop = cpuPressureUs();
@@ -575,11 +570,11 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     const drained = last !== undefined && last.lagMs <= CAUGHT_UP_MS;
     const drainMs = (last ? started + last.t * 1000 : Date.now()) - stoppedAt;
     const drainEvents = (last?.processed ?? processedAtStop) - processedAtStop;
-    return { name, seconds, sent, errors, samples, pending, drainMs, drained, drainEvents, processedDuring: processedAtStop, load: load(), startedAt: started, cpuPressure: pressureDuring, benchLoop };
+    return { name, seconds, sent: benignSent.sent, errors: errors + benignSent.errors, samples, pending, drainMs, drained, drainEvents, processedDuring: processedAtStop, load: load(), startedAt: started, cpuPressure: pressureDuring, benchLoop };
   }
 
   // warm-up (not measured): the first events create the data stream and move the checkpoint off its start position
-  await (await post(benign(200))).arrayBuffer();
+  await generator.run({ url: (ingest ?? service).url, seconds: 0, once: 200 });
   for (const until = Date.now() + 120_000; Date.now() < until; await sleep(500)) {
     const [s, newest] = await Promise.all([status(), newestIngested()]);
     if (newest !== undefined && s.checkpoint !== undefined && newest - Date.parse(s.checkpoint) <= CAUGHT_UP_MS) break;
@@ -617,18 +612,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     await service.stop();
     const replica = ingest;
     ingest ??= await nonStreaming();
-    let loaded = 0;
-    const started = Date.now();
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (Date.now() - started < CAPACITY_SECONDS * 1000) {
-          const response = await post(benign(BATCH));
-          const body = (await response.json()) as { accepted?: number };
-          if (response.ok) loaded += body.accepted ?? 0;
-        }
-      }),
-    );
-    const loadSeconds = (Date.now() - started) / 1000;
+    const { accepted: loaded, seconds: loadSeconds } = await generator.run({ url: ingest.url, seconds: CAPACITY_SECONDS });
     if (!replica) {
       await ingest.stop();
       ingest = undefined;
@@ -699,7 +683,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   console.log(
     `\n` +
       table([
-        ['benign pool / events sent', `${pool.length} events of ${args.users} users / ${sentTotal}${sentTotal > pool.length ? ` (replayed ×${(sentTotal / pool.length).toFixed(1)})` : ''}`],
+        ['benign pool / events sent', `${generator.pool} events of ${args.users} users / ${generator.sentTotal}${generator.sentTotal > generator.pool ? ` (replayed ×${(generator.sentTotal / generator.pool).toFixed(1)})` : ''}`],
         ['alerts on benign users', String(benignAlerts)],
         ['streaming poll errors', `${final.errors}${final.last_error ? ` (last: ${final.last_error.slice(0, 120)})` : ''}; slowest slice ${final.max_poll_ms} ms`],
         ['streaming time per rule (top 8)', Object.entries(final.rule_ms).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([rule, ms]) => `${rule} ${(ms / 1000).toFixed(1)} s`).join(', ')],
@@ -724,6 +708,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   }
   await service.stop();
   await ingest?.stop();
+  await generator.close();
   hooks.close();
   if (!args.keep) await deletePrefix(client, prefix);
   const [max, fraction] = results as [PhaseResult, PhaseResult];
