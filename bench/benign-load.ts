@@ -22,6 +22,8 @@ export interface LoadOptions {
   batch: number;
   concurrency: number;
   tickMs: number;
+  /** paced: requests in flight beyond which a tick is dropped (counted as an error), not queued without bound */
+  maxInFlight: number;
 }
 
 export interface LoadCommand {
@@ -45,7 +47,6 @@ export interface LoadResult {
   sentTotal: number;
 }
 
-const MAX_IN_FLIGHT = 8;
 const options = JSON.parse(process.argv[2]!) as LoadOptions;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pool = benignDay({ seed: 7, users: options.users, day: new Date(Date.UTC(2026, 0, 5)), withText: false });
@@ -91,7 +92,7 @@ async function run({ url, seconds, rate, once }: LoadCommand): Promise<LoadResul
     const inFlight = new Set<Promise<void>>();
     for (let tick = 0; Date.now() - started < seconds * 1000; tick++) {
       await sleep(Math.max(0, started + tick * options.tickMs - Date.now()));
-      if (inFlight.size >= MAX_IN_FLIGHT) {
+      if (inFlight.size >= options.maxInFlight) {
         errors++; // the service cannot keep up at this rate: counted, not queued without bound
         continue;
       }

@@ -21,8 +21,12 @@
  * older commit exported with `git archive` and built) for a before/after.
  * `--profile-dir` writes a CPU profile of the service process (node --cpu-prof); read it with
  * bench/cpuprofile-summary.ts.
+ * `--pin yes` gives the embedded Elasticsearch the last core and the service and this process the others (Linux
+ * `taskset`, every thread), as when Elasticsearch runs on nodes of its own: both sides then index on the same core, and
+ * the ratio shows what the service costs Elasticsearch when it does not take Elasticsearch's CPU. `--pin no,yes`
+ * alternates per round (each setting's rounds still alternate which side goes first) and gives each setting's median.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -52,6 +56,11 @@ const { values: args } = parseArgs({
     'profile-dir': { type: 'string' },
     /** another build of the service to measure (e.g. an older commit's analytics-service/dist/main.js) */
     service: { type: 'string' },
+    /**
+     * `yes`: Elasticsearch on the last core, the service and the load generator on the others (needs the embedded
+     * node); `no`: every process on every core; `no,yes`: in turn per round
+     */
+    pin: { type: 'string', default: 'no' },
   },
 });
 const EVENTS = Number(args.events);
@@ -62,6 +71,15 @@ const WARMUP = Number(args.warmup);
 const BULK_CHUNK = Number(args['bulk-chunk'] ?? args.batch);
 /** what both sides ask Elasticsearch to answer per item: what the service's bulk write asks (event-store.ts) */
 const BULK_FILTER_PATH = 'errors,items.*.status,items.*.error.type,items.*.error.reason';
+const PINS: boolean[] = args.pin.split(',').map((v) => {
+  if (!['yes', 'no'].includes(v.trim())) throw new Error(`--pin: "${v}" is neither yes nor no`);
+  return v.trim() === 'yes';
+});
+const CORES = cpus().length;
+/** pinned: Elasticsearch's core (the last) and everyone else's (the others) */
+const ES_CORE = String(CORES - 1);
+const OTHER_CORES = `0-${CORES - 2}`;
+const ALL_CORES = `0-${CORES - 1}`;
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' / ');
 
 const RUN = Date.now().toString(36);
@@ -88,10 +106,14 @@ async function timed(bodies: string[], send: (body: string) => Promise<void>): P
 async function main() {
   let esUrl = process.env.ES_URL;
   let stopEs = async () => {};
+  let esGroup: number | undefined;
+  if (PINS.includes(true) && esUrl) throw new Error('--pin yes pins the embedded Elasticsearch: unset ES_URL');
+  if (PINS.includes(true) && CORES < 2) throw new Error('--pin yes needs at least 2 cores');
   if (!esUrl) {
     const node = await startEmbeddedElasticsearch({ distHome: await ensureDistribution(), heap: '2g' });
     esUrl = node.url;
     stopEs = () => node.stop();
+    esGroup = node.pid;
   }
   const es = createElasticsearchClient({ url: esUrl, requestTimeoutMs: 120_000, maxRetries: 0 });
   const rawNames = indexNames('bench-raw');
@@ -115,6 +137,12 @@ async function main() {
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  /** puts Elasticsearch on its own core (pinned) or every process on every core */
+  const place = (pinned: boolean) => {
+    if (esGroup === undefined) return; // ES_URL: not ours to move (and `--pin yes` refused above)
+    pinProcessGroup(esGroup, pinned ? ES_CORE : ALL_CORES);
+    for (const pid of [process.pid, service.pid!]) pin(pid, pinned ? OTHER_CORES : ALL_CORES);
+  };
   const serviceUrl = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 240; i++) {
     if (await fetch(`${serviceUrl}/ready`).then((r) => r.ok, () => false)) break;
@@ -127,12 +155,26 @@ async function main() {
     await new Promise((r) => service.once('exit', r));
   };
   try {
-    await runRounds(esUrl, rawNames.events, serviceUrl, key, service.pid!);
+    await runRounds(esUrl, rawNames.events, serviceUrl, key, service.pid!, place);
   } finally {
     await stopService();
     await es.close();
     await stopEs();
   }
+}
+
+/** Pins every thread of a process to a list of cores (`taskset -a -p -c`; threads it starts later inherit it). */
+function pin(pid: number, cores: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
+}
+
+/** Pins every process of a process group (the embedded Elasticsearch is its launcher's group: launcher and JVM). */
+function pinProcessGroup(pgid: number, cores: string): void {
+  const members = execFileSync('ps', ['-eo', 'pgid=,pid='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([group]) => group === String(pgid));
+  for (const [, pid] of members) pin(Number(pid), cores);
 }
 
 /** CPU time (user + system) the process has used so far, in µs (Linux /proc; the bench is for this machine). */
@@ -142,14 +184,16 @@ function cpuMicros(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
 }
 
-async function runRounds(esUrl: string, rawIndex: string, serviceUrl: string, key: string, servicePid: number) {
-  const rows: Array<{ round: number; raw: number; service: number; cpu: number; load: string }> = [];
+async function runRounds(esUrl: string, rawIndex: string, serviceUrl: string, key: string, servicePid: number, place: (pinned: boolean) => void) {
+  const rows: Array<{ round: number; pinned: boolean; raw: number; service: number; cpu: number; load: string }> = [];
   const timedService = async (bodies: string[], send: (body: string) => Promise<void>) => {
     const before = cpuMicros(servicePid);
     const rate = await timed(bodies, send);
     return { rate, cpu: (cpuMicros(servicePid) - before) / EVENTS };
   };
   for (let round = 1 - WARMUP; round <= ROUNDS; round++) {
+    const pinned = PINS[(((round - 1) % PINS.length) + PINS.length) % PINS.length]!;
+    place(pinned);
     const events = benchEvents(round + WARMUP, EVENTS, RUN);
     const serviceBodies = chunks(events, BATCH).map((c) => c.map((e) => JSON.stringify(e)).join('\n') + '\n');
     const ingestedAt = new Date().toISOString();
@@ -181,16 +225,17 @@ async function runRounds(esUrl: string, rawIndex: string, serviceUrl: string, ke
     };
     let raw: number;
     let svc: { rate: number; cpu: number };
-    if (round % 2 === 1) {
+    // each pin setting's rounds alternate which side goes first
+    if (Math.floor((round - 1) / PINS.length) % 2 === 0) {
       raw = await timed(rawBodies, sendRaw);
       svc = await timedService(serviceBodies, sendService);
     } else {
       svc = await timedService(serviceBodies, sendService);
       raw = await timed(rawBodies, sendRaw);
     }
-    const label = round <= 0 ? `warm-up ${round + WARMUP}` : `round ${round}`;
+    const label = `${round <= 0 ? `warm-up ${round + WARMUP}` : `round ${round}`}${PINS.length > 1 || pinned ? (pinned ? ' (pinned)' : ' (not pinned)') : ''}`;
     process.stderr.write(`${label}: raw ${raw.toFixed(0)}/s, service ${svc.rate.toFixed(0)}/s (${svc.cpu.toFixed(1)} µs CPU/event), load ${load()}\n`);
-    if (round > 0) rows.push({ round, raw, service: svc.rate, cpu: svc.cpu, load: load() });
+    if (round > 0) rows.push({ round, pinned, raw, service: svc.rate, cpu: svc.cpu, load: load() });
   }
 
   const median = (xs: number[]) => {
@@ -198,19 +243,24 @@ async function runRounds(esUrl: string, rawIndex: string, serviceUrl: string, ke
     const mid = Math.floor(sorted.length / 2);
     return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   };
+  const pinning = (pinned: boolean) => (pinned ? `Elasticsearch pinned to core ${ES_CORE}, the service and the load generator to cores ${OTHER_CORES}` : 'every process on every core');
   console.log(
     `\n### Ingest throughput (${EVENTS} events/round, batches of ${BATCH}, ${CONCURRENCY} concurrent requests, ` +
-      `service AISEC_BULK_CHUNK=${BULK_CHUNK}, streaming detection ${args.detection ? 'on' : 'off'}, ${WARMUP} warm-up round(s) excluded)\n`,
+      `service AISEC_BULK_CHUNK=${BULK_CHUNK}, streaming detection ${args.detection ? 'on' : 'off'}, ${WARMUP} warm-up round(s) excluded; ` +
+      `${PINS.length > 1 ? 'rounds alternate: ' : ''}${[...new Set(PINS)].map(pinning).join(' / ')})\n`,
   );
-  console.log(`Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, Elasticsearch at ${esUrl}\n`);
-  console.log('| round | raw ES `_bulk` (events/s) | `POST /v1/events` (events/s) | service / raw | service CPU per event (µs) | load average (1/5/15 min) |');
-  console.log('|---|---|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.round} | ${r.raw.toFixed(0)} | ${r.service.toFixed(0)} | ${(r.service / r.raw).toFixed(2)} | ${r.cpu.toFixed(1)} | ${r.load} |`);
-  console.log(
-    `\nMedian service/raw ratio: **${median(rows.map((r) => r.service / r.raw)).toFixed(2)}** ` +
-      `(medians: raw ${median(rows.map((r) => r.raw)).toFixed(0)}/s, service ${median(rows.map((r) => r.service)).toFixed(0)}/s, ` +
-      `service CPU ${median(rows.map((r) => r.cpu)).toFixed(1)} µs/event)`,
-  );
+  console.log(`Machine: ${CORES} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, Elasticsearch at ${esUrl}\n`);
+  console.log('| round | cores | raw ES `_bulk` (events/s) | `POST /v1/events` (events/s) | service / raw | service CPU per event (µs) | load average (1/5/15 min) |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.round} | ${r.pinned ? 'pinned' : 'shared'} | ${r.raw.toFixed(0)} | ${r.service.toFixed(0)} | ${(r.service / r.raw).toFixed(2)} | ${r.cpu.toFixed(1)} | ${r.load} |`);
+  for (const pinned of new Set(PINS)) {
+    const mine = rows.filter((r) => r.pinned === pinned);
+    console.log(
+      `\nMedian service/raw ratio, ${pinning(pinned)}: **${median(mine.map((r) => r.service / r.raw)).toFixed(2)}** ` +
+        `(medians: raw ${median(mine.map((r) => r.raw)).toFixed(0)}/s, service ${median(mine.map((r) => r.service)).toFixed(0)}/s, ` +
+        `service CPU ${median(mine.map((r) => r.cpu)).toFixed(1)} µs/event; ${mine.length} rounds)`,
+    );
+  }
 }
 
 main().catch((error) => {

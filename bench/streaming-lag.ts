@@ -3,7 +3,8 @@
  *
  * 1. **maximum rate**: NDJSON batches through POST /v1/events as fast as the service takes them (`--concurrency`
  *    requests in flight) for `--seconds`;
- * 2. **80 %** (`--fraction`) of the rate phase 1 achieved, paced in 250 ms ticks, for `--seconds`;
+ * 2. **80 %** (`--fraction`) of the rate phase 1 achieved, paced in 250 ms ticks, for `--seconds`; a tick finding
+ *    `--max-in-flight` requests still unanswered is dropped and counted (the service is not keeping up), not queued;
  * 3. **capacity**: with the streaming service stopped, `--capacity-seconds` of events at the maximum rate go in
  *    through a second service process that does not stream; the streaming service then starts again and the time
  *    it takes to work off that backlog, with nothing else running, gives streaming's own rate (phase 1's drain is
@@ -28,7 +29,7 @@
  * Streaming runs with its default settings (business hours widened to the whole day, as in bench/detection-latency.ts,
  * so that the round-the-clock load is not one off-hours anomaly).
  *
- *   node --import tsx bench/streaming-lag.ts [--seconds 120] [--rounds 5] [--fraction 0.8] [--batch 2000] [--concurrency 2] [--attack-every 2]
+ *   node --import tsx bench/streaming-lag.ts [--seconds 120] [--rounds 5] [--fraction 0.8] [--batch 2000] [--concurrency 2] [--attack-every 2] [--max-in-flight 8]
  *     [--capacity-seconds 30] [--ingest-replica no,yes] [--detection-batch 5000,20000] [--service <main.js>,src] [--service-env K=V,K=W] [--profile-dir <dir>] [--trace-dir <dir>] [--probe]
  *
  * `--ingest-replica yes` sends the events to a second service process with streaming off (as replicas behind a load
@@ -73,6 +74,8 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '2' },
     'attack-every': { type: 'string', default: '2' },
+    /** paced phase: requests in flight beyond which a tick's batch is dropped (counted) instead of queued */
+    'max-in-flight': { type: 'string', default: '8' },
     'drain-limit': { type: 'string', default: '300' },
     /**
      * whether the ingest goes to a second service process that does not stream (`yes`), the streaming one serving
@@ -440,7 +443,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   /** the process the events go to when it is not the streaming one (`--ingest-replica yes`, and the capacity phase's loading) */
   let ingest = split ? await nonStreaming() : undefined;
   const admin = { authorization: `Bearer ${ADMIN_KEY}` };
-  const generator = await benignLoad({ ingestKey: INGEST_KEY, users: Number(args.users), run: RUN, batch: BATCH, concurrency: CONCURRENCY, tickMs: TICK_MS });
+  const generator = await benignLoad({ ingestKey: INGEST_KEY, users: Number(args.users), run: RUN, batch: BATCH, concurrency: CONCURRENCY, tickMs: TICK_MS, maxInFlight: Number(args['max-in-flight']) });
 
   type Streaming = { checkpoint?: string; events_processed: number; errors: number; last_error?: string; max_poll_ms: number; rule_ms: Record<string, number> };
   /** streaming's status; asked again while the service sheds load (503) or limits the rate (429), for up to a minute */
