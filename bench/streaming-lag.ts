@@ -222,10 +222,18 @@ interface PhaseResult {
   benchLoop: { p99Ms: number; maxMs: number };
 }
 
-/** A percentile of a part of the detected attacks' event→alert latency (those whose POST was answered). */
+/** p50 / p95 / max of timings in ms, sorted ascending (whole milliseconds). */
+function spreadOf(sorted: number[]): string {
+  return `${percentile(sorted, 50).toFixed(0)} / ${percentile(sorted, 95).toFixed(0)} / ${(sorted.at(-1) ?? NaN).toFixed(0)} ms`;
+}
+
+/** A part of the detected attacks' event→alert latency (those whose POST was answered), sorted. */
+function partOf(r: PhaseResult, part: (p: Pending) => number): number[] {
+  return r.pending.filter((x) => x.detectedAt !== undefined && x.acceptedAt !== undefined).map(part).sort((a, b) => a - b);
+}
+
 function percentileOf(r: PhaseResult, part: (p: Pending) => number, p: number): number {
-  const ms = r.pending.filter((x) => x.detectedAt !== undefined && x.acceptedAt !== undefined).map(part).sort((a, b) => a - b);
-  return percentile(ms, p);
+  return percentile(partOf(r, part), p);
 }
 
 /**
@@ -311,7 +319,7 @@ function loopMaxima(r: PhaseResult): number[] {
 
 function loopSpread(r: PhaseResult): string {
   const ms = loopMaxima(r);
-  return ms.length === 0 ? 'not sampled' : `${percentile(ms, 50).toFixed(0)} / ${percentile(ms, 95).toFixed(0)} / ${ms.at(-1)!.toFixed(0)} ms (${ms.length} samples)`;
+  return ms.length === 0 ? 'not sampled' : `${spreadOf(ms)} (${ms.length} samples)`;
 }
 
 /** Garbage collection between the phase's first and last samples. */
@@ -326,7 +334,7 @@ function gcDuring(r: PhaseResult): string {
 function webhookSpread(r: PhaseResult): string {
   const ms = r.pending.filter((p) => p.deliveredAt !== undefined).map((p) => p.deliveredAt! - p.sentAt).sort((a, b) => a - b);
   const detected = r.pending.filter((p) => p.detectedAt !== undefined).length;
-  return `${percentile(ms, 50)} / ${percentile(ms, 95)} / ${ms.at(-1)} ms (${ms.length} of the ${detected} detected)`;
+  return `${spreadOf(ms)} (${ms.length} of the ${detected} detected)`;
 }
 
 /** The figures of one round that the summary over rounds compares. */
@@ -599,7 +607,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   /** the probe's timings of one kind while a phase's events went in: p50 / p95 / max */
   const probed = (r: PhaseResult, kind: ProbeSample['kind']) => {
     const ms = probes.filter((p) => p.kind === kind && p.at >= r.startedAt && p.at <= r.startedAt + r.seconds * 1000).map((p) => p.ms).sort((a, b) => a - b);
-    return ms.length === 0 ? 'none answered' : `${percentile(ms, 50).toFixed(0)} / ${percentile(ms, 95).toFixed(0)} / ${ms.at(-1)!.toFixed(0)} ms (${ms.length})`;
+    return ms.length === 0 ? 'none answered' : `${spreadOf(ms)} (${ms.length})`;
   };
   const final = await status();
   const peakRss = service.peakRssMb();
@@ -641,7 +649,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     const sorted = [...rules].map(([rule, ms]) => [rule, ms.sort((a, b) => a - b)] as const).sort((a, b) => b[1].at(-1)! - a[1].at(-1)!);
     return sorted.map(([rule, ms]) => `${rule} ${percentile(ms, 50)} / ${ms.at(-1)} ms`).join(', ');
   };
-  const spread = (r: PhaseResult, part: (p: Pending) => number) => `${percentileOf(r, part, 50)} / ${percentileOf(r, part, 95)} / ${percentileOf(r, part, 100)} ms`;
+  const spread = (r: PhaseResult, part: (p: Pending) => number) => spreadOf(partOf(r, part));
   const info = machine();
   console.log(`\n### Streaming detection under sustained ingest (${SECONDS} s per phase, NDJSON batches of ${BATCH})\n`);
   for (const r of results) {
@@ -659,7 +667,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
         ['lag at the end of the phase / caught up', `${((lags.at(-1) ?? 0) / 1000).toFixed(1)} s / ${r.drained ? `yes, ${(r.drainMs / 1000).toFixed(1)} s after ingest stopped` : `no, not within ${DRAIN_LIMIT_MS / 1000} s`}`],
         ['lag p50 / p95 / max during the phase', `${(percentile([...lags].sort((a, b) => a - b), 50) / 1000).toFixed(1)} / ${(percentile([...lags].sort((a, b) => a - b), 95) / 1000).toFixed(1)} / ${(Math.max(0, ...lags) / 1000).toFixed(1)} s`],
         ['attacks detected', `${latencies.length} of ${r.pending.length}${refusedNote(r)}`],
-        ['event→alert p50 / p95 / max', `${percentile(latencies, 50)} / ${percentile(latencies, 95)} / ${latencies.at(-1)} ms`],
+        ['event→alert p50 / p95 / max', spreadOf(latencies)],
         ['event→alert by rule: median / max', byRule(r)],
         ['of which: sent → stored (the attack\'s POST) p50 / p95 / max', spread(r, (p) => p.acceptedAt! - p.sentAt)],
         ['of which: stored → alert p50 / p95 / max', spread(r, (p) => p.detectedAt! - p.acceptedAt!)],
