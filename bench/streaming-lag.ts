@@ -270,11 +270,19 @@ async function webhookReceiver(): Promise<{ url: string; deliveredAt: (rule: str
 }
 
 /**
+ * A helper script of this benchmark in a process of its own, given its options as JSON: it reads commands on stdin
+ * (closing stdin ends it), writes JSON lines on stdout, and its errors go to this process's stderr.
+ */
+function benchChild(script: string, options: unknown) {
+  return spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', script), JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'inherit'] });
+}
+
+/**
  * The benign load's process (bench/benign-load.ts): it holds the pool and builds every batch, so that its work cannot
  * stall this process, which takes every timing. `run` sends one command and resolves with its result.
  */
 async function benignLoad(options: LoadOptions): Promise<{ pool: number; readonly sentTotal: number; run: (command: LoadCommand) => Promise<LoadResult>; close: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'benign-load.ts'), JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = benchChild('benign-load.ts', options);
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async <T>(): Promise<T> => {
@@ -593,7 +601,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
 
   const probes: ProbeSample[] = [];
   const probeOptions: ProbeOptions = { serviceUrl: (ingest ?? service).url, ingestKey: INGEST_KEY, esUrl: es.url, index: `${prefix}-probe`, everyMs: 250 };
-  const probe = args.probe ? spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'answer-probe.ts'), JSON.stringify(probeOptions)], { stdio: ['pipe', 'pipe', 'inherit'] }) : undefined;
+  const probe = args.probe ? benchChild('answer-probe.ts', probeOptions) : undefined;
   if (probe) createInterface({ input: probe.stdout! }).on('line', (line) => probes.push(JSON.parse(line) as ProbeSample));
   const results: PhaseResult[] = [];
   results.push(await phase('max', undefined));
