@@ -132,6 +132,28 @@ test('a burst ingested through the API becomes an alert readable through the API
   }
 });
 
+test('events this replica stored are evaluated from its memory, as stored: a replay of their ids with other contents changes nothing', async () => {
+  const prefix = uniquePrefix('dethandoff');
+  prefixes.push(prefix);
+  const service = await startInstance(prefix);
+  try {
+    // only the lease holder keeps what it stores
+    await waitFor('streaming holds the lease', async () => ((await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json().streaming.leader ? true : undefined));
+    const stored = attempts('oscar', '192.0.2.30', 4, now() - 30_000, 'handoff');
+    // the same ids again in the same request, for another user: Elasticsearch refuses them as duplicates
+    const replayed = stored.map((event) => ({ ...event, user_id: 'victor', src_ip: '192.0.2.31' }));
+    const response = await service.request('ingest', { method: 'POST', url: '/v1/events', headers: { 'content-type': 'application/json' }, payload: JSON.stringify([...stored, ...replayed]) });
+    assert.deepEqual({ accepted: response.json().accepted, duplicates: response.json().duplicates }, { accepted: 4, duplicates: 4 });
+    const alert = await waitFor('alert on the stored user', async () => (await alertsFor(service, 'rule_id=prompt_injection_repeated&user_id=oscar')).alerts[0]);
+    assert.equal(alert.event_count, 4);
+    const status = await processedAll(service, 4);
+    assert.equal(status.streaming.events_read_back, 0, 'every event came from the memory of what this replica stored');
+    assert.equal((await alertsFor(service, 'user_id=victor')).total, 0, 'the refused replay was never evaluated');
+  } finally {
+    await service.stop();
+  }
+});
+
 test('events written straight to the data stream by another shipper are detected', async () => {
   const prefix = uniquePrefix('detshipper');
   prefixes.push(prefix);
@@ -146,6 +168,8 @@ test('events written straight to the data stream by another shipper are detected
     assert.equal(bulk.errors, false);
     const alert = await waitFor('alert from shipper events', async () => (await alertsFor(service, 'rule_id=prompt_injection_repeated&user_id=trent')).alerts[0]);
     assert.equal(alert.event_count, 4);
+    const status = await processedAll(service, 4);
+    assert.equal(status.streaming.events_read_back, 4, 'not stored by this replica: their contents are read from Elasticsearch');
   } finally {
     await service.stop();
   }

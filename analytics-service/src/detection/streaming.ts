@@ -2,7 +2,8 @@
  * Streaming detection: tails the events data stream by `event.ingested` and hands the newly ingested events to the
  * rules, in slices.
  *
- * Every read takes the new events themselves (without prompt/response text) from checkpoint − overlap: an event
+ * Every read takes the new events themselves (without prompt/response text) from checkpoint − overlap (their
+ * positions from Elasticsearch, the contents of those this process stored a moment ago from memory: recent-events.ts): an event
  * stamped before the checkpoint but not yet searchable (bulk in flight, refresh pending) is still picked up, and
  * events already read inside the overlap are skipped by id. A count first tells whether the overlap holds any such
  * event; when it does not, the read starts at the checkpoint (see readFrom). A read takes at most `batchSize` new
@@ -26,6 +27,7 @@ import type { EventDoc } from './predicate.js';
 import type { Lease } from '../elasticsearch/lease.js';
 import { emptyTally, type DetectionEngine, type Tally } from './engine.js';
 import { RulePipeline } from './rule-pipeline.js';
+import type { RecentEvents } from './recent-events.js';
 
 /** A new event as the tail reads it. */
 interface TailItem {
@@ -128,6 +130,8 @@ export interface StreamingOptions {
   resumeFrom?: () => Promise<{ ingested: number; updatedAt: number } | undefined>;
   /** whether this replica should stream now (partitions: its share); when it turns false the lease is given up */
   wanted?: () => boolean;
+  /** the events this process stored a moment ago (recent-events.ts): their contents need no read */
+  recent?: RecentEvents;
   log: { warn(obj: unknown, msg?: string): void; info(obj: unknown, msg?: string): void };
 }
 
@@ -149,6 +153,8 @@ export interface StreamingStats {
   polls: number;
   /** events every rule has evaluated */
   events_processed: number;
+  /** events read whose contents came from Elasticsearch: not stored by this process a moment before (recent-events.ts) */
+  events_read_back: number;
   last_poll_at?: string;
   last_error?: string;
   errors: number;
@@ -178,7 +184,7 @@ export class StreamingDetector {
     private readonly store: DetectionStore,
     private readonly options: StreamingOptions,
   ) {
-    this.stats = { running: false, leader: false, replica: options.lease.owner, takeovers: 0, lease_checks: 0, deferred: 0, polls: 0, events_processed: 0, errors: 0, alerts: emptyTally(), max_poll_ms: 0, rule_ms: {} };
+    this.stats = { running: false, leader: false, replica: options.lease.owner, takeovers: 0, lease_checks: 0, deferred: 0, polls: 0, events_processed: 0, events_read_back: 0, errors: 0, alerts: emptyTally(), max_poll_ms: 0, rule_ms: {} };
   }
 
   start(): void {
@@ -397,7 +403,8 @@ export class StreamingDetector {
     for (;;) {
       // one more than the slice needs tells whether events are left
       const size = this.options.batchSize - fresh.length + 1;
-      const page = await this.store.ingestedSince(since, size, cursor);
+      const page = await this.store.ingestedSince(since, size, cursor, this.options.recent);
+      this.stats.events_read_back += page.readBack;
       for (const item of page.items) {
         if (this.seen.has(item.id) || processing.has(item.id)) {
           newest = Math.max(newest, item.ingested);
@@ -460,6 +467,7 @@ export function combinedStats(all: StreamingStats[]): StreamingStats {
     deferred: sum((s) => s.deferred),
     polls: sum((s) => s.polls),
     events_processed: sum((s) => s.events_processed),
+    events_read_back: sum((s) => s.events_read_back),
     ...(lastPoll !== undefined ? { last_poll_at: lastPoll } : {}),
     ...(lastError !== undefined ? { last_error: lastError } : {}),
     errors: sum((s) => s.errors),

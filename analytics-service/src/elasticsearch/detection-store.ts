@@ -54,6 +54,7 @@ function chunks<T>(items: T[], size: number): T[][] {
 
 /** what detection reads of an event: everything but prompt/response text (and `extra`) */
 const WITHOUT_TEXT = ['input_text', 'output_text', 'extra'];
+export const UNREAD_FIELDS: ReadonlySet<string> = new Set(WITHOUT_TEXT);
 
 /** Events in time order, then by id (each time parsed once). */
 export function inTimeOrder(events: EventDoc[]): EventDoc[] {
@@ -164,19 +165,39 @@ export class DetectionStore {
 
   /**
    * The events with event.ingested > after (without prompt/response text), oldest event.ingested first, then by
-   * id; `last` continues the read. At most IDS_PER_READ per call.
+   * id; `last` continues the read. At most IDS_PER_READ per call. The search itself returns only each event's position
+   * (its sort values: no stored fields are read); the contents come from `known` (the events this process stored a
+   * moment ago, detection/recent-events.ts) and, for the others (`readBack` of them), from one more search by id.
    */
-  async ingestedSince(after: number, size: number, searchAfter?: estypes.SortResults): Promise<{ items: Array<{ id: string; ingested: number; event: EventDoc }>; last?: estypes.SortResults }> {
+  async ingestedSince(after: number, size: number, searchAfter?: estypes.SortResults, known?: { get(id: string, ingested: number): EventDoc | undefined }): Promise<{ items: Array<{ id: string; ingested: number; event: EventDoc }>; last?: estypes.SortResults; readBack: number }> {
     const response = await withAvailability('detection tail', () =>
       this.tail(after, Math.min(size, IDS_PER_READ), searchAfter).catch((error: unknown) => {
         // the data stream's first backing index is still starting: nothing is searchable yet, so nothing is new
-        if (shardsNotReady(error)) return { hits: { hits: [] } } as unknown as estypes.SearchResponse<EventDoc>;
+        if (shardsNotReady(error)) return { hits: { hits: [] } } as unknown as estypes.SearchResponse;
         throw error;
       }),
     );
     const hits = response.hits.hits;
     const last = hits.at(-1)?.sort;
-    return { items: hits.map((h) => ({ ingested: Number(h.sort![0]), id: String(h.sort![1]), event: h._source! })), ...(last ? { last } : {}) };
+    const positions = hits.map((h) => ({ ingested: Number(h.sort![0]), id: String(h.sort![1]) }));
+    const found = new Map<string, EventDoc>();
+    for (const { id, ingested } of positions) {
+      const event = known?.get(id, ingested);
+      if (event) found.set(id, event);
+    }
+    const unknown = positions.filter((p) => !found.has(p.id));
+    if (unknown.length > 0) for (const event of await this.withoutText(unknown.map((p) => p.id))) found.set(event.event_id, event);
+    // an event gone between the two searches (deleted) is not new any more
+    const items = positions.flatMap((p) => (found.has(p.id) ? [{ ...p, event: found.get(p.id)! }] : []));
+    return { items, ...(last ? { last } : {}), readBack: unknown.length };
+  }
+
+  /** Events by id (at most IDS_PER_READ), without prompt/response text, in no particular order. */
+  private async withoutText(ids: string[]): Promise<EventDoc[]> {
+    const response = await withAvailability('detection tail', () =>
+      this.es.search<EventDoc>({ ...this.events, size: ids.length, track_total_hits: false, query: { terms: { event_id: ids } }, _source: { excludes: WITHOUT_TEXT } }),
+    );
+    return response.hits.hits.map((h) => h._source!);
   }
 
   /**
@@ -200,14 +221,16 @@ export class DetectionStore {
     return response.count;
   }
 
-  private tail(after: number, size: number, searchAfter?: estypes.SortResults): Promise<estypes.SearchResponse<EventDoc>> {
-    return this.es.search<EventDoc>({
+  /** Positions (sort values) only: `stored_fields: _none_` reads neither `_source` nor `_id`. */
+  private tail(after: number, size: number, searchAfter?: estypes.SortResults): Promise<estypes.SearchResponse> {
+    return this.es.search({
       ...this.events,
       size,
       track_total_hits: false,
       query: { range: { 'event.ingested': { gt: new Date(after).toISOString(), format: 'strict_date_optional_time' } } },
       sort: [{ 'event.ingested': { order: 'asc' } }, { event_id: { order: 'asc' } }],
-      _source: { excludes: WITHOUT_TEXT },
+      _source: false,
+      stored_fields: '_none_',
       ...(searchAfter ? { search_after: searchAfter } : {}),
     });
   }

@@ -102,10 +102,17 @@ export function eventFilterQuery(filters: EventFilters): estypes.QueryDslQueryCo
 }
 
 export class EventStore {
+  private readonly createdListeners: Array<(docs: StoredEventDocument[]) => void> = [];
+
   constructor(
     private readonly es: Client,
     private readonly index: string,
   ) {}
+
+  /** Tells `listener` of the documents of every createMany that Elasticsearch created (201), as they were sent. */
+  onCreated(listener: (docs: StoredEventDocument[]) => void): void {
+    this.createdListeners.push(listener);
+  }
 
   /**
    * Writes events with the `create` op and `_id = event_id`: a replayed event is reported as a duplicate,
@@ -115,8 +122,11 @@ export class EventStore {
     if (events.length === 0) return [];
     const ingestedAt = new Date().toISOString();
     const operations: unknown[] = [];
+    const docs: StoredEventDocument[] = [];
     for (const event of events) {
-      operations.push({ create: { _index: this.index, _id: event.event_id } }, toDocument(event, ingestedAt));
+      const doc = toDocument(event, ingestedAt);
+      docs.push(doc);
+      operations.push({ create: { _index: this.index, _id: event.event_id } }, doc);
     }
     const response = await withAvailability('bulk write', async () => {
       try {
@@ -129,6 +139,10 @@ export class EventStore {
         throw error;
       }
     });
+    if (this.createdListeners.length > 0) {
+      const created = docs.filter((_, i) => response.items[i]?.create?.status === 201);
+      for (const listener of this.createdListeners) listener(created);
+    }
     return response.items.map((item): WriteOutcome => {
       const result = item.create!;
       if (result.status === 201) return { status: 'created' };

@@ -17,6 +17,7 @@ import { DetectionEngine } from '../../detection/engine.js';
 import type { EvaluatorTable } from '../../detection/evaluators.js';
 import { RetroHunts } from '../../detection/retro-hunt.js';
 import type { DetectionSettings } from '../../detection/settings.js';
+import { RecentEvents } from '../../detection/recent-events.js';
 import { StreamingDetector } from '../../detection/streaming.js';
 import { WebhookOutbox } from '../../detection/webhooks.js';
 
@@ -54,6 +55,9 @@ export interface DetectionPluginOptions {
   evaluators: EvaluatorTable;
 }
 
+/** How long an event this process stored stays at hand for streaming (recent-events.ts): a few polls' worth. */
+const RECENT_EVENTS_MS = 30_000;
+
 export const detection = fp<DetectionPluginOptions>(
   async (app, options) => {
     const { catalogue } = options;
@@ -77,6 +81,10 @@ export const detection = fp<DetectionPluginOptions>(
         ? new PartitionBalancer({ partitions: count, holds: (i) => leases[i]!.holding, heartbeat: () => membership.heartbeat(), leave: () => membership.leave(), intervalMs: leaseMs / 5, log: app.log })
         : undefined;
     const resumeFrom = () => resumePointOfOthers(count, (ids) => store.readCheckpoints(ids));
+    // what this process stores, streaming here need not read back (kept while some partition streams here)
+    let leading = (): boolean => false;
+    const recent = new RecentEvents({ maxEntries: 2 * streamingSettings.batchSize, maxAgeMs: RECENT_EVENTS_MS, active: () => leading() });
+    if (options.settings.streaming.enabled) app.events.onCreated((docs) => recent.add(docs));
     const partitions = partitionSets.map((rules, i) => ({
       index: i,
       rules: rules.map((r) => r.id),
@@ -86,11 +94,13 @@ export const detection = fp<DetectionPluginOptions>(
         lease: leases[i]!,
         resumeFrom,
         ...(balancer ? { wanted: () => balancer.wants(i) } : {}),
+        recent,
         isReady: () => app.readiness.bootstrap !== undefined,
         log: app.log,
       }),
     }));
     const streaming = partitions[0]!.streaming;
+    leading = () => partitions.some((p) => p.streaming.stats.leader);
     app.decorate('detection', { catalogue, evaluators: options.evaluators, engine, alerts, store, retroHunts: new RetroHunts(engine), streaming, partitions, webhooks, settings: options.settings });
 
     app.addHook('onReady', async () => {

@@ -60,6 +60,9 @@ const streamingStatusProperties = {
   deferred: Type.Integer({ description: 'evaluations put off until due (peer groups to score again as a whole)' }),
   polls: Type.Integer({ description: 'reads of new events' }),
   events_processed: Type.Integer({ description: 'events every streamed rule has evaluated' }),
+  events_read_back: Type.Integer({
+    description: 'events read whose contents came from Elasticsearch; the others were stored by this replica a moment before and taken from its memory',
+  }),
   last_poll_at: Type.Optional(Type.String()),
   last_error: Type.Optional(Type.String()),
   errors: Type.Integer(),
