@@ -213,6 +213,8 @@ interface PhaseResult {
   drained: boolean;
   drainEvents: number;
   processedDuring: number;
+  /** events whose contents streaming read back from Elasticsearch while events went in (undefined: a build without the count) */
+  readBack: number | undefined;
   load: string;
   /** when the phase started (Date.now()) */
   startedAt: number;
@@ -461,7 +463,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   const admin = { authorization: `Bearer ${ADMIN_KEY}` };
   const generator = await benignLoad({ ingestKey: INGEST_KEY, users: Number(args.users), run: RUN, batch: BATCH, concurrency: CONCURRENCY, tickMs: TICK_MS, maxInFlight: Number(args['max-in-flight']) });
 
-  type Streaming = { checkpoint?: string; events_processed: number; errors: number; last_error?: string; max_poll_ms: number; rule_ms: Record<string, number> };
+  type Streaming = { checkpoint?: string; events_processed: number; events_read_back?: number; errors: number; last_error?: string; max_poll_ms: number; rule_ms: Record<string, number> };
   /** streaming's status; asked again while the service sheds load (503) or limits the rate (429), for up to a minute */
   const status = async (): Promise<Streaming> => {
     for (const asked = Date.now(); ; ) {
@@ -494,7 +496,8 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     let running = true;
     let attackIndex = 0;
     let stoppedAt = Number.POSITIVE_INFINITY;
-    const startProcessed = (await status()).events_processed;
+    const atStart = await status();
+    const startProcessed = atStart.events_processed;
     const started = Date.now();
     const pressureAtStart = cpuPressureUs();
     // this process's own event loop: every timing below is taken on it, so its stalls are in them
@@ -580,7 +583,9 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     ownLoop.disable();
     const benchLoop = { p99Ms: ownLoop.percentile(99) / 1e6, maxMs: ownLoop.max / 1e6 };
     const pressureDuring = pressureAtStart === undefined || pressureAtStop === undefined ? undefined : (pressureAtStop - pressureAtStart) / (seconds * 1e6);
-    const processedAtStop = (await status()).events_processed - startProcessed;
+    const atStop = await status();
+    const processedAtStop = atStop.events_processed - startProcessed;
+    const readBack = atStop.events_read_back === undefined ? undefined : atStop.events_read_back - (atStart.events_read_back ?? 0);
     stoppedAt = Date.now();
     running = false;
     await sampler;
@@ -589,7 +594,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     const drained = last !== undefined && last.lagMs <= CAUGHT_UP_MS;
     const drainMs = (last ? started + last.t * 1000 : Date.now()) - stoppedAt;
     const drainEvents = (last?.processed ?? processedAtStop) - processedAtStop;
-    return { name, seconds, sent: benignSent.sent, errors: errors + benignSent.errors, samples, pending, drainMs, drained, drainEvents, processedDuring: processedAtStop, load: load(), startedAt: started, cpuPressure: pressureDuring, benchLoop };
+    return { name, seconds, sent: benignSent.sent, errors: errors + benignSent.errors, samples, pending, drainMs, drained, drainEvents, processedDuring: processedAtStop, readBack, load: load(), startedAt: started, cpuPressure: pressureDuring, benchLoop };
   }
 
   // warm-up (not measured): the first events create the data stream and move the checkpoint off its start position
@@ -671,6 +676,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
       table([
         ['ingest rate (accepted by the service)', `${Math.round(ingestRate)} events/s (${r.sent} events in ${r.seconds.toFixed(1)} s; ${r.errors} failed or dropped requests)`],
         ['streaming rate during the phase', `${Math.round(streamRate)} events/s (${(streamRate / ingestRate).toFixed(2)}× the ingest rate)`],
+        ['of those, contents read back from Elasticsearch (not at hand in memory)', r.readBack === undefined ? 'all (a build before the hand-off)' : `${r.readBack} of ${r.processedDuring}`],
         ['streaming rate draining the backlog afterwards', drainRate ? `${Math.round(drainRate)} events/s (${r.drainEvents} events in ${(r.drainMs / 1000).toFixed(1)} s; ${(drainRate / ingestRate).toFixed(2)}× the ingest rate)` : 'no backlog left to drain'],
         ['lag at the end of the phase / caught up', `${((lags.at(-1) ?? 0) / 1000).toFixed(1)} s / ${r.drained ? `yes, ${(r.drainMs / 1000).toFixed(1)} s after ingest stopped` : `no, not within ${DRAIN_LIMIT_MS / 1000} s`}`],
         ['lag p50 / p95 / max during the phase', `${(percentile([...lags].sort((a, b) => a - b), 50) / 1000).toFixed(1)} / ${(percentile([...lags].sort((a, b) => a - b), 95) / 1000).toFixed(1)} / ${(Math.max(0, ...lags) / 1000).toFixed(1)} s`],

@@ -132,7 +132,7 @@ test('a burst ingested through the API becomes an alert readable through the API
   }
 });
 
-test('events this replica stored are evaluated from its memory, as stored: a replay of their ids with other contents changes nothing', async () => {
+test('events this replica stored are evaluated from its memory, as stored (a replay of their ids with other contents changes nothing); those another shipper stored beside them are read from Elasticsearch', async () => {
   const prefix = uniquePrefix('dethandoff');
   prefixes.push(prefix);
   const service = await startInstance(prefix);
@@ -146,9 +146,18 @@ test('events this replica stored are evaluated from its memory, as stored: a rep
     assert.deepEqual({ accepted: response.json().accepted, duplicates: response.json().duplicates }, { accepted: 4, duplicates: 4 });
     const alert = await waitFor('alert on the stored user', async () => (await alertsFor(service, 'rule_id=prompt_injection_repeated&user_id=oscar')).alerts[0]);
     assert.equal(alert.event_count, 4);
-    const status = await processedAll(service, 4);
-    assert.equal(status.streaming.events_read_back, 0, 'every event came from the memory of what this replica stored');
+    assert.equal((await processedAll(service, 4)).streaming.events_read_back, 0, 'every event came from the memory of what this replica stored');
     assert.equal((await alertsFor(service, 'user_id=victor')).total, 0, 'the refused replay was never evaluated');
+    // while those are at hand, another shipper's events: only their positions are in the read, their contents are not in memory
+    const ingested = new Date().toISOString();
+    const operations = attempts('peggy', '192.0.2.32', 4, now() - 20_000, 'handoff-shipper').flatMap(({ timestamp, ...event }) => [
+      { create: { _index: `${prefix}-events`, _id: event.event_id } },
+      { '@timestamp': timestamp, ...event, event: { ingested } },
+    ]);
+    assert.equal((await service.es.bulk({ operations, refresh: false })).errors, false);
+    const shipped = await waitFor('alert on the shipper\'s user', async () => (await alertsFor(service, 'rule_id=prompt_injection_repeated&user_id=peggy')).alerts[0]);
+    assert.equal(shipped.event_count, 4);
+    assert.equal((await processedAll(service, 8)).streaming.events_read_back, 4, 'the shipper\'s events were read back from Elasticsearch');
   } finally {
     await service.stop();
   }

@@ -22,19 +22,14 @@
  */
 import { recordDetectionLag } from '../observability/metrics.js';
 import { logFields, productMessage } from '../elasticsearch/errors.js';
-import { IDS_PER_READ, inTimeOrder, type DetectionStore } from '../elasticsearch/detection-store.js';
-import type { EventDoc } from './predicate.js';
+import { IDS_PER_READ, inTimeOrder, type DetectionStore, type TailItem as StoredTailItem } from '../elasticsearch/detection-store.js';
 import type { Lease } from '../elasticsearch/lease.js';
 import { emptyTally, type DetectionEngine, type Tally } from './engine.js';
 import { RulePipeline } from './rule-pipeline.js';
 import type { RecentEvents } from './recent-events.js';
 
 /** A new event as the tail reads it. */
-interface TailItem {
-  id: string;
-  ingested: number;
-  event: EventDoc;
-}
+type TailItem = Required<Pick<StoredTailItem, 'id' | 'ingested' | 'event'>>;
 
 /** One read's new events (see nextSlice). */
 interface Slice {
@@ -403,15 +398,16 @@ export class StreamingDetector {
     for (;;) {
       // one more than the slice needs tells whether events are left
       const size = this.options.batchSize - fresh.length + 1;
-      const page = await this.store.ingestedSince(since, size, cursor, this.options.recent);
-      this.stats.events_read_back += page.readBack;
+      const known = (id: string) => this.seen.has(id) || processing.has(id);
+      const page = await this.store.ingestedSince(since, size, cursor, this.options.recent, known);
       for (const item of page.items) {
-        if (this.seen.has(item.id) || processing.has(item.id)) {
+        if (known(item.id)) {
           newest = Math.max(newest, item.ingested);
           continue;
         }
         if (fresh.length >= this.options.batchSize) return { fresh, newest, more: true };
-        fresh.push(item);
+        fresh.push({ id: item.id, ingested: item.ingested, event: item.event! });
+        if (item.readBack) this.stats.events_read_back++;
         newest = Math.max(newest, item.ingested);
       }
       if (page.items.length < Math.min(size, IDS_PER_READ) || !page.last) return { fresh, newest, more: false };

@@ -56,6 +56,14 @@ function chunks<T>(items: T[], size: number): T[][] {
 const WITHOUT_TEXT = ['input_text', 'output_text', 'extra'];
 export const UNREAD_FIELDS: ReadonlySet<string> = new Set(WITHOUT_TEXT);
 
+/** A new event as streaming's read gives it: its position, its contents (none for an id the read skipped), whether they were read back from Elasticsearch. */
+export interface TailItem {
+  id: string;
+  ingested: number;
+  event?: EventDoc;
+  readBack: boolean;
+}
+
 /** Events in time order, then by id (each time parsed once). */
 export function inTimeOrder(events: EventDoc[]): EventDoc[] {
   return events
@@ -165,31 +173,45 @@ export class DetectionStore {
 
   /**
    * The events with event.ingested > after (without prompt/response text), oldest event.ingested first, then by
-   * id; `last` continues the read. At most IDS_PER_READ per call. The search itself returns only each event's position
-   * (its sort values: no stored fields are read); the contents come from `known` (the events this process stored a
-   * moment ago, detection/recent-events.ts) and, for the others (`readBack` of them), from one more search by id.
+   * id; `last` continues the read. At most IDS_PER_READ per call. When `known` holds events (those this process stored
+   * a moment ago, detection/recent-events.ts), the search returns only each event's position (its sort values: no
+   * stored field is read), the contents come from `known`, and those of the others (`readBack`) from one more search
+   * by id, except for the ids `skip` names (already read: returned without contents); else the search returns the
+   * contents as well (a replica that stores nothing itself), all `readBack`.
    */
-  async ingestedSince(after: number, size: number, searchAfter?: estypes.SortResults, known?: { get(id: string, ingested: number): EventDoc | undefined }): Promise<{ items: Array<{ id: string; ingested: number; event: EventDoc }>; last?: estypes.SortResults; readBack: number }> {
+  async ingestedSince(
+    after: number,
+    size: number,
+    searchAfter?: estypes.SortResults,
+    known?: { size: number; get(id: string, ingested: number): EventDoc | undefined },
+    skip: (id: string) => boolean = () => false,
+  ): Promise<{ items: TailItem[]; last?: estypes.SortResults }> {
+    const positionsOnly = known !== undefined && known.size > 0;
     const response = await withAvailability('detection tail', () =>
-      this.tail(after, Math.min(size, IDS_PER_READ), searchAfter).catch((error: unknown) => {
+      this.tail(after, Math.min(size, IDS_PER_READ), positionsOnly, searchAfter).catch((error: unknown) => {
         // the data stream's first backing index is still starting: nothing is searchable yet, so nothing is new
-        if (shardsNotReady(error)) return { hits: { hits: [] } } as unknown as estypes.SearchResponse;
+        if (shardsNotReady(error)) return { hits: { hits: [] } } as unknown as estypes.SearchResponse<EventDoc>;
         throw error;
       }),
     );
     const hits = response.hits.hits;
     const last = hits.at(-1)?.sort;
-    const positions = hits.map((h) => ({ ingested: Number(h.sort![0]), id: String(h.sort![1]) }));
-    const found = new Map<string, EventDoc>();
-    for (const { id, ingested } of positions) {
-      const event = known?.get(id, ingested);
-      if (event) found.set(id, event);
+    const positions: TailItem[] = hits.map((h) => ({ ingested: Number(h.sort![0]), id: String(h.sort![1]), readBack: !positionsOnly, ...(h._source ? { event: h._source } : {}) }));
+    if (positionsOnly) {
+      const missing = new Map<string, TailItem>();
+      for (const p of positions) {
+        if (skip(p.id)) continue;
+        const event = known.get(p.id, p.ingested);
+        if (event) p.event = event;
+        else missing.set(p.id, p);
+      }
+      if (missing.size > 0) {
+        for (const event of await this.withoutText([...missing.keys()])) Object.assign(missing.get(event.event_id)!, { event, readBack: true });
+      }
     }
-    const unknown = positions.filter((p) => !found.has(p.id));
-    if (unknown.length > 0) for (const event of await this.withoutText(unknown.map((p) => p.id))) found.set(event.event_id, event);
     // an event gone between the two searches (deleted) is not new any more
-    const items = positions.flatMap((p) => (found.has(p.id) ? [{ ...p, event: found.get(p.id)! }] : []));
-    return { items, ...(last ? { last } : {}), readBack: unknown.length };
+    const items = positions.filter((p) => p.event !== undefined || skip(p.id));
+    return { items, ...(last ? { last } : {}) };
   }
 
   /** Events by id (at most IDS_PER_READ), without prompt/response text, in no particular order. */
@@ -221,16 +243,15 @@ export class DetectionStore {
     return response.count;
   }
 
-  /** Positions (sort values) only: `stored_fields: _none_` reads neither `_source` nor `_id`. */
-  private tail(after: number, size: number, searchAfter?: estypes.SortResults): Promise<estypes.SearchResponse> {
-    return this.es.search({
+  /** Sorted by position; with `positionsOnly`, the sort values alone (`stored_fields: _none_`: neither `_source` nor `_id`). */
+  private tail(after: number, size: number, positionsOnly: boolean, searchAfter?: estypes.SortResults): Promise<estypes.SearchResponse<EventDoc>> {
+    return this.es.search<EventDoc>({
       ...this.events,
       size,
       track_total_hits: false,
       query: { range: { 'event.ingested': { gt: new Date(after).toISOString(), format: 'strict_date_optional_time' } } },
       sort: [{ 'event.ingested': { order: 'asc' } }, { event_id: { order: 'asc' } }],
-      _source: false,
-      stored_fields: '_none_',
+      ...(positionsOnly ? { _source: false, stored_fields: '_none_' } : { _source: { excludes: WITHOUT_TEXT } }),
       ...(searchAfter ? { search_after: searchAfter } : {}),
     });
   }
