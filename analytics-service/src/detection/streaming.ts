@@ -398,10 +398,10 @@ export class StreamingDetector {
     for (;;) {
       // one more than the slice needs tells whether events are left
       const size = this.options.batchSize - fresh.length + 1;
-      const known = (id: string) => this.seen.has(id) || processing.has(id);
-      const page = await this.store.ingestedSince(since, size, cursor, this.options.recent, known);
+      const alreadyRead = (id: string) => this.seen.has(id) || processing.has(id);
+      const page = await this.store.ingestedSince(since, size, cursor, this.options.recent, alreadyRead);
       for (const item of page.items) {
-        if (known(item.id)) {
+        if (alreadyRead(item.id)) {
           newest = Math.max(newest, item.ingested);
           continue;
         }
