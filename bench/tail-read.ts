@@ -26,6 +26,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { estypes } from '@elastic/elasticsearch';
 import { createElasticsearchClient } from '../analytics-service/src/elasticsearch/client.js';
+import { UNREAD_FIELDS } from '../analytics-service/src/elasticsearch/detection-store.js';
 import { benignDay } from '../test/support/traffic.js';
 import { deletePrefix } from '../test/support/service.js';
 import { INGEST_KEY, elasticsearch, esVersion, machine, percentile, startService } from './detection-support.js';
@@ -44,7 +45,8 @@ const SLICE = Number(args.slice);
 const ROUNDS = Number(args.rounds);
 const BACKLOG = Number(args.backlog);
 const PAGE = 10_000;
-const WITHOUT_TEXT = ['input_text', 'output_text', 'extra'];
+/** what streaming reads of an event (detection-store.ts) */
+const WITHOUT_TEXT = [...UNREAD_FIELDS];
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' / ');
 
 const es = await elasticsearch('1g');

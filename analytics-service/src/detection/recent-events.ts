@@ -43,10 +43,8 @@ export class RecentEvents {
     }
     const at = this.now();
     for (const doc of docs) {
-      const kept: Record<string, unknown> = {};
-      for (const key of Object.keys(doc)) if (!UNREAD_FIELDS.has(key)) kept[key] = doc[key as keyof StoredEventDocument];
       this.entries.delete(doc.event_id!); // re-inserted at the end: the oldest stay first
-      this.entries.set(doc.event_id!, { doc: kept as EventDoc, at });
+      this.entries.set(doc.event_id!, { doc: withoutUnread(doc), at });
     }
     this.evict(at);
   }
@@ -67,4 +65,13 @@ export class RecentEvents {
       this.entries.delete(id);
     }
   }
+}
+
+/** The document without the fields streaming never reads; itself when it has none (most events: no copy at ingest). */
+function withoutUnread(doc: StoredEventDocument): EventDoc {
+  const fields = Object.keys(doc);
+  if (!fields.some((key) => UNREAD_FIELDS.has(key))) return doc as unknown as EventDoc;
+  const kept: Record<string, unknown> = {};
+  for (const key of fields) if (!UNREAD_FIELDS.has(key)) kept[key] = doc[key as keyof StoredEventDocument];
+  return kept as EventDoc;
 }

@@ -82,8 +82,7 @@ export const detection = fp<DetectionPluginOptions>(
         : undefined;
     const resumeFrom = () => resumePointOfOthers(count, (ids) => store.readCheckpoints(ids));
     // what this process stores, streaming here need not read back (kept while some partition streams here)
-    let leading = (): boolean => false;
-    const recent = new RecentEvents({ maxEntries: 2 * streamingSettings.batchSize, maxAgeMs: RECENT_EVENTS_MS, active: () => leading() });
+    const recent: RecentEvents = new RecentEvents({ maxEntries: 2 * streamingSettings.batchSize, maxAgeMs: RECENT_EVENTS_MS, active: (): boolean => partitions.some((p) => p.streaming.stats.leader) });
     if (options.settings.streaming.enabled) app.events.onCreated((docs) => recent.add(docs));
     const partitions = partitionSets.map((rules, i) => ({
       index: i,
@@ -100,7 +99,6 @@ export const detection = fp<DetectionPluginOptions>(
       }),
     }));
     const streaming = partitions[0]!.streaming;
-    leading = () => partitions.some((p) => p.streaming.stats.leader);
     app.decorate('detection', { catalogue, evaluators: options.evaluators, engine, alerts, store, retroHunts: new RetroHunts(engine), streaming, partitions, webhooks, settings: options.settings });
 
     app.addHook('onReady', async () => {
