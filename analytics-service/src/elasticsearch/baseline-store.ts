@@ -45,8 +45,11 @@ export class BaselineStore {
   ) {}
 
   private readonly known = new Map<EntityKind, number>();
-
-  /** Whether any baseline of this kind exists (a positive answer is remembered; a negative one for 30 s). */
+  /**
+   * Writes of baselines so far. A read answered while a write ran may predate that write: it is returned but not
+   * remembered, or an absence read just before a rebuild would hide the rebuilt baseline for a minute.
+   */
+  private writes = 0;
 
   /** How many stored baselines of these kinds were built over a window overlapping [from, to). */
   async countOverlapping(kinds: string[], from: number, to: number): Promise<number> {
@@ -68,13 +71,16 @@ export class BaselineStore {
     );
     return response.count;
   }
+  /** Whether any baseline of this kind exists (a positive answer is remembered; a negative one for 30 s). */
   async hasAny(kind: EntityKind): Promise<boolean> {
     const checked = this.known.get(kind);
     if (checked === Infinity || (checked !== undefined && Date.now() - checked < 30_000)) return checked === Infinity;
+    const writes = this.writes;
     const response = await withAvailability('baseline count', () =>
       this.es.count({ index: this.index, ignore_unavailable: true, allow_no_indices: true, query: { term: { entity_kind: kind } } }),
     );
-    this.known.set(kind, response.count > 0 ? Infinity : Date.now());
+    if (response.count > 0) this.known.set(kind, Infinity);
+    else if (writes === this.writes) this.known.set(kind, Date.now());
     return response.count > 0;
   }
 
@@ -103,17 +109,19 @@ export class BaselineStore {
       } else toRead.push(id);
     }
     if (toRead.length === 0) return found;
+    const writes = this.writes;
     const response = await withAvailability('baseline read', () =>
       this.es.mget<BaselineDocument>({ index: this.index, ids: toRead.map((id) => baselineDocumentId(kind, id)) }, { ignore: [404] }),
     );
     timing?.add({});
     if (this.recent.size > 100_000) this.recent.clear();
     const docs = response.docs ?? [];
+    const remember = writes === this.writes;
     toRead.forEach((id, i) => {
       const doc = docs[i];
       const source = doc && 'found' in doc && doc.found && doc._source ? doc._source : null;
       if (source) found.set(id, source);
-      this.recent.set(baselineDocumentId(kind, id), { at: now, doc: source });
+      if (remember) this.recent.set(baselineDocumentId(kind, id), { at: now, doc: source });
     });
     return found;
   }
@@ -123,13 +131,20 @@ export class BaselineStore {
     if (documents.length === 0) return;
     const operations: unknown[] = [];
     for (const doc of documents) operations.push({ index: { _index: this.index, _id: baselineDocumentId(doc.entity_kind, doc.entity_id) } }, doc);
-    const response = await withAvailability('baseline write', () => this.es.bulk({ operations, refresh }));
-    timing?.add(response);
-    assertBulkOk(response, 'baseline write');
-    for (const doc of documents) {
-      this.known.set(doc.entity_kind, Infinity);
-      this.recent.delete(baselineDocumentId(doc.entity_kind, doc.entity_id));
+    try {
+      const response = await withAvailability('baseline write', () => this.es.bulk({ operations, refresh }));
+      timing?.add(response);
+      assertBulkOk(response, 'baseline write');
+      for (const doc of documents) this.known.set(doc.entity_kind, Infinity);
+    } finally {
+      this.forget(documents.map((doc) => baselineDocumentId(doc.entity_kind, doc.entity_id)));
     }
+  }
+
+  /** After a write (done or failed part way): what was remembered of these documents, and reads still out, is stale. */
+  private forget(ids: string[]): void {
+    this.writes++;
+    for (const id of ids) this.recent.delete(id);
   }
 
   /** Sets risk fields on existing baselines; entities without a baseline are skipped and counted. */
@@ -138,9 +153,13 @@ export class BaselineStore {
     const operations: unknown[] = [];
     for (const { kind, id, ...fields } of updates) {
       operations.push({ update: { _index: this.index, _id: baselineDocumentId(kind, id), retry_on_conflict: 3 } }, { doc: fields });
-      this.recent.delete(baselineDocumentId(kind, id));
     }
-    const response = await withAvailability('baseline risk write', () => this.es.bulk({ operations, refresh: false }));
+    let response;
+    try {
+      response = await withAvailability('baseline risk write', () => this.es.bulk({ operations, refresh: false }));
+    } finally {
+      this.forget(updates.map(({ kind, id }) => baselineDocumentId(kind, id)));
+    }
     timing?.add(response);
     assertBulkOk(response, 'baseline risk write', [404]);
     const missing = response.items.filter((item) => item.update?.status === 404).length;
