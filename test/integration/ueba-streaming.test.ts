@@ -14,6 +14,7 @@ import type { EventDoc } from '../../analytics-service/src/detection/predicate.j
 import { paramsFor } from '../../analytics-service/src/ueba/anomaly.js';
 import { LIVE_RESCORE_MS, SETTLE_MS } from '../../analytics-service/src/ueba/peer-evaluation.js';
 import { evaluateUebaRules } from '../../analytics-service/src/ueba/window-evaluation.js';
+import { SCORING_READ } from '../../analytics-service/src/ueba/window-context.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { BASE_USER, HOUR, WEEK, burst, ingest, userTraffic, type UserRhythm } from '../support/ueba-traffic.js';
 import { waitFor } from '../support/wait.js';
@@ -83,10 +84,19 @@ async function spikeAlerts(): Promise<Array<{ id: string; event_count: number; o
 
 test('a burst ingested now becomes one volume-spike alert; more of the burst adds no second alert', async () => {
   await ingest(service, burstNow(140, 'live'));
-  const [first] = await waitFor('the volume-spike alert', async () => {
-    const alerts = await spikeAlerts();
-    return alerts.length > 0 ? alerts : undefined;
-  });
+  const [first] = await waitFor(
+    'the volume-spike alert',
+    async () => {
+      const alerts = await spikeAlerts();
+      return alerts.length > 0 ? alerts : undefined;
+    },
+    60_000,
+    async () => {
+      const { checkpoint, events_processed, deferred, errors, last_error, alerts } = service.app.detection.streaming.stats;
+      const baseline = await service.app.ueba.baselines.getMany('user', [spiky.id], undefined, SCORING_READ);
+      return JSON.stringify({ checkpoint, events_processed, deferred, errors, last_error, alerts, baseline_as_scoring_reads_it: baseline.has(spiky.id) });
+    },
+  );
   assert.ok(first!.event_count >= 140);
   assert.ok(first!.observed >= 90 && first!.observed <= 100, `the anomaly score of a 20× hour: ${first!.observed}`);
 
