@@ -222,6 +222,8 @@ interface PhaseResult {
   cpuPressure: number | undefined;
   /** the benchmark's own event-loop delay while events went in (it takes every timing): p99 and max, ms */
   benchLoop: { p99Ms: number; maxMs: number };
+  /** the benign load's process's longest event-loop delay, ms (undefined: a load process without the measure) */
+  loadLoopMaxMs: number | undefined;
 }
 
 /** p50 / p95 / max of timings in ms, sorted ascending (whole milliseconds). */
@@ -371,6 +373,7 @@ interface RoundFigures {
   fractionCpuPressure: number | undefined;
   /** the 80 % phase's longest delay of the benchmark's own event loop, ms */
   fractionBenchLoopMax: number;
+  fractionLoadLoopMax: number;
   detected: string;
   /** the capacity phase's drain rate (events/s), when it drained: from the restart, and from the service's ready */
   capacity: number | undefined;
@@ -432,6 +435,7 @@ function summary(rounds: RoundFigures[], label = ''): void {
     row(`${Math.round(FRACTION * 100)} %: the service's event-loop delay, p95 of the per-second maxima, ms`, rounds.map((r) => r.fractionLoopP95), (v) => v.toFixed(0)),
     row(`${Math.round(FRACTION * 100)} %: the service's event-loop delay, the longest, ms`, rounds.map((r) => r.fractionLoopMax), (v) => v.toFixed(0)),
     row(`${Math.round(FRACTION * 100)} %: the benchmark's own event-loop delay, the longest, ms`, rounds.map((r) => r.fractionBenchLoopMax), (v) => v.toFixed(0)),
+    row(`${Math.round(FRACTION * 100)} %: the benign load's process, its longest event-loop delay, ms`, rounds.map((r) => r.fractionLoadLoopMax), (v) => v.toFixed(0)),
     row(`${Math.round(FRACTION * 100)} %: CPU pressure (some task waiting for a core), %`, rounds.map((r) => 100 * (r.fractionCpuPressure ?? NaN)), (v) => v.toFixed(0)),
     row('slowest slice, ms', rounds.map((r) => r.slowestPollMs), (v) => v.toFixed(0)),
     row('ueba_peer_outlier streaming time, s', rounds.map((r) => r.peerSeconds), (v) => v.toFixed(1)),
@@ -594,7 +598,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     const drained = last !== undefined && last.lagMs <= CAUGHT_UP_MS;
     const drainMs = (last ? started + last.t * 1000 : Date.now()) - stoppedAt;
     const drainEvents = (last?.processed ?? processedAtStop) - processedAtStop;
-    return { name, seconds, sent: benignSent.sent, errors: errors + benignSent.errors, samples, pending, drainMs, drained, drainEvents, processedDuring: processedAtStop, readBack, load: load(), startedAt: started, cpuPressure: pressureDuring, benchLoop };
+    return { name, seconds, sent: benignSent.sent, errors: errors + benignSent.errors, samples, pending, drainMs, drained, drainEvents, processedDuring: processedAtStop, readBack, load: load(), startedAt: started, cpuPressure: pressureDuring, benchLoop, loadLoopMaxMs: benignSent.loopMaxMs };
   }
 
   // warm-up (not measured): the first events create the data stream and move the checkpoint off its start position
@@ -699,6 +703,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
         ['the service\'s garbage collection during the phase: major (mark-compact) / all kinds', gcDuring(r)],
         ['load average after the phase', `${r.load} (1/5/15 min)`],
         ['the benchmark\'s own event-loop delay while events went in (its timings include it): p99 / max', `${r.benchLoop.p99Ms.toFixed(0)} / ${r.benchLoop.maxMs.toFixed(0)} ms`],
+        ['the benign load\'s process: its longest event-loop delay (no batch goes out meanwhile)', r.loadLoopMaxMs === undefined ? 'not measured' : `${r.loadLoopMaxMs.toFixed(0)} ms`],
         ['CPU pressure while events went in (share of the time some task waited for a core, Linux PSI)', r.cpuPressure === undefined ? 'not available' : `${(100 * r.cpuPressure).toFixed(0)} %`],
       ]),
     );
@@ -754,6 +759,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     fractionLoopMax: loopMaxima(fraction).at(-1) ?? NaN,
     fractionCpuPressure: fraction.cpuPressure,
     fractionBenchLoopMax: fraction.benchLoop.maxMs,
+    fractionLoadLoopMax: fraction.loadLoopMaxMs ?? NaN,
     fractionCreatedP95: percentileOf(fraction, (p) => p.createdAt! - p.sentAt, 95),
     fractionWebhookP95: percentile(fraction.pending.filter((p) => p.deliveredAt !== undefined).map((p) => p.deliveredAt! - p.sentAt).sort((a, b) => a - b), 95),
     detected: `${found(max)} / ${found(fraction)}`,
