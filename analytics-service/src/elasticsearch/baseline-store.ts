@@ -71,6 +71,7 @@ export class BaselineStore {
     );
     return response.count;
   }
+
   /** Whether any baseline of this kind exists (a positive answer is remembered; a negative one for 30 s). */
   async hasAny(kind: EntityKind): Promise<boolean> {
     const checked = this.known.get(kind);
