@@ -32,20 +32,25 @@ after(async () => service?.close());
 
 const removeIt = () => service.es.delete({ index: service.app.indices.baselines, id: 'user:late', refresh: true });
 
+/** The real client, with each call of `method` made through `around` (which makes the real call with `call`). */
+function intercepting(method: 'mget' | 'count', around: (call: () => Promise<unknown>) => Promise<unknown>): Client {
+  return new Proxy(service.es, {
+    get(target, property, receiver) {
+      if (property !== method) return Reflect.get(target, property, receiver);
+      return (...args: unknown[]) => around(() => (target[method] as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+    },
+  });
+}
+
 /** The real client, whose answers to `method` wait for `release` once Elasticsearch gave them. */
 function answersHeldBack(method: 'mget' | 'count', release: Promise<void>): { client: Client; asked: Promise<void> } {
   let asked!: () => void;
   const askedPromise = new Promise<void>((resolve) => (asked = resolve));
-  const client = new Proxy(service.es, {
-    get(target, property, receiver) {
-      if (property !== method) return Reflect.get(target, property, receiver);
-      return async (...args: unknown[]) => {
-        const answer = await (target[method] as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        asked();
-        await release;
-        return answer;
-      };
-    },
+  const client = intercepting(method, async (call) => {
+    const answer = await call();
+    asked();
+    await release;
+    return answer;
   });
   return { client, asked: askedPromise };
 }
@@ -78,14 +83,9 @@ test('"no baselines of this kind" answered before a rebuild wrote one, back afte
 
 test('absences read with nothing written meanwhile are remembered for scoring (one read, not one per batch)', async () => {
   let reads = 0;
-  const client = new Proxy(service.es, {
-    get(target, property, receiver) {
-      if (property !== 'mget') return Reflect.get(target, property, receiver);
-      return (...args: unknown[]) => {
-        reads++;
-        return (target.mget as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-      };
-    },
+  const client = intercepting('mget', (call) => {
+    reads++;
+    return call();
   });
   const store = new BaselineStore(client, service.app.indices.baselines);
   await store.getMany('user', ['nobody'], undefined, SCORING);

@@ -395,10 +395,10 @@ export class StreamingDetector {
     const fresh: TailItem[] = [];
     let newest = checkpoint;
     let cursor;
+    const alreadyRead = (id: string) => this.seen.has(id) || processing.has(id);
     for (;;) {
       // one more than the slice needs tells whether events are left
       const size = this.options.batchSize - fresh.length + 1;
-      const alreadyRead = (id: string) => this.seen.has(id) || processing.has(id);
       const page = await this.store.ingestedSince(since, size, cursor, this.options.recent, alreadyRead);
       for (const item of page.items) {
         if (alreadyRead(item.id)) {
