@@ -346,6 +346,54 @@ test('a backlog is read slice by slice, each slice read while the one before is 
   }
 });
 
+test('a backlog that arrived unevenly (dense runs, a long pause, a sparse tail) is read in bounded ranges: every event processed once', async () => {
+  const prefix = uniquePrefix('detspan');
+  prefixes.push(prefix);
+  // Under a backlog a read asks only for twice the last slice's span of event.ingested past the checkpoint. Written
+  // straight to the data stream with chosen event.ingested: two dense runs of 1 200 (slices of 500 span about 40 ms),
+  // 20 s apart — far past any bound a dense slice sets — then 300 events a tenth of a second apart. Each attacker's
+  // six attempts are spread over the three parts.
+  const base = now() - 120_000;
+  const ingestedAt = [
+    ...Array.from({ length: 1_200 }, (_, i) => base + Math.floor(i / 10)),
+    ...Array.from({ length: 1_200 }, (_, i) => base + 20_000 + Math.floor(i / 10)),
+    ...Array.from({ length: 300 }, (_, i) => base + 40_000 + i * 100),
+  ];
+  const attackers = ['amara', 'bruno', 'chidi'];
+  const events = ingestedAt.map((ingested, i) => {
+    const attacker = i % 150 === 7 ? attackers[Math.floor(i / 150) % attackers.length] : undefined;
+    const event = attacker
+      ? { category: 'prompt_attack', user_id: attacker, src_ip: `192.0.2.${90 + attackers.indexOf(attacker)}` }
+      : { category: 'request', user_id: `user-${i % 250}` };
+    return { '@timestamp': new Date(ingested - 1_000).toISOString(), ...event, event_id: `span-${i}`, event: { ingested: new Date(ingested).toISOString() } };
+  });
+  const writer = await startInstance(prefix, { AISEC_DETECTION_STREAMING: 'false' });
+  try {
+    const bulk = await writer.es.bulk({ operations: events.flatMap((e) => [{ create: { _index: `${prefix}-events`, _id: e.event_id } }, e]), refresh: true });
+    assert.equal(bulk.errors, false);
+  } finally {
+    await writer.stop();
+  }
+  const service = await startInstance(prefix, { AISEC_DETECTION_BATCH: '500' });
+  try {
+    await processedAll(service, events.length);
+    for (const user of attackers) {
+      const alert = await waitFor(`${user} alert`, async () => (await alertsFor(service, `rule_id=prompt_injection_repeated&user_id=${user}`)).alerts[0]);
+      assert.equal(alert.event_count, events.filter((e) => e.user_id === user).length, user);
+    }
+    const polls = async () => (await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json().streaming;
+    const before = (await polls()).polls;
+    const after = await waitFor('three more polls', async () => {
+      const s = await polls();
+      return s.polls >= before + 3 ? s : undefined;
+    });
+    assert.equal(after.events_processed, events.length);
+    assert.equal(after.events_read_back, events.length, 'a shipper wrote them: every one read from Elasticsearch, once');
+  } finally {
+    await service.stop();
+  }
+});
+
 test('a rule still on an older slice holds back no other rule: later slices are alerted on, the checkpoint waits, the slow rule catches up in one evaluation', async () => {
   const prefix = uniquePrefix('detpace');
   prefixes.push(prefix);

@@ -168,6 +168,8 @@ export class StreamingDetector {
   private stored: number | undefined;
   /** event id → event.ingested, for events already processed inside the overlap */
   private readonly seen = new Map<string, number>();
+  /** how far event.ingested went in the last slice, when it left events for the next (ms) */
+  private backlogSpan: number | undefined;
   /** when the last read of new events started (ms) */
   private lastReadAt = 0;
   /** evaluations per rule so far (with stats.rule_ms: which rules are quick, rule-pipeline.ts) */
@@ -394,24 +396,36 @@ export class StreamingDetector {
     const since = await this.readFrom(checkpoint, processing);
     const fresh: TailItem[] = [];
     let newest = checkpoint;
-    let cursor;
+    let searchAfter;
     const alreadyRead = (id: string) => this.seen.has(id) || processing.has(id);
+    // under a backlog, the range asked ends twice the last slice's span past the checkpoint: Elasticsearch sorts the
+    // events of that range, not the whole backlog (bench/tail-read.ts --backlog). Once it holds no more, the rest is read unbounded
+    let until = this.backlogSpan === undefined ? undefined : checkpoint + 2 * this.backlogSpan;
     for (;;) {
       // one more than the slice needs tells whether events are left
       const size = this.options.batchSize - fresh.length + 1;
-      const page = await this.store.ingestedSince(since, size, cursor, this.options.recent, alreadyRead);
+      const page = await this.store.ingestedSince(since, size, { searchAfter, known: this.options.recent, skip: alreadyRead, ...(until === undefined ? {} : { until }) });
       for (const item of page.items) {
         if (alreadyRead(item.id)) {
           newest = Math.max(newest, item.ingested);
           continue;
         }
-        if (fresh.length >= this.options.batchSize) return { fresh, newest, more: true };
+        if (fresh.length >= this.options.batchSize) {
+          this.backlogSpan = Math.max(1, newest - fresh[0]!.ingested);
+          return { fresh, newest, more: true };
+        }
         fresh.push({ id: item.id, ingested: item.ingested, event: item.event! });
         if (item.readBack) this.stats.events_read_back++;
         newest = Math.max(newest, item.ingested);
       }
-      if (page.items.length < Math.min(size, IDS_PER_READ) || !page.last) return { fresh, newest, more: false };
-      cursor = page.last;
+      searchAfter = page.last ?? searchAfter;
+      if (page.items.length < Math.min(size, IDS_PER_READ) || !page.last) {
+        if (until === undefined) {
+          this.backlogSpan = undefined;
+          return { fresh, newest, more: false };
+        }
+        until = undefined;
+      }
     }
   }
 

@@ -56,6 +56,14 @@ function chunks<T>(items: T[], size: number): T[][] {
 const WITHOUT_TEXT = ['input_text', 'output_text', 'extra'];
 export const UNREAD_FIELDS: ReadonlySet<string> = new Set(WITHOUT_TEXT);
 
+/** How DetectionStore.ingestedSince reads: where a page continues, what is at hand or skipped, where the range ends. */
+export interface TailRead {
+  searchAfter?: estypes.SortResults;
+  known?: { size: number; get(id: string, ingested: number): EventDoc | undefined };
+  skip?: (id: string) => boolean;
+  until?: number;
+}
+
 /** A new event as streaming's read gives it: its position, its contents (none for an id the read skipped), whether they were read back from Elasticsearch. */
 export interface TailItem {
   id: string;
@@ -177,18 +185,17 @@ export class DetectionStore {
    * a moment ago, detection/recent-events.ts), the search returns only each event's position (its sort values: no
    * stored field is read), the contents come from `known`, and those of the others (`readBack`) from one more search
    * by id, except for the ids `skip` names (already read: returned without contents); else the search returns the
-   * contents as well (a replica that stores nothing itself), all `readBack`.
+   * contents as well (a replica that stores nothing itself), all `readBack`. With `until`, only events with
+   * event.ingested ≤ until: Elasticsearch then sorts the events of that range, not every event after `after`.
    */
   async ingestedSince(
     after: number,
     size: number,
-    searchAfter?: estypes.SortResults,
-    known?: { size: number; get(id: string, ingested: number): EventDoc | undefined },
-    skip: (id: string) => boolean = () => false,
+    { searchAfter, known, skip = () => false, until }: TailRead = {},
   ): Promise<{ items: TailItem[]; last?: estypes.SortResults }> {
     const positionsOnly = known !== undefined && known.size > 0;
     const response = await withAvailability('detection tail', () =>
-      this.tail(after, Math.min(size, IDS_PER_READ), positionsOnly, searchAfter).catch((error: unknown) => {
+      this.tail({ after, until }, Math.min(size, IDS_PER_READ), positionsOnly, searchAfter).catch((error: unknown) => {
         // the data stream's first backing index is still starting: nothing is searchable yet, so nothing is new
         if (shardsNotReady(error)) return { hits: { hits: [] } } as unknown as estypes.SearchResponse<EventDoc>;
         throw error;
@@ -244,12 +251,13 @@ export class DetectionStore {
   }
 
   /** Sorted by position; with `positionsOnly`, the sort values alone (`stored_fields: _none_`: neither `_source` nor `_id`). */
-  private tail(after: number, size: number, positionsOnly: boolean, searchAfter?: estypes.SortResults): Promise<estypes.SearchResponse<EventDoc>> {
+  private tail(range: { after: number; until: number | undefined }, size: number, positionsOnly: boolean, searchAfter?: estypes.SortResults): Promise<estypes.SearchResponse<EventDoc>> {
+    const until = range.until === undefined ? {} : { lte: new Date(range.until).toISOString() };
     return this.es.search<EventDoc>({
       ...this.events,
       size,
       track_total_hits: false,
-      query: { range: { 'event.ingested': { gt: new Date(after).toISOString(), format: 'strict_date_optional_time' } } },
+      query: { range: { 'event.ingested': { gt: new Date(range.after).toISOString(), ...until, format: 'strict_date_optional_time' } } },
       sort: [{ 'event.ingested': { order: 'asc' } }, { event_id: { order: 'asc' } }],
       ...(positionsOnly ? { _source: false, stored_fields: '_none_' } : { _source: { excludes: WITHOUT_TEXT } }),
       ...(searchAfter ? { search_after: searchAfter } : {}),
