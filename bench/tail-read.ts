@@ -11,7 +11,10 @@
  *   - positions only: `_source: false` and `stored_fields: _none_`, the sort values alone (the read now, when the
  *     contents are at hand: events this replica stored, detection/recent-events.ts);
  *   - positions, then by id: the same, then the contents of every hit by id without text (the read now when none is
- *     at hand: events another replica or shipper stored).
+ *     at hand: events another replica or shipper stored);
+ *   - source without text, bounded, and positions only, bounded: the same reads with the range ended at twice the
+ *     slice's span of event.ingested past the checkpoint, as streaming reads under a backlog since the fifteenth
+ *     session (detection/streaming.ts nextSlice): Elasticsearch then sorts the events of that range, not the backlog.
  * Prints every round and the median of each; the first round is the first after the load (cold).
  *
  *   node --import tsx bench/tail-read.ts [--events 200000] [--slice 20000] [--backlog 20000] [--rounds 7]
@@ -73,13 +76,17 @@ try {
   const mark = await client.search<{ event: { ingested: string } }>({ index, size: 1, query: { term: { event_id: `tail-${EVENTS - BACKLOG - 1}` } } });
   const checkpoint = BACKLOG >= EVENTS ? new Date(loadedFrom).toISOString() : mark.hits.hits[0]!._source!.event.ingested;
   const range: estypes.QueryDslQueryContainer = { range: { 'event.ingested': { gt: checkpoint, format: 'strict_date_optional_time' } } };
+  // the span of event.ingested a slice covers (to its last event), as streaming learns it from the slice before
+  const sliceEnd = await client.search<{ event: { ingested: string } }>({ index, size: 1, query: { term: { event_id: `tail-${Math.max(0, EVENTS - BACKLOG) + SLICE - 1}` } } });
+  const span = Date.parse(sliceEnd.hits.hits[0]!._source!.event.ingested) - Date.parse(checkpoint);
+  const bounded: estypes.QueryDslQueryContainer = { range: { 'event.ingested': { gt: checkpoint, lte: new Date(Date.parse(checkpoint) + 2 * Math.max(1, span)).toISOString(), format: 'strict_date_optional_time' } } };
   const sort: estypes.SortCombinations[] = [{ 'event.ingested': { order: 'asc' } }, { event_id: { order: 'asc' } }];
   /** one slice, page by page; `fetch` is what each page asks for; `byId` reads the page's contents by id afterwards */
-  async function slice(fetch: Partial<estypes.SearchRequest>, byId = false): Promise<number> {
+  async function slice(fetch: Partial<estypes.SearchRequest>, byId = false, query = range): Promise<number> {
     let after: estypes.SortResults | undefined;
     let read = 0;
     while (read < SLICE) {
-      const page = await client.search({ index, size: Math.min(PAGE, SLICE - read), track_total_hits: false, query: range, sort, ...fetch, ...(after ? { search_after: after } : {}) });
+      const page = await client.search({ index, size: Math.min(PAGE, SLICE - read), track_total_hits: false, query, sort, ...fetch, ...(after ? { search_after: after } : {}) });
       const hits = page.hits.hits;
       if (hits.length === 0) break;
       read += hits.length;
@@ -98,6 +105,8 @@ try {
     ['whole source', () => slice({})],
     ['positions only (contents at hand)', () => slice({ _source: false, stored_fields: '_none_' })],
     ['positions, then by id (none at hand)', () => slice({ _source: false, stored_fields: '_none_' }, true)],
+    ['source without text, bounded (a replica that stores nothing, under a backlog)', () => slice({ _source: { excludes: WITHOUT_TEXT } }, false, bounded)],
+    ['positions only, bounded (contents at hand, under a backlog)', () => slice({ _source: false, stored_fields: '_none_' }, false, bounded)],
   ];
   const times = new Map<string, number[]>(variants.map(([name]) => [name, []]));
   const loadAtStart = load();
