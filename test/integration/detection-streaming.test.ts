@@ -293,6 +293,16 @@ test('fresh reads (AISEC_DETECTION_FRESH_READS): events not yet refreshed by Ela
   }
 });
 
+/** The streaming status after three more polls than now: a later poll would have found anything left. */
+async function threeMorePolls(service: Instance) {
+  const polls = async () => (await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json().streaming;
+  const before = (await polls()).polls;
+  return waitFor('three more polls', async () => {
+    const s = await polls();
+    return s.polls >= before + 3 ? s : undefined;
+  });
+}
+
 test('a slice of more events than one search may return (AISEC_DETECTION_BATCH above 10 000) is evaluated whole', async () => {
   const prefix = uniquePrefix('detslice');
   prefixes.push(prefix);
@@ -334,12 +344,7 @@ test('a backlog is read slice by slice, each slice read while the one before is 
       assert.equal(alert.event_count, 6, user);
     }
     // further polls find nothing new: no event of a slice read ahead is processed twice
-    const polls = async () => (await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json().streaming;
-    const before = (await polls()).polls;
-    const after = await waitFor('three more polls', async () => {
-      const s = await polls();
-      return s.polls >= before + 3 ? s : undefined;
-    });
+    const after = await threeMorePolls(service);
     assert.equal(after.events_processed, events.length);
   } finally {
     await service.stop();
@@ -350,7 +355,7 @@ test('a backlog that arrived unevenly (dense runs, a long pause, a sparse tail) 
   const prefix = uniquePrefix('detspan');
   prefixes.push(prefix);
   // Under a backlog a read asks only for twice the last slice's span of event.ingested past the checkpoint. Written
-  // straight to the data stream with chosen event.ingested: two dense runs of 1 200 (slices of 500 span about 40 ms),
+  // straight to the data stream with chosen event.ingested: two dense runs of 1 200 (slices of 500 span about 50 ms),
   // 20 s apart — far past any bound a dense slice sets — then 300 events a tenth of a second apart. Each attacker's
   // six attempts are spread over the three parts.
   const base = now() - 120_000;
@@ -381,12 +386,7 @@ test('a backlog that arrived unevenly (dense runs, a long pause, a sparse tail) 
       const alert = await waitFor(`${user} alert`, async () => (await alertsFor(service, `rule_id=prompt_injection_repeated&user_id=${user}`)).alerts[0]);
       assert.equal(alert.event_count, events.filter((e) => e.user_id === user).length, user);
     }
-    const polls = async () => (await service.request('read', { method: 'GET', url: '/v1/detections/status' })).json().streaming;
-    const before = (await polls()).polls;
-    const after = await waitFor('three more polls', async () => {
-      const s = await polls();
-      return s.polls >= before + 3 ? s : undefined;
-    });
+    const after = await threeMorePolls(service);
     assert.equal(after.events_processed, events.length);
     assert.equal(after.events_read_back, events.length, 'a shipper wrote them: every one read from Elasticsearch, once');
   } finally {
