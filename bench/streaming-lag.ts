@@ -36,7 +36,8 @@
  * balancer with streaming on one lease holder): the streaming process then shares the machine but not its event
  * loop with the ingest. `--ingest-replica no,yes` alternates, rounds taking the values in turn.
  *
- * `--rounds N` repeats the whole measurement N times (a fresh service and indices each round, one Elasticsearch)
+ * `--rounds N` repeats the whole measurement N times (a fresh service and indices each round, one Elasticsearch, one
+ * benign-load process whose every round sends the same events)
  * and ends with every round's figures and their median. `--detection-batch a,b` sets the service's AISEC_DETECTION_BATCH,
  * rounds taking the values in turn (so both see the same machine), with a summary per value. `--service a,b` does
  * the same for builds of the service: each a built `main.js` (e.g. of another commit, from `git archive`), or `src`
@@ -281,11 +282,18 @@ function benchChild(script: string, options: unknown) {
   return spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', script), JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'inherit'] });
 }
 
+/** One round's view of the benign load: its commands carry the round's run id, `sentTotal` counts the round's events. */
+interface BenignLoad {
+  pool: number;
+  readonly sentTotal: number;
+  run: (command: Omit<LoadCommand, 'run'>) => Promise<LoadResult>;
+}
+
 /**
  * The benign load's process (bench/benign-load.ts): it holds the pool and builds every batch, so that its work cannot
- * stall this process, which takes every timing. `run` sends one command and resolves with its result.
+ * stall this process, which takes every timing. `forRun(id).run` sends one command of that round and resolves with its result.
  */
-async function benignLoad(options: LoadOptions): Promise<{ pool: number; readonly sentTotal: number; run: (command: LoadCommand) => Promise<LoadResult>; close: () => Promise<void> }> {
+async function benignLoad(options: LoadOptions): Promise<{ forRun: (run: string) => BenignLoad; close: () => Promise<void> }> {
   const child = benchChild('benign-load.ts', options);
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
@@ -295,17 +303,21 @@ async function benignLoad(options: LoadOptions): Promise<{ pool: number; readonl
     return JSON.parse(line.value as string) as T;
   };
   const { pool } = await next<{ pool: number }>();
-  let sentTotal = 0;
   return {
-    pool,
-    get sentTotal() {
-      return sentTotal;
-    },
-    run: async (command) => {
-      child.stdin!.write(`${JSON.stringify(command)}\n`);
-      const result = await next<LoadResult>();
-      sentTotal = result.sentTotal;
-      return result;
+    forRun: (run) => {
+      let sentTotal = 0;
+      return {
+        pool,
+        get sentTotal() {
+          return sentTotal;
+        },
+        run: async (command) => {
+          child.stdin!.write(`${JSON.stringify({ ...command, run })}\n`);
+          const result = await next<LoadResult>();
+          sentTotal = result.sentTotal;
+          return result;
+        },
+      };
     },
     close: async () => {
       child.stdin!.end();
@@ -389,11 +401,14 @@ async function main() {
   const es = await elasticsearch();
   const client = createElasticsearchClient({ url: es.url, requestTimeoutMs: 60_000, maxRetries: 0 });
   const rounds: RoundFigures[] = [];
+  // one load process for every round: it builds the pool once, and each round starts again from the pool's first event
+  const generator = await benignLoad({ ingestKey: INGEST_KEY, users: Number(args.users), batch: BATCH, concurrency: CONCURRENCY, tickMs: TICK_MS, maxInFlight: Number(args['max-in-flight']) });
   for (let n = 1; n <= ROUNDS; n++) {
     const v = variant(n - 1);
     console.log(`\n## Round ${n} of ${ROUNDS}${v.label} (load average at the start ${load()})`);
-    rounds.push(await round(es, client, `${RUN0}-${n}`, v));
+    rounds.push(await round(es, client, generator.forRun(`${RUN0}-${n}`), `${RUN0}-${n}`, v));
   }
+  await generator.close();
   if (VARIANTS > 1) {
     for (let i = 0; i < VARIANTS; i++) summary(rounds.filter((_, n) => n % VARIANTS === i), variant(i).label);
   } else if (ROUNDS > 1) summary(rounds);
@@ -444,7 +459,7 @@ function summary(rounds: RoundFigures[], label = ''): void {
   ].join('\n'));
 }
 
-async function round(es: { url: string; embedded: boolean }, client: ReturnType<typeof createElasticsearchClient>, RUN: string, { env: variantEnv, service: main, ingestReplica: split }: Variant): Promise<RoundFigures> {
+async function round(es: { url: string; embedded: boolean }, client: ReturnType<typeof createElasticsearchClient>, generator: BenignLoad, RUN: string, { env: variantEnv, service: main, ingestReplica: split }: Variant): Promise<RoundFigures> {
   const prefix = `bench-lag-${RUN}`;
   const configFile = join(mkdtempSync(join(tmpdir(), 'aisec-bench-')), 'detection.yaml');
   writeFileSync(configFile, 'business_hours: { start: "00:00", end: "24:00" }\n');
@@ -465,7 +480,6 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   /** the process the events go to when it is not the streaming one (`--ingest-replica yes`, and the capacity phase's loading) */
   let ingest = split ? await nonStreaming() : undefined;
   const admin = { authorization: `Bearer ${ADMIN_KEY}` };
-  const generator = await benignLoad({ ingestKey: INGEST_KEY, users: Number(args.users), run: RUN, batch: BATCH, concurrency: CONCURRENCY, tickMs: TICK_MS, maxInFlight: Number(args['max-in-flight']) });
 
   type Streaming = { checkpoint?: string; events_processed: number; events_read_back?: number; errors: number; last_error?: string; max_poll_ms: number; rule_ms: Record<string, number> };
   /** streaming's status; asked again while the service sheds load (503) or limits the rate (429), for up to a minute */
@@ -738,7 +752,6 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   }
   await service.stop();
   await ingest?.stop();
-  await generator.close();
   hooks.close();
   if (!args.keep) await deletePrefix(client, prefix);
   const [max, fraction] = results as [PhaseResult, PhaseResult];
