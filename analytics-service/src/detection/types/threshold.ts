@@ -206,10 +206,11 @@ const valuesOf = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefin
 /**
  * Buckets per page of a memory's seed. Each page of a composite aggregation visits every event the query matches
  * (its time range rules out Elasticsearch's sorted early exit), so a seed's cost grows with its pages: at 1 000 a
- * restart under 110 000 users read 65 pages and spent 5–8 s per distinct signal (bench/streaming-lag.ts --trace-dir).
- * Well under the cluster's default search.max_buckets (65 536).
+ * restart under 110 000 users read 65 pages and spent 5–8 s per distinct signal; at 10 000, 29 pages and 16.5 s of
+ * Elasticsearch's time for the three distinct signals (83 000–95 000 pairs each); at 50 000, 6 pages and 8.5 s
+ * (bench/streaming-lag.ts --trace-dir). Under the cluster's default search.max_buckets (65 536).
  */
-const SEED_PAGE_SIZE = 10_000;
+const SEED_PAGE_SIZE = 50_000;
 
 /** Every (entity, value) of a distinct signal stored with a time after `since`, and its latest time. */
 async function* storedValues(ctx: EvaluationContext, signal: ThresholdSignal, keyFields: readonly string[], since: number): AsyncGenerator<[string, string, number]> {
