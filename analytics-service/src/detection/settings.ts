@@ -8,7 +8,7 @@
  *   AISEC_DETECTION_OVERLAP_MS      re-read window behind the checkpoint, default 3000
  *   AISEC_DETECTION_LOOKBACK        where streaming starts without a checkpoint, default 5m
  *   AISEC_DETECTION_BATCH           most events per streaming read (one slice; the checkpoint advances per slice) and per evaluation of a rule, default 20000
- *   AISEC_DETECTION_RULES_IN_PARALLEL  rule evaluations at the same time, default 3 (they wait on Elasticsearch)
+ *   AISEC_DETECTION_RULES_IN_PARALLEL  rule evaluations at the same time, default 6 (they wait on Elasticsearch)
  *   AISEC_DETECTION_FRESH_READS     true (default) | false — refresh the events before each read of new events
  *   AISEC_DETECTION_PARTITIONS      rule groups streamed each on its own lease and checkpoint, shared out among the
  *                                   replicas alive (1–16, default 1: one replica streams every rule); partitions.ts

@@ -88,7 +88,7 @@ export const ENV_SCHEMA = Type.Object({
   AISEC_DETECTION_OVERLAP_MS: whole(3000, 0, 600_000, 're-read window behind the checkpoint'),
   AISEC_DETECTION_LOOKBACK: text('5m', 'where streaming starts without a checkpoint'),
   AISEC_DETECTION_BATCH: whole(20_000, 100, 100_000, 'events read per streaming poll'),
-  AISEC_DETECTION_RULES_IN_PARALLEL: whole(3, 1, 16, 'rules streaming evaluates at the same time'),
+  AISEC_DETECTION_RULES_IN_PARALLEL: whole(6, 1, 16, 'rules streaming evaluates at the same time'),
   AISEC_DETECTION_FRESH_READS: flag(true, 'refresh the events before each streaming poll reads them'),
   AISEC_DETECTION_LEASE_MS: whole(15_000, 1000, 600_000, 'term of the streaming lease between replicas'),
   AISEC_DETECTION_PARTITIONS: whole(1, 1, MAX_PARTITIONS, 'rule groups streamed on their own lease, shared out among replicas'),
