@@ -91,9 +91,10 @@ function peerTally(scope: UebaScope, rule: UebaRuleRun): PeerTally | undefined {
  * Buckets per page of streaming's reads of whole department-hours. Each page of a composite aggregation visits every
  * event its query matches, and the department-hours a slice touches under 110 000 users have tens of thousands of
  * members together: at the readers' default of 2 000, a restart's drain read 41 pages of members and spent 6.5 s of
- * Elasticsearch's time on them; at 10 000, 9 pages and 4.8 s (bench/streaming-lag.ts --trace-dir). Streaming holds every member of the groups it scores at once anyway (and
- * reads their baselines in one go), so larger pages cost it no memory. Retro-hunts keep the default: they score
- * a page at a time and read the baselines of a page's members with it.
+ * Elasticsearch's time on them; at 10 000, 9 pages and 4.8 s (bench/streaming-lag.ts --trace-dir). Streaming holds
+ * every member of the groups it scores at once anyway (and reads their baselines in one go), so larger pages cost it
+ * no memory. Retro-hunts keep the default: they score a page at a time and read the baselines of a page's members
+ * with it.
  */
 const WHOLE_GROUP_PAGE_SIZE = 10_000;
 
