@@ -9,7 +9,8 @@
  *    through a second service process that does not stream; the streaming service then starts again and the time
  *    it takes to work off that backlog, with nothing else running, gives streaming's own rate (phase 1's drain is
  *    often too small to measure it: streaming keeps up there), counted from the restart and from the moment the
- *    service answers (its start-up, a one-off, left out).
+ *    service answers (its start-up, a one-off, left out); with each rule's time in that drain and the evaluations
+ *    running at once on average (all rules' time over the drain's), which tell whether the rule lanes were the limit.
  *
  * In the first two, attacks (test/support/traffic.ts, six kinds) are interleaved every `--attack-every` seconds and their
  * event→alert latency is measured (attack request sent → its alert readable through GET /v1/alerts, polled every
@@ -649,7 +650,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
    * then the streaming service starts again from its stored checkpoint, and the time from its start (the process's
    * own start-up included) until it has processed the backlog and its lag is under CAUGHT_UP_MS gives its rate.
    */
-  async function capacity(): Promise<{ loaded: number; loadSeconds: number; readyMs: number; processed: number; drainedMs?: number } | undefined> {
+  async function capacity(): Promise<{ loaded: number; loadSeconds: number; readyMs: number; processed: number; drainedMs?: number; ruleMs: Record<string, number> } | undefined> {
     if (CAPACITY_SECONDS <= 0) return undefined;
     await service.stop();
     const replica = ingest;
@@ -665,8 +666,9 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     for (;;) {
       const [s, newest] = await Promise.all([status(), newestIngested()]);
       const caughtUp = newest !== undefined && s.checkpoint !== undefined && newest - Date.parse(s.checkpoint) <= CAUGHT_UP_MS;
-      if (caughtUp && s.events_processed >= loaded) return { loaded, loadSeconds, readyMs, processed: s.events_processed, drainedMs: Date.now() - restarted };
-      if (Date.now() - restarted > readyMs + DRAIN_LIMIT_MS) return { loaded, loadSeconds, readyMs, processed: s.events_processed };
+      // the restarted process's time per rule is the drain's alone
+      if (caughtUp && s.events_processed >= loaded) return { loaded, loadSeconds, readyMs, processed: s.events_processed, drainedMs: Date.now() - restarted, ruleMs: s.rule_ms };
+      if (Date.now() - restarted > readyMs + DRAIN_LIMIT_MS) return { loaded, loadSeconds, readyMs, processed: s.events_processed, ruleMs: s.rule_ms };
       await sleep(250);
     }
   }
@@ -730,7 +732,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
         ['benign pool / events sent', `${generator.pool} events of ${args.users} users / ${generator.sentTotal}${generator.sentTotal > generator.pool ? ` (replayed ×${(generator.sentTotal / generator.pool).toFixed(1)})` : ''}`],
         ['alerts on benign users', String(benignAlerts)],
         ['streaming poll errors', `${final.errors}${final.last_error ? ` (last: ${final.last_error.slice(0, 120)})` : ''}; slowest slice ${final.max_poll_ms} ms`],
-        ['streaming time per rule (top 8)', Object.entries(final.rule_ms).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([rule, ms]) => `${rule} ${(ms / 1000).toFixed(1)} s`).join(', ')],
+        ['streaming time per rule (top 8)', topRules(final.rule_ms)],
         ['service peak RSS (the two phases)', `${(peakRss ?? NaN).toFixed(0)} MiB`],
         ['machine', `${info.cores} cores (${info.cpu}), ${info.memory}, Node ${info.node}; load average at the end ${info.load} (1/5/15 min)`],
         ['Elasticsearch', `${await esVersion(es.url)}${es.embedded ? ' (embedded)' : ''}, on the same machine as the service and the load generator`],
@@ -746,6 +748,11 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
         ['backlog drained', cap.drainedMs === undefined ? `no, not within ${DRAIN_LIMIT_MS / 1000} s after ready (${cap.processed} events processed)` : `${cap.processed} events in ${(cap.drainedMs / 1000).toFixed(1)} s from the restart`],
         ['streaming capacity (events / time from the restart)', cap.drainedMs === undefined ? 'not drained' : `${Math.round(cap.processed / (cap.drainedMs / 1000))} events/s (${(cap.processed / (cap.drainedMs / 1000) / maxRate).toFixed(2)}× phase 1's maximum ingest, streaming running; ${(cap.processed / (cap.drainedMs / 1000) / (cap.loaded / cap.loadSeconds)).toFixed(2)}× the ingest rate of the loading, streaming stopped)`],
         ['streaming capacity from ready (the start-up left out)', cap.drainedMs === undefined ? 'not drained' : `${Math.round(fromReady(cap)!)} events/s (${(fromReady(cap)! / maxRate).toFixed(2)}× phase 1's maximum ingest; ${(fromReady(cap)! / (cap.loaded / cap.loadSeconds)).toFixed(2)}× the loading)`],
+        ['streaming time per rule in the drain (top 8)', topRules(cap.ruleMs)],
+        [
+          'rule evaluations running at once, on average over the drain (all rules\' time / the drain\'s)',
+          cap.drainedMs === undefined ? 'not drained' : `${(Object.values(cap.ruleMs).reduce((a, b) => a + b, 0) / (cap.drainedMs - cap.readyMs)).toFixed(1)} (${Object.keys(cap.ruleMs).length} rules)`,
+        ],
         ['load average after the phase', `${load()} (1/5/15 min)`],
       ]),
     );
@@ -783,6 +790,11 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
     peerSeconds: (final.rule_ms.ueba_peer_outlier ?? 0) / 1000,
     load: load(),
   };
+}
+
+/** The slowest rules by the time their evaluations took, slowest first. */
+function topRules(ruleMs: Record<string, number>, count = 8): string {
+  return Object.entries(ruleMs).sort((a, b) => b[1] - a[1]).slice(0, count).map(([rule, ms]) => `${rule} ${(ms / 1000).toFixed(1)} s`).join(', ');
 }
 
 /** The capacity phase's rate from the moment the restarted service answered (its start-up is a one-off, not streaming's rate). */
