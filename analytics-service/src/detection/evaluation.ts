@@ -7,7 +7,6 @@ import type { DetectionStore } from '../elasticsearch/detection-store.js';
 import { predicateQuery, timeRange, keysQuery, type CompiledQuery } from '../elasticsearch/detection-queries.js';
 import type { DetectionConfig } from './config-schema.js';
 import type { RuleExport } from './content-pack/rule-export.js';
-import { eventTime } from './event-time.js';
 import { compilePredicate, fieldValue, readsText, type CompiledPredicate, type EventDoc } from './predicate.js';
 import type { EntityField, Predicate, Rule } from './rule-schema.js';
 
@@ -190,7 +189,7 @@ export async function* byKey(events: AsyncIterable<EventDoc>, keyFields: readonl
   if (currentKey) yield { key: currentKey, events: buffer };
 }
 
-export const ms = (event: EventDoc) => eventTime(event);
+export const ms = (event: EventDoc) => Date.parse(event['@timestamp']);
 
 /** Splits a list into batches (candidate keys are scanned a batch at a time). */
 export function* batches<T>(items: readonly T[], size: number): Generator<T[]> {

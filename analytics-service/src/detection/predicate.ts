@@ -8,7 +8,6 @@
  */
 import type { DetectionConfig } from './config-schema.js';
 import { isOutsideBusinessHours } from './business-hours.js';
-import { eventTime } from './event-time.js';
 import { domainAllowed, emailDomains, ipInCidr, phraseMatcher } from './content-detectors.js';
 import type { Predicate } from './rule-schema.js';
 
@@ -27,30 +26,11 @@ export interface PredicateContext {
 
 export const TEXT_FIELDS: ReadonlySet<string> = new Set(['input_text', 'output_text']);
 
-/**
- * Field paths split at their dot once, not at every read: every rule reads fields of every new event, and a key
- * sliced out of the path afresh each time is a new string to look up (docs/scaling.md, eighteenth session). Paths
- * come from rules, so there are few; the cap only bounds a misuse.
- */
-const pathParts = new Map<string, readonly [string, string?]>();
-const MAX_PATHS = 10_000;
-
-function partsOf(path: string): readonly [string, string?] {
-  let parts = pathParts.get(path);
-  if (parts === undefined) {
-    const dot = path.indexOf('.');
-    parts = dot < 0 ? [path] : [path.slice(0, dot), path.slice(dot + 1)];
-    if (pathParts.size >= MAX_PATHS) pathParts.clear();
-    pathParts.set(path, parts);
-  }
-  return parts;
-}
-
 export function fieldValue(event: Record<string, unknown>, path: string): unknown {
-  const [head, rest] = partsOf(path);
-  const value = event[head];
-  if (rest === undefined) return value;
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[rest] : undefined;
+  const dot = path.indexOf('.');
+  if (dot < 0) return event[path];
+  const parent = event[path.slice(0, dot)];
+  return typeof parent === 'object' && parent !== null ? (parent as Record<string, unknown>)[path.slice(dot + 1)] : undefined;
 }
 
 const values = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
@@ -94,7 +74,7 @@ export function compilePredicate(predicate: Predicate, context: PredicateContext
     };
   }
   if ('outside_business_hours' in predicate) {
-    return (e) => isOutsideBusinessHours(eventTime(e), context.businessHours, context.timezone);
+    return (e) => isOutsideBusinessHours(Date.parse(e['@timestamp']), context.businessHours, context.timezone);
   }
   const field = predicate.field;
   const leaf = compileLeaf(predicate);

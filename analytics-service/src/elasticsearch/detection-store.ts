@@ -3,7 +3,6 @@
  * with search_after, counts. Memory stays bounded by the page size whatever the data volume.
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
-import { eventTime } from '../detection/event-time.js';
 import type { EventDoc } from '../detection/predicate.js';
 import { withAvailability } from './errors.js';
 import type { IndexNames } from './index-names.js';
@@ -76,7 +75,7 @@ export interface TailItem {
 /** Events in time order, then by id (each time parsed once). */
 export function inTimeOrder(events: EventDoc[]): EventDoc[] {
   return events
-    .map((event) => ({ event, t: eventTime(event) }))
+    .map((event) => ({ event, t: Date.parse(event['@timestamp']) }))
     .sort((a, b) => a.t - b.t || (a.event.event_id < b.event.event_id ? -1 : a.event.event_id > b.event.event_id ? 1 : 0))
     .map((e) => e.event);
 }

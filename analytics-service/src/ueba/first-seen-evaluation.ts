@@ -8,7 +8,6 @@
  */
 import { earliestStoredEvent, valueHistories, valueOccurrencePages, type FirstBucket } from '../elasticsearch/ueba-scoring-reader.js';
 import type { EsTiming } from '../elasticsearch/composite-pager.js';
-import { eventTime } from '../detection/event-time.js';
 import { asRule, type AnomalyCandidate, type UebaParams } from './anomaly.js';
 import { scoreFirstSeen, type ScoredHour, type ValueHistory } from './anomaly-scoring.js';
 import type { BaselineDocument } from './baseline-document.js';
@@ -58,7 +57,7 @@ export async function eventsWithUnseenValues<E extends Record<string, unknown>>(
   const field = ENTITY_FIELD[kind];
   const lookbackMs = params.lookback_days * 86_400_000;
   const pairs = seenPairs(memory);
-  const at = (e: E) => eventTime(e);
+  const at = (e: E) => Date.parse(String(e['@timestamp']));
   const open = events.filter((e) => {
     const seenAt = pairs?.get(pairKey(valueField, String(e[field]), String(e[valueField])));
     return !(seenAt !== undefined && seenAt < at(e) && seenAt >= at(e) - lookbackMs);

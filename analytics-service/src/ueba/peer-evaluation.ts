@@ -25,7 +25,6 @@ import type { BaselineDocument } from './baseline-document.js';
 import { HOUR_MS, type HourOfWeekCalendar } from './hour-of-week.js';
 import { PeerTally } from './peer-tally.js';
 import { COUNTED_ONCE } from '../detection/evaluation.js';
-import { eventTime } from '../detection/event-time.js';
 import { SCORING_READ, type UebaEvaluationContext, type UebaRuleRun, type UebaScope } from './window-context.js';
 
 /** A department-hour none of whose events was ingested for this long is complete enough to score. */
@@ -227,7 +226,7 @@ function touchedByEvents(calendar: HourOfWeekCalendar, events: Array<Record<stri
     const group = e.user_department;
     if (e.category !== 'request' || typeof group !== 'string' || group === '' || typeof e.user_id !== 'string') continue;
     const ingested = Date.parse(String((e.event as { ingested?: unknown } | undefined)?.ingested));
-    touch(touched, calendar.floorToHour(eventTime(e)), group, e.user_id, Number.isNaN(ingested) ? Date.now() : ingested);
+    touch(touched, calendar.floorToHour(Date.parse(String(e['@timestamp']))), group, e.user_id, Number.isNaN(ingested) ? Date.now() : ingested);
   }
   return touched;
 }

@@ -12,7 +12,6 @@
  * - streamed events ingested before `startedAt` are left out: they are in the seed.
  * Only running hours are kept (and the hour before, for clocks that disagree); past the cap it starts over.
  */
-import { eventTime } from '../detection/event-time.js';
 import type { PeerBucket } from '../elasticsearch/ueba-scoring-reader.js';
 import { HOUR_MS, type HourOfWeekCalendar } from './hour-of-week.js';
 
@@ -60,7 +59,7 @@ export class PeerTally {
       if (this.members >= MAX_MEMBERS) this.startOver(now);
       const ingested = Date.parse(String((e.event as { ingested?: unknown } | undefined)?.ingested));
       if (!(ingested >= this.startedAt)) continue;
-      const hour = calendar.floorToHour(eventTime(e));
+      const hour = calendar.floorToHour(Date.parse(String(e['@timestamp'])));
       if (hour < oldest) continue;
       const key = `${hour}|${department}`;
       let group = this.groups.get(key);
