@@ -160,7 +160,7 @@ test('a count memory started from stored buckets bounds from above the events of
   assert.equal(memory.countBetween('u', 1800, 2600), 1, 'a bucket wholly before the window is not counted');
 });
 
-test('the distinct memory bounds from above the distinct values of every window holding an event, in any order of arrival', () => {
+test('the distinct memory bounds from above the distinct values of every window holding an event, and answers each pair’s latest time before it, in any order of arrival', () => {
   const W = 600;
   const event = fc.record({ entity: fc.constantFrom('u', 'v'), value: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), t: fc.integer({ min: 0, max: 3000 }) });
   fc.assert(
@@ -168,7 +168,10 @@ test('the distinct memory bounds from above the distinct values of every window 
       const memory = new DistinctMemory(W, -Infinity);
       for (let i = 0; i < arrivals.length; i++) {
         const e = arrivals[i]!;
-        memory.see(e.entity, e.value, e.t, 0);
+        // what it answers: the latest time the pair arrived before, by brute force over the earlier arrivals
+        const earlier = arrivals.slice(0, i).filter((x) => x.entity === e.entity && x.value === e.value);
+        const latest = earlier.length > 0 ? Math.max(...earlier.map((x) => x.t)) : undefined;
+        if (memory.see(e.entity, e.value, e.t, 0) !== latest) return false;
         // brute force over the events arrived so far: every window (end − W, end] that holds e.t
         const arrived = arrivals.slice(0, i + 1).filter((x) => x.entity === e.entity);
         for (let end = e.t; end < e.t + W; end++) {

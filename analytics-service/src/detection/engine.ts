@@ -13,6 +13,7 @@ import { compilePredicate, TEXT_FIELDS, type EventDoc } from './predicate.js';
 import type { Rule } from './rule-schema.js';
 import { evaluatorFor, type EvaluatorTable } from './evaluators.js';
 import { filterLettingIoIn, letIoIn } from './cooperative.js';
+import { triggerPool } from './trigger-pool.js';
 import { DAY_MS } from '../time/units.js';
 
 export interface RuleTally {
@@ -123,7 +124,7 @@ export class DetectionEngine {
     try {
       for (const unit of evaluator.units(rule, this.ctx)) {
         const trigger = compilePredicate(unit.trigger, context);
-        let candidates = await filterLettingIoIn(events, (e) => trigger(e) !== false);
+        let candidates = await filterLettingIoIn(await triggerPool(events, unit.trigger), (e) => trigger(e) !== false);
         await letIoIn();
         if (candidates.length > 0 && evaluator.relevant) candidates = await evaluator.relevant(rule, unit, candidates, this.ctx);
         for (const scope of streamingScopes(candidates, unit)) {

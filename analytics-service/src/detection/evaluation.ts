@@ -189,7 +189,7 @@ export async function* byKey(events: AsyncIterable<EventDoc>, keyFields: readonl
   if (currentKey) yield { key: currentKey, events: buffer };
 }
 
-export const ms = (event: EventDoc) => Date.parse(event['@timestamp']);
+export { ms } from '../time/event-time.js';
 
 /** Splits a list into batches (candidate keys are scanned a batch at a time). */
 export function* batches<T>(items: readonly T[], size: number): Generator<T[]> {

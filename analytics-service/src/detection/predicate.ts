@@ -8,6 +8,7 @@
  */
 import type { DetectionConfig } from './config-schema.js';
 import { isOutsideBusinessHours } from './business-hours.js';
+import { ms } from '../time/event-time.js';
 import { domainAllowed, emailDomains, ipInCidr, phraseMatcher } from './content-detectors.js';
 import type { Predicate } from './rule-schema.js';
 
@@ -34,6 +35,16 @@ export function fieldValue(event: Record<string, unknown>, path: string): unknow
 }
 
 const values = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
+
+/**
+ * Whether some value of a field (each element of an array; none when missing) passes `test`. The same as
+ * `values(v).some(test)` without the array made for a single value: streaming runs every rule's predicate over every
+ * new event, and those arrays were a share of its garbage.
+ */
+function someValue(v: unknown, test: (x: unknown) => boolean): boolean {
+  if (Array.isArray(v)) return v.some(test);
+  return v !== undefined && v !== null && test(v);
+}
 
 function sameScalar(a: unknown, b: unknown): boolean {
   if (typeof a === 'string' && typeof b === 'string') return a === b;
@@ -74,7 +85,7 @@ export function compilePredicate(predicate: Predicate, context: PredicateContext
     };
   }
   if ('outside_business_hours' in predicate) {
-    return (e) => isOutsideBusinessHours(Date.parse(e['@timestamp']), context.businessHours, context.timezone);
+    return (e) => isOutsideBusinessHours(ms(e), context.businessHours, context.timezone);
   }
   const field = predicate.field;
   const leaf = compileLeaf(predicate);
@@ -84,25 +95,24 @@ export function compilePredicate(predicate: Predicate, context: PredicateContext
 
 function compileLeaf(predicate: Extract<Predicate, { field: string }>): CompiledPredicate {
   const field = predicate.field;
-  const get = (e: EventDoc) => fieldValue(e, field);
-  if ('eq' in predicate) return (e) => values(get(e)).some((v) => sameScalar(v, predicate.eq));
-  if ('neq' in predicate) return (e) => !values(get(e)).some((v) => sameScalar(v, predicate.neq));
-  if ('in' in predicate) return (e) => values(get(e)).some((v) => predicate.in.some((x) => sameScalar(v, x)));
-  if ('not_in' in predicate) return (e) => !values(get(e)).some((v) => predicate.not_in.some((x) => sameScalar(v, x)));
-  if ('gt' in predicate) return (e) => values(get(e)).some((v) => typeof v === 'number' && v > predicate.gt);
-  if ('gte' in predicate) return (e) => values(get(e)).some((v) => typeof v === 'number' && v >= predicate.gte);
-  if ('lt' in predicate) return (e) => values(get(e)).some((v) => typeof v === 'number' && v < predicate.lt);
-  if ('lte' in predicate) return (e) => values(get(e)).some((v) => typeof v === 'number' && v <= predicate.lte);
-  if ('exists' in predicate) return (e) => (values(get(e)).length > 0) === predicate.exists;
+  const some = (test: (v: unknown) => boolean): CompiledPredicate => (e) => someValue(fieldValue(e, field), test);
+  const none = (test: (v: unknown) => boolean): CompiledPredicate => (e) => !someValue(fieldValue(e, field), test);
+  if ('eq' in predicate) return some((v) => sameScalar(v, predicate.eq));
+  if ('neq' in predicate) return none((v) => sameScalar(v, predicate.neq));
+  if ('in' in predicate) return some((v) => predicate.in.some((x) => sameScalar(v, x)));
+  if ('not_in' in predicate) return none((v) => predicate.not_in.some((x) => sameScalar(v, x)));
+  if ('gt' in predicate) return some((v) => typeof v === 'number' && v > predicate.gt);
+  if ('gte' in predicate) return some((v) => typeof v === 'number' && v >= predicate.gte);
+  if ('lt' in predicate) return some((v) => typeof v === 'number' && v < predicate.lt);
+  if ('lte' in predicate) return some((v) => typeof v === 'number' && v <= predicate.lte);
+  if ('exists' in predicate) return predicate.exists ? some(() => true) : none(() => true);
   if ('contains_any' in predicate) {
     const matcher = phraseMatcher(predicate.contains_any);
-    return (e) => values(get(e)).some((v) => typeof v === 'string' && matcher.test(v));
+    return some((v) => typeof v === 'string' && matcher.test(v));
   }
-  if ('in_cidr' in predicate) {
-    return (e) => values(get(e)).some((v) => typeof v === 'string' && predicate.in_cidr.some((c) => ipInCidr(v, c)));
-  }
+  if ('in_cidr' in predicate) return some((v) => typeof v === 'string' && predicate.in_cidr.some((c) => ipInCidr(v, c)));
   if ('email_domain_not_in' in predicate) {
-    return (e) => emailDomains(get(e)).some((d) => !domainAllowed(d, predicate.email_domain_not_in));
+    return (e) => emailDomains(fieldValue(e, field)).some((d) => !domainAllowed(d, predicate.email_domain_not_in));
   }
   if ('not_in_list_of' in predicate) {
     const { key_field, lists } = predicate.not_in_list_of;
@@ -110,7 +120,7 @@ function compileLeaf(predicate: Extract<Predicate, { field: string }>): Compiled
       const key = fieldValue(e, key_field);
       if (typeof key !== 'string' || !Object.hasOwn(lists, key)) return false;
       const allowed = lists[key]!;
-      const present = values(get(e));
+      const present = values(fieldValue(e, field));
       return present.length > 0 && present.some((v) => !allowed.includes(String(v)));
     };
   }

@@ -181,15 +181,24 @@ export class DistinctMemory {
     return this.streamed.get(entity)?.get(value);
   }
 
-  /** A streamed event. */
-  see(entity: string, value: string, t: number, now: number): void {
+  /** A streamed event; answers the latest time streaming saw the entity with the value before it, as `latest` would. */
+  see(entity: string, value: string, t: number, now: number): number | undefined {
+    const values = this.streamed.get(entity);
+    const before = values?.get(value);
     if (this.size >= MAX_DISTINCT_PAIRS) {
       this.streamed.clear();
       this.seeded.clear();
       this.size = 0;
       this.trustedFrom = now;
+      this.put(this.streamed, entity, value, t);
+    } else if (!values) {
+      this.put(this.streamed, entity, value, t);
+    } else if (before === undefined || t > before) {
+      // one lookup of the entity for both the answer and the update: these maps hold ~100 000 entities each
+      if (before === undefined) this.size++;
+      values.set(value, t);
     }
-    this.put(this.streamed, entity, value, t);
+    return before;
   }
 
   /** A stored (entity, value) read from Elasticsearch, with its latest time. */

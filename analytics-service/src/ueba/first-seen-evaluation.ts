@@ -13,6 +13,7 @@ import { scoreFirstSeen, type ScoredHour, type ValueHistory } from './anomaly-sc
 import type { BaselineDocument } from './baseline-document.js';
 import { ENTITY_FIELD, type EntityKind } from './entities.js';
 import { HOUR_MS, type HourOfWeekCalendar } from './hour-of-week.js';
+import { ms } from '../time/event-time.js';
 import { FIRST_SEEN_FIELD, SCORING_READ, type UebaEvaluationContext, type UebaRuleRun, type UebaScope } from './window-context.js';
 
 const SEEN_PAIRS = 'ueba:seen-pairs';
@@ -57,18 +58,17 @@ export async function eventsWithUnseenValues<E extends Record<string, unknown>>(
   const field = ENTITY_FIELD[kind];
   const lookbackMs = params.lookback_days * 86_400_000;
   const pairs = seenPairs(memory);
-  const at = (e: E) => Date.parse(String(e['@timestamp']));
   const open = events.filter((e) => {
     const seenAt = pairs?.get(pairKey(valueField, String(e[field]), String(e[valueField])));
-    return !(seenAt !== undefined && seenAt < at(e) && seenAt >= at(e) - lookbackMs);
+    return !(seenAt !== undefined && seenAt < ms(e) && seenAt >= ms(e) - lookbackMs);
   });
   if (open.length === 0) return open;
   const earliest = await earliestStoredEvent(ctx);
   const historyMs = params.min_history_days * 86_400_000;
-  const unlisted = earliest === undefined ? open : open.filter((e) => at(e) - earliest >= historyMs);
+  const unlisted = earliest === undefined ? open : open.filter((e) => ms(e) - earliest >= historyMs);
   if (unlisted.length === 0 || !(await ctx.baselines.hasAny(kind))) return unlisted;
   const baselines = await ctx.baselines.getMany(kind, [...new Set(unlisted.map((e) => String(e[field])))], undefined, SCORING_READ);
-  return unlisted.filter((e) => !baselineLists(baselines.get(String(e[field])), valueField, String(e[valueField]), at(e), lookbackMs));
+  return unlisted.filter((e) => !baselineLists(baselines.get(String(e[field])), valueField, String(e[valueField]), ms(e), lookbackMs));
 }
 
 export async function* firstSeenCandidates(ctx: UebaEvaluationContext, calendar: HourOfWeekCalendar, kind: EntityKind, scope: UebaScope, rule: UebaRuleRun, timing: EsTiming): AsyncGenerator<AnomalyCandidate> {

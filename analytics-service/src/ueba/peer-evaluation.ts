@@ -23,6 +23,7 @@ import { asRule, type AnomalyCandidate, type UebaParams } from './anomaly.js';
 import { peerOwnTypical, scorePeerOutliers, type PeerValue } from './anomaly-scoring.js';
 import type { BaselineDocument } from './baseline-document.js';
 import { HOUR_MS, type HourOfWeekCalendar } from './hour-of-week.js';
+import { ms } from '../time/event-time.js';
 import { PeerTally } from './peer-tally.js';
 import { COUNTED_ONCE } from '../detection/evaluation.js';
 import { SCORING_READ, type UebaEvaluationContext, type UebaRuleRun, type UebaScope } from './window-context.js';
@@ -226,7 +227,7 @@ function touchedByEvents(calendar: HourOfWeekCalendar, events: Array<Record<stri
     const group = e.user_department;
     if (e.category !== 'request' || typeof group !== 'string' || group === '' || typeof e.user_id !== 'string') continue;
     const ingested = Date.parse(String((e.event as { ingested?: unknown } | undefined)?.ingested));
-    touch(touched, calendar.floorToHour(Date.parse(String(e['@timestamp']))), group, e.user_id, Number.isNaN(ingested) ? Date.now() : ingested);
+    touch(touched, calendar.floorToHour(ms(e)), group, e.user_id, Number.isNaN(ingested) ? Date.now() : ingested);
   }
   return touched;
 }

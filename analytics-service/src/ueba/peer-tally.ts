@@ -14,6 +14,7 @@
  */
 import type { PeerBucket } from '../elasticsearch/ueba-scoring-reader.js';
 import { HOUR_MS, type HourOfWeekCalendar } from './hour-of-week.js';
+import { ms } from '../time/event-time.js';
 
 /** Most members held over all department-hours; past it the tally starts over. */
 const MAX_MEMBERS = 500_000;
@@ -59,7 +60,7 @@ export class PeerTally {
       if (this.members >= MAX_MEMBERS) this.startOver(now);
       const ingested = Date.parse(String((e.event as { ingested?: unknown } | undefined)?.ingested));
       if (!(ingested >= this.startedAt)) continue;
-      const hour = calendar.floorToHour(Date.parse(String(e['@timestamp'])));
+      const hour = calendar.floorToHour(ms(e));
       if (hour < oldest) continue;
       const key = `${hour}|${department}`;
       let group = this.groups.get(key);

@@ -92,13 +92,14 @@ export const thresholdEvaluator: RuleEvaluator<ThresholdRule> = {
     // undecided without its text is counted as if it matched: the bound may only be too high, never too low
     const check = compiled(signal.where, ctx.config);
     const memory = await countMemory(ctx, name, windowMs, (since) => storedCounts(ctx, signal, unit.keyFields, since, windowMs));
-    const keyOf = (e: EventDoc) => entityKey(unit.keyFields.map((f) => fieldValue(e, f)));
-    for (const event of events) if (check(event) !== false) memory.add(keyOf(event), ms(event), ctx.now());
-    return events.filter((event) => {
-      if (check(event) !== true) return true; // undecided without text: let Elasticsearch decide
+    const now = ctx.now();
+    const matches = events.map(check);
+    const keys = events.map((e, i) => (matches[i] === false ? '' : entityKey(unit.keyFields.map((f) => fieldValue(e, f)))));
+    for (let i = 0; i < events.length; i++) if (matches[i] !== false) memory.add(keys[i]!, ms(events[i]!), now);
+    return events.filter((event, i) => {
+      if (matches[i] !== true) return true; // undecided without text: let Elasticsearch decide
       const t = ms(event);
-      const key = keyOf(event);
-      return !memory.trusted(t, key) || passes(signal, memory.countBetween(key, t - windowMs, t + windowMs));
+      return !memory.trusted(t, keys[i]!) || passes(signal, memory.countBetween(keys[i]!, t - windowMs, t + windowMs));
     });
   },
 
@@ -183,6 +184,7 @@ async function distinctRelevant(signal: ThresholdSignal, unit: EvaluationUnit, e
   const memory = await distinctMemory(ctx, `distinct:${name}`, windowMs, (since) => storedValues(ctx, signal, unit.keyFields, since));
   const check = compiled(signal.where, ctx.config);
   const fresh: Array<{ event: EventDoc; entity: string; t: number; decided: boolean }> = [];
+  const now = ctx.now();
   for (const event of events) {
     const matches = check(event);
     if (matches === false) continue;
@@ -190,18 +192,18 @@ async function distinctRelevant(signal: ThresholdSignal, unit: EvaluationUnit, e
     const t = ms(event);
     let isFresh = false;
     for (const value of valuesOf(fieldValue(event, signal.distinct!))) {
-      const last = memory.latest(entity, value);
+      const last = memory.see(entity, value, t, now);
       if (last === undefined || t - last >= windowMs || t < last) isFresh = true;
-      memory.see(entity, value, t, ctx.now());
     }
     if (isFresh) fresh.push({ event, entity, t, decided: matches === true });
   }
   return fresh.filter((f) => !f.decided || !memory.trusted(f.t) || passes(signal, memory.distinctAround(f.entity, f.t))).map((f) => f.event);
 }
 
-const entityKey = (values: unknown[]) => JSON.stringify(values.map(String));
+/** A streaming memory's key of an entity: its one value as it is, or its values as JSON (a memory keys one unit's entities). */
+const entityKey = (values: unknown[]) => (values.length === 1 ? String(values[0]) : JSON.stringify(values.map(String)));
 /** The values of a field as Elasticsearch indexes them: each element of an array, none for a missing value. */
-const valuesOf = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).map(String);
+const valuesOf = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === null ? [] : [String(v)]);
 
 /**
  * Buckets per page of a memory's seed. Each page of a composite aggregation visits every event the query matches
