@@ -2,7 +2,8 @@
  * The new events a streaming rule unit's trigger must look at. Every unit filters every slice by its trigger, and most
  * triggers require one `category` (`{ field: category, eq: guardrail_block }`, alone or in an `all`): the events of a
  * slice grouped by category once, shared by every unit (kept per events array, which the rule pipeline hands to
- * each rule), let such a unit check only the events of its category, in their order, instead of all of them.
+ * each rule), let such a unit check only the events of its category, in their order, instead of all of them. An events
+ * array handed to the rules is never changed afterwards (streaming's slices, or a merge of them made for one rule).
  */
 import { letIoIn } from './cooperative.js';
 import type { EventDoc } from './predicate.js';
