@@ -159,7 +159,7 @@ type LatestValues = Map<string, Map<string, number>>;
  * (entity, value) stored with a time in the last two windows, read when the memory is made), so it is trusted at once
  * for events up to a window old, instead of only a window after it was made. Events ingested after the seed are all
  * streamed through it, events already stored are all in the seed; an event both read and streamed only raises the
- * bound, never lowers it. `latest` answers from the streamed events alone: the seed may hold events not streamed yet.
+ * bound, never lowers it. `see` answers from the streamed events alone: the seed may hold events not streamed yet.
  */
 export class DistinctMemory {
   private readonly streamed: LatestValues = new Map();
@@ -176,12 +176,7 @@ export class DistinctMemory {
     return t - this.windowMs >= this.trustedFrom;
   }
 
-  /** The latest time streaming saw the entity with the value, if it did. */
-  latest(entity: string, value: string): number | undefined {
-    return this.streamed.get(entity)?.get(value);
-  }
-
-  /** A streamed event; answers the latest time streaming saw the entity with the value before it, as `latest` would. */
+  /** A streamed event; answers the latest time streaming saw the entity with the value before it, if it did. */
   see(entity: string, value: string, t: number, now: number): number | undefined {
     const values = this.streamed.get(entity);
     const before = values?.get(value);
