@@ -178,21 +178,18 @@ export class DistinctMemory {
 
   /** A streamed event; answers the latest time streaming saw the entity with the value before it, if it did. */
   see(entity: string, value: string, t: number, now: number): number | undefined {
-    const values = this.streamed.get(entity);
+    // one lookup of the entity for both the answer and the update: these maps hold ~100 000 entities each
+    let values = this.streamed.get(entity);
     const before = values?.get(value);
     if (this.size >= MAX_DISTINCT_PAIRS) {
       this.streamed.clear();
       this.seeded.clear();
       this.size = 0;
       this.trustedFrom = now;
-      this.put(this.streamed, entity, value, t);
-    } else if (!values) {
-      this.put(this.streamed, entity, value, t);
-    } else if (before === undefined || t > before) {
-      // one lookup of the entity for both the answer and the update: these maps hold ~100 000 entities each
-      if (before === undefined) this.size++;
-      values.set(value, t);
+      values = undefined;
     }
+    if (!values) this.streamed.set(entity, (values = new Map()));
+    this.record(values, value, t);
     return before;
   }
 
@@ -217,6 +214,11 @@ export class DistinctMemory {
   private put(known: LatestValues, entity: string, value: string, t: number): void {
     let values = known.get(entity);
     if (!values) known.set(entity, (values = new Map()));
+    this.record(values, value, t);
+  }
+
+  /** The value's time in one entity's map: a new pair counts against the cap, a later time replaces an earlier. */
+  private record(values: Map<string, number>, value: string, t: number): void {
     const last = values.get(value);
     if (last === undefined) this.size++;
     if (last === undefined || t > last) values.set(value, t);

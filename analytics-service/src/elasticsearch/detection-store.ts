@@ -6,6 +6,7 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import type { EventDoc } from '../detection/predicate.js';
 import { withAvailability } from './errors.js';
 import type { IndexNames } from './index-names.js';
+import { ms } from '../time/event-time.js';
 
 type Query = estypes.QueryDslQueryContainer;
 
@@ -72,12 +73,9 @@ export interface TailItem {
   readBack: boolean;
 }
 
-/** Events in time order, then by id (each time parsed once). */
+/** Events in time order, then by id (each time parsed once, and kept on the event for the rules: time/event-time.ts). */
 export function inTimeOrder(events: EventDoc[]): EventDoc[] {
-  return events
-    .map((event) => ({ event, t: Date.parse(event['@timestamp']) }))
-    .sort((a, b) => a.t - b.t || (a.event.event_id < b.event.event_id ? -1 : a.event.event_id > b.event.event_id ? 1 : 0))
-    .map((e) => e.event);
+  return [...events].sort((a, b) => ms(a) - ms(b) || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0));
 }
 
 export class DetectionStore {
