@@ -10,7 +10,7 @@
  * streaming settings (business hours widened to the whole day, see below). Uses ES_URL, or starts the embedded
  * Elasticsearch.
  */
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -46,7 +46,8 @@ async function main() {
   const prefix = `bench-lat-${RUN}`;
   // the load runs round the clock: business hours are widened to the whole day so that the load generator's own
   // night-time traffic does not make every synthetic user an off-hours anomaly
-  const configFile = join(mkdtempSync(join(tmpdir(), 'aisec-bench-')), 'detection.yaml');
+  const configDir = mkdtempSync(join(tmpdir(), 'aisec-bench-'));
+  const configFile = join(configDir, 'detection.yaml');
   const disabled = args['skip-ueba']
     ? readdirSync(join(root, 'analytics-service', 'rules')).filter((f) => f.startsWith('ueba_')).map((f) => `  ${f.replace(/\.ya?ml$/, '')}: { enabled: false }\n`)
     : [];
@@ -160,6 +161,7 @@ async function main() {
     ]),
   );
   await service.stop();
+  rmSync(configDir, { recursive: true, force: true });
   if (!args.keep) {
     const client = createElasticsearchClient({ url: es.url, requestTimeoutMs: 60_000, maxRetries: 0 });
     await deletePrefix(client, prefix);

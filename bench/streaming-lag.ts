@@ -53,7 +53,7 @@
  * Elasticsearch `_bulk` every 250 ms during the first two phases: what the service adds to Elasticsearch's own answer.
  * Uses ES_URL, or starts the embedded Elasticsearch.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -462,7 +462,8 @@ function summary(rounds: RoundFigures[], label = ''): void {
 
 async function round(es: { url: string; embedded: boolean }, client: ReturnType<typeof createElasticsearchClient>, generator: BenignLoad, RUN: string, { env: variantEnv, service: main, ingestReplica: split }: Variant): Promise<RoundFigures> {
   const prefix = `bench-lag-${RUN}`;
-  const configFile = join(mkdtempSync(join(tmpdir(), 'aisec-bench-')), 'detection.yaml');
+  const configDir = mkdtempSync(join(tmpdir(), 'aisec-bench-'));
+  const configFile = join(configDir, 'detection.yaml');
   writeFileSync(configFile, 'business_hours: { start: "00:00", end: "24:00" }\n');
   // --cpu-prof is not allowed in NODE_OPTIONS: a preloaded module profiles the service instead
   const preloads = [...(args['profile-dir'] ? ['cpu-profile-preload.ts'] : []), ...(args['trace-dir'] ? ['es-request-trace-preload.ts'] : [])];
@@ -760,6 +761,7 @@ async function round(es: { url: string; embedded: boolean }, client: ReturnType<
   await service.stop();
   await ingest?.stop();
   hooks.close();
+  rmSync(configDir, { recursive: true, force: true });
   if (!args.keep) await deletePrefix(client, prefix);
   const [max, fraction] = results as [PhaseResult, PhaseResult];
   const latencies = fraction.pending.filter((p) => p.detectedAt !== undefined).map((p) => p.detectedAt! - p.sentAt).sort((a, b) => a - b);

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SEVERITIES, severityRank } from '../src/contract/event-schema.js';
@@ -91,8 +91,9 @@ test('the seeds’ numbers are the defaults', () => {
   assert.equal(rules.session_cost_anomaly!.factor, 10);
 });
 
-test('a deployment overrides thresholds and lists with AISEC_DETECTION_CONFIG', () => {
+test('a deployment overrides thresholds and lists with AISEC_DETECTION_CONFIG', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'aisec-det-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'override.yaml');
   writeFileSync(file, 'timezone: Europe/London\nrules:\n  prompt_injection_repeated: { threshold: 5 }\n  judge_drift: { enabled: false }\nlists:\n  allowed_email_domains: [corp.example]\n');
   const config = loadDetectionConfig(file);
@@ -107,8 +108,9 @@ test('a deployment overrides thresholds and lists with AISEC_DETECTION_CONFIG', 
   assert.equal(loadDetectionSettings(readEnv({ AISEC_DETECTION_CONFIG: file })).configPath, file);
 });
 
-test('bad rules and configs are refused with the file, place and reason', () => {
+test('bad rules and configs are refused with the file, place and reason', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'aisec-rules-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const good = readFileSync(join(DEFAULT_RULES_DIR, 'guardrail_bypass.yaml'), 'utf8');
   const write = (name: string, text: string) => writeFileSync(join(dir, name), text);
   const config = loadDetectionConfig();

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,8 +80,10 @@ test('docker-compose.yml is valid with .env.example and matches the tested Elast
   }
 });
 
-test('docker-compose refuses to start without API keys and a Grafana password', () => {
-  const empty = join(mkdtempSync(join(tmpdir(), 'aisec-compose-')), 'empty.env');
+test('docker-compose refuses to start without API keys and a Grafana password', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'aisec-compose-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const empty = join(dir, 'empty.env');
   writeFileSync(empty, '');
   const result = compose(empty, '-q');
   assert.notEqual(result.status, 0);
