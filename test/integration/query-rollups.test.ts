@@ -18,7 +18,8 @@ import { RollupStore } from '../../analytics-service/src/elasticsearch/rollup-st
 import type { FrameJson, QueryRequest, QueryResponse } from '../../analytics-service/src/query/kinds.js';
 import { runQuery } from '../../analytics-service/src/query/run-query.js';
 import { RollupJob } from '../../analytics-service/src/rollups/rollup-job.js';
-import { DAILY_USER_COUNTS, HOURLY_USER_COUNTS, rollupDocId } from '../../analytics-service/src/rollups/hourly-rollup.js';
+import { DAILY_USER_COUNTS, HOURLY_COUNTS, HOURLY_USER_COUNTS, rollupDocId } from '../../analytics-service/src/rollups/hourly-rollup.js';
+import { rollupMapping, userRollupMapping } from '../../analytics-service/src/elasticsearch/mappings.js';
 import { seededRandom } from '../../cli/src/demo/random.js';
 import { postEvents, startTestService, type TestService } from '../support/service.js';
 import { waitFor } from '../support/wait.js';
@@ -163,6 +164,20 @@ async function rowCount(index = names.eventsHourly): Promise<number> {
   return (await service.es.count({ index, query: { exists: { field: '@timestamp' } } })).count;
 }
 
+/** A rollup's rows, id → row without the watermark it was written under, read in one search (asserted to fit). */
+async function rowsOf(index: string): Promise<Map<string, Record<string, unknown>>> {
+  await service.es.indices.refresh({ index });
+  const found = await service.es.search<Record<string, unknown>>({ index, size: 10_000, track_total_hits: true, query: { exists: { field: '@timestamp' } } });
+  const total = found.hits.total as { value: number };
+  assert.ok(total.value < 10_000, `${index}: ${total.value} rows, more than one search reads`);
+  return new Map(
+    found.hits.hits.map((hit) => {
+      const { ingested_before: _, ...row } = hit._source!;
+      return [hit._id!, row];
+    }),
+  );
+}
+
 /** Both rollups stand for exactly the ingested events. */
 async function assertRolledEveryEvent(): Promise<void> {
   assert.equal(await rolledEvents(), events.length);
@@ -278,6 +293,33 @@ describe('hourly rollup', () => {
     assert.equal(response.statusCode, 200, response.body);
     const raw = await runQuery({ es: service.es, indices: names, useRollup: false }, body);
     for (const [i] of TARGETS.entries()) assert.deepEqual(frames(response.json(), `T${i}`), frames(raw, `T${i}`));
+  });
+
+  test('a round with more rows than a page is read and written a page at a time, to the same rows', async () => {
+    const PAGE_ROWS = 7;
+    const rollups = [
+      { index: names.eventsHourly, definition: HOURLY_COUNTS, mappings: rollupMapping },
+      { index: names.eventsDailyUsers, definition: DAILY_USER_COUNTS, mappings: userRollupMapping },
+      { index: names.eventsHourlyUsers, definition: HOURLY_USER_COUNTS, mappings: userRollupMapping },
+    ];
+    const paged: RollupStore[] = [];
+    for (const { index, definition, mappings } of rollups) {
+      await service.es.indices.create({ index: `${index}-paged`, mappings });
+      paged.push(new RollupStore(service.es, names.events, `${index}-paged`, definition, PAGE_ROWS));
+    }
+    // one day of per-user rows comes in several pages, none larger than asked
+    const day = Math.floor((START + 2 * 24 * HOUR) / (24 * HOUR)) * 24 * HOUR;
+    const pageSizes: number[] = [];
+    for await (const page of paged[1]!.hourRowPages([day], Date.now())) pageSizes.push(page.length);
+    assert.ok(pageSizes.length > 1 && pageSizes.every((n) => n > 0 && n <= PAGE_ROWS), `page sizes: ${pageSizes.join(', ')}`);
+    const report = await new RollupJob(paged, 0, false).runOnce();
+    assert.ok(report.committed);
+    assert.equal(report.superseded, 0);
+    for (const { index } of rollups) {
+      // the same rows (ids and counts) as the rollups of the tests above, which equal the raw answers
+      assert.deepEqual(await rowsOf(`${index}-paged`), await rowsOf(index), index);
+      assert.equal(await rolledEvents(`${index}-paged`), events.length, index);
+    }
   });
 
   test('the daily per-user rollup advances at most hourly; in between, answers stay exact from the raw events since its watermark', async () => {

@@ -30,6 +30,8 @@ export class RollupStore {
     readonly index: string,
     /** which fields its rows are keyed by */
     readonly definition: RollupDefinition = HOURLY_COUNTS,
+    /** rows per page of the recompute: at most this many rows are held and written at a time */
+    private readonly pageSize = PAGE,
   ) {}
 
   /** The committed watermark (epoch ms): rolled hours count exactly their events with event.ingested before it. */
@@ -61,10 +63,13 @@ export class RollupStore {
     return hours;
   }
 
-  /** The rows of the given hours, from every event of those hours with event.ingested before `before`. */
-  async hourRows(hours: readonly number[], before: number): Promise<RollupRow[]> {
-    if (hours.length === 0) return [];
-    const rows: RollupRow[] = [];
+  /**
+   * The rows of the given hours, from every event of those hours with event.ingested before `before`, a page at a
+   * time: the rows of one bucket grow with users × combinations (a busy day of the per-user rollup: hundreds of
+   * thousands), so they are never all held at once.
+   */
+  async *hourRowPages(hours: readonly number[], before: number): AsyncGenerator<RollupRow[]> {
+    if (hours.length === 0) return;
     const spec = {
       index: this.events,
       query: {
@@ -79,20 +84,19 @@ export class RollupStore {
         { hour: { date_histogram: { field: '@timestamp', fixed_interval: `${this.definition.bucketMs}ms` } } },
         ...this.definition.dimensions.map((d) => ({ [d]: { terms: { field: d, missing_bucket: true } } })),
       ] as Array<Record<string, estypes.AggregationsCompositeAggregationSource>>,
-      pageSize: PAGE,
+      pageSize: this.pageSize,
     };
     type Bucket = { key: Record<string, string | number | null>; doc_count: number };
     for await (const page of compositePages<Bucket>(this.es, spec, this.timing, 'the events to roll up')) {
-      for (const bucket of page) {
+      yield page.map((bucket) => {
         const key: RollupKey = {};
         for (const d of this.definition.dimensions) {
           const value = bucket.key[d];
           if (value !== null && value !== undefined) key[d] = value;
         }
-        rows.push({ hour: Number(bucket.key.hour), key, count: bucket.doc_count });
-      }
+        return { hour: Number(bucket.key.hour), key, count: bucket.doc_count };
+      });
     }
-    return rows;
   }
 
   /** Writes rows computed under watermark `before`; a row a newer run already wrote stays as it is. */

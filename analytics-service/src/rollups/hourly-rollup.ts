@@ -37,7 +37,7 @@ export interface RollupDefinition {
   /** bucket width: buckets start at multiples of it since the epoch (an hour; a day = UTC days) */
   bucketMs: number;
   dimensions: readonly RollupDimension[];
-  /** buckets recomputed per round of requests: bounds the composite aggregation and the rows held in memory */
+  /** buckets recomputed per round of requests: bounds the composite aggregation's ranges and the stale-row search (rows are held a page at a time) */
   bucketsPerRound: number;
   /**
    * Least time between two runs that advance this rollup's watermark (default: every run). A day bucket is

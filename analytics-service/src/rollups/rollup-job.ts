@@ -86,11 +86,13 @@ export class RollupJob {
       const perRound = store.definition.bucketsPerRound;
       for (let i = 0; i < hours.length; i += perRound) {
         const round = hours.slice(i, i + perRound);
-        const rows = await store.hourRows(round, before);
-        const written = await store.writeRows(rows, before);
+        // each page of rows is written before the next is read: memory stays one page, however many rows a bucket has
+        for await (const rows of store.hourRowPages(round, before)) {
+          const written = await store.writeRows(rows, before);
+          report.rows += written.written;
+          report.superseded += written.superseded;
+        }
         report.stale += await store.deleteStale(round, before);
-        report.rows += written.written;
-        report.superseded += written.superseded;
       }
       report.hours = hours.length;
       for (const hour of hours) allHours.add(hour);
