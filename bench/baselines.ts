@@ -13,6 +13,7 @@
  * the rebuild needs only that much live memory whatever the number of events.
  * Uses ES_URL, or starts the embedded Elasticsearch (2 GB heap).
  */
+import { request as httpRequest } from 'node:http';
 import { parseArgs } from 'node:util';
 import { createElasticsearchClient } from '../analytics-service/src/elasticsearch/client.js';
 import { BASE_USER, HOUR, WEEK, poisson, rateAt, requestEvent, seededRandom, type TrafficEvent, type UserRhythm } from '../test/support/ueba-traffic.js';
@@ -118,6 +119,21 @@ interface Result {
   peakRssMb: number;
 }
 
+/** A POST that waits as long as the answer takes: a rebuild of many events answers after minutes, and fetch gives up after 300 s. */
+function postJson(url: string, token: string, body: unknown): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
 async function rebuildOnce(esUrl: string, prefix: string, events: number, heapCapMb?: number): Promise<Result> {
   const service = await startService(esUrl, {
     AISEC_INDEX_PREFIX: prefix,
@@ -130,15 +146,11 @@ async function rebuildOnce(esUrl: string, prefix: string, events: number, heapCa
     let sampledPeak = idle;
     const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, service.rssMb() ?? 0)), 100);
     const started = Date.now();
-    const response = await fetch(`${service.url}/v1/baselines/rebuild`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ from: new Date(START).toISOString(), to: new Date(END).toISOString() }),
-    });
+    const response = await postJson(`${service.url}/v1/baselines/rebuild`, ADMIN_KEY, { from: new Date(START).toISOString(), to: new Date(END).toISOString() });
     const wall = (Date.now() - started) / 1000;
     clearInterval(sampler);
-    if (!response.ok) throw new Error(`rebuild failed: ${response.status} ${await response.text()}`);
-    const report = (await response.json()) as { baselines: { es_took_ms: number; es_requests: number; entities: Record<string, number> } };
+    if (response.status !== 200) throw new Error(`rebuild failed: ${response.status} ${response.text}`);
+    const report = JSON.parse(response.text) as { baselines: { es_took_ms: number; es_requests: number; entities: Record<string, number> } };
     return {
       events,
       ...(heapCapMb ? { heapCapMb } : {}),

@@ -65,8 +65,8 @@ export class RollupStore {
 
   /**
    * The rows of the given hours, from every event of those hours with event.ingested before `before`, a page at a
-   * time: the rows of one bucket grow with users × combinations (a busy day of the per-user rollup: hundreds of
-   * thousands), so they are never all held at once.
+   * time: a day of the per-user rollup has a row per user and combination of fields, which grows with the users and
+   * their traffic, so a bucket's rows are never all held at once.
    */
   async *hourRowPages(hours: readonly number[], before: number): AsyncGenerator<RollupRow[]> {
     if (hours.length === 0) return;
